@@ -1,0 +1,59 @@
+/// A growable byte buffer that output is formatted into, then flushed in large writes.
+///
+/// Formatting code appends bytes and ASCII/UTF-8 text; nothing is converted through
+/// `String(format:)` or Foundation on the hot path.
+public struct TextBuffer: Sendable {
+    /// The bytes written so far.
+    public var bytes: [UInt8]
+
+    public init(capacity: Int = 1 << 16) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Number of bytes held.
+    @inlinable public var count: Int { bytes.count }
+
+    @inlinable public mutating func append(_ byte: UInt8) { bytes.append(byte) }
+
+    @inlinable public mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    @inlinable public mutating func append(contentsOf b: some Sequence<UInt8>) {
+        bytes.append(contentsOf: b)
+    }
+
+    /// Appends `byte` `count` times (padding).
+    @inlinable public mutating func append(repeating byte: UInt8, count: Int) {
+        if count > 0 { bytes.append(contentsOf: repeatElement(byte, count: count)) }
+    }
+
+    /// Appends the decimal text of `value`.
+    @inlinable public mutating func appendDecimal(_ value: UInt64) {
+        if value == 0 { bytes.append(0x30); return }
+        var v = value
+        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of scratch
+        let n = withUnsafeMutableBytes(of: &tmp) { raw -> Int in
+            var i = 24
+            while v > 0 { i -= 1; raw[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30; v /= 10 }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
+            return 24 - i
+        }
+        _ = n
+    }
+
+    /// Appends the decimal text of `value`, with a leading `-` when negative.
+    @inlinable public mutating func appendDecimal(_ value: Int64) {
+        if value < 0 {
+            bytes.append(0x2d)
+            appendDecimal(UInt64(bitPattern: 0 &- value))
+        } else {
+            appendDecimal(UInt64(value))
+        }
+    }
+
+    /// Removes all bytes, keeping the capacity.
+    @inlinable public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+import TraceCmd
+
+@main
+struct TraceCmdTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tracecmd",
+        abstract: "Read trace-cmd trace files: reports, dumps and multi-peer sessions.",
+        subcommands: []
+    )
+}

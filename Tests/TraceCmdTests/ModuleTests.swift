@@ -1,0 +1,6 @@
+import Testing
+@testable import TraceCmd
+
+@Test func referenceVersion() {
+    #expect(TraceCmdModule.referenceVersion == "3.1.6")
+}
