@@ -51,8 +51,15 @@ gcc -O1 -Wall -o "$TCINFO" "$REPO/scripts/golden/tcinfo.c" $(pkg-config --cflags
 MANIFEST=$OUTDIR/manifest.tsv
 printf 'fixture\tflagset\tcwd\tstdout\tstderr\texit\targv\n' > "$MANIFEST"
 
-json_argv() {
-	python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@"
+json_argv() {	# arguments hold no control characters: escape \ and " only
+	local a out="" sep=""
+	for a in "$@"; do
+		a=${a//\\/\\\\}
+		a=${a//\"/\\\"}
+		out+="$sep\"$a\""
+		sep=", "
+	done
+	printf '[%s]' "$out"
 }
 
 # run FIXTURE FLAGSET CWD OUTFILE argv...
@@ -104,6 +111,7 @@ single() {
 	run "$id" dump-options "$cwd" "$id/dump-options.txt" trace-cmd dump --options -i "$file"
 	run "$id" dump-summary "$cwd" "$id/dump-summary.txt" trace-cmd dump --summary -i "$file"
 	run "$id" info "$cwd" "$id/info.json" tcinfo "$file"
+	run "$id" records "$cwd" "$id/records.txt" tcinfo --records "$file"
 	local fs
 	for fs in "$@"; do
 		local args=()
