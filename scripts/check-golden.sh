@@ -2,7 +2,7 @@
 # check-golden.sh - regenerate the golden data from the installed reference into a temporary
 # directory and compare it with the committed Tests/Fixtures/golden. Exits non-zero when the
 # installed reference does not reproduce the committed data (or cannot run).
-# Needs trace-cmd, libtracecmd-dev, gcc, pkg-config, python3 (for the manifest's JSON argv).
+# Needs trace-cmd, libtracecmd-dev, gcc, pkg-config.
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d /tmp/check-golden.XXXXXX)

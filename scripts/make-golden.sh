@@ -51,8 +51,15 @@ gcc -O1 -Wall -o "$TCINFO" "$REPO/scripts/golden/tcinfo.c" $(pkg-config --cflags
 MANIFEST=$OUTDIR/manifest.tsv
 printf 'fixture\tflagset\tcwd\tstdout\tstderr\texit\targv\n' > "$MANIFEST"
 
-json_argv() {
-	python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@"
+json_argv() {	# arguments hold no control characters: escape \ and " only
+	local a out="" sep=""
+	for a in "$@"; do
+		a=${a//\\/\\\\}
+		a=${a//\"/\\\"}
+		out+="$sep\"$a\""
+		sep=", "
+	done
+	printf '[%s]' "$out"
 }
 
 # run FIXTURE FLAGSET CWD OUTFILE argv...
@@ -104,6 +111,7 @@ single() {
 	run "$id" dump-options "$cwd" "$id/dump-options.txt" trace-cmd dump --options -i "$file"
 	run "$id" dump-summary "$cwd" "$id/dump-summary.txt" trace-cmd dump --summary -i "$file"
 	run "$id" info "$cwd" "$id/info.json" tcinfo "$file"
+	run "$id" records "$cwd" "$id/records.txt" tcinfo --records "$file"
 	local fs
 	for fs in "$@"; do
 		local args=()
@@ -112,9 +120,9 @@ single() {
 	done
 }
 
-# session SESSIONDIR FILTER   (host trace.dat first, then the guests in name order)
+# session SESSIONDIR FILTER FLAGSET...  (host trace.dat first, then the guests in name order)
 session() {
-	local s=$1 filter=$2
+	local s=$1 filter=$2; shift 2
 	[ -f "$FIX/$s/trace.dat" ] || { echo "missing session $s, skipped" >&2; return; }
 	local files=(trace.dat) f g
 	for g in $(cd "$FIX/$s" && ls trace-*.dat 2>/dev/null | sort); do files+=("$g"); done
@@ -127,7 +135,7 @@ session() {
 	run "$s" info "$s" "$s/info.json" tcinfo "${files[@]}"
 	run "$s" records "$s" "$s/records.txt" tcinfo --records "${files[@]}"
 	local fs
-	for fs in default t ts-diff cpu0 raw-ts F; do
+	for fs in "$@"; do
 		local args=()
 		mapfile -t args < <(flag_args "$fs" "$filter")
 		run "$s" "$fs" "$s" "$s/report/$fs.txt" trace-cmd report "${args[@]}" "${iargs[@]}"
@@ -138,19 +146,25 @@ SW='sched_switch: prev_state == 1 || next_prio < 120'
 single v7-zstd . v7-zstd.dat "$SW" "${FULL_FLAGSETS[@]}"
 single v7-nocompress . v7-nocompress.dat 'sched_wakeup: target_cpu == 1' "${MID_FLAGSETS[@]}"
 single v6 . v6.dat 'sched_switch: next_comm =~ "^kworker" ;; irq_handler_entry' "${MID_FLAGSETS[@]}"
-single buffers . buffers.dat 'sched_switch, timer_start: expires > 0' "${SMALL_FLAGSETS[@]}" t cpu0
-single v6-buffers . v6-buffers.dat 'sched_switch' "${SMALL_FLAGSETS[@]}" cpu0
+# -F on a file with buffer instances crashes trace-cmd 3.1.6 (SIGSEGV): no F flag set there
+NOF=(default R stat cpus first-event last-event)
+single buffers . buffers.dat '' "${NOF[@]}" cpu0
+single v6-buffers . v6-buffers.dat '' "${NOF[@]}" cpu0
 single clock-counter . clock-counter.dat "$SW" "${SMALL_FLAGSETS[@]}" t ts-diff raw-ts
 single clock-x86-tsc . clock-x86-tsc.dat "$SW" "${SMALL_FLAGSETS[@]}" t ts-diff raw-ts
 single clock-mono . clock-mono.dat "$SW" "${SMALL_FLAGSETS[@]}" t raw-ts
 single date . date.dat "$SW" "${SMALL_FLAGSETS[@]}" t raw-ts
-single lost-events . lost-events.dat 'sched_switch || kmalloc: bytes_req > 1000' "${SMALL_FLAGSETS[@]}" cpu0
-single events . events.dat 'print || kmalloc: bytes_req >= 2048 || signal_generate || tcp_probe' "${SMALL_FLAGSETS[@]}" N t
+single lost-events . lost-events.dat 'sched_switch: prev_pid > 0 ;; sys_enter_getppid' "${TINY_FLAGSETS[@]}"
+single lost-events-extract . lost-events-extract.dat 'sched_switch' "${FULL_FLAGSETS[@]}"
+single events . events.dat 'print ;; kmalloc: bytes_req >= 2048 ;; signal_generate, signal_deliver: sig == 10 ;; tcp_probe' "${TINY_FLAGSETS[@]}" N
 single kstack . kstack.dat 'sched_switch: prev_pid != 0' "${SMALL_FLAGSETS[@]}" N
 single userstack . userstack.dat 'sys_enter_write' "${SMALL_FLAGSETS[@]}" N
 single uprobe . uprobe.dat 'tc_probe_me: n > 0' "${SMALL_FLAGSETS[@]}" N
-single all-events . all-events.dat 'sched_switch || sys_enter_read || kfree: ptr == 0' "${SMALL_FLAGSETS[@]}"
-for s in $(cd "$FIX" && ls -d session-*/ 2>/dev/null | tr -d /); do
-	session "$s" 'sched_switch: next_pid != 0'
-done
+single all-events . all-events.dat 'sched_switch ;; sys_enter_read: count > 100 ;; kmalloc: bytes_alloc >= 256' "${SMALL_FLAGSETS[@]}"
+SF='sched_switch: next_pid != 0'
+session session-1guest "$SF" default t ts-diff cpu0 raw-ts F
+session session-2guests "$SF" default t cpu0 raw-ts F
+session session-tsync "$SF" default t ts-diff raw-ts F
+session session-2guests-tsync "$SF" default
+session session-v6 "$SF" default t raw-ts F
 echo "golden data in $OUTDIR ($(du -sh "$OUTDIR" | cut -f1))" >&2
