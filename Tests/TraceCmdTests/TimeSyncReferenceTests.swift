@@ -148,7 +148,8 @@ import Testing
     // MARK: rewritten TIME_SHIFT tables, judged by the reference
 
     @Test(arguments: ["interpolate", "step", "wrap", "onecpu", "nofractions",
-                      "tsc", "tsc-signed", "tsc-shift40", "offset", "user-offset", "ts2secs"])
+                      "tsc", "tsc-signed", "tsc-shift40", "offset", "user-offset", "ts2secs",
+                      "ts2secs-1hz", "ts2secs-100hz"])
     func variantMatchesReference(name: String) throws {
         let v = try F.Variant.load(name)
         let ts = try #require(try TimeShift.parse(try v.payload(), order: .little))
