@@ -100,7 +100,10 @@ struct EventFormatTextParser {
     private var id: Int?
 
     init(text: String, isFtrace: Bool) {
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var l = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // A final newline ends the last line; it does not start an empty one.
+        if l.last?.isEmpty == true { l.removeLast() }
+        lines = l
         self.isFtrace = isFtrace
     }
 
