@@ -388,7 +388,9 @@ static int print_multi_record(struct tracecmd_input *handle, struct tep_record *
 	for (i = 0; handles[i]; i++)
 		if (handles[i] == handle)
 			break;
-	printf("%d %d %llu\n", i, cpu, rec->ts);
+	/* @cpu is the index over the CPUs of all handles: the record's own CPU is rec->cpu */
+	(void)cpu;
+	printf("%d %d %llu\n", i, rec->cpu, rec->ts);
 	return 0;
 }
 
