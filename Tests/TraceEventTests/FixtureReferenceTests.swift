@@ -2,10 +2,10 @@ import Foundation
 import Testing
 @testable import TraceEvent
 
-/// The symbol and comm tables against what the reference printed for the recorded fixtures
+/// Formats, symbol and comm tables against what the reference stored and printed for the recorded fixtures
 /// (`Tests/Fixtures/golden/<name>/report/default.txt`, made by `trace-cmd report`). The
 /// tables' texts are taken from the fixture files with `trace-cmd dump`.
-@Suite struct FixtureSymbolTests {
+@Suite struct FixtureReferenceTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures")
     static let traceCmd = ["/usr/bin/trace-cmd", "/usr/local/bin/trace-cmd"]
@@ -74,5 +74,35 @@ import Testing
             }
         }
         #expect(known > 100)
+    }
+
+    /// Every format stored in `all-events.dat` (all systems of the recording kernel) and its
+    /// ftrace formats parse, with the offsets and sizes their text gives.
+    @Test(.enabled(if: available, "needs trace-cmd and Tests/Fixtures"))
+    func allFormatsOfAFixture() throws {
+        var total = 0
+        for (flag, system) in [("events", "any"), ("ftrace-events", "ftrace")] {
+            let text = try Self.section(flag, of: "all-events.dat")
+            var chunks: [String] = []
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("name: ") { chunks.append("") }
+                if !chunks.isEmpty { chunks[chunks.count - 1] += line + "\n" }
+            }
+            #expect(chunks.count > (system == "ftrace" ? 10 : 2000))
+            for chunk in chunks {
+                do {
+                    let f = try EventFormat(parsing: chunk, system: system)
+                    let numbers = try fieldNumbersInText(chunk)
+                    let fields = f.commonFields + f.fields
+                    #expect(fields.map(\.offset) == numbers.map(\.offset), "\(f.name)")
+                    #expect(fields.map(\.size) == numbers.map(\.size), "\(f.name)")
+                    #expect(!f.printFormatText.isEmpty, "\(f.name)")
+                    total += 1
+                } catch {
+                    Issue.record("\(error)")
+                }
+            }
+        }
+        #expect(total > 2000)
     }
 }
