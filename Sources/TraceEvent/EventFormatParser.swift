@@ -244,9 +244,10 @@ struct EventFormatTextParser {
         if let open = decl.firstIndex(of: "[") {
             guard let close = decl[open...].firstIndex(of: "]") else { return nil }
             let inside = decl[decl.index(after: open)..<close]
-            // libtraceevent keeps the last token inside the brackets, read by strtoul.
+            // libtraceevent keeps the last token inside the brackets, read by strtoul into an
+            // unsigned int (a symbolic length such as `TASK_COMM_LEN` reads as 0).
             let lastToken = inside.split(whereSeparator: { $0 == " " || $0 == "\t" }).last ?? ""
-            arrayLength = Int(exactly: parseCUnsignedPrefix(lastToken))
+            arrayLength = Int(UInt32(truncatingIfNeeded: parseCUnsignedPrefix(lastToken)))
             let after = trim(decl[decl.index(after: close)...])
             let before = trim(decl[..<open])
             if after.isEmpty {

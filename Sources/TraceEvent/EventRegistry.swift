@@ -143,10 +143,18 @@ public struct EventRegistry: Sendable {
         return isNewID
     }
 
-    /// Parses a format text and adds it (see ``EventFormat/init(parsing:system:)-(String,_)``).
+    /// Parses a format text and adds it (see `EventFormat.init(parsing:system:)`).
     @discardableResult
     public mutating func add(parsing text: String, system: String) throws(EventFormatError) -> EventFormat {
         let f = try EventFormat(parsing: text, system: system)
+        add(f)
+        return f
+    }
+
+    /// Parses a format text given as bytes (a trace file's section) and adds it.
+    @discardableResult
+    public mutating func add(parsing bytes: UnsafeRawBufferPointer, system: String) throws(EventFormatError) -> EventFormat {
+        let f = try EventFormat(parsing: bytes, system: system)
         add(f)
         return f
     }

@@ -62,15 +62,13 @@ public struct KallsymsTable: SymbolResolver, Sendable {
         fileType.reserveCapacity(estimate)
         fileModule.reserveCapacity(estimate)
 
-        var end = 0
-        while end < bytes.count, bytes[end] != 0 { end += 1 }
+        let end = TextLines.textEnd(bytes)
         var lineNo = 0
         var pos = 0
         var stopped: Int?
         var lastModule: (start: Int, len: Int, index: Int32)?
         while pos < end {
-            var eol = pos
-            while eol < end, bytes[eol] != 0x0a { eol += 1 }
+            let eol = TextLines.index(of: 0x0a, in: bytes, from: pos, to: end)
             lineNo += 1
             defer { pos = eol + 1 }
             if eol == pos { continue } // strtok skips empty lines

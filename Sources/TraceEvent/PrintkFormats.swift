@@ -25,12 +25,10 @@ public struct PrintkFormats: Sendable {
     public init(parsing bytes: UnsafeRawBufferPointer) {
         var fileAddr: [UInt64] = []
         var fileFormat: [String] = []
-        var end = 0
-        while end < bytes.count, bytes[end] != 0 { end += 1 }
+        let end = TextLines.textEnd(bytes)
         var pos = 0
         while pos < end {
-            var eol = pos
-            while eol < end, bytes[eol] != 0x0a { eol += 1 }
+            let eol = TextLines.index(of: 0x0a, in: bytes, from: pos, to: end)
             defer { pos = eol + 1 }
             if eol == pos { continue }
             // strtok_r(line, ":"): leading ':' are skipped; a line of only ':' ends parsing.

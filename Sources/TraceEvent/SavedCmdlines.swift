@@ -29,13 +29,11 @@ public struct SavedCmdlines: Sendable {
     public init(parsing bytes: UnsafeRawBufferPointer) {
         var filePid: [Int32] = []
         var fileComm: [String] = []
-        var end = 0
-        while end < bytes.count, bytes[end] != 0 { end += 1 }
+        let end = TextLines.textEnd(bytes)
         var pos = 0
         var lineNo = 0
         while pos < end {
-            var eol = pos
-            while eol < end, bytes[eol] != 0x0a { eol += 1 }
+            let eol = TextLines.index(of: 0x0a, in: bytes, from: pos, to: end)
             lineNo += 1
             defer { pos = eol + 1 }
             if eol == pos { continue }

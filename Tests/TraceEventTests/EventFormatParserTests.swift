@@ -3,7 +3,7 @@ import Testing
 @testable import TraceEvent
 
 /// The offset/size/signed values of every `field:` line, read with a plain regex.
-private func fieldNumbersInText(_ text: String) throws -> [(offset: Int, size: Int, signed: Int?)] {
+func fieldNumbersInText(_ text: String) throws -> [(offset: Int, size: Int, signed: Int?)] {
     var out: [(Int, Int, Int?)] = []
     let re = try NSRegularExpression(pattern: #"^\s*field[^:]*:.*;\s*offset:(\d+);\s*size:(\d+);(?:\s*signed:(\d+);)?\s*$"#)
     for line in text.split(separator: "\n") {
