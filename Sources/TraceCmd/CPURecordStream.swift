@@ -33,18 +33,20 @@ public final class CPURecordStream: RecordStream {
     public let bufferName: String
     /// Called on each raw timestamp to produce the record's ``Record/timestamp`` (the
     /// ordering key); `nil` keeps raw timestamps. Set it before reading.
-    public var timestampCorrection: ((UInt64) -> UInt64)?
+    @exclusivity(unchecked) public var timestampCorrection: ((UInt64) -> UInt64)?
     /// libtracecmd's offset of page 0 (see ``Record/pageOffset``).
     public let referencePageBase: Int
 
     /// Index of the page being read (-1 before the first).
-    public private(set) var pageIndex = -1
+    @exclusivity(unchecked) public private(set) var pageIndex = -1
     /// The header of the page being read.
-    public private(set) var currentPage: RingBufferPage?
+    @exclusivity(unchecked) public private(set) var currentPage: RingBufferPage?
 
-    private var events: RingBufferPage.Events?
-    private var peeked: Record?
-    private var finished = false
+    // The stream is single-threaded by contract; dynamic exclusivity checks on these
+    // per-record fields would cost more than the decoding itself.
+    @exclusivity(unchecked) private var events: RingBufferPage.Events?
+    @exclusivity(unchecked) private var peeked: Record?
+    @exclusivity(unchecked) private var finished = false
     private let pageSize: Int
 
     /// Opens the data of `buffer.cpus[cpuIndex]`.

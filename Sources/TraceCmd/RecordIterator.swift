@@ -20,13 +20,19 @@ public struct RecordMerger<Stream: RecordStream> {
     }
 
     private var heap: [Entry] = []
-    /// Streams whose head must be (re)read before the next selection.
-    private var refill: [Int]
+    /// The current head record of each stream in the heap.
+    private var heads: [Record?]
+    /// Streams not yet read (filled at the start).
+    private var unprimed: [Int]
+    /// The stream whose record was returned last: its entry is still at the top of the heap,
+    /// with a stale key, until the next call reads its next record.
+    private var pending: Int?
 
     /// Merges `streams`; on equal timestamps, earlier streams come first.
     public init(streams: [Stream]) {
         self.streams = streams
-        refill = Array(streams.indices.reversed())
+        heads = Array(repeating: nil, count: streams.count)
+        unprimed = Array(streams.indices.reversed())
         heap.reserveCapacity(streams.count)
     }
 
@@ -35,24 +41,30 @@ public struct RecordMerger<Stream: RecordStream> {
     /// An error thrown by a stream is passed on; that stream's unreadable part is dropped and
     /// calling `next()` again continues the merge.
     public mutating func next() throws(TraceFileError) -> (stream: Int, record: Record)? {
-        while let k = refill.last {
-            let s = streams[k]
-            let r: Record?
-            do {
-                r = try s.peek()
-            } catch {
-                throw error  // k stays queued: the stream resumes after the bad part
+        while let k = unprimed.last {
+            // On error, k stays queued: the stream resumes after the bad part.
+            let r = try streams[k].peek()
+            unprimed.removeLast()
+            if let r {
+                heads[k] = r
+                push(Entry(key: r.timestamp, index: k))
             }
-            refill.removeLast()
-            if let r { push(Entry(key: r.timestamp, index: k)) }
         }
-        guard let top = heap.first else { return nil }
-        let s = streams[top.index]
-        // The head was peeked already: this does not read anything.
-        guard let record = try s.peek() else { return nil }
-        s.advance()
-        popTop()
-        refill.append(top.index)
+        if let k = pending {
+            // k's entry is heap[0]; its stream was advanced when its record was returned.
+            let r = try streams[k].peek()
+            pending = nil
+            heads[k] = r
+            if let r {
+                heap[0].key = r.timestamp
+                siftDown(0)
+            } else {
+                popTop()
+            }
+        }
+        guard let top = heap.first, let record = heads[top.index] else { return nil }
+        streams[top.index].advance()
+        pending = top.index
         return (top.index, record)
     }
 
@@ -71,7 +83,11 @@ public struct RecordMerger<Stream: RecordStream> {
         let last = heap.removeLast()
         guard !heap.isEmpty else { return }
         heap[0] = last
-        var i = 0
+        siftDown(0)
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
         let n = heap.count
         while true {
             let l = 2 * i + 1
