@@ -9,6 +9,7 @@ public struct TimeShiftSample: Sendable, Hashable {
     /// Right shift applied after scaling (0 when the option has no fraction block).
     public var fraction: Int64
 
+    /// A sample; scaling 1 and fraction 0 leave the guest timestamp as it is.
     public init(time: Int64, offset: Int64, scaling: Int64 = 1, fraction: Int64 = 0) {
         self.time = time
         self.offset = offset
@@ -61,7 +62,9 @@ public struct TimeShift: Sendable, Hashable {
 
     /// Protocol flags of the TIME_SHIFT option.
     public struct Flags: OptionSet, Sendable, Hashable {
+        /// The flags word as stored.
         public let rawValue: UInt32
+        /// Flags from the stored word.
         public init(rawValue: UInt32) { self.rawValue = rawValue }
         /// Interpolate the offset linearly between samples (ptp protocol).
         public static let interpolate = Flags(rawValue: 0x1)
@@ -212,6 +215,7 @@ public struct TSCConversion: Sendable, Hashable {
     /// Counter offset (not applied by the reference).
     public var offset: UInt64
 
+    /// A conversion `ns = counter * mult >> shift`.
     public init(mult: UInt32, shift: UInt32, offset: UInt64 = 0) {
         self.mult = mult
         self.shift = shift
