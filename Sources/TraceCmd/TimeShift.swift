@@ -242,6 +242,12 @@ public struct TSCConversion: Sendable, Hashable {
     /// Reference details kept: the multiplier passes through a C `int`, so a value with bit 31
     /// set is sign-extended to 64 bits; shift counts are taken modulo 64 as x86-64 executes them.
     @inlinable public func nanoseconds(_ ts: UInt64) -> UInt64 {
+        TSCConversion.mulShift(ts, mult: mult, shift: shift)
+    }
+
+    /// ``nanoseconds(_:)`` on plain values.
+    @inlinable @inline(__always)
+    static func mulShift(_ ts: UInt64, mult: UInt32, shift: UInt32) -> UInt64 {
         let m = UInt64(bitPattern: Int64(Int32(bitPattern: mult)))
         let lo = ts & 0xffff_ffff
         let hi = ts >> 32

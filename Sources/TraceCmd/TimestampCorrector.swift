@@ -48,13 +48,26 @@ public struct TimestampCorrector: Sendable {
         @usableFromInline var unsignedSorted: Bool
     }
 
+    /// The sample tables, shared by copies of a corrector (immutable).
+    @usableFromInline
+    final class Table: Sendable {
+        @usableFromInline let samples: [Sample]
+        @usableFromInline let cpus: [CPUTable]
+        @usableFromInline let interpolate: Bool
+
+        init(samples: [Sample], cpus: [CPUTable], interpolate: Bool) {
+            self.samples = samples
+            self.cpus = cpus
+            self.interpolate = interpolate
+        }
+    }
+
     @usableFromInline let raw: Bool
-    @usableFromInline let interpolate: Bool
-    @usableFromInline let samples: [Sample]
-    @usableFromInline let cpus: [CPUTable]
+    @usableFromInline let table: Table?
     @usableFromInline var hints: [Int]
     @usableFromInline let clockFactor: Double
-    @usableFromInline let tsc: TSCConversion?
+    @usableFromInline let tscMult: UInt32
+    @usableFromInline let tscShift: UInt32
     /// The wrapping sum added to every corrected timestamp.
     public let tsOffset: Int64
 
@@ -69,7 +82,6 @@ public struct TimestampCorrector: Sendable {
                 offsetOptions: [String] = [], dateOptions: [String] = [],
                 settings: Settings = Settings()) {
         raw = settings.rawTimestamps
-        interpolate = timeShift?.interpolates ?? false
         var flat: [Sample] = []
         var tables: [CPUTable] = []
         if let ts = timeShift, !settings.rawTimestamps {
@@ -88,11 +100,12 @@ public struct TimestampCorrector: Sendable {
                 }
             }
         }
-        samples = flat
-        cpus = tables
-        hints = Array(repeating: 0, count: tables.count)
+        table = tables.isEmpty ? nil
+            : Table(samples: flat, cpus: tables, interpolate: timeShift?.interpolates ?? false)
+        hints = Array(repeating: -1, count: tables.count)
         clockFactor = settings.clockHz != 0 ? 1_000_000_000.0 / Double(settings.clockHz) : 0
-        self.tsc = (tsc?.isActive ?? false) ? tsc : nil
+        tscMult = tsc?.mult ?? 0
+        tscShift = tsc?.shift ?? 0
         if settings.rawTimestamps {
             tsOffset = 0
         } else {
@@ -111,7 +124,7 @@ public struct TimestampCorrector: Sendable {
     }
 
     /// Whether this corrector maps timestamps through TIME_SHIFT samples.
-    public var hasTimeSync: Bool { !cpus.isEmpty }
+    public var hasTimeSync: Bool { table != nil }
 
     /// The corrected timestamp of a record with raw timestamp `ts` on `cpu` of this file.
     ///
@@ -119,24 +132,28 @@ public struct TimestampCorrector: Sendable {
     @inlinable
     public mutating func correct(_ ts: UInt64, cpu: Int) -> UInt64 {
         if raw { return ts }
-        return finish(cpus.isEmpty ? ts : hostSync(ts, cpu: cpu))
+        // Not `finish(hostSync(...))`: that would copy `self` before the mutation, making
+        // `hints` non-unique and copying it on every call.
+        let t = table == nil ? ts : hostSync(ts, cpu: cpu)
+        return finish(t)
     }
 
     /// ``correct(_:cpu:)`` without updating the per-cpu interval cache.
     @inlinable
     public func corrected(_ ts: UInt64, cpu: Int) -> UInt64 {
         if raw { return ts }
-        return finish(cpus.isEmpty ? ts : sync(ts, cpu: cpu, hint: -1).value)
+        guard let table else { return finish(ts) }
+        return finish(table.sync(ts, cpu: cpu, hint: -1).value)
     }
 
     /// Steps 3 and 4: clock frequency or TSC2NSEC, then the offset.
-    @inlinable
+    @inlinable @inline(__always)
     func finish(_ ts: UInt64) -> UInt64 {
         var t = ts
         if clockFactor != 0 {
             t = TimestampCorrector.toUInt64(Double(t) * clockFactor)
-        } else if let tsc {
-            t = tsc.nanoseconds(t)
+        } else if tscMult != 0 {
+            t = TSCConversion.mulShift(t, mult: tscMult, shift: tscShift)
         }
         return t &+ UInt64(bitPattern: tsOffset)
     }
@@ -154,12 +171,15 @@ public struct TimestampCorrector: Sendable {
     /// reference, which reads outside its array), is returned unchanged.
     @inlinable
     public mutating func hostSync(_ ts: UInt64, cpu: Int) -> UInt64 {
+        guard let table else { return ts }
         let hint = cpu >= 0 && cpu < hints.count ? hints[cpu] : -1
-        let r = sync(ts, cpu: cpu, hint: hint)
+        let r = table.sync(ts, cpu: cpu, hint: hint)
         if let h = r.searched { hints[cpu] = h }
         return r.value
     }
+}
 
+extension TimestampCorrector.Table {
     /// `timestamp_host_sync`; `searched` is the interval found by a binary search, worth caching.
     @inlinable
     func sync(_ ts: UInt64, cpu: Int, hint: Int) -> (value: UInt64, searched: Int?) {
