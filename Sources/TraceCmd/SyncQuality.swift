@@ -9,11 +9,13 @@ public struct SyncQuality: Sendable, Hashable {
         public var sampleCount: Int
         /// Samples as read from the option (before dropping duplicate times).
         public var storedCount: Int
-        /// Guest time of the first and last sample.
+        /// Guest time of the first sample.
         public var firstTime: Int64?
+        /// Guest time of the last sample.
         public var lastTime: Int64?
-        /// Offset (host − guest) at the first and last sample.
+        /// Offset (host − guest) at the first sample.
         public var firstOffset: Int64?
+        /// Offset (host − guest) at the last sample.
         public var lastOffset: Int64?
         /// Change of the offset between first and last sample, in ns per second of guest
         /// time; `nil` with fewer than two samples.
@@ -68,10 +70,13 @@ public struct SyncQuality: Sendable, Hashable {
         }
     }
 
-    /// The TIME_SHIFT peer ID, flags and per-cpu statistics (empty without sync data).
+    /// The TIME_SHIFT peer ID (`nil` without sync data).
     public var peerTraceID: UInt64?
+    /// The TIME_SHIFT flags (`nil` without sync data).
     public var flags: TimeShift.Flags?
+    /// Per-cpu statistics (empty without sync data).
     public var cpus: [CPU]
+    /// What looks wrong, in the order found.
     public var warnings: [Warning]
 
     /// Judges a parsed TIME_SHIFT option (`nil`: the file has none).

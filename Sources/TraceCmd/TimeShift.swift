@@ -9,6 +9,7 @@ public struct TimeShiftSample: Sendable, Hashable {
     /// Right shift applied after scaling (0 when the option has no fraction block).
     public var fraction: Int64
 
+    /// A sample; scaling 1 and fraction 0 leave the guest timestamp as it is.
     public init(time: Int64, offset: Int64, scaling: Int64 = 1, fraction: Int64 = 0) {
         self.time = time
         self.offset = offset
@@ -61,7 +62,9 @@ public struct TimeShift: Sendable, Hashable {
 
     /// Protocol flags of the TIME_SHIFT option.
     public struct Flags: OptionSet, Sendable, Hashable {
+        /// The flags word as stored.
         public let rawValue: UInt32
+        /// Flags from the stored word.
         public init(rawValue: UInt32) { self.rawValue = rawValue }
         /// Interpolate the offset linearly between samples (ptp protocol).
         public static let interpolate = Flags(rawValue: 0x1)
@@ -212,6 +215,7 @@ public struct TSCConversion: Sendable, Hashable {
     /// Counter offset (not applied by the reference).
     public var offset: UInt64
 
+    /// A conversion `ns = counter * mult >> shift`.
     public init(mult: UInt32, shift: UInt32, offset: UInt64 = 0) {
         self.mult = mult
         self.shift = shift
@@ -238,6 +242,12 @@ public struct TSCConversion: Sendable, Hashable {
     /// Reference details kept: the multiplier passes through a C `int`, so a value with bit 31
     /// set is sign-extended to 64 bits; shift counts are taken modulo 64 as x86-64 executes them.
     @inlinable public func nanoseconds(_ ts: UInt64) -> UInt64 {
+        TSCConversion.mulShift(ts, mult: mult, shift: shift)
+    }
+
+    /// ``nanoseconds(_:)`` on plain values.
+    @inlinable @inline(__always)
+    static func mulShift(_ ts: UInt64, mult: UInt32, shift: UInt32) -> UInt64 {
         let m = UInt64(bitPattern: Int64(Int32(bitPattern: mult)))
         let lo = ts & 0xffff_ffff
         let hi = ts >> 32

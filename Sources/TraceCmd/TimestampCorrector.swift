@@ -22,6 +22,7 @@ public struct TimestampCorrector: Sendable {
         /// `--ts2secs HZ`: the clock frequency; timestamps are multiplied by `1e9 / hz` (0: unset).
         public var clockHz: UInt64
 
+        /// Settings; the defaults are those of a plain `trace-cmd report`.
         public init(rawTimestamps: Bool = false, ignoreDate: Bool = false, userOffset: Int64 = 0, clockHz: UInt64 = 0) {
             self.rawTimestamps = rawTimestamps
             self.ignoreDate = ignoreDate
@@ -47,13 +48,26 @@ public struct TimestampCorrector: Sendable {
         @usableFromInline var unsignedSorted: Bool
     }
 
+    /// The sample tables, shared by copies of a corrector (immutable).
+    @usableFromInline
+    final class Table: Sendable {
+        @usableFromInline let samples: [Sample]
+        @usableFromInline let cpus: [CPUTable]
+        @usableFromInline let interpolate: Bool
+
+        init(samples: [Sample], cpus: [CPUTable], interpolate: Bool) {
+            self.samples = samples
+            self.cpus = cpus
+            self.interpolate = interpolate
+        }
+    }
+
     @usableFromInline let raw: Bool
-    @usableFromInline let interpolate: Bool
-    @usableFromInline let samples: [Sample]
-    @usableFromInline let cpus: [CPUTable]
+    @usableFromInline let table: Table?
     @usableFromInline var hints: [Int]
     @usableFromInline let clockFactor: Double
-    @usableFromInline let tsc: TSCConversion?
+    @usableFromInline let tscMult: UInt32
+    @usableFromInline let tscShift: UInt32
     /// The wrapping sum added to every corrected timestamp.
     public let tsOffset: Int64
 
@@ -68,7 +82,6 @@ public struct TimestampCorrector: Sendable {
                 offsetOptions: [String] = [], dateOptions: [String] = [],
                 settings: Settings = Settings()) {
         raw = settings.rawTimestamps
-        interpolate = timeShift?.interpolates ?? false
         var flat: [Sample] = []
         var tables: [CPUTable] = []
         if let ts = timeShift, !settings.rawTimestamps {
@@ -87,11 +100,12 @@ public struct TimestampCorrector: Sendable {
                 }
             }
         }
-        samples = flat
-        cpus = tables
-        hints = Array(repeating: 0, count: tables.count)
+        table = tables.isEmpty ? nil
+            : Table(samples: flat, cpus: tables, interpolate: timeShift?.interpolates ?? false)
+        hints = Array(repeating: -1, count: tables.count)
         clockFactor = settings.clockHz != 0 ? 1_000_000_000.0 / Double(settings.clockHz) : 0
-        self.tsc = (tsc?.isActive ?? false) ? tsc : nil
+        tscMult = tsc?.mult ?? 0
+        tscShift = tsc?.shift ?? 0
         if settings.rawTimestamps {
             tsOffset = 0
         } else {
@@ -110,18 +124,36 @@ public struct TimestampCorrector: Sendable {
     }
 
     /// Whether this corrector maps timestamps through TIME_SHIFT samples.
-    public var hasTimeSync: Bool { !cpus.isEmpty }
+    public var hasTimeSync: Bool { table != nil }
 
     /// The corrected timestamp of a record with raw timestamp `ts` on `cpu` of this file.
+    ///
+    /// Remembers the sample interval it used per cpu; ``corrected(_:cpu:)`` is the same without.
     @inlinable
     public mutating func correct(_ ts: UInt64, cpu: Int) -> UInt64 {
         if raw { return ts }
+        // Not `finish(hostSync(...))`: that would copy `self` before the mutation, making
+        // `hints` non-unique and copying it on every call.
+        let t = table == nil ? ts : hostSync(ts, cpu: cpu)
+        return finish(t)
+    }
+
+    /// ``correct(_:cpu:)`` without updating the per-cpu interval cache.
+    @inlinable
+    public func corrected(_ ts: UInt64, cpu: Int) -> UInt64 {
+        if raw { return ts }
+        guard let table else { return finish(ts) }
+        return finish(table.sync(ts, cpu: cpu, hint: -1).value)
+    }
+
+    /// Steps 3 and 4: clock frequency or TSC2NSEC, then the offset.
+    @inlinable @inline(__always)
+    func finish(_ ts: UInt64) -> UInt64 {
         var t = ts
-        if !cpus.isEmpty { t = hostSync(t, cpu: cpu) }
         if clockFactor != 0 {
             t = TimestampCorrector.toUInt64(Double(t) * clockFactor)
-        } else if let tsc {
-            t = tsc.nanoseconds(t)
+        } else if tscMult != 0 {
+            t = TSCConversion.mulShift(t, mult: tscMult, shift: tscShift)
         }
         return t &+ UInt64(bitPattern: tsOffset)
     }
@@ -139,24 +171,34 @@ public struct TimestampCorrector: Sendable {
     /// reference, which reads outside its array), is returned unchanged.
     @inlinable
     public mutating func hostSync(_ ts: UInt64, cpu: Int) -> UInt64 {
-        guard cpu >= 0, cpu < cpus.count else { return ts }
+        guard let table else { return ts }
+        let hint = cpu >= 0 && cpu < hints.count ? hints[cpu] : -1
+        let r = table.sync(ts, cpu: cpu, hint: hint)
+        if let h = r.searched { hints[cpu] = h }
+        return r.value
+    }
+}
+
+extension TimestampCorrector.Table {
+    /// `timestamp_host_sync`; `searched` is the interval found by a binary search, worth caching.
+    @inlinable
+    func sync(_ ts: UInt64, cpu: Int, hint: Int) -> (value: UInt64, searched: Int?) {
+        guard cpu >= 0, cpu < cpus.count else { return (ts, nil) }
         let c = cpus[cpu]
         let n = c.count
         switch n {
         case 0:
-            return ts
+            return (ts, nil)
         case 1:
-            return ts &+ UInt64(bitPattern: samples[c.start].offset)
+            return (ts &+ UInt64(bitPattern: samples[c.start].offset), nil)
         case 2:
-            return calc(ts, at: c.start)
+            return (calc(ts, at: c.start), nil)
         default:
-            if ts <= samples[c.start].time { return calc(ts, at: c.start) }
-            if ts >= samples[c.start + n - 1].time { return calc(ts, at: c.start + n - 2) }
-            if c.unsignedSorted {
-                let h = hints[cpu]
-                if h >= 0, h < n - 1, samples[c.start + h].time <= ts, ts < samples[c.start + h + 1].time {
-                    return calc(ts, at: c.start + h)
-                }
+            if ts <= samples[c.start].time { return (calc(ts, at: c.start), nil) }
+            if ts >= samples[c.start + n - 1].time { return (calc(ts, at: c.start + n - 2), nil) }
+            if c.unsignedSorted, hint >= 0, hint < n - 1,
+               samples[c.start + hint].time <= ts, ts < samples[c.start + hint + 1].time {
+                return (calc(ts, at: c.start + hint), nil)
             }
             // The reference's binary search, step for step (it matters when times are not
             // increasing as unsigned values).
@@ -175,8 +217,7 @@ public struct TimestampCorrector: Sendable {
                 mid = (lo + hi) / 2
             }
             mid = Swift.min(Swift.max(mid, 0), n - 2)
-            if c.unsignedSorted { hints[cpu] = mid }
-            return calc(ts, at: c.start + mid)
+            return (calc(ts, at: c.start + mid), c.unsignedSorted ? mid : nil)
         }
     }
 

@@ -181,8 +181,7 @@ import Testing
             inputs += (0..<2000).map { _ in next() % (UInt64(t) + 2_000_000) }
             inputs += table.map { UInt64($0.time) }
             for ts in inputs {
-                var f = fresh
-                #expect(cached.correct(ts, cpu: 0) == f.correct(ts, cpu: 0))
+                #expect(cached.correct(ts, cpu: 0) == fresh.corrected(ts, cpu: 0))
             }
         }
     }
