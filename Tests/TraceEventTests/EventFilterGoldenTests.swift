@@ -83,15 +83,15 @@ struct EventFilterFixture {
         return fx
     }
 
-    /// (cpu, timestamp) of the records `filter` keeps, in record order (trace-cmd's rules).
-    func kept(by filter: EventFilter) -> [String] {
+    /// Indices of the records `filter` keeps, in record order (trace-cmd's rules).
+    func kept(by filter: EventFilter) -> [Int] {
         var filter = filter
-        var out: [String] = []
-        for r in records {
+        var out: [Int] = []
+        for (i, r) in records.enumerated() {
             let keep = r.payload.withUnsafeBytes { p in
                 filter.accept(eventID: r.eventID, payload: p, cpu: r.cpu, comm: { comms[$0] })
             }
-            if keep { out.append("\(r.cpu) \(r.timestamp)") }
+            if keep { out.append(i) }
         }
         return out
     }
@@ -108,8 +108,15 @@ struct EventFilterFixture {
         }
     }
 
-    static func expectedKept(_ trace: String, _ name: String) throws -> [String] {
-        try text("kept/\(trace)/\(name).txt").split(separator: "\n").map(String.init)
+    /// The record indices the reference keeps (`kept/<trace>/<name>.txt`: "0-5,7,9-20").
+    static func expectedKept(_ trace: String, _ name: String) throws -> [Int] {
+        var out: [Int] = []
+        let text = try text("kept/\(trace)/\(name).txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        for part in text.split(separator: ",") {
+            let ends = part.split(separator: "-").compactMap { Int($0) }
+            if ends.count == 2, ends[0] <= ends[1] { out += Array(ends[0]...ends[1]) } else { out += ends }
+        }
+        return out
     }
 }
 

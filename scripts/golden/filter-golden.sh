@@ -2,8 +2,9 @@
 # Regenerates the EventFilter golden data in Tests/Fixtures/filter/ from trace.dat with the
 # reference trace-cmd 3.1.6 / libtraceevent 1.7.1:
 #   T.records.tsv       event formats, records (payload hex), comms, symbols (filter-extract.c)
-#   kept/T/NAME.txt     records `trace-cmd report -t <-F/-v args>` keeps, "cpu timestamp_ns"
-#                       per line, for every case of T.cases.tsv
+#   kept/T/NAME.txt     records `trace-cmd report -t <-F/-v args>` keeps, for every case of
+#                       T.cases.tsv, as ranges of record indices (order of the R lines of
+#                       T.records.tsv), matched by cpu and timestamp: "0-5,7,9-20"
 # for T in trace (recorded for these tests, see below) and kstack (the fixtures' kstack.dat).
 #   parse.golden  `trace-cmd report -T -F <filter>` output and exit status for every line of
 #                 parse-cases.txt
@@ -38,11 +39,27 @@ grep -v '^#' "$D/$trace.cases.tsv" | while IFS= read -r line; do
 	trace-cmd report -t "${args[@]}" "$T" 2>/dev/null |
 		python3 -c '
 import re, sys
+# Map each kept line ("[cpu] sec.nsec:") to the index of its record among the R lines of
+# records.tsv (iteration order), and write the indices as ranges: "0-5,7,9-20".
+recs = {}
+for i, l in enumerate(x for x in open(sys.argv[1]) if x.startswith("R\t")):
+    f = l.split("\t")
+    recs.setdefault((int(f[1]), int(f[2])), []).append(i)
+kept = []
 for l in sys.stdin:
     m = re.search(r"\[(\d+)\]\s+(\d+)\.(\d{9}):", l)
     if m:
-        print(int(m.group(1)), int(m.group(2)) * 1000000000 + int(m.group(3)))
-' > "$D/kept/$trace/$name.txt"
+        key = (int(m.group(1)), int(m.group(2)) * 1000000000 + int(m.group(3)))
+        kept.append(recs[key].pop(0))
+kept.sort()
+out = []
+for k in kept:
+    if out and out[-1][1] == k - 1:
+        out[-1][1] = k
+    else:
+        out.append([k, k])
+print(",".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in out))
+' "$D/$trace.records.tsv" > "$D/kept/$trace/$name.txt"
 done
 done
 
