@@ -174,6 +174,17 @@ struct EventFilterFixture {
         #expect(kept > 0)
     }
 
+    /// A long `||` chain (a left-deep tree, as trace-cmd's `-P pid` filters build) evaluates.
+    @Test func longChainEvaluates() throws {
+        let fx = try EventFilterFixture.load("trace")
+        let pids = (1...300).map { "(next_pid == \($0 + 100000))" }.joined(separator: " || ")
+        let filter = try EventFilter(filters: ["sched_switch: " + pids + " || next_pid == 0"],
+                                     events: fx.events, byteOrder: .little)
+        let plain = try EventFilter(filters: ["sched_switch: next_pid == 0"], events: fx.events, byteOrder: .little)
+        #expect(fx.kept(by: filter) == fx.kept(by: plain))
+        #expect(!fx.kept(by: plain).isEmpty)
+    }
+
     /// A record too short for the fields the filter reads does not match (and does not trap).
     @Test func truncatedPayloadDoesNotMatch() throws {
         let fx = try EventFilterFixture.load("trace")
