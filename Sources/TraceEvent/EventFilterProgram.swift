@@ -260,7 +260,14 @@ struct EventFilterProgram: Sendable {
             if symbolic, let name = symbols?.symbol(containing: v)?.name {
                 return testString(op, expected, regex, name)
             }
-            return withHex(v) { test(op, expected, regex, $0) }
+            // libtraceevent formats `0x<hex>` into a stack buffer of a function that has
+            // returned: `strcmp` still sees the text, but `regexec` overwrites it first, so
+            // with the reference build `=~` never matches here and `!~` always does.
+            switch op {
+            case .regex: return false
+            case .notRegex: return true
+            case .match, .notMatch: return withHex(v) { test(op, expected, regex, $0) }
+            }
         case .comm(let pidOffset, let pidSize):
             let pid = Int32(truncatingIfNeeded: p.loadSigned(at: pidOffset, size: pidSize, order: order) ?? 0)
             let name = pid == 0 ? "<idle>" : (comm(pid) ?? "<...>")
