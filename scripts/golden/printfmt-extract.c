@@ -6,6 +6,7 @@
  *   R <system>/<name> <payload hex> <info text, escaped: \\ \n \t>
  *   S <start hex> <size hex> <name>      (kallsyms functions that contain an
  *                                          8-byte field value of some record)
+ *   P <address hex> <printk string>      (printk formats at such a value)
  *   L <long size>
  * Build: cc -O1 -o printfmt-extract printfmt-extract.c $(pkg-config --cflags --libs libtracecmd)
  */
@@ -14,6 +15,60 @@
 #include <string.h>
 #include <trace-cmd.h>
 #include <event-parse.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+static unsigned long long *vals;
+static size_t nvals, capvals;
+
+static void add_val(unsigned long long v)
+{
+	for (size_t i = 0; i < nvals; i++)
+		if (vals[i] == v)
+			return;
+	if (nvals == capvals) {
+		capvals = capvals ? capvals * 2 : 256;
+		vals = realloc(vals, capvals * sizeof(*vals));
+	}
+	vals[nvals++] = v;
+}
+
+/* The printk formats whose address is one of the 8-byte field values seen. */
+static void dump_printk(struct tep_handle *tep)
+{
+	char path[] = "/tmp/printfmt-printk-XXXXXX";
+	int fd = mkstemp(path);
+	int saved;
+	FILE *f;
+	char line[4096];
+
+	if (fd < 0)
+		return;
+	fflush(stdout);
+	saved = dup(1);
+	dup2(fd, 1);
+	tep_print_printk(tep);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(fd);
+	f = fopen(path, "r");
+	unlink(path);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long a = strtoull(line, NULL, 16);
+		char *sp = strchr(line, ' ');
+		if (!sp)
+			continue;
+		for (size_t i = 0; i < nvals; i++)
+			if (vals[i] == a) {
+				printf("P %s", line);
+				break;
+			}
+	}
+	fclose(f);
+}
 
 struct sym { unsigned long long start; unsigned long size; const char *name; };
 static struct sym *syms;
@@ -82,6 +137,7 @@ static int callback(struct tracecmd_input *handle, struct tep_record *rec,
 				unsigned long long v;
 				memcpy(&v, p + o, 8);
 				add_sym(tep, v);
+				add_val(v);
 			}
 		}
 	}
@@ -105,6 +161,7 @@ int main(int argc, char **argv)
 	tracecmd_iterate_events(h, NULL, 0, callback, NULL);
 	for (size_t i = 0; i < nsyms; i++)
 		printf("S %llx %lx %s\n", syms[i].start, syms[i].size, syms[i].name);
+	dump_printk(tracecmd_get_tep(h));
 	tracecmd_close(h);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #                F <system>/<name>  followed by the format text, ended by a line "."
 #                R <system>/<name> <payload hex> <reference text, escaped \\ \n \t \xNN>
 #                S <start hex> <size hex> <symbol>
+#                P <address hex> <printk string>
 set -e
 TRACE=$1; OUT=$2; MAX=${3:-40}
 D=$(dirname "$0")
@@ -26,5 +27,6 @@ T=/sys/kernel/tracing/events
 	done
 	awk -v max="$MAX" '$1=="R" { if (++n[$2] <= max) print }' "$OUT.raw"
 	grep '^S ' "$OUT.raw"
+	grep '^P ' "$OUT.raw" || true
 } > "$OUT"
 rm -f "$OUT.raw"
