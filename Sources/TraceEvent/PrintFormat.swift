@@ -41,7 +41,12 @@ public struct PrintFormatError: Error, Sendable, Equatable, CustomStringConverti
 ///
 /// Compile once per event type, then call ``render(payload:into:)`` for each record; rendering
 /// reads the payload in place and appends to a ``TextBuffer`` without parsing any text.
-public final class CompiledPrintFormat: Sendable {
+///
+/// Rendering is safe from several threads, except for events whose format failed to parse:
+/// for those the raw-field printer keeps libtraceevent's memory of string fields that once
+/// held unprintable bytes (printed as `ARRAY[...]` from then on), so records of such an
+/// event must be rendered from one thread at a time, in order.
+public final class CompiledPrintFormat: @unchecked Sendable {
     enum Piece: Sendable {
         case literal([UInt8])
         case number(PrintfConversion, lengthClass: Int8, PrintFormatExpression, star: PrintFormatExpression?)
@@ -72,6 +77,8 @@ public final class CompiledPrintFormat: Sendable {
     let longSize: Int
     let symbols: (any SymbolResolver)?
     let printk: [UInt64: [UInt8]]
+    /// Per raw field: libtraceevent cleared its "string" flag after seeing unprintable bytes.
+    private let notString: UnsafeMutablePointer<Bool>
 
     /// Compiles the print format of `event`.
     ///
@@ -87,6 +94,8 @@ public final class CompiledPrintFormat: Sendable {
         for (k, v) in context.printkStrings { pk[k] = Array(v.utf8) }
         printk = pk
         rawFields = event.fields.map { Self.rawField($0, longSize: context.longSize) }
+        notString = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, rawFields.count))
+        notString.initialize(repeating: false, count: max(1, rawFields.count))
         var compiler = PrintFormatCompiler(event: event, longSize: context.longSize, byteOrder: context.byteOrder)
         do {
             pieces = try compiler.compile()
@@ -95,6 +104,10 @@ public final class CompiledPrintFormat: Sendable {
             pieces = []
             parseFailure = PrintFormatError(event: eventName, message: error.message)
         }
+    }
+
+    deinit {
+        notString.deallocate()
     }
 
     /// Compiles the print format of `event`, throwing instead of falling back when the
@@ -383,7 +396,7 @@ public final class CompiledPrintFormat: Sendable {
     /// libtraceevent does when it cannot use the print format.
     public func appendRawFields(_ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         let order = byteOrder
-        for f in rawFields {
+        for (index, f) in rawFields.enumerated() {
             out.append(contentsOf: f.label)
             switch f.kind {
             case .array(let src, let size, let string):
@@ -395,7 +408,7 @@ public final class CompiledPrintFormat: Sendable {
                 case .none: break
                 }
                 let end = min(data.count, offset + len)
-                if string && Self.isPrintable(data, offset, end) {
+                if string && !notString[index] && Self.isPrintable(data, offset, end) {
                     var n = offset
                     while n < data.count, data[n] != 0 { n += 1 }
                     if offset < n { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[offset..<n])) }
@@ -408,6 +421,7 @@ public final class CompiledPrintFormat: Sendable {
                         i += 1
                     }
                     out.append(0x5d)
+                    notString[index] = true
                 }
             case .pointer(let offset, let size):
                 out.append0xHex(Self.read(data, offset, size, order))
@@ -470,7 +484,7 @@ struct PrintFormatFieldTraits {
         let type = f.type
         isDynamic = f.storage != .inline || type.hasPrefix("__data_loc") || type.hasPrefix("__rel_loc")
         isRelative = f.storage == .relLoc || type.hasPrefix("__rel_loc")
-        isArray = f.arrayLength != nil || isDynamic || type.contains("[")
+        isArray = f.arrayLength != nil || type.contains("[")
         isString = isArray && (type.contains("char") || type.contains("u8") || type.contains("s8"))
         isLong = type.contains("long")
         isPointer = type.contains("*")

@@ -467,7 +467,8 @@ struct PrintFormatParser {
         } else if t.kind == .item && t.text == "REC" {
             guard read().isOp("->") else { throw fail("expected '->'") }
             let n = read()
-            guard n.kind == .item, let f = anyField(n.text), !f.isArray else {
+            guard n.kind == .item, let f = anyField(n.text),
+                  !PrintFormatFieldTraits(f, longSize: longSize).isArray else {
                 throw fail("sizeof of an unknown or array field")
             }
             arg.kind = .atom(String(f.size))

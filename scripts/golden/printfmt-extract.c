@@ -101,7 +101,7 @@ static void put_escaped(const char *p, int len)
 		if (c == '\\') fputs("\\\\", stdout);
 		else if (c == '\n') fputs("\\n", stdout);
 		else if (c == '\t') fputs("\\t", stdout);
-		else if (c < 0x20 || c == 0x7f) printf("\\x%02x", c);
+		else if (c < 0x20 || c >= 0x7f) printf("\\x%02x", c);
 		else putchar(c);
 	}
 }
