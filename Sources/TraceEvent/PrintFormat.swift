@@ -72,7 +72,15 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     public let parseFailure: PrintFormatError?
 
     let pieces: [Piece]
+    /// Per piece: the event field it prints (for `-R` output), and for literal pieces
+    /// whether the text ends in `0x`.
+    let pieceFields: [String?]
+    let pieceEnds0x: [Bool]
     let rawFields: [RawField]
+    /// Per event field: its name, and whether libtraceevent prints it raw in `-R` output
+    /// whatever the format (arrays and strings).
+    let fieldNames: [String]
+    let fieldAlwaysRaw: [Bool]
     let byteOrder: ByteOrder
     let longSize: Int
     let symbols: (any SymbolResolver)?
@@ -96,13 +104,24 @@ public final class CompiledPrintFormat: @unchecked Sendable {
         rawFields = event.fields.map { Self.rawField($0, longSize: context.longSize) }
         notString = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, rawFields.count))
         notString.initialize(repeating: false, count: max(1, rawFields.count))
+        fieldNames = event.fields.map(\.name)
+        fieldAlwaysRaw = event.fields.map {
+            let t = PrintFormatFieldTraits($0, longSize: context.longSize)
+            return t.isArray || t.isString
+        }
         var compiler = PrintFormatCompiler(event: event, longSize: context.longSize, byteOrder: context.byteOrder)
         do {
             pieces = try compiler.compile()
+            pieceFields = compiler.pieceFields
             parseFailure = nil
         } catch {
             pieces = []
+            pieceFields = []
             parseFailure = PrintFormatError(event: eventName, message: error.message)
+        }
+        pieceEnds0x = pieces.map {
+            guard case .literal(let b) = $0, b.count > 1 else { return false }
+            return b[b.count - 2] == UInt8(ascii: "0") && b[b.count - 1] == UInt8(ascii: "x")
         }
     }
 
@@ -145,26 +164,66 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             renderFailed(payload, into: &out)
             return
         }
-        let order = byteOrder
         for piece in pieces {
-            switch piece {
-            case .literal(let bytes):
-                out.append(contentsOf: bytes)
-            case .number(let conv, let ls, let expr, let star):
-                let v = expr.evaluate(payload, order)
-                let c = conv.applying(starArgument: star.map { Int32(truncatingIfNeeded: $0.evaluate(payload, order)) })
-                Self.appendNumber(v, lengthClass: ls, conversion: c, into: &out)
-            case .string(let conv, let arg, let star):
-                var c = conv
-                if let star {
-                    let a = Int32(truncatingIfNeeded: star.evaluate(payload, order))
-                    if a >= 0 { c = conv.applying(starArgument: a) }
-                }
-                renderString(arg, c, payload, into: &out)
-            case .pointer(let arg, let star):
-                let plen = star.map { Int(Int32(truncatingIfNeeded: $0.evaluate(payload, order))) } ?? 1
-                renderPointer(arg, plen: plen, payload, into: &out)
+            renderPiece(piece, payload, into: &out)
+        }
+    }
+
+    @inline(__always)
+    private func renderPiece(_ piece: Piece, _ payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+        let order = byteOrder
+        switch piece {
+        case .literal(let bytes):
+            out.append(contentsOf: bytes)
+        case .number(let conv, let ls, let expr, let star):
+            let v = expr.evaluate(payload, order)
+            let c = conv.applying(starArgument: star.map { Int32(truncatingIfNeeded: $0.evaluate(payload, order)) })
+            Self.appendNumber(v, lengthClass: ls, conversion: c, into: &out)
+        case .string(let conv, let arg, let star):
+            var c = conv
+            if let star {
+                let a = Int32(truncatingIfNeeded: star.evaluate(payload, order))
+                if a >= 0 { c = conv.applying(starArgument: a) }
             }
+            renderString(arg, c, payload, into: &out)
+        case .pointer(let arg, let star):
+            let plen = star.map { Int(Int32(truncatingIfNeeded: $0.evaluate(payload, order))) } ?? 1
+            renderPointer(arg, plen: plen, payload, into: &out)
+        }
+    }
+
+    /// Appends the record's fields as ` name=value` pairs, as libtraceevent prints an event
+    /// in raw mode (`trace-cmd report -R`): a field that a conversion of the format prints
+    /// is printed through that conversion (the search resumes after the conversion used for
+    /// the previous field), arrays, strings and other fields are printed from their bytes.
+    public func renderRawFields(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+        let count = pieces.count
+        var cursor: Int? = (parseFailure == nil && count > 0) ? 0 : nil
+        for index in 0..<rawFields.count {
+            out.append(contentsOf: rawFields[index].label)
+            guard let start = cursor, !fieldAlwaysRaw[index] else {
+                appendRawField(index, payload, into: &out)
+                continue
+            }
+            let name = fieldNames[index]
+            var i = start
+            var has0x = false
+            var found = false
+            repeat {
+                if case .literal = pieces[i] {
+                    has0x = pieceEnds0x[i]
+                } else if pieceFields[i] == name {
+                    if has0x { out.append(0x30); out.append(0x78) }
+                    renderPiece(pieces[i], payload, into: &out)
+                    cursor = i + 1 < count ? i + 1 : nil
+                    found = true
+                    break
+                } else {
+                    has0x = false
+                }
+                i = i + 1 < count ? i + 1 : 0
+            } while i != start
+            if !found { appendRawField(index, payload, into: &out) }
         }
     }
 
@@ -395,9 +454,18 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     /// Appends ` name=value` for every event field, formatted from the raw data the way
     /// libtraceevent does when it cannot use the print format.
     public func appendRawFields(_ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+        for index in 0..<rawFields.count {
+            out.append(contentsOf: rawFields[index].label)
+            appendRawField(index, data, into: &out)
+        }
+    }
+
+    /// The value of event field `index` formatted from its bytes (libtraceevent's
+    /// `print_field_raw`).
+    private func appendRawField(_ index: Int, _ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         let order = byteOrder
-        for (index, f) in rawFields.enumerated() {
-            out.append(contentsOf: f.label)
+        let f = rawFields[index]
+        do {
             switch f.kind {
             case .array(let src, let size, let string):
                 var offset = 0

@@ -18,6 +18,10 @@ struct PrintFormatCompiler {
         PrintFormatParseFailure(message: message)
     }
 
+    /// For each compiled piece, the event field its argument is (after casts), if any:
+    /// `-R` output prints a field through the first conversion that prints it.
+    private(set) var pieceFields: [String?] = []
+
     mutating func compile() throws(PrintFormatParseFailure) -> [CompiledPrintFormat.Piece] {
         var parser = PrintFormatParser(event: event, longSize: longSize)
         var (format, args) = try parser.parse()
@@ -25,12 +29,24 @@ struct PrintFormatCompiler {
             // Old ftrace formats have no arguments: libtraceevent passes every field in order.
             args = event.fields.map { PrintFormatNode(.field(name: $0.name, field: $0)) }
         }
-        return try split(Array(format.utf8), args)
+        let pieces = try split(Array(format.utf8), args)
+        pieceFields = pieceNodes.map { node -> String? in
+            guard var n = node else { return nil }
+            while case .typecast(_, let item) = n.kind { n = item }
+            guard case .field(let name, let f?) = n.kind, !f.isCommon,
+                  event.fields.contains(where: { $0.name == name }),
+                  !event.commonFields.contains(where: { $0.name == name }) else { return nil }
+            return name
+        }
+        return pieces
     }
+
+    /// The argument node of each piece (nil for literal text), parallel to the pieces.
+    private var pieceNodes: [PrintFormatNode?] = []
 
     // MARK: - Format string
 
-    private func split(_ fmt: [UInt8], _ args: [PrintFormatNode]) throws(PrintFormatParseFailure) -> [CompiledPrintFormat.Piece] {
+    private mutating func split(_ fmt: [UInt8], _ args: [PrintFormatNode]) throws(PrintFormatParseFailure) -> [CompiledPrintFormat.Piece] {
         var pieces: [CompiledPrintFormat.Piece] = []
         var argIndex = 0
         var i = 0
@@ -44,20 +60,11 @@ struct PrintFormatCompiler {
             }
             i += max(consumed, 1)
         }
-        // Merge adjacent literals.
-        var merged: [CompiledPrintFormat.Piece] = []
-        for p in pieces {
-            if case .literal(let b) = p, case .literal(let a)? = merged.last {
-                merged[merged.count - 1] = .literal(a + b)
-            } else {
-                merged.append(p)
-            }
-        }
-        return merged
+        return pieces
     }
 
     /// Literal text up to the next conversion, with `\n \t \r \\ \x` escapes and `%%`.
-    private func literal(_ fmt: [UInt8], _ start: Int, _ pieces: inout [CompiledPrintFormat.Piece]) -> Int {
+    private mutating func literal(_ fmt: [UInt8], _ start: Int, _ pieces: inout [CompiledPrintFormat.Piece]) -> Int {
         var out: [UInt8] = []
         var i = start
         while i < fmt.count {
@@ -83,11 +90,12 @@ struct PrintFormatCompiler {
             }
             i += 1
         }
-        if !out.isEmpty { pieces.append(.literal(out)) }
+        pieces.append(.literal(out))
+        pieceNodes.append(nil)
         return i - start
     }
 
-    private func conversion(_ fmt: [UInt8], _ start: Int, _ args: [PrintFormatNode], _ argIndex: inout Int,
+    private mutating func conversion(_ fmt: [UInt8], _ start: Int, _ args: [PrintFormatNode], _ argIndex: inout Int,
                             _ pieces: inout [CompiledPrintFormat.Piece]) throws(PrintFormatParseFailure) -> Int {
         var ls = 0
         var lenArg: PrintFormatNode? = nil
@@ -117,6 +125,7 @@ struct PrintFormatCompiler {
                 if piece.count > 31 { throw fail("bad format!") }
                 let star = try lenArg.map { (n) throws(PrintFormatParseFailure) in try numeric(n) }
                 pieces.append(.pointer(try pointer(a, piece), star: star))
+                pieceNodes.append(a)
                 return i + 1 - start
             case UInt8(ascii: "d"), UInt8(ascii: "u"), UInt8(ascii: "i"), UInt8(ascii: "x"),
                  UInt8(ascii: "X"), UInt8(ascii: "o"):
@@ -126,6 +135,7 @@ struct PrintFormatCompiler {
                 if ls < -2 || ls > 2 { throw fail("bad count (\(ls))") }
                 let star = try lenArg.map { (n) throws(PrintFormatParseFailure) in try numeric(n) }
                 pieces.append(.number(PrintfConversion(piece: piece), lengthClass: Int8(ls), try numeric(a), star: star))
+                pieceNodes.append(a)
                 return i + 1 - start
             case UInt8(ascii: "s"):
                 guard let a = nextArg() else { throw fail("no matching argument") }
@@ -133,10 +143,12 @@ struct PrintFormatCompiler {
                 if piece.count > 31 { throw fail("bad format!") }
                 let star = try lenArg.map { (n) throws(PrintFormatParseFailure) in try numeric(n) }
                 pieces.append(.string(PrintfConversion(piece: piece), try string(a), star: star))
+                pieceNodes.append(a)
                 return i + 1 - start
             default:
                 // Not a conversion libtraceevent knows: it prints ">c<" and moves on.
                 pieces.append(.literal([UInt8(ascii: ">"), c, UInt8(ascii: "<")]))
+                pieceNodes.append(nil)
                 return i + 1 - start
             }
             i += 1

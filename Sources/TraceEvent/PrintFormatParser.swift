@@ -233,7 +233,8 @@ struct PrintFormatParser {
         }
 
         if t.kind == .op && t.text != ":" {
-            guard let prio = Self.opPriority(t.text) else { throw fail("unknown op '\(t.text)'") }
+            // An unknown operator ("[" too) has priority -1: it applies to the right operand.
+            let prio = Self.opPriority(t.text) ?? -1
             var argPrio = 0
             if case .op(_, _, _, let p) = arg.kind { argPrio = p }
             if prio > argPrio {

@@ -8,6 +8,7 @@
  *                                          8-byte field value of some record)
  *   P <address hex> <printk string>      (printk formats at such a value)
  *   L <long size>
+ * With -R, the text is the raw-mode field list (`trace-cmd report -R`) instead.
  * Build: cc -O1 -o printfmt-extract printfmt-extract.c $(pkg-config --cflags --libs libtracecmd)
  */
 #include <stdio.h>
@@ -94,6 +95,8 @@ static void add_sym(struct tep_handle *tep, unsigned long long v)
 	syms[nsyms++] = (struct sym){ start, size, name };
 }
 
+static const char *info = TEP_PRINT_INFO;
+
 static void put_escaped(const char *p, int len)
 {
 	for (int i = 0; i < len; i++) {
@@ -121,7 +124,7 @@ static int callback(struct tracecmd_input *handle, struct tep_record *rec,
 		printf("%02x", p[i]);
 	putchar(' ');
 	trace_seq_init(&s);
-	tep_print_event(tep, &s, rec, "%s", TEP_PRINT_INFO);
+	tep_print_event(tep, &s, rec, "%s", info);
 	put_escaped(s.buffer, s.len);
 	trace_seq_destroy(&s);
 	putchar('\n');
@@ -148,8 +151,13 @@ int main(int argc, char **argv)
 {
 	struct tracecmd_input *h;
 
+	if (argc > 2 && strcmp(argv[1], "-R") == 0) {
+		info = TEP_PRINT_INFO_RAW;
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s trace.dat\n", argv[0]);
+		fprintf(stderr, "usage: %s [-R] trace.dat\n", argv[0]);
 		return 1;
 	}
 	h = tracecmd_open(argv[1], TRACECMD_FL_LOAD_NO_PLUGINS);

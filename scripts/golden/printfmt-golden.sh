@@ -1,5 +1,5 @@
 #!/bin/sh
-# printfmt-golden.sh TRACE.DAT OUT [MAX_PER_EVENT]
+# printfmt-golden.sh [-R] TRACE.DAT OUT [MAX_PER_EVENT]
 # Golden data for the print-format engine tests (Tests/Fixtures/printfmt/):
 # the records of TRACE.DAT as the reference libtraceevent prints them with plugins
 # disabled (`trace-cmd report -N`), at most MAX_PER_EVENT (default 40) per event
@@ -11,11 +11,13 @@
 #                S <start hex> <size hex> <symbol>
 #                P <address hex> <printk string>
 set -e
+RAW=
+if [ "$1" = "-R" ]; then RAW=-R; shift; fi   # texts of `trace-cmd report -R` (raw fields)
 TRACE=$1; OUT=$2; MAX=${3:-40}
 D=$(dirname "$0")
 X=${TMPDIR:-/tmp}/printfmt-extract.$$
 cc -O1 -o "$X" "$D/printfmt-extract.c" $(pkg-config --cflags --libs libtracecmd)
-"$X" "$TRACE" > "$OUT.raw"
+"$X" $RAW "$TRACE" > "$OUT.raw"
 rm -f "$X"
 T=/sys/kernel/tracing/events
 {

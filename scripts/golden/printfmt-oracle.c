@@ -11,6 +11,7 @@
  *   R <system>/<name> <payload hex>
  * Output: the same items, R lines completed with the reference's text (escaped
  * \\ \n \t \xNN), K lines replaced by S <start> <size> <name> lines at the end.
+ * With the environment variable PRINTFMT_RAW set, R texts are raw-mode field lists.
  * Build: cc -O1 -o printfmt-oracle printfmt-oracle.c $(pkg-config --cflags --libs libtraceevent)
  */
 #include <stdio.h>
@@ -105,7 +106,8 @@ int main(void)
 			rec.data = data;
 			rec.size = hl / 2;
 			trace_seq_init(&s);
-			tep_print_event(tep, &s, &rec, "%s", TEP_PRINT_INFO);
+			tep_print_event(tep, &s, &rec, "%s",
+					getenv("PRINTFMT_RAW") ? TEP_PRINT_INFO_RAW : TEP_PRINT_INFO);
 			printf("R %s %s ", name, hex);
 			put_escaped(s.buffer, s.len);
 			putchar('\n');

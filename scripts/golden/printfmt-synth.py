@@ -12,6 +12,9 @@ The oracle then prints each payload with the reference libtraceevent; its output
 golden file Tests/Fixtures/printfmt/synthetic.golden.
 
 Usage: printfmt-synth.py [seed] | printfmt-oracle > synthetic.golden
+       PRINTFMT_SAMPLE=60 PRINTFMT_INTERESTING=0 printfmt-synth.py 2 | PRINTFMT_RAW=1 printfmt-oracle > synthetic-raw.golden
+(PRINTFMT_SAMPLE: how many other real formats to sample, default 250;
+ PRINTFMT_INTERESTING=0: leave out the real formats that use rare helpers.)
 """
 import os
 import random
@@ -106,6 +109,10 @@ SYNTH = [
     r'"%d", REC->c ? REC->d ? 1 : 2 : 3',
     r'"%s", REC->c ? REC->d ? "a" : "b" : "c"',
     r'"%llu %llu", REC->a >> 65, REC->a << 64',
+    r'"%*d|%-*d|", REC->f & 15, REC->c, 6, REC->e',
+    r'"%.*s|%*s|%0*x|%*lld|", REC->f & 7, REC->name, 4, "ab", 8, REC->d, REC->f & 31, REC->b',
+    r'"%s %s", REC->c > 0 ? __print_symbolic(REC->f & 3, { 0, "z" }, { 1, "o" }) : __get_str(str), REC->d & 1 ? "odd" : __print_flags(REC->d, "+", { 2, "two" }, { 4, "four" })',
+    r'"%u %u %llu", __get_dynamic_array_len(buf), __get_dynamic_array_len(str), REC->arr[2] + REC->arr[3]',
 ]
 
 # The same field layout, printed raw by libtraceevent when the format fails (unknown
@@ -280,8 +287,11 @@ def main():
                 real.append((sysname, ev, open(p).read()))
     interesting = re.compile(r"__print_hex|__print_array|__get_bitmask|__get_cpumask|%p[UMmIih]|%c|%\*|%\.\*|sizeof|__get_dynamic_array|%hh|\(\w+\)\(|jiffies|trace_seq|__builtin|llu\(|ULL")
     chosen = [r for r in real if interesting.search(r[2].split("print fmt:")[-1])]
+    if os.environ.get("PRINTFMT_INTERESTING", "1") == "0":
+        chosen = []
     rest = [r for r in real if r not in chosen]
-    chosen += rng.sample(rest, min(len(rest), 250))
+    sample = int(os.environ.get("PRINTFMT_SAMPLE", "250"))
+    chosen += rng.sample(rest, min(len(rest), sample))
     for sysname, ev, text in chosen:
         m = re.search(r"^ID: (\d+)", text, re.M)
         if not m:
