@@ -12,6 +12,8 @@
 //   U <pid>                        when the file does not know the pid
 //   C <pid> <comm column>          with -c, every record, in report order: the comm the
 //                                  reference prints (after what plugins have registered)
+//   E <system> <name> <id>         before the first record of an event: its format as
+//   F <common> <offset> <size> <signed> <dynamic> <name>   libtraceevent parsed it
 //   R <cpu> <system> <name> <hex payload from common_type>
 //   P <text with plugins>          what `trace-cmd report` prints after "name: "
 //   D <text with the handler off>  the default print-format text (TEP_EVENT_FL_NOHANDLE)
@@ -30,6 +32,22 @@ static struct tep_handle *initial_tep; /* a second handle that never prints */
 static unsigned char *pid_seen;
 static int pid_max = 4194304;
 static int counts[65536];
+static unsigned char described[65536];
+
+static void describe(struct tep_event *event)
+{
+	struct tep_format_field *f;
+	int common;
+
+	if (event->id < 0 || event->id >= 65536 || described[event->id])
+		return;
+	described[event->id] = 1;
+	printf("E %s %s %d\n", event->system, event->name, event->id);
+	for (common = 1; common >= 0; common--)
+		for (f = common ? event->format.common_fields : event->format.fields; f; f = f->next)
+			printf("F %d %d %d %d %d %s\n", common, f->offset, f->size,
+			       !!(f->flags & TEP_FIELD_IS_SIGNED), !!(f->flags & TEP_FIELD_IS_DYNAMIC), f->name);
+}
 static unsigned long long *seen;
 static size_t nseen, capseen;
 
@@ -94,6 +112,7 @@ static int callback(struct tracecmd_input *handle, struct tep_record *record,
 		trace_seq_destroy(&s);
 		return 0;
 	}
+	describe(event);
 	printf("R %d %s %s ", cpu, event->system, event->name);
 	for (int i = 0; i < record->size; i++)
 		printf("%02x", ((unsigned char *)record->data)[i]);
