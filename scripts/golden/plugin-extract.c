@@ -33,6 +33,42 @@ static unsigned char *pid_seen;
 static int pid_max = 4194304;
 static int counts[65536];
 static unsigned char described[65536];
+static int shape_extra[65536];
+#define MAX_SHAPES 4096
+static struct { int id; char *shape; } shapes[MAX_SHAPES];
+static int nshapes;
+
+/*
+ * With -n, records beyond the first MAX of an event are still kept (at most 30 more per
+ * event) when their plugin text has a new "shape": the text without digits and hex.
+ */
+static int new_shape(int id, const char *text)
+{
+	char buf[256];
+	size_t n = 0;
+
+	for (const char *p = text; *p && n < sizeof(buf) - 1; p++) {
+		if (p[0] == '0' && p[1] == 'x') {
+			p++;
+			while (p[1] && strchr("0123456789abcdef", p[1]))
+				p++;
+			continue;
+		}
+		if (*p >= '0' && *p <= '9')
+			continue;
+		buf[n++] = *p;
+	}
+	buf[n] = 0;
+	for (int i = 0; i < nshapes; i++)
+		if (shapes[i].id == id && strcmp(shapes[i].shape, buf) == 0)
+			return 0;
+	if (nshapes == MAX_SHAPES || shape_extra[id] >= 30)
+		return 0;
+	shapes[nshapes].id = id;
+	shapes[nshapes++].shape = strdup(buf);
+	shape_extra[id]++;
+	return 1;
+}
 
 static void describe(struct tep_event *event)
 {
@@ -105,10 +141,12 @@ static int callback(struct tracecmd_input *handle, struct tep_record *record,
 	}
 	if (!event || !event->handler)
 		return 0;
-	if (max_per_event >= 0 && event->id < 65536 && counts[event->id]++ >= max_per_event) {
-		/* still let the handler run: it may register comms */
-		trace_seq_init(&s);
-		tep_print_event(tep, &s, record, "%s", TEP_PRINT_INFO);
+	trace_seq_init(&s);
+	tep_print_event(tep, &s, record, "%s", TEP_PRINT_INFO);
+	trace_seq_terminate(&s);
+	if (max_per_event >= 0 && event->id < 65536 && counts[event->id]++ >= max_per_event &&
+	    (strchr(s.buffer, '(') == s.buffer || !new_shape(event->id, s.buffer))) {
+		/* not kept; the handler has run all the same (it may register comms) */
 		trace_seq_destroy(&s);
 		return 0;
 	}
@@ -118,8 +156,6 @@ static int callback(struct tracecmd_input *handle, struct tep_record *record,
 		printf("%02x", ((unsigned char *)record->data)[i]);
 	putchar('\n');
 
-	trace_seq_init(&s);
-	tep_print_event(tep, &s, record, "%s", TEP_PRINT_INFO);
 	fputs("P ", stdout);
 	put_escaped(s.buffer, s.len);
 	trace_seq_destroy(&s);
