@@ -9,6 +9,10 @@ public enum PluginOutcome: Sendable, Hashable {
     /// Some plugins always ask for it (kmem's `(func+0xoff) ` prefix), others only
     /// when a field is missing.
     case appendDefault
+    /// The plugin's text is the whole event text, and it used the record given as
+    /// ``PluginRecord/lookahead``: the caller must not print that record (a function graph
+    /// entry printed together with its return, as a leaf call `func();`).
+    case doneConsumingLookahead
 }
 
 /// One record as handed to a plugin.
@@ -19,11 +23,17 @@ public struct PluginRecord {
     public var cpu: Int
     /// The record's timestamp as the report shows it (only `ftrace:func_repeats` uses it).
     public var timestamp: UInt64
+    /// For plugins with ``EventPlugin/needsLookahead``: the payload of the record the
+    /// report would read next — the earliest next unread record over all CPUs of the same
+    /// buffer (lowest CPU on equal timestamps), as `tracecmd_peek_next_data` returns it.
+    public var lookahead: UnsafeRawBufferPointer?
 
-    public init(payload: UnsafeRawBufferPointer, cpu: Int, timestamp: UInt64 = 0) {
+    public init(payload: UnsafeRawBufferPointer, cpu: Int, timestamp: UInt64 = 0,
+                lookahead: UnsafeRawBufferPointer? = nil) {
         self.payload = payload
         self.cpu = cpu
         self.timestamp = timestamp
+        self.lookahead = lookahead
     }
 }
 
@@ -85,6 +95,14 @@ public protocol EventPlugin: AnyObject {
     /// field the reference cannot read.
     func write(_ record: PluginRecord, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome
+
+    /// Whether the plugin wants ``PluginRecord/lookahead`` (only the function graph
+    /// entry plugin does).
+    var needsLookahead: Bool { get }
+}
+
+extension EventPlugin {
+    public var needsLookahead: Bool { false }
 }
 
 /// Options of the plugins (`trace-cmd report -O plugin:option`), with the reference's
@@ -96,6 +114,10 @@ public struct PluginOptions: Sendable, Hashable {
     public var functionIndent = true
     /// `ftrace:offset`: print `+0xoff ` after function names in function and stack events.
     public var functionOffset = false
+    /// `fgraph:tailprint`: print `/* function */` after a function graph return's `}`.
+    public var graphTailPrint = false
+    /// `fgraph:depth`: print ` (depth)` after function graph entries and returns.
+    public var graphDepth = false
 
     public init() {}
 }

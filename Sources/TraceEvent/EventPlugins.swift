@@ -23,6 +23,10 @@ public struct EventPlugins: Sendable {
         case futex
         /// `ftrace:function` (plugin_function, which overrides trace-cmd's own).
         case function
+        /// `ftrace:funcgraph_entry` (trace-cmd's built-in function graph output).
+        case functionGraphEntry
+        /// `ftrace:funcgraph_exit` (trace-cmd's built-in function graph output).
+        case functionGraphExit
         /// `ftrace:func_repeats` (plugin_function).
         case functionRepeats
         /// `ftrace:kernel_stack` (plugin_function).
@@ -71,6 +75,8 @@ public struct EventPlugins: Sendable {
         add("tlb", ["tlb_flush"], .tlbFlush)
         add("syscalls", ["sys_enter_futex"], .futex)
         add("ftrace", ["function"], .function)
+        add("ftrace", ["funcgraph_entry"], .functionGraphEntry)
+        add("ftrace", ["funcgraph_exit"], .functionGraphExit)
         add("ftrace", ["func_repeats"], .functionRepeats)
         add("ftrace", ["kernel_stack"], .kernelStack)
         add("ftrace", ["raw_data"], .rawData)
@@ -105,10 +111,19 @@ public struct EventPlugins: Sendable {
 
     /// A plugin instance bound to `format` (field offsets resolved now), or `nil` when no
     /// plugin handles the event. Call once per event format and file; `longSize` is the
-    /// file's (4 or 8).
-    public func bind(_ format: EventFormat, byteOrder: ByteOrder, longSize: Int) -> (any EventPlugin)? {
+    /// file's (4 or 8). `formatNamed` finds another event's format of the same file
+    /// (system, name): the function graph entry plugin needs `ftrace:funcgraph_exit`'s.
+    ///
+    /// The report's raw mode (`-R`) bypasses plugins.
+    public func bind(_ format: EventFormat, byteOrder: ByteOrder, longSize: Int,
+                     formatNamed: ((String, String) -> EventFormat?)? = nil) -> (any EventPlugin)? {
         guard let plugin = plugin(system: format.system, event: format.name) else { return nil }
         switch plugin {
+        case .functionGraphEntry:
+            return FunctionGraphPlugin(entry: format, exit: formatNamed?("ftrace", "funcgraph_exit"),
+                                       byteOrder: byteOrder, options: options)
+        case .functionGraphExit:
+            return FunctionGraphPlugin(entry: nil, exit: format, byteOrder: byteOrder, options: options)
         case .schedSwitch: return SchedSwitchPlugin(format: format, byteOrder: byteOrder)
         case .schedWakeup: return SchedWakeupPlugin(format: format, byteOrder: byteOrder)
         case .hrtimerStart: return HrtimerPlugin(.start, format: format, byteOrder: byteOrder)

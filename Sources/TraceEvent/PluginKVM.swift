@@ -150,16 +150,22 @@ final class KVMPlugin: EventPlugin {
 
     private func writeNestedVmexitInject(_ p: UnsafeRawBufferPointer, _ out: inout TextBuffer) -> Bool {
         guard writeExitReason(exitCode, p, &out) else { return false }
-        for (label, field) in [(" info1 ", exitInfo1), (" info2 ", exitInfo2),
-                               (" int_info ", exitIntInfo), (" int_info_err ", exitIntInfoErr)] {
-            if let v = field.read(p, order) {
-                out.append(label)
-                PluginText.hex(v, &out)
-            } else {
-                field.appendCantFind(&out)
-            }
-        }
+        hexField(" info1 ", exitInfo1, p, &out)
+        hexField(" info2 ", exitInfo2, p, &out)
+        hexField(" int_info ", exitIntInfo, p, &out)
+        hexField(" int_info_err ", exitIntInfoErr, p, &out)
         return true
+    }
+
+    /// `tep_print_num_field(s, " label %llx", ..., err = 1)`.
+    private func hexField(_ label: StaticString, _ field: PluginField, _ p: UnsafeRawBufferPointer,
+                          _ out: inout TextBuffer) {
+        if let v = field.read(p, order) {
+            label.withUTF8Buffer { out.append(contentsOf: $0) }
+            PluginText.hex(v, &out)
+        } else {
+            field.appendCantFind(&out)
+        }
     }
 
     private func writeNestedVmexit(_ p: UnsafeRawBufferPointer, _ environment: PluginEnvironment,

@@ -17,6 +17,11 @@ struct PluginField {
                   ?? format.fields.first(where: { $0.name == name }))
     }
 
+    /// Looks `name` up among the common fields only (`tep_find_common_field`).
+    init(common name: String, in format: EventFormat) {
+        self.init(name, field: format.commonFields.first(where: { $0.name == name }))
+    }
+
     private init(_ name: String, field: FormatField?) {
         self.name = name
         self.offset = field?.offset
