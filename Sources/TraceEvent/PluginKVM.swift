@@ -177,18 +177,19 @@ final class KVMPlugin: EventPlugin {
         return writeNestedVmexitInject(p, &out)
     }
 
+    private static let access: [StaticString] = ["---", "--x", "w--", "w-x", "-u-", "-ux", "wu-", "wux"]
+
     private func writeRole(_ p: UnsafeRawBufferPointer, _ out: inout TextBuffer) -> Bool {
         guard let v = role.value(p, order, err: true, &out) else { return false }
         let word = UInt32(truncatingIfNeeded: v)
         if order == ByteOrder.host {
-            let access: [StaticString] = ["---", "--x", "w--", "w-x", "-u-", "-ux", "wu-", "wux"]
             func bit(_ n: UInt32) -> Bool { word & (1 << n) != 0 }
             out.appendDecimal(UInt64(word & 0xf))
             out.append(" q")
             out.appendDecimal(UInt64((word >> 5) & 3))
             if bit(7) { out.append(" direct") }
             out.append(UInt8(ascii: " "))
-            access[Int((word >> 8) & 7)].withUTF8Buffer { out.append(contentsOf: $0) }
+            Self.access[Int((word >> 8) & 7)].withUTF8Buffer { out.append(contentsOf: $0) }
             if bit(11) { out.append(" invalid") }
             out.append(UInt8(ascii: " "))
             if !bit(4) { out.append(UInt8(ascii: "!")) }

@@ -156,15 +156,16 @@ static int callback(struct tracecmd_input *handle, struct tep_record *record,
 		printf("%02x", ((unsigned char *)record->data)[i]);
 	putchar('\n');
 
+	/* the report prints the text with "%.*s": a NUL byte ends it */
 	fputs("P ", stdout);
-	put_escaped(s.buffer, s.len);
+	put_escaped(s.buffer, strnlen(s.buffer, s.len));
 	trace_seq_destroy(&s);
 
 	event->flags |= TEP_EVENT_FL_NOHANDLE;
 	trace_seq_init(&s);
 	tep_print_event(tep, &s, record, "%s", TEP_PRINT_INFO);
 	fputs("D ", stdout);
-	put_escaped(s.buffer, s.len);
+	put_escaped(s.buffer, strnlen(s.buffer, s.len));
 	trace_seq_destroy(&s);
 	event->flags &= ~TEP_EVENT_FL_NOHANDLE;
 
