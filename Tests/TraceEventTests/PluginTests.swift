@@ -21,6 +21,7 @@ private struct PluginGolden {
 
     var longSize = 8
     var byteOrder = ByteOrder.little
+    var options = PluginOptions()
     var formats: [String: EventFormat] = [:]
     var symbols: [UInt64: (name: String, start: UInt64, size: UInt64)] = [:]
     var items: [Item] = []
@@ -72,6 +73,10 @@ private struct PluginGolden {
             case "H":
                 longSize = Int(parts[0]) ?? 8
                 byteOrder = parts[1] == "big" ? .big : .little
+            case "O":
+                options.functionParent = parts[0] == "1"
+                options.functionIndent = parts[1] == "1"
+                options.functionOffset = parts[2] == "1"
             case "E":
                 if let f = current { formats["\(f.system):\(f.name)"] = f }
                 current = EventFormat(name: String(parts[1]), system: String(parts[0]), id: Int(parts[2]) ?? 0,
@@ -205,7 +210,22 @@ struct PluginTests {
         let result = parity(golden)
         for event in ["kvm:kvm_exit", "kvm:kvm_entry", "kvm:kvm_emulate_insn", "kvm:kvm_nested_vmexit",
                       "kvm:kvm_nested_vmexit_inject", "kvmmmu:kvm_mmu_get_page", "kvmmmu:kvm_mmu_sync_page",
-                      "kvmmmu:kvm_mmu_unsync_page", "kvmmmu:kvm_mmu_prepare_zap_page", "ftrace:function"] {
+                      "kvmmmu:kvm_mmu_unsync_page", "kvmmmu:kvm_mmu_prepare_zap_page", "ftrace:function",
+                      "ftrace:kernel_stack"] {
+            let r = result[event] ?? (0, 0)
+            #expect(r.total > 0, "no golden record of \(event)")
+            #expect(r.ok == r.total, "\(event): \(r.ok)/\(r.total) records identical")
+        }
+    }
+
+    @Test("function and stack events with -O parent=1 -O indent=0 -O offset=1")
+    func synthesizedOptionsGolden() throws {
+        let golden = try PluginGolden("synth-options.txt")
+        var plugins = EventPlugins.standard
+        plugins.options = golden.options
+        #expect(golden.options.functionParent && golden.options.functionOffset && !golden.options.functionIndent)
+        let result = parity(golden, plugins: plugins)
+        for event in ["ftrace:function", "ftrace:kernel_stack"] {
             let r = result[event] ?? (0, 0)
             #expect(r.total > 0, "no golden record of \(event)")
             #expect(r.ok == r.total, "\(event): \(r.ok)/\(r.total) records identical")

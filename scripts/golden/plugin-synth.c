@@ -5,7 +5,10 @@
 // trace-cmd does). Output format: as plugin-extract.c.
 //
 // Build: cc -O2 -o plugin-synth plugin-synth.c $(pkg-config --cflags --libs libtraceevent)
-// Usage: plugin-synth [-n RECORDS_PER_EVENT] [TRACEFS] > out.txt
+// Usage: plugin-synth [-n RECORDS_PER_EVENT] [-O] [TRACEFS] > out.txt
+//   -O: set the ftrace plugin options parent=1, indent=0, offset=1 (trace-cmd report
+//       -O parent=1 -O indent=0 -O offset=1) and only do the ftrace events; writes
+//       "O <parent> <indent> <offset>" after the H line
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +46,7 @@ static const char *events[][2] = {
 	{ "kvm", "kvm_nested_vmexit" }, { "kvm", "kvm_nested_vmexit_inject" },
 	{ "kvmmmu", "kvm_mmu_get_page" }, { "kvmmmu", "kvm_mmu_sync_page" },
 	{ "kvmmmu", "kvm_mmu_unsync_page" }, { "kvmmmu", "kvm_mmu_prepare_zap_page" },
-	{ "ftrace", "function" },
+	{ "ftrace", "function" }, { "ftrace", "kernel_stack" },
 };
 
 #define NFUNCS 8
@@ -77,14 +80,17 @@ static unsigned long long exit_reason(void)
 int main(int argc, char **argv)
 {
 	const char *tracefs = "/sys/kernel/tracing";
-	int per_event = 40, c;
+	int per_event = 40, c, options = 0;
 	struct tep_handle *tep = tep_alloc();
 	unsigned long long seen[4096];
 	int nseen = 0;
 
-	while ((c = getopt(argc, argv, "n:")) != -1)
+	while ((c = getopt(argc, argv, "n:O")) != -1) {
 		if (c == 'n')
 			per_event = atoi(optarg);
+		else if (c == 'O')
+			options = 1;
+	}
 	if (optind < argc)
 		tracefs = argv[optind];
 
@@ -95,6 +101,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < NFUNCS; i++)
 		tep_register_function(tep, (char *)fnames[i], faddr(i), NULL);
 	printf("H 8 little\n");
+	if (options) {
+		tep_plugin_add_option("ftrace:parent", "1");
+		tep_plugin_add_option("ftrace:indent", "0");
+		tep_plugin_add_option("ftrace:offset", "1");
+		printf("O 1 0 1\n");
+	}
 
 	for (size_t e = 0; e < sizeof(events) / sizeof(events[0]); e++) {
 		char path[512], *buf;
@@ -104,6 +116,8 @@ int main(int argc, char **argv)
 		struct tep_format_field *fld;
 		int size = 8, common;
 
+		if (options && strcmp(events[e][0], "ftrace") != 0)
+			continue;
 		snprintf(path, sizeof(path), "%s/events/%s/%s/format", tracefs, events[e][0], events[e][1]);
 		f = fopen(path, "r");
 		if (!f)
@@ -149,6 +163,15 @@ int main(int argc, char **argv)
 			set_field(ev, data, "unsync", rnd() % 2);
 			if (rnd() % 3 == 0)
 				set_field(ev, data, "role", rnd() & 0x1ff0f);
+			if (strcmp(ev->name, "kernel_stack") == 0) {
+				int depth = rnd() % ((size - 16) / 8 + 1);
+				set_field(ev, data, "size", depth);
+				for (int i = 0; i * 8 + 16 + 8 <= size; i++) {
+					unsigned long long a = i < depth ? (rnd() % 5 == 0 ? 0xdead0000ULL + i
+						: faddr(rnd() % NFUNCS) + rnd() % 0x100) : ~0ULL;
+					memcpy(data + 16 + i * 8, &a, 8);
+				}
+			}
 			if (strcmp(ev->name, "function") == 0) {
 				int a = rnd() % NFUNCS, b = rnd() % NFUNCS;
 				set_field(ev, data, "ip", rnd() % 10 == 0 ? 0x1234 : faddr(a) + (rnd() % 3) * 0x10);
