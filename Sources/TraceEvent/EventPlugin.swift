@@ -60,6 +60,17 @@ public protocol GuestFunctionResolver: AnyObject {
     func guestFunction(hostPid: Int32, address: UInt64) -> (name: String, start: UInt64)?
 }
 
+/// State that the reference's plugins keep across events and files for a whole run:
+/// the function plugin's per-CPU call chains (shared by `ftrace:function` and
+/// `ftrace:func_repeats`, and, as in `trace-cmd report`, by all files of the run).
+/// Create one per report and pass it in every ``PluginEnvironment``.
+public final class PluginSession {
+    /// Per CPU: the function call chain guessed so far (`nil` ends a chain).
+    var functionStacks: [[String?]] = []
+
+    public init() {}
+}
+
 /// What plugins may consult or update while printing a record.
 public struct PluginEnvironment {
     /// Kernel symbols of the trace (its kallsyms), for function names.
@@ -72,14 +83,18 @@ public struct PluginEnvironment {
     /// shows the time of the first repeat with it: `trace-cmd report` uses `%12d`, or
     /// `%6.1000d` with `-t`... through `tep_func_repeat_format`). `nil` prints the raw number.
     public var formatTimestamp: ((UInt64, inout TextBuffer) -> Void)?
+    /// Run-wide plugin state; without one, each bound plugin keeps its own.
+    public var session: PluginSession?
 
     public init(symbols: (any SymbolResolver)? = nil, comms: (any CommRegistry)? = nil,
                 guestFunctions: (any GuestFunctionResolver)? = nil,
-                formatTimestamp: ((UInt64, inout TextBuffer) -> Void)? = nil) {
+                formatTimestamp: ((UInt64, inout TextBuffer) -> Void)? = nil,
+                session: PluginSession? = nil) {
         self.symbols = symbols
         self.comms = comms
         self.guestFunctions = guestFunctions
         self.formatTimestamp = formatTimestamp
+        self.session = session
     }
 }
 

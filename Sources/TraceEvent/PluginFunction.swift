@@ -9,8 +9,8 @@ final class FunctionPlugin: EventPlugin {
     private let options: PluginOptions
     private let repeats: Bool
     private let ip, parentIP, count, topDelta, bottomDelta: PluginField
-    /// Per CPU: the call chain guessed so far (names; `nil` ends the chain).
-    private var stacks: [[String?]] = []
+    /// Used when the environment has no ``PluginSession``.
+    private let ownSession = PluginSession()
 
     init(format: EventFormat, byteOrder: ByteOrder, options: PluginOptions, repeats: Bool) {
         order = byteOrder
@@ -58,7 +58,8 @@ final class FunctionPlugin: EventPlugin {
         let psym = environment.symbols?.symbol(containing: pfunction)
         var index = 0
         if let psym, options.functionIndent {
-            index = indexOf(parent: psym.name, child: fsym?.name, cpu: record.cpu)
+            index = Self.indexOf(parent: psym.name, child: fsym?.name, cpu: record.cpu,
+                                 environment.session ?? ownSession)
         }
         out.append(repeating: 0x20, count: index * 3)
         if let fsym {
@@ -79,26 +80,26 @@ final class FunctionPlugin: EventPlugin {
 
     /// The depth of `parent` in the CPU's chain (then `child` becomes its callee), or 0
     /// after restarting the chain with `parent`, `child`.
-    private func indexOf(parent: String, child: String?, cpu: Int) -> Int {
+    private static func indexOf(parent: String, child: String?, cpu: Int, _ session: PluginSession) -> Int {
         guard cpu >= 0, cpu < 1 << 16 else { return 0 }
-        while stacks.count <= cpu { stacks.append([]) }
+        while session.functionStacks.count <= cpu { session.functionStacks.append([]) }
         var i = 0
-        while i < stacks[cpu].count, let name = stacks[cpu][i] {
+        while i < session.functionStacks[cpu].count, let name = session.functionStacks[cpu][i] {
             if name == parent {
-                setChild(child, at: i + 1, cpu: cpu)
+                setChild(child, at: i + 1, cpu: cpu, session)
                 return i
             }
             i += 1
         }
-        setChild(parent, at: 0, cpu: cpu)
-        setChild(child, at: 1, cpu: cpu)
+        setChild(parent, at: 0, cpu: cpu, session)
+        setChild(child, at: 1, cpu: cpu, session)
         return 0
     }
 
-    private func setChild(_ name: String?, at pos: Int, cpu: Int) {
+    private static func setChild(_ name: String?, at pos: Int, cpu: Int, _ session: PluginSession) {
         guard let name else { return }
-        while stacks[cpu].count <= pos { stacks[cpu].append(nil) }
-        stacks[cpu][pos] = name
+        while session.functionStacks[cpu].count <= pos { session.functionStacks[cpu].append(nil) }
+        session.functionStacks[cpu][pos] = name
     }
 }
 

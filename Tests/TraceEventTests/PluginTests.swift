@@ -7,6 +7,7 @@ import Testing
 private struct PluginGolden {
     struct Record {
         var cpu: Int
+        var timestamp: UInt64 = 0
         var key: String
         var payload: [UInt8]
         var pluginText: [UInt8] = []
@@ -92,6 +93,7 @@ private struct PluginGolden {
                 if let f = current { formats["\(f.system):\(f.name)"] = f }
                 last = Record(cpu: Int(parts[0]) ?? 0, key: "\(parts[1]):\(parts[2])",
                               payload: Self.hexBytes(parts[3]))
+            case "T": last?.timestamp = UInt64(parts[0]) ?? 0
             case "P": last?.pluginText = Self.unescape(rest)
             case "D": last?.defaultText = Self.unescape(rest)
             case "S":
@@ -143,7 +145,16 @@ private func parity(_ golden: PluginGolden, plugins: EventPlugins = .standard,
                     comms: GoldenComms? = nil) -> [String: (ok: Int, total: Int)] {
     var bound: [String: any EventPlugin] = [:]
     var result: [String: (ok: Int, total: Int)] = [:]
-    let env = PluginEnvironment(symbols: GoldenSymbols(table: golden.symbols), comms: comms)
+    // libtraceevent's "%6.1000d" time format (plugin_function's own tep_func_repeat_format)
+    let usecs: (UInt64, inout TextBuffer) -> Void = { ts, out in
+        let t = (ts + 500) / 1000
+        let whole = String(t / 1_000_000)
+        out.append(String(repeating: " ", count: max(0, 5 - whole.count)) + whole + ".")
+        let frac = String(t % 1_000_000)
+        out.append(String(repeating: "0", count: 6 - frac.count) + frac)
+    }
+    let env = PluginEnvironment(symbols: GoldenSymbols(table: golden.symbols), comms: comms,
+                                formatTimestamp: usecs, session: PluginSession())
     var out = TextBuffer()
     for r in golden.records {
         guard let format = golden.formats[r.key] else { continue }
@@ -153,7 +164,8 @@ private func parity(_ golden: PluginGolden, plugins: EventPlugins = .standard,
         guard let plugin = bound[r.key] else { continue }
         out.removeAll()
         let outcome = r.payload.withUnsafeBytes {
-            plugin.write(PluginRecord(payload: $0, cpu: r.cpu), into: &out, environment: env)
+            plugin.write(PluginRecord(payload: $0, cpu: r.cpu, timestamp: r.timestamp), into: &out,
+                         environment: env)
         }
         var text = out.bytes
         if outcome == .appendDefault { text += r.defaultText }
@@ -211,7 +223,7 @@ struct PluginTests {
         for event in ["kvm:kvm_exit", "kvm:kvm_entry", "kvm:kvm_emulate_insn", "kvm:kvm_nested_vmexit",
                       "kvm:kvm_nested_vmexit_inject", "kvmmmu:kvm_mmu_get_page", "kvmmmu:kvm_mmu_sync_page",
                       "kvmmmu:kvm_mmu_unsync_page", "kvmmmu:kvm_mmu_prepare_zap_page", "ftrace:function",
-                      "ftrace:kernel_stack"] {
+                      "ftrace:kernel_stack", "ftrace:func_repeats"] {
             let r = result[event] ?? (0, 0)
             #expect(r.total > 0, "no golden record of \(event)")
             #expect(r.ok == r.total, "\(event): \(r.ok)/\(r.total) records identical")
@@ -225,7 +237,7 @@ struct PluginTests {
         plugins.options = golden.options
         #expect(golden.options.functionParent && golden.options.functionOffset && !golden.options.functionIndent)
         let result = parity(golden, plugins: plugins)
-        for event in ["ftrace:function", "ftrace:kernel_stack"] {
+        for event in ["ftrace:function", "ftrace:kernel_stack", "ftrace:func_repeats"] {
             let r = result[event] ?? (0, 0)
             #expect(r.total > 0, "no golden record of \(event)")
             #expect(r.ok == r.total, "\(event): \(r.ok)/\(r.total) records identical")

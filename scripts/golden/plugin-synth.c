@@ -5,6 +5,8 @@
 // trace-cmd does). Output format: as plugin-extract.c.
 //
 // Build: cc -O2 -o plugin-synth plugin-synth.c $(pkg-config --cflags --libs libtraceevent)
+// Each R line is followed by "T <timestamp>" (func_repeats prints a time, with the
+// plugin's own tep_func_repeat_format "%6.1000d": trace-cmd report sets its own).
 // Usage: plugin-synth [-n RECORDS_PER_EVENT] [-O] [TRACEFS] > out.txt
 //   -O: set the ftrace plugin options parent=1, indent=0, offset=1 (trace-cmd report
 //       -O parent=1 -O indent=0 -O offset=1) and only do the ftrace events; writes
@@ -46,7 +48,7 @@ static const char *events[][2] = {
 	{ "kvm", "kvm_nested_vmexit" }, { "kvm", "kvm_nested_vmexit_inject" },
 	{ "kvmmmu", "kvm_mmu_get_page" }, { "kvmmmu", "kvm_mmu_sync_page" },
 	{ "kvmmmu", "kvm_mmu_unsync_page" }, { "kvmmmu", "kvm_mmu_prepare_zap_page" },
-	{ "ftrace", "function" }, { "ftrace", "kernel_stack" },
+	{ "ftrace", "function" }, { "ftrace", "kernel_stack" }, { "ftrace", "func_repeats" },
 };
 
 #define NFUNCS 8
@@ -172,7 +174,12 @@ int main(int argc, char **argv)
 					memcpy(data + 16 + i * 8, &a, 8);
 				}
 			}
-			if (strcmp(ev->name, "function") == 0) {
+			if (strcmp(ev->name, "func_repeats") == 0) {
+				set_field(ev, data, "count", rnd() % 1000);
+				set_field(ev, data, "top_delta_ts", rnd() % 8 == 0);
+				set_field(ev, data, "bottom_delta_ts", rnd() % 3000000);
+			}
+			if (strcmp(ev->name, "function") == 0 || strcmp(ev->name, "func_repeats") == 0) {
 				int a = rnd() % NFUNCS, b = rnd() % NFUNCS;
 				set_field(ev, data, "ip", rnd() % 10 == 0 ? 0x1234 : faddr(a) + (rnd() % 3) * 0x10);
 				set_field(ev, data, "parent_ip", rnd() % 10 == 0 ? 0x4321 : faddr(b) + 0x20);
@@ -182,12 +189,13 @@ int main(int argc, char **argv)
 			rec.data = data;
 			rec.size = size;
 			rec.cpu = cpu;
-			rec.ts = 1000000 + r;
+			rec.ts = 5000000000ULL + r * 1234567ULL;
 
 			printf("R %d %s %s ", cpu, ev->system, ev->name);
 			for (int i = 0; i < size; i++)
 				printf("%02x", data[i]);
 			putchar('\n');
+			printf("T %llu\n", rec.ts);
 
 			/* the report prints the text with "%.*s": a NUL byte ends it */
 			trace_seq_init(&s);
