@@ -66,6 +66,28 @@ import Testing
         #expect(ts.samples == ts.stored)
     }
 
+    /// Statistics of the real samples (values as `trace-cmd dump --options` prints them).
+    @Test func consistentPtpSessionQuality() throws {
+        let bytes = try F.data("ptp-consistent/timeshift.bin")
+        let hostText = try F.text("ptp-consistent/host-traceid.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        let host = try #require(UInt64(hostText.dropFirst(2), radix: 16))
+        let q = bytes.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: host) }
+        #expect(q.warnings.isEmpty)
+        #expect(q.cpus.map(\.sampleCount) == [10, 10])
+        #expect(q.cpus[0].firstOffset == -421)
+        #expect(q.cpus[0].lastOffset == -445)
+        #expect(q.cpus[0].firstTime == 441609350470)
+        #expect(q.cpus[0].lastTime == 442585578453)
+        #expect(q.cpus[0].largestJump == 325)
+        let drift = try #require(q.cpus[0].driftNsPerSecond)
+        #expect(abs(drift - (-24.0 / 976_227_983.0 * 1e9)) < 1e-9)
+        #expect(q.cpus[1].firstOffset == -2134)
+        #expect(q.cpus[1].lastOffset == -421)
+        #expect(q.cpus[1].largestJump == 3200)
+        let wrongHost = bytes.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: host ^ 1) }
+        #expect(wrongHost.warnings == [.peerMismatch(peer: host, host: host ^ 1)])
+    }
+
     @Test func consistentPtpSessionMatchesReference() throws {
         let ts = try Self.timeShift("ptp-consistent")
         let n = try Self.compare(raw: "ptp-consistent/report-raw.txt", corrected: "ptp-consistent/report-t-multi.txt",
