@@ -138,6 +138,29 @@ import Testing
         #expect(q.warnings.contains(.implausibleSamples(cpu: 0)))
     }
 
+    // MARK: the shared session fixtures, read through the file layer
+
+    /// Guest and host timestamps of `trace-cmd report -t -i trace.dat -i trace-guest1.vm.dat`
+    /// from the raw ones of `--raw-ts`, with the options as `TraceFile` reads them.
+    @Test(arguments: ["session-1guest", "session-tsync", "session-v6"])
+    func sessionFixtureMatchesReference(session: String) throws {
+        for name in ["trace-guest1.vm.dat", "trace.dat"] {
+            let file = try TraceFile.open(Fixtures.path("\(session)/\(name)"))
+            let ts = try file.timeShiftPayload.flatMap { try TimeShift.parse($0, order: file.byteOrder) }
+            #expect((ts != nil) == (name != "trace.dat"))
+            let tsc = file.tsc2nsec.map { TSCConversion(mult: $0.multiplier, shift: $0.shift, offset: $0.offset) }
+            var corrector = TimestampCorrector(timeShift: ts, tsc: tsc, offsetOptions: file.offsetOption.map { [$0] } ?? [],
+                                               dateOptions: file.dateOption.map { [$0] } ?? [])
+            let golden = Fixtures.path("golden/\(session)/report")
+            let raw = try F.lines(absolutePath: golden + "/raw-ts.txt", prefix: name)
+            let corrected = try F.lines(absolutePath: golden + "/t.txt", prefix: name)
+            #expect(raw.count > 10)
+            let pairs = try #require(F.pair(raw: raw, corrected: corrected), "\(session)/\(name): unsound pairing")
+            let wrong = pairs.filter { corrector.correct($0.raw.ts, cpu: $0.raw.cpu) != $0.corrected.ts }
+            #expect(wrong.isEmpty, "\(session)/\(name): \(wrong.count) of \(pairs.count) differ, first \(String(describing: wrong.first))")
+        }
+    }
+
     // MARK: DATE and OFFSET options of real recordings
 
     static func optionString(_ dump: String, _ name: String) -> String? {
