@@ -18,6 +18,8 @@ struct FileLayoutReader {
     var headerEvent = ""
     var ftraceFormats: [String] = []
     var eventFormats: [(system: String, formats: [String])] = []
+    var optionGroups: [TraceFile.OptionGroup] = []
+    var sectionsStart: Int?
     var kallsyms: TraceFile.MetadataLocation?
     var printk: TraceFile.MetadataLocation?
     var cmdlines: TraceFile.MetadataLocation?
@@ -96,7 +98,9 @@ struct FileLayoutReader {
         var tag = try c.readBytes(10).cStringPrefix()
         if tag == "options  " || tag == "options" {
             c.context = "options"
+            let first = options.count
             try readOptionList(&c, stopAtZeroID: true)
+            optionGroups.append(.init(section: nil, options: first..<options.count))
             c.context = "data type"
             tag = try c.readBytes(10).cStringPrefix()
         }
@@ -176,6 +180,7 @@ struct FileLayoutReader {
         }
         c.context = "first options section offset"
         var next = try c.readU64()
+        sectionsStart = c.position
         var visited = Set<UInt64>()
         var strings: [UInt8] = []
         var stringSections: [(offset: Int, bytes: [UInt8])] = []
@@ -192,11 +197,13 @@ struct FileLayoutReader {
             }
             let (section, content) = try readSection(at: Int(next), expecting: 0, what: "options section")
             sections.append(section)
+            let first = options.count
             try content.withUnsafeBytes { (buf) throws(TraceFileError) in
                 var oc = ByteCursor(bytes: buf.bytes, order: order, baseOffset: buf.base, file: file,
                                     context: "options section")
                 next = try readOptionList(&oc, stopAtZeroID: false)
             }
+            optionGroups.append(.init(section: section, options: first..<options.count))
         }
         // Sections referenced by options.
         cpuCount = 0

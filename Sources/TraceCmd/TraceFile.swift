@@ -46,6 +46,19 @@ public final class TraceFile: @unchecked Sendable {
     /// The other systems' event format texts, per system, in file order.
     public let eventFormats: [(system: String, formats: [String])]
 
+    /// The options grouped by the options section that holds them (v7), or one group (v6).
+    public let optionGroups: [OptionGroup]
+    /// For v7: the file offset where the sections start (after the initial format).
+    public let sectionsStart: Int?
+
+    /// A run of ``options`` read from one options section.
+    public struct OptionGroup: Sendable {
+        /// The options section (v7); `nil` for the options block of a v6 file.
+        public var section: SectionInfo?
+        /// Indices into ``TraceFile/options``.
+        public var options: Range<Int>
+    }
+
     let decompressor: Decompressor?
     let kallsymsLocation: MetadataLocation?
     let printkLocation: MetadataLocation?
@@ -97,6 +110,8 @@ public final class TraceFile: @unchecked Sendable {
         ftraceFormats = r.ftraceFormats
         eventFormats = r.eventFormats
         decompressor = r.decompressor
+        optionGroups = r.optionGroups
+        sectionsStart = r.sectionsStart
         kallsymsLocation = r.kallsyms
         printkLocation = r.printk
         cmdlinesLocation = r.cmdlines
