@@ -20,7 +20,8 @@ struct RingBufferTests {
 
     static func readText(_ path: String) throws -> String {
         let m = try MappedFile(path: path)
-        return String(decoding: m.bytes, as: UTF8.self)
+        // The mapping must outlive the decoding.
+        return withExtendedLifetime(m) { String(decoding: m.bytes, as: UTF8.self) }
     }
 
     static let fixtures = ["v6", "v7-none", "v7-zstd", "instance", "instance-v6", "gaps", "lost", "lost-record"]
