@@ -106,11 +106,15 @@ public final class EventPrinter {
     }
 
     /// Appends the event text of a record (what follows `name: ` in a report line).
-    public func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, cpu: Int, timestamp: UInt64,
-                          into out: inout TextBuffer) {
+    ///
+    /// - Parameter pageRest: the payload followed by the rest of its page. libtraceevent's
+    ///   raw field printer (`-R`) reads fixed-size fields in place even where they run past
+    ///   the record's end; this is what it then reads.
+    public func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
+                          cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
         let fmt = printFormat(ofEventAt: index)
         if options.raw {
-            fmt.renderRawFields(payload: payload, into: &out)
+            fmt.renderRawFields(payload: pageRest ?? payload, into: &out)
             return
         }
         if let p = plugin(ofEventAt: index) {

@@ -57,6 +57,7 @@ extension ReportOptions {
             case "-l": o.latency = true
             case "-N": o.noPlugins = true
             case "-q": o.quiet = true
+            case "-w": o.wakeupLatency = true
             case "-v":
                 if excluding { throw Problem(message: "Only 1 -v can be used") }
                 excluding = true
@@ -104,6 +105,9 @@ extension ReportOptions {
         }
         o.inputs = inputs
         o.multipleInputs = inputs.count > 1
+        if o.multipleInputs && o.wakeupLatency {
+            throw Problem(message: "Wakeup tracing can only be done on a single input file")
+        }
         self = o
     }
 

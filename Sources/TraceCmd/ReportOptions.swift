@@ -50,6 +50,8 @@ public struct ReportOptions: Sendable {
     public var lastEvent = false
     /// `--nodate`: ignore the DATE option.
     public var noDate = false
+    /// `-w`: wakeup latencies after sched_switch lines and a summary at the end.
+    public var wakeupLatency = false
     /// `-q`: quiet (no warnings).
     public var quiet = false
 

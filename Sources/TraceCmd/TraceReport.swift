@@ -177,6 +177,7 @@ public struct TraceReport {
         }
         var merger = RecordMerger(streams: streams)
         var lastTS: UInt64 = 0
+        var wakeup: WakeupLatency? = options.wakeupLatency ? all.first.flatMap { WakeupLatency(printer: $0.printer) } : nil
         while true {
             let next: (stream: Int, record: Record)?
             do { next = try merger.next() } catch {
@@ -200,8 +201,14 @@ public struct TraceReport {
             }
             if showLabels { appendLabel(h.label, width: labelWidth, into: &out) }
             writeLine(record, handle: h, eventIndex: eventIndex, lastTS: &lastTS, into: &out)
+            if wakeup != nil, let idx = eventIndex {
+                out.bytes.removeLast()
+                wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.timestamp, into: &out)
+                out.append(0x0a)
+            }
             if out.count >= 1 << 16 { flush() }
         }
+        wakeup?.finish(into: &out)
         flush()
     }
 
@@ -285,7 +292,13 @@ public struct TraceReport {
             out.append(contentsOf: name)
             out.append(": ")
             if name.count < 20 { out.append(contentsOf: Self.spaces[0..<(20 - name.count)]) }
-            printer.writeInfo(eventIndex: idx, payload: payload, cpu: record.cpu, timestamp: ts, into: &out)
+            var pageRest: UnsafeRawBufferPointer?
+            if options.raw, let base = payload.baseAddress {
+                let after = h.buffer.pageSize - (record.offsetInPage + record.recordSize)
+                if after > 0 { pageRest = UnsafeRawBufferPointer(start: base, count: payload.count + after) }
+            }
+            printer.writeInfo(eventIndex: idx, payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: ts,
+                              into: &out)
         } else {
             out.append("(NULL): ")
             out.append(contentsOf: Self.spaces[0..<14])
