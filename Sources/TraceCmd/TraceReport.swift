@@ -45,7 +45,8 @@ public struct TraceReport {
     }
 
     public let options: ReportOptions
-    let files: [TraceFile]
+    /// The opened inputs, in order.
+    public let files: [TraceFile]
 
     /// Opens the inputs of `options`.
     public init(options: ReportOptions) throws(TraceFileError) {
