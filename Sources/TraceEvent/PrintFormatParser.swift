@@ -27,6 +27,8 @@ final class PrintFormatNode {
         case dynamicArray(field: FormatField)
         /// `__get_dynamic_array_len(name)`.
         case dynamicArrayLength(field: FormatField)
+        /// Argument `k` of an `ftrace:bprint` record (decoded per record from its buffer).
+        case bprintArgument(Int)
     }
 
     var kind: Kind
@@ -53,6 +55,7 @@ final class PrintFormatNode {
         case .bitmask: return 13
         case .dynamicArrayLength: return 14
         case .cpumask: return 16
+        case .bprintArgument: return 1
         }
     }
 }

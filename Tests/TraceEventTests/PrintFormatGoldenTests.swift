@@ -250,3 +250,36 @@ struct PrintFormatGoldenTests {
         #expect(same == total)
     }
 }
+
+@Suite("PrintFormat throughput")
+struct PrintFormatThroughputTests {
+    /// Renders the recorded golden records many times; prints records per second when
+    /// PRINTFMT_BENCH is set (a sanity check of the per-record cost, not a strict limit).
+    @Test("rendering is allocation-light and fast")
+    func throughput() throws {
+        let g = try PrintFormatGolden.load("b.golden")
+        let ctx = PrintFormatContext(byteOrder: .little, longSize: g.longSize, symbols: g.symbols)
+        var compiled: [String: CompiledPrintFormat] = [:]
+        for (k, f) in g.formats { compiled[k] = CompiledPrintFormat(event: f, context: ctx) }
+        let work = g.records.compactMap { r in compiled[r.event].map { ($0, r.payload) } }
+        let rounds = ProcessInfo.processInfo.environment["PRINTFMT_BENCH"] != nil ? 200 : 5
+        var buf = TextBuffer(capacity: 1 << 20)
+        var bytes = 0
+        let start = ContinuousClock.now
+        for _ in 0..<rounds {
+            for (c, p) in work {
+                p.withUnsafeBytes { c.render(payload: $0, into: &buf) }
+                buf.append(0x0a)
+            }
+            bytes += buf.count
+            buf.removeAll()
+        }
+        let elapsed = ContinuousClock.now - start
+        let n = rounds * work.count
+        if ProcessInfo.processInfo.environment["PRINTFMT_BENCH"] != nil {
+            let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print("BENCH \(n) records in \(elapsed): \(Int(Double(n) / secs)) records/s, \(bytes / n) bytes/record")
+        }
+        #expect(bytes > 0)
+    }
+}

@@ -258,12 +258,92 @@ def emit(system, name, event_id, body_fields, fmt, records):
         print(f"R {system}/{name} {payload(fields, event_id).hex()}")
 
 
+# trace_printk formats (as libtraceevent stores printk strings: no quotes, no final \n)
+# for ftrace:bprint records, with the argument kinds the kernel packs for each.
+BPRINTK = [
+    ("hello %d world %s and %llx", "i s q"),
+    ("%pS called with %lu", "p l"),
+    ("%-8s|%5d|%hd|", "s i i"),
+    ("%*d %.*s|", "w i w s"),
+    ("%pI4 %pM %ph x", "S S S"),
+    ("value=%u\\n tab\\t end", "i"),
+    ("%c %% %x", "i i"),
+    ("%p %pK %lx", "p p l"),
+    ("no args at all", ""),
+    ("%s%s%s", "s s s"),
+    ("%#010x %-5u| %o %X %zu %Lx", "i i i i l q"),
+    ("%ps <- %pf %pSR", "p p p"),
+]
+BPRINTK_BASE = 0xffffffff82900000
+
+
+def bprint_payload(kinds):
+    data = bytearray(24)
+    data[0:2] = (6).to_bytes(2, "little")
+    data[4:8] = rng.randint(1, 5000).to_bytes(4, "little")
+    data[8:16] = (rng.choice(SYMS)[0] + rng.choice([0, 8, 0x20])).to_bytes(8, "little")
+    buf = bytearray()
+    for k in kinds.split():
+        if k == "w":
+            # a field width or precision: small, as huge ones only stress memory
+            while len(buf) % 4:
+                buf.append(0)
+            buf += rng.randint(0, 20).to_bytes(4, "little")
+        elif k in "ilqp":
+            while len(buf) % 4:
+                buf.append(0)
+            n = 4 if k == "i" else 8
+            v = rand_scalar(n, 1)
+            if k == "p" and rng.random() < 0.5:
+                v = rng.choice(SYMS)[0] + rng.choice([0, 5, 0x100])
+            buf += v.to_bytes(n, "little")
+        elif k == "s":
+            buf += rand_text(12) + b"\0"
+        elif k == "S":
+            # %p<ext> arguments: the kernel stores the formatted text
+            buf += b"x" + rand_text(10) + b"\0"
+        elif k == "N":
+            # ... which libtraceevent reads as a number when it starts unprintable
+            buf += bytes([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0])
+    while len(buf) % 4:
+        buf.append(0)
+    return data, buf
+
+
 def main():
     print("L 8")
     for a, n in SYMS:
         print(f"K {a:x} {n}")
     for a, s in PRINTK:
         print(f"P {a:x} {s}")
+    for i, (f, _) in enumerate(BPRINTK):
+        print(f"P {BPRINTK_BASE + 0x40 * i:x} {f}")
+    bformat = open(os.path.join(TRACEFS, "ftrace/bprint/format")).read()
+    print("F ftrace/bprint")
+    sys.stdout.write(bformat)
+    print(".")
+    # libtraceevent fails the event for good after the first record lacking arguments
+    # (truncated, or a format its buffer scan reads differently): those records come last.
+    def record(i, kinds, addr_delta=0, truncate=False):
+        head, buf = bprint_payload(kinds)
+        head[16:24] = (BPRINTK_BASE + 0x40 * i + addr_delta).to_bytes(8, "little")
+        if truncate and len(buf) > 4:
+            buf = buf[:rng.randint(1, len(buf) - 1)]
+            while len(buf) % 4:
+                buf.append(0)
+        print(f"R ftrace/bprint {(bytes(head) + bytes(buf)).hex()}")
+    failing = {2, 10}
+    for i, (f, kinds) in enumerate(BPRINTK):
+        if i not in failing:
+            for r in range(8):
+                record(i, kinds, addr_delta=8 if r == 7 else 0)
+    for i, (f, kinds) in enumerate(BPRINTK):
+        if i not in failing and len(kinds.split()) > 1:
+            record(i, kinds, truncate=True)
+    record(4, "N S N")
+    for i in sorted(failing):
+        for r in range(3):
+            record(i, BPRINTK[i][1])
     for i, fmt in enumerate(SYNTH):
         emit("synthetic", f"s{i:02d}", 60000 + i, LAYOUT, fmt, 12)
     emit("synthetic", "failed_raw", 61000, LAYOUT, FAILED_RAW, 12)
