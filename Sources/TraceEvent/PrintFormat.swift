@@ -307,7 +307,8 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     /// the previous field), arrays, strings and other fields are printed from their bytes.
     public func renderRawFields(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         let count = pieces.count
-        var cursor: Int? = (parseFailure == nil && count > 0) ? 0 : nil
+        // libtraceevent keeps no parsed format for bprint events: their fields print raw.
+        var cursor: Int? = (parseFailure == nil && count > 0 && bprint == nil) ? 0 : nil
         for index in 0..<rawFields.count {
             out.append(contentsOf: rawFields[index].label)
             guard let start = cursor, !fieldAlwaysRaw[index] else {
@@ -388,7 +389,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             c.appendString(bytes, into: &out)
         case .fieldBytes(let offset, let size):
             guard offset >= 0, offset <= data.count else { return }
-            let len = size == 0 ? data.count - offset : min(size, data.count - offset)
+            let len = size <= 0 ? data.count - offset : min(size, data.count - offset)
             c.appendString(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + len)]), into: &out)
         case .fieldPointer(let offset, let size):
             guard let addr = data.loadUnsigned(at: offset, size: size, order: .host) else { return }
@@ -425,7 +426,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             }
             out.append0xHex(UInt64(bitPattern: val))
         case .hex(let src, let lengthExpr, let spaced):
-            guard let start = src.start(data, order) else { return }
+            guard let start = src.start(data, order), start >= 0 else { return }
             let len = Int(UInt32(truncatingIfNeeded: lengthExpr.evaluate(data, order)))
             var i = 0
             while i < len, start + i < data.count {
@@ -434,7 +435,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
                 i += 1
             }
         case .intArray(let src, let countExpr, let sizeExpr):
-            guard let start = src.start(data, order) else { return }
+            guard let start = src.start(data, order), start >= 0 else { return }
             let count = Int(UInt32(truncatingIfNeeded: countExpr.evaluate(data, order)))
             var elSize = Int(Int32(truncatingIfNeeded: sizeExpr.evaluate(data, order)))
             var p = start
@@ -458,16 +459,18 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             }
         case .dynamicString(let loc):
             let (offset, len) = loc.resolve(data, order)
-            guard len != 0, offset < data.count else { return }
+            guard len != 0, offset >= 0, offset < data.count else { return }
             c.appendString(UnsafeRawBufferPointer(rebasing: data[offset...]), into: &out)
         case .bitmask(let loc):
             let (offset, len) = loc.resolve(data, order)
+            guard offset >= 0, offset <= data.count else { return }
             let size = max(0, min(len, data.count - offset))
             let text = PrintFormatBitmaps.bitmask(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + size)]),
                                                   bigEndian: order == .big)
             c.appendString(text, into: &out)
         case .cpumask(let loc):
             let (offset, len) = loc.resolve(data, order)
+            guard offset >= 0, offset <= data.count else { return }
             let size = max(0, min(len, data.count - offset))
             let text = PrintFormatBitmaps.cpumask(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + size)]),
                                                   bigEndian: order == .big)
@@ -567,7 +570,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             let (offset, arrLen) = loc.resolve(data, order)
             var n = plen
             if arrLen < n { n = arrLen }
-            guard n >= 1 else { return }
+            guard n >= 1, offset >= 0 else { return }
             for i in 0..<n {
                 guard offset + i < data.count else { return }
                 if i > 0, let d = delimiter { out.append(d) }

@@ -132,7 +132,14 @@ struct PrintFormatParser {
         return try processArgToken(arg, t)
     }
 
+    /// Nesting depth of the recursive descent, bounded so that a hostile format cannot
+    /// exhaust the stack.
+    private var depth = 0
+
     private mutating func processArgToken(_ arg: PrintFormatNode, _ tok: PrintFormatToken) throws(PrintFormatParseFailure) -> PrintFormatToken {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 256 else { throw fail("print fmt nested too deeply") }
         switch tok.kind {
         case .item:
             if tok.text == "REC" {
@@ -186,6 +193,9 @@ struct PrintFormatParser {
     ]
 
     private mutating func processOp(_ arg: PrintFormatNode, _ opTok: PrintFormatToken) throws(PrintFormatParseFailure) -> PrintFormatToken {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 256 else { throw fail("print fmt nested too deeply") }
         let token = opTok.text
         var right: PrintFormatNode? = nil
         var t: PrintFormatToken

@@ -24,7 +24,7 @@ struct PrintFormatGolden {
     }
 
     static func load(_ name: String) throws -> PrintFormatGolden {
-        let url = fixturesDirectory().appendingPathComponent(name)
+        let url = name.hasPrefix("/") ? URL(fileURLWithPath: name) : fixturesDirectory().appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)
         var g = PrintFormatGolden()
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
@@ -233,6 +233,21 @@ struct PrintFormatGoldenTests {
             counts[r.event] = e
         }
         return (counts, mismatches)
+    }
+
+    /// Extra golden files outside the repository (PRINTFMT_EXTRA_GOLDEN=path:path), e.g. one
+    /// zero-payload record for every format of a machine's tracefs.
+    @Test("extra golden files render identically to the reference")
+    func extraGolden() throws {
+        guard let paths = ProcessInfo.processInfo.environment["PRINTFMT_EXTRA_GOLDEN"] else { return }
+        for path in paths.split(separator: ":") {
+            let (counts, mismatches) = try Self.run(String(path), raw: path.hasSuffix("-raw.golden"))
+            for m in mismatches { Issue.record("mismatch in \(path): \(m)") }
+            let total = counts.values.reduce(0) { $0 + $1.1 }
+            let same = counts.values.reduce(0) { $0 + $1.0 }
+            print("PARITY \(path) TOTAL \(same)/\(total)")
+            #expect(same == total)
+        }
     }
 
     @Test("records render identically to the reference",

@@ -165,7 +165,7 @@ def rand_scalar(size, signed):
 
 
 def rand_text(maxlen):
-    n = rng.randint(0, maxlen)
+    n = rng.randint(0, max(0, maxlen))
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789/_-:. "
     return "".join(rng.choice(alphabet) for _ in range(n)).encode()
 
