@@ -13,6 +13,7 @@ struct PrintFormatGolden {
     }
 
     var longSize = 8
+    var byteOrder = ByteOrder.little
     var formats: [String: EventFormat] = [:]
     var records: [Record] = []
     var symbols = TestSymbols(entries: [])
@@ -32,6 +33,8 @@ struct PrintFormatGolden {
         while let line = lines.popFirst() {
             if line.hasPrefix("L ") {
                 g.longSize = Int(line.dropFirst(2)) ?? 8
+            } else if line.hasPrefix("B ") {
+                g.byteOrder = line.dropFirst(2) == "1" ? .big : .little
             } else if line.hasPrefix("F ") {
                 let key = String(line.dropFirst(2))
                 var body: [Substring] = []
@@ -208,7 +211,7 @@ struct PrintFormatGoldenTests {
     /// (identical, total) counts and the first mismatches.
     static func run(_ file: String, raw: Bool = false) throws -> (counts: [String: (Int, Int)], mismatches: [String]) {
         let g = try PrintFormatGolden.load(file)
-        let ctx = PrintFormatContext(byteOrder: .little, longSize: g.longSize, symbols: g.symbols,
+        let ctx = PrintFormatContext(byteOrder: g.byteOrder, longSize: g.longSize, symbols: g.symbols,
                                      printkStrings: g.printk)
         var compiled: [String: CompiledPrintFormat] = [:]
         for (k, f) in g.formats { compiled[k] = CompiledPrintFormat(event: f, context: ctx) }
@@ -251,7 +254,8 @@ struct PrintFormatGoldenTests {
     }
 
     @Test("records render identically to the reference",
-          arguments: ["a.golden", "b.golden", "c.golden", "all.golden", "synthetic.golden", "all-raw.golden", "synthetic-raw.golden"])
+          arguments: ["a.golden", "b.golden", "c.golden", "all.golden", "synthetic.golden", "all-raw.golden",
+                     "synthetic-raw.golden", "synthetic-be.golden"])
     func goldenParity(file: String) throws {
         let (counts, mismatches) = try Self.run(file, raw: file.hasSuffix("-raw.golden"))
         #expect(!counts.isEmpty)

@@ -23,6 +23,8 @@ import sys
 
 TRACEFS = "/sys/kernel/tracing/events"
 rng = random.Random(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
+# PRINTFMT_BIGENDIAN=1: records of a big-endian machine (numbers and __data_loc words).
+ORDER = "big" if os.environ.get("PRINTFMT_BIGENDIAN") == "1" else "little"
 
 SYMS = [(0xffffffff81000000 + i * 0x140, n) for i, n in enumerate(
     ["_stext", "do_one_initcall", "update_curr", "tick_sched_timer", "kfree",
@@ -206,7 +208,7 @@ def payload(fields, event_id):
     for f in fields:
         off, size, name = f["offset"], f["size"], f["name"]
         if name == "common_type":
-            data[off:off + 2] = event_id.to_bytes(2, "little")
+            data[off:off + 2] = event_id.to_bytes(2, ORDER)
             continue
         if f["loc"]:
             decl = f["decl"]
@@ -219,7 +221,7 @@ def payload(fields, event_id):
             tail += content
             o = start - (off + size) if f["loc"] == "rel" else start
             desc = (len(content) << 16) | o
-            data[off:off + size] = desc.to_bytes(size, "little")[:size]
+            data[off:off + size] = (desc & ((1 << (8 * size)) - 1)).to_bytes(size, ORDER)
             continue
         if "[" in f["decl"]:
             if "char" in f["decl"]:
@@ -241,7 +243,7 @@ def payload(fields, event_id):
                 v = rng.randint(0, 4)
             if name in ("fmtp",) and rng.random() < 0.6:
                 v = rng.choice(PRINTK)[0]
-            data[off:off + size] = v.to_bytes(size, "little")
+            data[off:off + size] = v.to_bytes(size, ORDER)
     data += tail
     while len(data) % 4:
         data.append(0)
@@ -279,16 +281,16 @@ BPRINTK_BASE = 0xffffffff82900000
 
 def bprint_payload(kinds):
     data = bytearray(24)
-    data[0:2] = (6).to_bytes(2, "little")
-    data[4:8] = rng.randint(1, 5000).to_bytes(4, "little")
-    data[8:16] = (rng.choice(SYMS)[0] + rng.choice([0, 8, 0x20])).to_bytes(8, "little")
+    data[0:2] = (6).to_bytes(2, ORDER)
+    data[4:8] = rng.randint(1, 5000).to_bytes(4, ORDER)
+    data[8:16] = (rng.choice(SYMS)[0] + rng.choice([0, 8, 0x20])).to_bytes(8, ORDER)
     buf = bytearray()
     for k in kinds.split():
         if k == "w":
             # a field width or precision: small, as huge ones only stress memory
             while len(buf) % 4:
                 buf.append(0)
-            buf += rng.randint(0, 20).to_bytes(4, "little")
+            buf += rng.randint(0, 20).to_bytes(4, ORDER)
         elif k in "ilqp":
             while len(buf) % 4:
                 buf.append(0)
@@ -296,7 +298,7 @@ def bprint_payload(kinds):
             v = rand_scalar(n, 1)
             if k == "p" and rng.random() < 0.5:
                 v = rng.choice(SYMS)[0] + rng.choice([0, 5, 0x100])
-            buf += v.to_bytes(n, "little")
+            buf += v.to_bytes(n, ORDER)
         elif k == "s":
             buf += rand_text(12) + b"\0"
         elif k == "S":
@@ -312,6 +314,8 @@ def bprint_payload(kinds):
 
 def main():
     print("L 8")
+    if ORDER == "big":
+        print("B 1")
     for a, n in SYMS:
         print(f"K {a:x} {n}")
     for a, s in PRINTK:
@@ -326,7 +330,7 @@ def main():
     # (truncated, or a format its buffer scan reads differently): those records come last.
     def record(i, kinds, addr_delta=0, truncate=False):
         head, buf = bprint_payload(kinds)
-        head[16:24] = (BPRINTK_BASE + 0x40 * i + addr_delta).to_bytes(8, "little")
+        head[16:24] = (BPRINTK_BASE + 0x40 * i + addr_delta).to_bytes(8, ORDER)
         if truncate and len(buf) > 4:
             buf = buf[:rng.randint(1, len(buf) - 1)]
             while len(buf) % 4:
