@@ -15,7 +15,8 @@ public struct FormatField: Sendable, Hashable {
     /// The field's name (`call_site`).
     public var name: String
     /// The C type as written in the format file, without the name (`unsigned long`,
-    /// `char[16]` is written as type `char` with ``arrayLength`` 16).
+    /// `char[16]` is written as type `char` with ``arrayLength`` 16; `__data_loc char[] name`
+    /// as type `char` with ``storage`` `.dataLoc` and ``arrayLength`` 0).
     public var type: String
     /// Offset of the field from the start of the event's data (including common fields).
     public var offset: Int

@@ -1,0 +1,134 @@
+/// A bounds-checked reader over a span of bytes in a trace file (or a decompressed section).
+///
+/// Every read checks the remaining length first and throws a ``TraceFileError`` naming the
+/// file, what is being read and the absolute offset; nothing traps on bad data.
+public struct ByteCursor {
+    /// The bytes being read.
+    public let bytes: UnsafeRawBufferPointer
+    /// Current position within ``bytes``.
+    public var position: Int
+    /// Byte order for multi-byte integers.
+    public var order: ByteOrder
+    /// File offset of `bytes[0]`, for error messages (for a decompressed section, the
+    /// offset of the section in the file).
+    public var baseOffset: Int
+    /// The file's path, for error messages.
+    public var file: String
+    /// What is being read, for error messages.
+    public var context: String
+
+    public init(bytes: UnsafeRawBufferPointer, position: Int = 0, order: ByteOrder, baseOffset: Int = 0,
+                file: String, context: String) {
+        self.bytes = bytes
+        self.position = position
+        self.order = order
+        self.baseOffset = baseOffset
+        self.file = file
+        self.context = context
+    }
+
+    /// Bytes left after ``position``.
+    public var remaining: Int { max(0, bytes.count - position) }
+    /// Whether everything has been read.
+    public var isAtEnd: Bool { position >= bytes.count }
+    /// Absolute offset of ``position``, for messages.
+    public var absoluteOffset: Int { baseOffset + position }
+
+    /// An error at the current position.
+    public func error(_ kind: TraceFileError.Kind) -> TraceFileError {
+        TraceFileError(file: file, context: context, offset: absoluteOffset, kind: kind)
+    }
+
+    func need(_ n: Int) throws(TraceFileError) {
+        guard n >= 0, n <= remaining else {
+            throw error(.truncated(needed: n, available: remaining))
+        }
+    }
+
+    public mutating func readU8() throws(TraceFileError) -> UInt8 {
+        try need(1)
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    public mutating func readU16() throws(TraceFileError) -> UInt16 {
+        try need(2)
+        defer { position += 2 }
+        return UInt16(truncatingIfNeeded: bytes.loadUnsigned(at: position, size: 2, order: order) ?? 0)
+    }
+
+    public mutating func readU32() throws(TraceFileError) -> UInt32 {
+        try need(4)
+        defer { position += 4 }
+        return UInt32(truncatingIfNeeded: bytes.loadUnsigned(at: position, size: 4, order: order) ?? 0)
+    }
+
+    public mutating func readU64() throws(TraceFileError) -> UInt64 {
+        try need(8)
+        defer { position += 8 }
+        return bytes.loadUnsigned(at: position, size: 8, order: order) ?? 0
+    }
+
+    /// Reads a 64-bit value that must be usable as a non-negative `Int` (a size or offset).
+    public mutating func readSize64(_ what: String) throws(TraceFileError) -> Int {
+        let at = absoluteOffset
+        let v = try readU64()
+        guard v <= UInt64(Int.max / 2) else {
+            throw TraceFileError(file: file, context: context, offset: at,
+                                 kind: .invalidValue("\(what) \(v) is out of range"))
+        }
+        return Int(v)
+    }
+
+    /// Reads `n` bytes as a view into the underlying buffer.
+    public mutating func readBytes(_ n: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+        try need(n)
+        defer { position += n }
+        return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
+    }
+
+    /// Reads a NUL-terminated string (the NUL is consumed, not returned).
+    public mutating func readCString() throws(TraceFileError) -> String {
+        var end = position
+        while end < bytes.count && bytes[end] != 0 { end += 1 }
+        guard end < bytes.count else {
+            throw error(.truncated(needed: end - position + 1, available: remaining))
+        }
+        let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+        position = end + 1
+        return s
+    }
+
+    /// Moves to `offset` within ``bytes``.
+    public mutating func seek(to offset: Int) throws(TraceFileError) {
+        guard offset >= 0, offset <= bytes.count else {
+            throw error(.invalidValue("offset \(offset) is past the end (\(bytes.count))"))
+        }
+        position = offset
+    }
+
+    /// Skips `n` bytes.
+    public mutating func skip(_ n: Int) throws(TraceFileError) {
+        try need(n)
+        position += n
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The bytes up to the first NUL (or all of them), as a String.
+    func cStringPrefix() -> String {
+        var end = 0
+        while end < count && self[end] != 0 { end += 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: self[0..<end]), as: UTF8.self)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` for a body that throws ``TraceFileError``.
+    func withTypedBytes<R>(_ body: (UnsafeRawBufferPointer) throws(TraceFileError) -> R) throws(TraceFileError) -> R {
+        let r: Result<R, TraceFileError> = withUnsafeBytes { buf in
+            Result { () throws(TraceFileError) -> R in try body(buf) }
+        }
+        return try r.get()
+    }
+}

@@ -1,0 +1,160 @@
+/// Page-by-page access to one CPU's ring-buffer data in one buffer of a trace file.
+///
+/// Uncompressed data is served straight from the memory map; compressed data (v7) is
+/// decompressed one chunk at a time into a buffer owned by the source and reused. A page
+/// returned by ``page(_:)`` stays valid until the next call to ``page(_:)`` on the same
+/// source (or the source is released). Not thread-safe: use one source per thread.
+public final class CPUPageSource {
+    /// A compressed chunk of CPU data.
+    public struct Chunk: Sendable, Equatable {
+        /// File offset of the compressed bytes.
+        public var offset: Int
+        /// Compressed size.
+        public var compressedSize: Int
+        /// Uncompressed size (a multiple of the page size).
+        public var uncompressedSize: Int
+    }
+
+    /// The file this data belongs to.
+    public let file: TraceFile
+    /// The CPU number.
+    public let cpu: Int
+    /// Ring-buffer page size.
+    public let pageSize: Int
+    /// Number of whole pages of data.
+    public let pageCount: Int
+    /// Where the data is in the file.
+    public let location: CPUDataLocation
+    /// The chunks of compressed data (empty when uncompressed).
+    public let chunks: [Chunk]
+    /// Bytes of data after the last whole page (a truncated file or a partial page); such
+    /// bytes are not served.
+    public let trailingBytes: Int
+
+    private let firstPageOfChunk: [Int]
+    private var loadedChunk = -1
+    private var chunkBuffer: UnsafeMutableRawBufferPointer?
+    private let decompressor: Decompressor?
+
+    /// Prepares access to the data of `cpuIndex` (an index into `buffer.cpus`).
+    public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int) throws(TraceFileError) {
+        guard file.mode == .full else {
+            throw TraceFileError(file: file.path, context: "CPU data", offset: 0, kind: .headOnly)
+        }
+        guard buffer.cpus.indices.contains(cpuIndex) else {
+            throw TraceFileError(file: file.path, context: "CPU data", offset: 0,
+                                 kind: .invalidValue("no CPU index \(cpuIndex) in buffer \"\(buffer.name)\""))
+        }
+        self.file = file
+        let loc = buffer.cpus[cpuIndex]
+        location = loc
+        cpu = loc.cpu
+        pageSize = buffer.pageSize
+        decompressor = file.decompressor
+        let bytes = file.mapped.bytes
+        let context = "CPU \(loc.cpu) data of buffer \"\(buffer.name)\""
+        guard loc.offset <= bytes.count, loc.size <= bytes.count - loc.offset else {
+            throw TraceFileError(file: file.path, context: context, offset: loc.offset,
+                                 kind: .truncated(needed: loc.size, available: max(0, bytes.count - loc.offset)))
+        }
+        if buffer.isCompressed && loc.size > 0 {
+            // The recorded size leaves out the 4-byte chunk count that precedes the chunks.
+            let end = min(bytes.count, loc.offset + loc.size + 4)
+            var c = ByteCursor(bytes: UnsafeRawBufferPointer(rebasing: bytes[loc.offset..<end]),
+                               order: file.byteOrder, baseOffset: loc.offset, file: file.path,
+                               context: "\(context): chunk table")
+            let n = Int(try c.readU32())
+            guard n <= c.remaining / 8 else {
+                throw c.error(.invalidValue("\(n) chunks do not fit in \(c.remaining) bytes"))
+            }
+            var list: [Chunk] = []
+            var firsts: [Int] = []
+            list.reserveCapacity(n)
+            var pages = 0
+            for _ in 0..<n {
+                let cs = Int(try c.readU32())
+                let us = Int(try c.readU32())
+                guard us % pageSize == 0 else {
+                    throw c.error(.invalidValue("chunk of \(us) bytes is not a whole number of \(pageSize)-byte pages"))
+                }
+                guard us <= FileLayoutReader.maxBlock, us <= max(cs, 64) * FileLayoutReader.maxExpansion else {
+                    throw c.error(.invalidValue("chunk size \(us) is implausible for \(cs) compressed bytes"))
+                }
+                let at = c.absoluteOffset
+                try c.skip(cs)
+                list.append(Chunk(offset: at, compressedSize: cs, uncompressedSize: us))
+                firsts.append(pages)
+                pages += us / pageSize
+            }
+            chunks = list
+            firstPageOfChunk = firsts
+            pageCount = pages
+            trailingBytes = 0
+        } else {
+            chunks = []
+            firstPageOfChunk = []
+            pageCount = loc.size / pageSize
+            trailingBytes = loc.size % pageSize
+        }
+    }
+
+    deinit { chunkBuffer?.deallocate() }
+
+    /// The file offset of page `index` (for compressed data: of its chunk).
+    public func fileOffset(ofPage index: Int) -> Int {
+        if chunks.isEmpty { return location.offset + index * pageSize }
+        return chunks[chunkIndex(ofPage: index)].offset
+    }
+
+    func chunkIndex(ofPage index: Int) -> Int {
+        // Binary search the last chunk whose first page is <= index.
+        var lo = 0, hi = firstPageOfChunk.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if firstPageOfChunk[mid] <= index { lo = mid } else { hi = mid - 1 }
+        }
+        return max(lo, 0)
+    }
+
+    /// The bytes of page `index` (0 ..< ``pageCount``).
+    public func page(_ index: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+        guard index >= 0, index < pageCount else {
+            throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: location.offset,
+                                 kind: .invalidValue("page \(index) out of range 0..<\(pageCount)"))
+        }
+        if chunks.isEmpty {
+            let start = location.offset + index * pageSize
+            return UnsafeRawBufferPointer(rebasing: file.mapped.bytes[start..<(start + pageSize)])
+        }
+        let ci = chunkIndex(ofPage: index)
+        if ci != loadedChunk {
+            try load(chunk: ci)
+        }
+        guard let buf = chunkBuffer else {
+            throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: chunks[ci].offset,
+                                 kind: .decompressionFailed("no buffer"))
+        }
+        let start = (index - firstPageOfChunk[ci]) * pageSize
+        return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[start..<(start + pageSize)])
+    }
+
+    private func load(chunk ci: Int) throws(TraceFileError) {
+        let ch = chunks[ci]
+        loadedChunk = -1
+        if (chunkBuffer?.count ?? 0) < ch.uncompressedSize {
+            chunkBuffer?.deallocate()
+            chunkBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ch.uncompressedSize, alignment: 16)
+        }
+        guard let buf = chunkBuffer, let d = decompressor else {
+            throw TraceFileError(file: file.path, context: "CPU \(cpu) data chunk \(ci)", offset: ch.offset,
+                                 kind: .invalidValue("compressed data but the file has no compression"))
+        }
+        let src = UnsafeRawBufferPointer(rebasing: file.mapped.bytes[ch.offset..<(ch.offset + ch.compressedSize)])
+        let dst = UnsafeMutableRawBufferPointer(rebasing: buf[0..<ch.uncompressedSize])
+        guard let n = d.decompress(src, into: dst), n == ch.uncompressedSize else {
+            throw TraceFileError(file: file.path, context: "CPU \(cpu) data chunk \(ci)", offset: ch.offset,
+                                 kind: .decompressionFailed("expected \(ch.uncompressedSize) bytes"))
+        }
+        loadedChunk = ci
+    }
+}

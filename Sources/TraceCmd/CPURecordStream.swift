@@ -1,0 +1,193 @@
+/// A source of records in timestamp order that a ``RecordMerger`` can merge.
+///
+/// ``peek()`` returns the next record without consuming it (repeated calls return the same
+/// record); ``advance()`` consumes it. A record's payload stays valid until the next call
+/// to ``peek()`` after ``advance()``.
+public protocol RecordStream: AnyObject {
+    /// The next record, without consuming it; `nil` at the end.
+    ///
+    /// A thrown error ends the part of the stream that could not be read (a page, or the
+    /// rest of the stream); calling `peek()` again continues after it.
+    func peek() throws(TraceFileError) -> Record?
+    /// Consumes the record returned by the last ``peek()``.
+    func advance()
+}
+
+/// The records of one CPU of one buffer, in file order, read page by page on demand.
+///
+/// No heap allocation happens per record: records are views into the current page. A
+/// record's payload is valid until the next ``peek()``/``next()`` call that moves to another
+/// page (simplest rule: until the next call after ``advance()``/``next()``).
+///
+/// Errors: a page whose commit is larger than the page ends the stream, as in the reference
+/// ("bad page read"); an event that extends outside its page ends that page only. Either
+/// way the error is thrown once, and the next call continues.
+public final class CPURecordStream: RecordStream {
+    /// The CPU number.
+    public let cpu: Int
+    /// The page source.
+    public let source: CPUPageSource
+    /// The ring-buffer layout used to decode the pages.
+    public let layout: RingBufferLayout
+    /// The buffer's name (empty for the top-level buffer), for messages.
+    public let bufferName: String
+    /// Called on each raw timestamp to produce the record's ``Record/timestamp`` (the
+    /// ordering key); `nil` keeps raw timestamps. Set it before reading.
+    @exclusivity(unchecked) public var timestampCorrection: ((UInt64) -> UInt64)?
+    /// libtracecmd's offset of page 0 (see ``Record/pageOffset``).
+    public let referencePageBase: Int
+
+    /// Index of the page being read (-1 before the first).
+    @exclusivity(unchecked) public private(set) var pageIndex = -1
+    /// The header of the page being read.
+    @exclusivity(unchecked) public private(set) var currentPage: RingBufferPage?
+
+    // The stream is single-threaded by contract; dynamic exclusivity checks on these
+    // per-record fields would cost more than the decoding itself.
+    @exclusivity(unchecked) private var events: RingBufferPage.Events?
+    @exclusivity(unchecked) private var peeked: Record?
+    @exclusivity(unchecked) private var finished = false
+    private let pageSize: Int
+
+    /// Opens the data of `buffer.cpus[cpuIndex]`.
+    ///
+    /// - Parameters:
+    ///   - layout: the page layout; by default read from the file's header texts.
+    ///   - referencePageBase: libtracecmd's offset of the first page; by default the file
+    ///     offset for uncompressed data, and for compressed data the one
+    ///     ``TraceFile/referenceDataOffsets(of:)`` computes.
+    public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int, layout: RingBufferLayout? = nil,
+                referencePageBase: Int? = nil) throws(TraceFileError) {
+        source = try CPUPageSource(file: file, buffer: buffer, cpuIndex: cpuIndex)
+        cpu = source.cpu
+        if let layout {
+            self.layout = layout
+        } else {
+            self.layout = try RingBufferLayout(file: file)
+        }
+        bufferName = buffer.name
+        pageSize = source.pageSize
+        if let referencePageBase {
+            self.referencePageBase = referencePageBase
+        } else if buffer.isCompressed {
+            self.referencePageBase = try file.referenceDataOffsets(of: buffer)[cpuIndex]
+        } else {
+            self.referencePageBase = source.location.offset
+        }
+    }
+
+    /// The number of pages of this CPU.
+    public var pageCount: Int { source.pageCount }
+
+    /// The next record without consuming it, or `nil` when the CPU has no more.
+    public func peek() throws(TraceFileError) -> Record? {
+        if let peeked { return peeked }
+        if finished { return nil }
+        while true {
+            let event: RingBufferEvent?
+            do {
+                event = try events?.next()
+            } catch {
+                events = nil
+                throw pageError(error)
+            }
+            if let event, let page = currentPage {
+                let raw = event.timestamp
+                let r = Record(cpu: cpu, timestamp: timestampCorrection.map { $0(raw) } ?? raw,
+                               rawTimestamp: raw, payload: event.payload,
+                               missedEvents: event.missedEvents.asReferenceRecordValue,
+                               pageOffset: referencePageBase + pageIndex * pageSize, pageIndex: pageIndex,
+                               offsetInPage: event.offset, recordSize: event.recordSize,
+                               timeDelta: event.timeDelta, pageTimestamp: page.timestamp,
+                               isFirstOnPage: event.isFirstOnPage, byteOrder: layout.byteOrder)
+                peeked = r
+                return r
+            }
+            try loadNextPage()
+            if finished { return nil }
+        }
+    }
+
+    /// Consumes the record returned by the last ``peek()``.
+    public func advance() { peeked = nil }
+
+    /// The next record, consumed.
+    public func next() throws(TraceFileError) -> Record? {
+        let r = try peek()
+        peeked = nil
+        return r
+    }
+
+    /// Moves to page `index` (0-based), dropping any record peeked; reading continues with
+    /// the page's first record.
+    public func seek(toPage index: Int) {
+        peeked = nil
+        events = nil
+        currentPage = nil
+        pageIndex = max(-1, min(index, source.pageCount) - 1)
+        finished = false
+    }
+
+    private func loadNextPage() throws(TraceFileError) {
+        events = nil
+        currentPage = nil
+        pageIndex += 1
+        guard pageIndex < source.pageCount else {
+            pageIndex = source.pageCount
+            finished = true
+            return
+        }
+        let bytes: UnsafeRawBufferPointer
+        do {
+            bytes = try source.page(pageIndex)
+        } catch {
+            finished = true
+            throw error
+        }
+        do {
+            let page = try RingBufferPage(bytes, layout: layout)
+            currentPage = page
+            events = page.makeIterator()
+        } catch {
+            // The reference stops reading this CPU at a page it cannot load.
+            finished = true
+            throw pageError(error)
+        }
+    }
+
+    private func pageError(_ e: RingBufferPageError) -> TraceFileError {
+        let name = bufferName.isEmpty ? "" : " of buffer \"\(bufferName)\""
+        return TraceFileError(file: source.file.path, context: "CPU \(cpu) page \(pageIndex)\(name)",
+                              offset: source.fileOffset(ofPage: max(0, pageIndex)) + e.offset,
+                              kind: .invalidValue(e.description))
+    }
+}
+
+extension TraceFile {
+    /// libtracecmd's offset of the first page of each CPU of `buffer` (indexed like
+    /// `buffer.cpus`), the base of ``Record/pageOffset``.
+    ///
+    /// For uncompressed data these are the file offsets. For compressed data libtracecmd
+    /// numbers the decompressed data of the CPUs one after the other, starting at one page
+    /// size and rounding each CPU up to whole pages, in CPU order: top-level buffer first;
+    /// an instance buffer continues where the top-level buffer ended.
+    public func referenceDataOffsets(of buffer: TraceBuffer) throws(TraceFileError) -> [Int] {
+        guard buffer.isCompressed else { return buffer.cpus.map(\.offset) }
+        var next = pageSize
+        func assign(_ b: TraceBuffer) throws(TraceFileError) -> [Int] {
+            var result = Array(repeating: 0, count: b.cpus.count)
+            let order = b.cpus.indices.sorted { b.cpus[$0].cpu < b.cpus[$1].cpu }
+            for i in order where b.cpus[i].size > 0 {
+                let src = try CPUPageSource(file: self, buffer: b, cpuIndex: i)
+                let size = src.pageCount * b.pageSize
+                result[i] = next
+                next = (next + size + pageSize - 1) / pageSize * pageSize
+            }
+            return result
+        }
+        if !buffer.isTopLevel, let top = topBuffer, top.isCompressed, top.kind == .flyrecord {
+            _ = try assign(top)
+        }
+        return try assign(buffer)
+    }
+}

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CZlib
+
+/// The compression algorithm named in a version 7 file's header.
+public struct Compression: Sendable, Hashable {
+    /// Algorithm name as written in the file (`zstd`, `zlib`).
+    public var name: String
+    /// Algorithm version as written in the file (`1.5.4`).
+    public var version: String
+
+    public init(name: String, version: String) {
+        self.name = name
+        self.version = version
+    }
+}
+
+/// Decompresses blocks of a trace file with zlib or zstd (through the system libraries).
+///
+/// zlib comes from `libz`; zstd is loaded at run time from the `libzstd.so.1` runtime
+/// library, so building needs no zstd headers.
+public struct Decompressor: Sendable {
+    enum Algorithm: Sendable { case zlib, zstd }
+    let algorithm: Algorithm
+
+    /// A decompressor for the algorithm `name`, or `nil` when unknown or unavailable.
+    public init?(name: String) {
+        switch name {
+        case "zlib": algorithm = .zlib
+        case "zstd":
+            guard ZstdLibrary.shared != nil else { return nil }
+            algorithm = .zstd
+        default: return nil
+        }
+    }
+
+    /// Decompresses `source` into `destination`, which must be exactly as large as the
+    /// declared uncompressed size. Returns the number of bytes produced, or `nil` on failure.
+    public func decompress(_ source: UnsafeRawBufferPointer,
+                           into destination: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let src = source.baseAddress, let dst = destination.baseAddress else {
+            return destination.count == 0 ? 0 : nil
+        }
+        switch algorithm {
+        case .zlib:
+            var destLen = uLongf(destination.count)
+            let rc = uncompress(dst.assumingMemoryBound(to: Bytef.self), &destLen,
+                                src.assumingMemoryBound(to: Bytef.self), uLong(source.count))
+            return rc == Z_OK ? Int(destLen) : nil
+        case .zstd:
+            guard let lib = ZstdLibrary.shared else { return nil }
+            let r = lib.decompress(dst, destination.count, src, source.count)
+            if lib.isError(r) != 0 { return nil }
+            return Int(r)
+        }
+    }
+}
+
+/// The few zstd entry points we use, looked up in `libzstd.so.1` once.
+final class ZstdLibrary: @unchecked Sendable {
+    typealias DecompressFn = @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int) -> Int
+    typealias IsErrorFn = @convention(c) (Int) -> UInt32
+    let decompress: DecompressFn
+    let isError: IsErrorFn
+
+    static let shared: ZstdLibrary? = ZstdLibrary()
+
+    private init?() {
+        var handle: UnsafeMutableRawPointer? = nil
+        for name in ["libzstd.so.1", "libzstd.so", "libzstd.dylib", "libzstd.1.dylib"] {
+            handle = dlopen(name, RTLD_NOW | RTLD_LOCAL)
+            if handle != nil { break }
+        }
+        guard let h = handle,
+              let d = dlsym(h, "ZSTD_decompress"),
+              let e = dlsym(h, "ZSTD_isError") else { return nil }
+        decompress = unsafeBitCast(d, to: DecompressFn.self)
+        isError = unsafeBitCast(e, to: IsErrorFn.self)
+    }
+}

@@ -1,0 +1,472 @@
+/// Reads the layout of a trace file: initial format, headers, formats, options, sections and
+/// buffer locations, for versions 6 and 7. Used by ``TraceFile``.
+struct FileLayoutReader {
+    let bytes: UnsafeRawBufferPointer
+    let file: String
+
+    var version = 0
+    var order: ByteOrder = .little
+    var longSize = 8
+    var pageSize = 4096
+    var compression: Compression?
+    var decompressor: Decompressor?
+    var options: [TraceOption] = []
+    var sections: [SectionInfo] = []
+    var buffers: [TraceBuffer] = []
+    var cpuCount = 0
+    var headerPage = ""
+    var headerEvent = ""
+    var ftraceFormats: [String] = []
+    var eventFormats: [(system: String, formats: [String])] = []
+    var optionGroups: [TraceFile.OptionGroup] = []
+    var sectionsStart: Int?
+    var kallsyms: TraceFile.MetadataLocation?
+    var printk: TraceFile.MetadataLocation?
+    var cmdlines: TraceFile.MetadataLocation?
+
+    /// Upper bound for a decompressed block, relative to its compressed size.
+    static let maxExpansion = 16384
+    /// Absolute upper bound for one decompressed block.
+    static let maxBlock = 1 << 31
+
+    init(bytes: UnsafeRawBufferPointer, file: String) {
+        self.bytes = bytes
+        self.file = file
+    }
+
+    func cursor(_ context: String, at position: Int = 0) -> ByteCursor {
+        ByteCursor(bytes: bytes, position: position, order: order, file: file, context: context)
+    }
+
+    mutating func readAll() throws(TraceFileError) {
+        var c = cursor("initial format")
+        let magic = try c.readBytes(10)
+        let expected: [UInt8] = [0x17, 0x08, 0x44] + Array("tracing".utf8)
+        guard magic.elementsEqual(expected) else {
+            throw TraceFileError(file: file, context: "initial format", offset: 0, kind: .badMagic)
+        }
+        let v = try c.readCString()
+        guard let vn = Int(v), vn == 6 || vn == 7 else {
+            throw TraceFileError(file: file, context: "initial format", offset: 10, kind: .unsupportedVersion(v))
+        }
+        version = vn
+        let endian = try c.readU8()
+        guard endian <= 1 else { throw c.error(.invalidValue("endianness flag \(endian)")) }
+        order = endian == 0 ? .little : .big
+        c.order = order
+        let ls = try c.readU8()
+        guard ls == 4 || ls == 8 else { throw c.error(.invalidValue("long size \(ls)")) }
+        longSize = Int(ls)
+        let ps = try c.readU32()
+        guard ps >= 64, ps <= 1 << 24, ps & (ps - 1) == 0 else {
+            throw c.error(.invalidValue("page size \(ps)"))
+        }
+        pageSize = Int(ps)
+        if version >= 7 {
+            try readV7(&c)
+        } else {
+            try readV6(&c)
+        }
+    }
+
+    // MARK: Version 6
+
+    mutating func readV6(_ c: inout ByteCursor) throws(TraceFileError) {
+        c.context = "header info"
+        try readHeaderInfo(&c)
+        c.context = "ftrace event formats"
+        ftraceFormats = try readFtraceFormats(&c)
+        c.context = "event formats"
+        eventFormats = try readEventFormats(&c)
+        c.context = "kallsyms"
+        kallsyms = .init(plainAt: c.position, lengthSize: 4, context: "kallsyms")
+        let ks = Int(try c.readU32())
+        try c.skip(ks)
+        c.context = "printk formats"
+        printk = .init(plainAt: c.position, lengthSize: 4, context: "printk formats")
+        let pk = Int(try c.readU32())
+        try c.skip(pk)
+        c.context = "saved command lines"
+        cmdlines = .init(plainAt: c.position, lengthSize: 8, context: "saved command lines")
+        let cl = try c.readSize64("saved command lines size")
+        try c.skip(cl)
+        c.context = "CPU count"
+        let cpus = try c.readU32()
+        guard cpus <= 1 << 16 else { throw c.error(.invalidValue("CPU count \(cpus)")) }
+        cpuCount = Int(cpus)
+        c.context = "data type"
+        var tag = try c.readBytes(10).cStringPrefix()
+        if tag == "options  " || tag == "options" {
+            c.context = "options"
+            let first = options.count
+            try readOptionList(&c, stopAtZeroID: true)
+            optionGroups.append(.init(section: nil, options: first..<options.count))
+            c.context = "data type"
+            tag = try c.readBytes(10).cStringPrefix()
+        }
+        let traceClock = options.lazy.compactMap { o -> String? in
+            if case .traceClock(let t) = o.value { return TraceFile.selectedClock(t) } else { return nil }
+        }.last
+        switch tag {
+        case "flyrecord":
+            var top = try readV6Flyrecord(&c, name: "")
+            if top.clock == nil { top.clock = traceClock }
+            buffers.append(top)
+        case "latency  ", "latency":
+            buffers.append(TraceBuffer(name: "", clock: traceClock, pageSize: pageSize, cpus: [],
+                                       isCompressed: false, kind: .latency,
+                                       textRange: c.position..<bytes.count))
+        default:
+            throw c.error(.invalidValue("unknown data type \"\(tag)\""))
+        }
+        for o in options {
+            guard case .buffer(let b) = o.value else { continue }
+            var bc = cursor("BUFFER \"\(b.name)\"")
+            guard b.offset <= UInt64(bytes.count) else {
+                throw TraceFileError(file: file, context: "BUFFER option \"\(b.name)\"", offset: o.payloadOffset,
+                                     kind: .invalidValue("offset \(b.offset) is past the end of the file"))
+            }
+            try bc.seek(to: Int(b.offset))
+            let t = try bc.readBytes(10).cStringPrefix()
+            guard t == "flyrecord" else {
+                throw bc.error(.invalidValue("instance data does not start with flyrecord"))
+            }
+            buffers.append(try readV6Flyrecord(&bc, name: b.name))
+        }
+    }
+
+    /// Reads the per-CPU offset/size pairs after a v6 `flyrecord` tag, then the optional clock.
+    mutating func readV6Flyrecord(_ c: inout ByteCursor, name: String) throws(TraceFileError) -> TraceBuffer {
+        c.context = name.isEmpty ? "flyrecord CPU data" : "flyrecord CPU data of \"\(name)\""
+        guard cpuCount <= c.remaining / 16 else {
+            throw c.error(.truncated(needed: cpuCount * 16, available: c.remaining))
+        }
+        var cpus: [CPUDataLocation] = []
+        for cpu in 0..<cpuCount {
+            let at = c.absoluteOffset
+            let off = try c.readSize64("CPU data offset")
+            let size = try c.readSize64("CPU data size")
+            guard off <= bytes.count, size <= bytes.count - off else {
+                throw TraceFileError(file: file, context: c.context, offset: at,
+                                     kind: .invalidValue("CPU \(cpu) data \(off)+\(size) is past the end of the file (\(bytes.count))"))
+            }
+            cpus.append(CPUDataLocation(cpu: cpu, offset: off, size: size))
+        }
+        // trace-cmd 2.x+ writes the trace_clock text after the offsets: u64 size, text.
+        var clock: String?
+        var probe = c
+        if let n = try? probe.readU64(), n > 0, n < 4096, n <= UInt64(probe.remaining),
+           let text = try? probe.readBytes(Int(n)) {
+            let s = text.cStringPrefix()
+            clock = TraceFile.selectedClock(s)
+            if clock != nil { c = probe }
+        }
+        return TraceBuffer(name: name, clock: clock, pageSize: pageSize, cpus: cpus, isCompressed: false,
+                           kind: .flyrecord, textRange: nil)
+    }
+
+    // MARK: Version 7
+
+    mutating func readV7(_ c: inout ByteCursor) throws(TraceFileError) {
+        c.context = "compression header"
+        let name = try c.readCString()
+        let ver = try c.readCString()
+        if name != "none" && !name.isEmpty {
+            compression = Compression(name: name, version: ver)
+            guard let d = Decompressor(name: name) else {
+                throw c.error(.unknownCompression(name))
+            }
+            decompressor = d
+        }
+        c.context = "first options section offset"
+        var next = try c.readU64()
+        sectionsStart = c.position
+        var visited = Set<UInt64>()
+        var strings: [UInt8] = []
+        var stringSections: [(offset: Int, bytes: [UInt8])] = []
+        _ = stringSections
+        while next != 0 {
+            guard !visited.contains(next) else {
+                throw TraceFileError(file: file, context: "options section chain", offset: Int(clamping: next),
+                                     kind: .optionLoop(Int(clamping: next)))
+            }
+            visited.insert(next)
+            guard next < UInt64(bytes.count) else {
+                throw TraceFileError(file: file, context: "options section chain", offset: c.absoluteOffset,
+                                     kind: .invalidValue("options section offset \(next) is past the end (\(bytes.count))"))
+            }
+            let (section, content) = try readSection(at: Int(next), expecting: 0, what: "options section")
+            sections.append(section)
+            let first = options.count
+            try content.withUnsafeBytes { (buf) throws(TraceFileError) in
+                var oc = ByteCursor(bytes: buf.bytes, order: order, baseOffset: buf.base, file: file,
+                                    context: "options section")
+                next = try readOptionList(&oc, stopAtZeroID: false)
+            }
+            optionGroups.append(.init(section: section, options: first..<options.count))
+        }
+        // Sections referenced by options.
+        cpuCount = 0
+        for o in options {
+            switch o.value {
+            case .cpuCount(let n): cpuCount = Int(n)
+            case .sectionOffset(let off):
+                guard let id = o.id else { continue }
+                try readMetadataSection(id: id, offset: off, optionOffset: o.payloadOffset)
+            case .strings: break
+            default: break
+            }
+        }
+        _ = strings
+        strings = []
+        // Buffers.
+        for o in options {
+            switch o.value {
+            case .buffer(let b):
+                var s: SectionInfo?
+                if b.offset != 0 {
+                    s = try readSectionHeader(at: Int(clamping: b.offset), what: "BUFFER \"\(b.name)\" section",
+                                              optionOffset: o.payloadOffset)
+                    if let s { sections.append(s) }
+                }
+                for cpu in b.cpus {
+                    guard cpu.offset <= bytes.count, cpu.size <= bytes.count - cpu.offset else {
+                        throw TraceFileError(file: file, context: "BUFFER \"\(b.name)\" option", offset: o.payloadOffset,
+                                             kind: .invalidValue("CPU \(cpu.cpu) data \(cpu.offset)+\(cpu.size) is past the end of the file (\(bytes.count))"))
+                    }
+                }
+                let ps = b.pageSize ?? pageSize
+                guard ps >= 64, ps <= 1 << 24 else {
+                    throw TraceFileError(file: file, context: "BUFFER \"\(b.name)\" option", offset: o.payloadOffset,
+                                         kind: .invalidValue("page size \(ps)"))
+                }
+                let compressed = (s?.isCompressed ?? false) || (compression != nil && (s?.flags ?? 0) & 1 != 0)
+                buffers.append(TraceBuffer(name: b.name, clock: b.clock, pageSize: ps, cpus: b.cpus,
+                                           isCompressed: compressed, kind: .flyrecord, textRange: nil))
+            case .bufferText(let b):
+                let s = try readSectionHeader(at: Int(clamping: b.offset), what: "BUFFER_LAT \"\(b.name)\" section",
+                                              optionOffset: o.payloadOffset)
+                sections.append(s)
+                buffers.append(TraceBuffer(name: b.name, clock: b.clock, pageSize: pageSize, cpus: [],
+                                           isCompressed: s.isCompressed, kind: .latency,
+                                           textRange: (s.offset + 16)..<(s.offset + 16 + s.size)))
+            default: break
+            }
+        }
+        // Top buffer first, as the reference lists it.
+        if let i = buffers.firstIndex(where: { $0.isTopLevel }), i != 0 {
+            let top = buffers.remove(at: i)
+            buffers.insert(top, at: 0)
+        }
+        if cpuCount == 0 { cpuCount = buffers.first?.cpus.count ?? 0 }
+        // Section names from the strings sections.
+        let stringSecs = sections.filter { $0.id == 15 }
+        if !stringSecs.isEmpty {
+            var all: [UInt8] = []
+            for s in stringSecs {
+                if let content = try? sectionContent(s) { all += content }
+            }
+            for i in sections.indices {
+                let sid = Int(sections[i].stringID)
+                if sid < all.count {
+                    var e = sid
+                    while e < all.count && all[e] != 0 { e += 1 }
+                    sections[i].name = String(decoding: all[sid..<e], as: UTF8.self)
+                }
+            }
+        }
+    }
+
+    /// The content of a section: a view of the file, or decompressed bytes.
+    enum SectionContent {
+        case mapped(base: Int, bytes: UnsafeRawBufferPointer)
+        case owned(base: Int, bytes: [UInt8])
+
+        func withUnsafeBytes<R>(_ body: ((base: Int, bytes: UnsafeRawBufferPointer)) throws(TraceFileError) -> R) throws(TraceFileError) -> R {
+            switch self {
+            case .mapped(let base, let b): return try body((base, b))
+            case .owned(let base, let a):
+                return try a.withTypedBytes { b throws(TraceFileError) in try body((base, b)) }
+            }
+        }
+    }
+
+    func readSectionHeader(at offset: Int, what: String, optionOffset: Int) throws(TraceFileError) -> SectionInfo {
+        guard offset >= 0, offset <= bytes.count else {
+            throw TraceFileError(file: file, context: what, offset: optionOffset,
+                                 kind: .invalidValue("section offset \(offset) is past the end (\(bytes.count))"))
+        }
+        var c = cursor(what, at: offset)
+        let id = try c.readU16()
+        let flags = try c.readU16()
+        let sid = try c.readU32()
+        let size = try c.readSize64("section size")
+        guard size <= c.remaining else {
+            throw TraceFileError(file: file, context: what, offset: offset + 8,
+                                 kind: .truncated(needed: size, available: c.remaining))
+        }
+        return SectionInfo(id: id, flags: flags, stringID: sid, name: nil, offset: offset, size: size)
+    }
+
+    func readSection(at offset: Int, expecting id: UInt16, what: String) throws(TraceFileError) -> (SectionInfo, SectionContent) {
+        let s = try readSectionHeader(at: offset, what: what, optionOffset: offset)
+        guard s.id == id else {
+            throw TraceFileError(file: file, context: what, offset: offset,
+                                 kind: .invalidValue("section id \(s.id), expected \(id)"))
+        }
+        if s.isCompressed {
+            let content = try Self.decompressSection(s, bytes: bytes, order: order, decompressor: decompressor, file: file)
+            return (s, .owned(base: s.offset + 16, bytes: content))
+        }
+        return (s, .mapped(base: s.offset + 16,
+                           bytes: UnsafeRawBufferPointer(rebasing: bytes[(s.offset + 16)..<(s.offset + 16 + s.size)])))
+    }
+
+    func sectionContent(_ s: SectionInfo) throws(TraceFileError) -> [UInt8] {
+        if s.isCompressed {
+            return try Self.decompressSection(s, bytes: bytes, order: order, decompressor: decompressor, file: file)
+        }
+        return Array(UnsafeRawBufferPointer(rebasing: bytes[(s.offset + 16)..<(s.offset + 16 + s.size)]))
+    }
+
+    /// Decompresses a compressed section's content (after its 16-byte header).
+    static func decompressSection(_ s: SectionInfo, bytes: UnsafeRawBufferPointer, order: ByteOrder,
+                                  decompressor: Decompressor?, file: String) throws(TraceFileError) -> [UInt8] {
+        let what = "compressed section \(s.name ?? String(s.id))"
+        guard let d = decompressor else {
+            throw TraceFileError(file: file, context: what, offset: s.offset,
+                                 kind: .invalidValue("section is flagged compressed but the file has no compression"))
+        }
+        var c = ByteCursor(bytes: bytes, position: s.offset + 16, order: order, file: file, context: what)
+        let csize = Int(try c.readU32())
+        let usize = Int(try c.readU32())
+        guard csize <= s.size - 8 else {
+            throw c.error(.invalidValue("compressed size \(csize) exceeds the section size \(s.size)"))
+        }
+        guard usize <= maxBlock, usize <= max(csize, 64) * maxExpansion else {
+            throw c.error(.invalidValue("uncompressed size \(usize) is implausible for \(csize) compressed bytes"))
+        }
+        let src = try c.readBytes(csize)
+        var out = [UInt8](repeating: 0, count: usize)
+        let n = out.withUnsafeMutableBytes { d.decompress(src, into: $0) }
+        guard let n, n == usize else {
+            throw TraceFileError(file: file, context: what, offset: s.offset + 24,
+                                 kind: .decompressionFailed("expected \(usize) bytes, got \(n.map(String.init) ?? "an error")"))
+        }
+        return out
+    }
+
+    mutating func readMetadataSection(id: TraceOption.ID, offset: UInt64, optionOffset: Int) throws(TraceFileError) {
+        let what: String
+        let sid: UInt16
+        switch id {
+        case .headerInfo: what = "header info section"; sid = 16
+        case .ftraceEvents: what = "ftrace events section"; sid = 17
+        case .eventFormats: what = "event formats section"; sid = 18
+        case .kallsyms: what = "kallsyms section"; sid = 19
+        case .printk: what = "printk section"; sid = 20
+        case .cmdlines: what = "cmdlines section"; sid = 21
+        default: return
+        }
+        guard offset < UInt64(bytes.count) else {
+            throw TraceFileError(file: file, context: "\(id.dumpName) option", offset: optionOffset,
+                                 kind: .invalidValue("section offset \(offset) is past the end (\(bytes.count))"))
+        }
+        let s = try readSectionHeader(at: Int(offset), what: what, optionOffset: optionOffset)
+        guard s.id == sid else {
+            throw TraceFileError(file: file, context: what, offset: Int(offset),
+                                 kind: .invalidValue("section id \(s.id), expected \(sid)"))
+        }
+        sections.append(s)
+        switch id {
+        case .kallsyms, .printk, .cmdlines:
+            // Only locate the text; its length prefix is read (and a compressed section
+            // decompressed) on demand.
+            let lenSize = id == .cmdlines ? 8 : 4
+            let loc = TraceFile.MetadataLocation(section: s, lengthSize: lenSize, context: what)
+            switch id {
+            case .kallsyms: kallsyms = loc
+            case .printk: printk = loc
+            default: cmdlines = loc
+            }
+        default:
+            let (_, content) = try readSection(at: Int(offset), expecting: sid, what: what)
+            try content.withUnsafeBytes { (buf) throws(TraceFileError) in
+                var c = ByteCursor(bytes: buf.bytes, order: order, baseOffset: buf.base, file: file, context: what)
+                switch id {
+                case .headerInfo: try readHeaderInfo(&c)
+                case .ftraceEvents: ftraceFormats = try readFtraceFormats(&c)
+                default: eventFormats = try readEventFormats(&c)
+                }
+            }
+        }
+    }
+
+    // MARK: Shared parts
+
+    mutating func readHeaderInfo(_ c: inout ByteCursor) throws(TraceFileError) {
+        let t1 = try c.readBytes(12)
+        guard t1.cStringPrefix() == "header_page" else { throw c.error(.invalidValue("missing header_page tag")) }
+        let n1 = try c.readSize64("header_page size")
+        headerPage = String(decoding: try c.readBytes(n1), as: UTF8.self)
+        let t2 = try c.readBytes(13)
+        guard t2.cStringPrefix() == "header_event" else { throw c.error(.invalidValue("missing header_event tag")) }
+        let n2 = try c.readSize64("header_event size")
+        headerEvent = String(decoding: try c.readBytes(n2), as: UTF8.self)
+    }
+
+    func readFtraceFormats(_ c: inout ByteCursor) throws(TraceFileError) -> [String] {
+        let n = Int(try c.readU32())
+        guard n <= c.remaining / 8 else { throw c.error(.invalidValue("\(n) ftrace formats do not fit")) }
+        var out: [String] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n {
+            let size = try c.readSize64("format size")
+            out.append(String(decoding: try c.readBytes(size), as: UTF8.self))
+        }
+        return out
+    }
+
+    func readEventFormats(_ c: inout ByteCursor) throws(TraceFileError) -> [(system: String, formats: [String])] {
+        let systems = Int(try c.readU32())
+        guard systems <= c.remaining / 5 else { throw c.error(.invalidValue("\(systems) event systems do not fit")) }
+        var out: [(system: String, formats: [String])] = []
+        for _ in 0..<systems {
+            let name = try c.readCString()
+            let count = Int(try c.readU32())
+            guard count <= c.remaining / 8 else { throw c.error(.invalidValue("\(count) formats of \(name) do not fit")) }
+            var formats: [String] = []
+            formats.reserveCapacity(count)
+            for _ in 0..<count {
+                let size = try c.readSize64("format size")
+                formats.append(String(decoding: try c.readBytes(size), as: UTF8.self))
+            }
+            out.append((name, formats))
+        }
+        return out
+    }
+
+    /// Reads options until DONE (v7, returning the next section offset) or id 0 (v6).
+    @discardableResult
+    mutating func readOptionList(_ c: inout ByteCursor, stopAtZeroID: Bool) throws(TraceFileError) -> UInt64 {
+        while true {
+            let at = c.absoluteOffset
+            let id = try c.readU16()
+            if id == 0 && stopAtZeroID { return 0 }
+            let size = Int(try c.readU32())
+            guard size <= c.remaining else {
+                throw TraceFileError(file: file, context: "option \(TraceOption.ID(rawValue: id)?.dumpName ?? String(id))",
+                                     offset: at + 2, kind: .truncated(needed: size, available: c.remaining))
+            }
+            let payloadOffset = c.absoluteOffset
+            let payload = try c.readBytes(size)
+            let value = try TraceOption.decode(id: id, payload: payload, payloadOffset: payloadOffset,
+                                               version: version, order: order, file: file)
+            options.append(TraceOption(rawID: id, payloadOffset: payloadOffset, payload: Array(payload), value: value))
+            if id == 0 {
+                if case .done(let next) = value { return next }
+                return 0
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+/// One trace record (a data event of a CPU's ring buffer), as a small value.
+///
+/// The payload is a view into the page it was read from: it stays valid until the stream (or
+/// iterator) that returned the record is asked for its next record. Copy what you need to
+/// keep.
+public struct Record {
+    /// The CPU the record was written on.
+    public var cpu: Int
+    /// The timestamp used for ordering: the raw timestamp, or what the stream's timestamp
+    /// correction made of it.
+    public var timestamp: UInt64
+    /// The raw timestamp decoded from the ring buffer (page timestamp + deltas).
+    public var rawTimestamp: UInt64
+    /// The event payload, starting at `common_type` (`record->data`, `record->size`).
+    public var payload: UnsafeRawBufferPointer
+    /// Events lost just before this record, as libtracecmd reports them in
+    /// `record->missed_events`: only the first record of a page whose commit word has the
+    /// missed flag, and only when that record's header is the first word of the page data.
+    /// A stored count is truncated to 32 bits as the reference does (a negative result
+    /// reads as ``MissedEvents/unknown``).
+    public var missedEvents: MissedEvents
+    /// The page's offset in libtracecmd's numbering: the file offset of the page for
+    /// uncompressed data; for compressed data, the offset libtracecmd gives the page in its
+    /// decompressed copy of the CPU data.
+    public var pageOffset: Int
+    /// The page's index in the CPU's data.
+    public var pageIndex: Int
+    /// Offset of the record's event header from the start of its page.
+    public var offsetInPage: Int
+    /// Bytes from the event header to the end of the payload (`record->record_size`).
+    public var recordSize: Int
+    /// The event header's `time_delta` field (`tracecmd_record_ts_delta`).
+    public var timeDelta: UInt32
+    /// The page's timestamp (`tracecmd_page_ts`).
+    public var pageTimestamp: UInt64
+    /// Whether this is the first record of its page (`tracecmd_record_at_buffer_start`).
+    public var isFirstOnPage: Bool
+    /// Byte order of the payload's numbers.
+    public var byteOrder: ByteOrder
+
+    /// A record with every field given (streams build records; tests and tools may too).
+    public init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
+                missedEvents: MissedEvents, pageOffset: Int, pageIndex: Int, offsetInPage: Int,
+                recordSize: Int, timeDelta: UInt32, pageTimestamp: UInt64, isFirstOnPage: Bool,
+                byteOrder: ByteOrder) {
+        self.cpu = cpu
+        self.timestamp = timestamp
+        self.rawTimestamp = rawTimestamp
+        self.payload = payload
+        self.missedEvents = missedEvents
+        self.pageOffset = pageOffset
+        self.pageIndex = pageIndex
+        self.offsetInPage = offsetInPage
+        self.recordSize = recordSize
+        self.timeDelta = timeDelta
+        self.pageTimestamp = pageTimestamp
+        self.isFirstOnPage = isFirstOnPage
+        self.byteOrder = byteOrder
+    }
+
+    /// libtracecmd's `record->offset`: ``pageOffset`` + ``offsetInPage``.
+    public var offset: Int { pageOffset + offsetInPage }
+    /// Payload size in bytes (`record->size`).
+    public var size: Int { payload.count }
+
+    /// `common_type` (u16 at offset 0): the event id, or `nil` when the payload is too short.
+    @inlinable
+    public var eventID: Int? {
+        payload.loadUnsigned(at: 0, size: 2, order: byteOrder).map { Int($0) }
+    }
+
+    /// `common_flags` (u8 at offset 2): irqs-off, need-resched, hardirq, softirq flags.
+    @inlinable
+    public var flags: UInt8? {
+        payload.loadUnsigned(at: 2, size: 1, order: byteOrder).map { UInt8(truncatingIfNeeded: $0) }
+    }
+
+    /// `common_preempt_count` (u8 at offset 3).
+    @inlinable
+    public var preemptCount: UInt8? {
+        payload.loadUnsigned(at: 3, size: 1, order: byteOrder).map { UInt8(truncatingIfNeeded: $0) }
+    }
+
+    /// `common_pid` (i32 at offset 4).
+    @inlinable
+    public var pid: Int32? {
+        payload.loadSigned(at: 4, size: 4, order: byteOrder).map { Int32(truncatingIfNeeded: $0) }
+    }
+
+    /// The missed-events value as libtracecmd stores it in `record->missed_events`:
+    /// 0 none, -1 unknown, else the count.
+    public var missedEventsValue: Int64 {
+        switch missedEvents {
+        case .none: return 0
+        case .unknown: return -1
+        case .count(let n): return Int64(clamping: n)
+        }
+    }
+}
+
+extension MissedEvents {
+    /// The page's missed events as kbuffer hands them to a record (an `int`): a stored count
+    /// is truncated to 32 bits; a negative result means "unknown", zero means none.
+    @inlinable
+    var asReferenceRecordValue: MissedEvents {
+        switch self {
+        case .none, .unknown: return self
+        case .count(let n):
+            let v = Int32(truncatingIfNeeded: n)
+            return v > 0 ? .count(UInt64(v)) : (v < 0 ? .unknown : .none)
+        }
+    }
+}

@@ -1,0 +1,292 @@
+/// Events lost between the previous page of a CPU and the current one.
+public enum MissedEvents: Sendable, Equatable, Hashable {
+    /// Nothing was lost.
+    case none
+    /// Events were lost, but the kernel did not store how many.
+    case unknown
+    /// This many events were lost.
+    case count(UInt64)
+}
+
+/// Why a ring-buffer page could not be decoded (further).
+public struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong.
+    public enum Kind: Sendable, Equatable {
+        /// The page is smaller than its header.
+        case pageTooSmall(Int)
+        /// The commit word gives more data bytes than the page holds (the reference stops
+        /// reading the CPU with "bad page read, with size of N").
+        case commitTooLarge(commit: Int, pageSize: Int)
+        /// The missed-events count stored after the data lies outside the page.
+        case missedCountOutsidePage
+        /// An event (header, length word or payload) extends past the end of the page.
+        case eventOutsidePage(end: Int)
+        /// A length word that cannot be right (a data event's `array[0]` below 4).
+        case badLength(UInt32)
+    }
+
+    /// Offset in the page of the word that is wrong.
+    public var offset: Int
+    /// What is wrong.
+    public var kind: Kind
+
+    /// An error at `offset` in the page.
+    public init(offset: Int, kind: Kind) {
+        self.offset = offset
+        self.kind = kind
+    }
+
+    /// A one-line explanation.
+    public var description: String {
+        switch kind {
+        case .pageTooSmall(let n): return "page of \(n) bytes is smaller than its header"
+        case .commitTooLarge(let c, let p): return "bad page read, with size of \(c) (page size \(p))"
+        case .missedCountOutsidePage: return "missed-events count at page offset \(offset) is outside the page"
+        case .eventOutsidePage(let end):
+            return "event at page offset \(offset) ends at \(end), past the end of the page"
+        case .badLength(let v): return "event at page offset \(offset) has impossible length word \(v)"
+        }
+    }
+}
+
+/// One data event of a ring-buffer page.
+public struct RingBufferEvent {
+    /// Absolute (raw) timestamp: the page timestamp plus all deltas, time extends and time
+    /// stamps up to and including this event, computed as kbuffer does.
+    public var timestamp: UInt64
+    /// The event's payload, starting at `common_type`; its length is the kernel's (rounded
+    /// up to 4 bytes), as `record->size` in libtracecmd.
+    public var payload: UnsafeRawBufferPointer
+    /// Offset of the event's header from the start of the page (libtracecmd's
+    /// `record->offset` within the page).
+    public var offset: Int
+    /// The bytes from the header to the end of the event (`record->record_size`).
+    public var recordSize: Int
+    /// The header's 27-bit `time_delta` field.
+    public var timeDelta: UInt32
+    /// Whether this is the first data event of the page.
+    public var isFirstOnPage: Bool
+    /// Missed events reported with this event, exactly as kbuffer reports them: only an event
+    /// whose header is the very first word of the page data carries the page's missed events
+    /// (when the page starts with a time extend, the reference reports none).
+    public var missedEvents: MissedEvents
+}
+
+/// A zero-copy view of one ring-buffer page (sub-buffer): its header, and an iterator over
+/// its data events.
+///
+/// The page bytes are not copied; they must stay valid while the page and its events are
+/// used. Every length read from the page is checked against the page: a corrupt page ends
+/// with a ``RingBufferPageError``, never a read outside it.
+public struct RingBufferPage {
+    /// The page bytes (the full page, including its header).
+    public let bytes: UnsafeRawBufferPointer
+    /// The page timestamp (the time of the first event, before its delta).
+    public let timestamp: UInt64
+    /// The raw commit word (length and flags).
+    public let commitWord: UInt64
+    /// Number of data bytes after the header (the commit word's low 27 bits).
+    public let dataSize: Int
+    /// Offset of the first event (the page header size: 16, or 12 for 32-bit kernels).
+    public let dataOffset: Int
+    /// Events lost before this page, from the commit word's flags.
+    public let missedEvents: MissedEvents
+    let bigEndian: Bool
+
+    /// Decodes the header of a page.
+    ///
+    /// - Throws: ``RingBufferPageError`` when the page is smaller than its header, its commit
+    ///   is larger than the page, or a stored missed-events count lies outside it.
+    public init(_ bytes: UnsafeRawBufferPointer, layout: RingBufferLayout) throws(RingBufferPageError) {
+        self.bytes = bytes
+        bigEndian = layout.byteOrder == .big
+        let start = layout.pageHeaderSize
+        dataOffset = start
+        guard bytes.count >= start,
+              let ts = bytes.loadUnsigned(at: 0, size: 8, order: layout.byteOrder),
+              let flags = bytes.loadUnsigned(at: 8, size: layout.longSize, order: layout.byteOrder)
+        else { throw RingBufferPageError(offset: 0, kind: .pageTooSmall(bytes.count)) }
+        timestamp = ts
+        commitWord = flags
+        let size = Int(flags & RingBufferLayout.commitMask)
+        // The reference refuses a commit larger than the page size.
+        guard size <= bytes.count else {
+            throw RingBufferPageError(offset: 8, kind: .commitTooLarge(commit: size, pageSize: bytes.count))
+        }
+        dataSize = size
+        if flags & RingBufferLayout.missedEventsFlag != 0 {
+            if flags & RingBufferLayout.missedStoredFlag != 0 {
+                guard let n = bytes.loadUnsigned(at: start + size, size: layout.longSize, order: layout.byteOrder)
+                else { throw RingBufferPageError(offset: start + size, kind: .missedCountOutsidePage) }
+                missedEvents = .count(n)
+            } else {
+                missedEvents = .unknown
+            }
+        } else {
+            missedEvents = .none
+        }
+    }
+
+    /// Whether the page holds no event bytes.
+    public var isEmpty: Bool { dataSize == 0 }
+
+    /// An iterator over the data events of the page.
+    public func makeIterator() -> Events { Events(page: self) }
+
+    /// The data events of a page in order, with their absolute timestamps. Padding, time
+    /// extends and time stamps are consumed, not yielded.
+    public struct Events {
+        /// The page being read.
+        public let page: RingBufferPage
+        /// Offset, relative to the data start, of the next entry to decode.
+        var nextIndex = 0
+        /// The running timestamp.
+        var time: UInt64
+        var yieldedAny = false
+
+        init(page: RingBufferPage) {
+            self.page = page
+            self.time = page.timestamp
+        }
+
+        /// The running timestamp (the timestamp of the last event yielded, or the page
+        /// timestamp before the first).
+        public var timestamp: UInt64 { time }
+
+        /// The next data event, or `nil` at the end of the page's data.
+        ///
+        /// - Throws: ``RingBufferPageError`` when an entry extends past the page or holds an
+        ///   impossible length; the page is then finished.
+        public mutating func next() throws(RingBufferPageError) -> RingBufferEvent? {
+            let bytes = page.bytes
+            let start = page.dataOffset
+            let size = page.dataSize
+            while true {
+                let curr = nextIndex
+                if curr >= size { return nil }
+                let at = start + curr
+                guard let word = page.word(at: at) else {
+                    nextIndex = size
+                    throw RingBufferPageError(offset: at, kind: .eventOutsidePage(end: at + 4))
+                }
+                let typeLen: UInt32
+                let delta: UInt32
+                if page.bigEndian {
+                    typeLen = word >> 27
+                    delta = word & 0x07ff_ffff
+                } else {
+                    typeLen = word & 31
+                    delta = word >> 5
+                }
+                switch typeLen {
+                case 29:  // padding: array[0] is the length of the rest
+                    guard let len = page.word(at: at + 4) else {
+                        // Padding in the page's last word: the rest of the page is unused.
+                        nextIndex = size
+                        return nil
+                    }
+                    time &+= UInt64(delta)
+                    nextIndex = curr + 4 + Int(len)
+                case 30:  // time extend: delta += array[0] << 27
+                    guard let ext = page.word(at: at + 4) else {
+                        nextIndex = size
+                        throw RingBufferPageError(offset: at, kind: .eventOutsidePage(end: at + 8))
+                    }
+                    time &+= (UInt64(ext) << 27) &+ UInt64(delta)
+                    nextIndex = curr + 8
+                case 31:  // absolute time stamp: its 5 most significant bits come from the running time
+                    guard let ext = page.word(at: at + 4) else {
+                        nextIndex = size
+                        throw RingBufferPageError(offset: at, kind: .eventOutsidePage(end: at + 8))
+                    }
+                    let msb = time & (0xf8 << 56)
+                    time = ((UInt64(ext) << 27) &+ UInt64(delta)) | msb
+                    nextIndex = curr + 8
+                default:
+                    let payloadStart: Int
+                    let length: Int
+                    if typeLen == 0 {
+                        guard let raw = page.word(at: at + 4) else {
+                            nextIndex = size
+                            throw RingBufferPageError(offset: at, kind: .eventOutsidePage(end: at + 8))
+                        }
+                        guard raw >= 4 else {
+                            nextIndex = size
+                            throw RingBufferPageError(offset: at, kind: .badLength(raw))
+                        }
+                        length = (Int(raw) - 4 + 3) & ~3
+                        payloadStart = at + 8
+                    } else {
+                        length = Int(typeLen) * 4
+                        payloadStart = at + 4
+                    }
+                    let end = payloadStart + length
+                    guard end <= bytes.count else {
+                        nextIndex = size
+                        throw RingBufferPageError(offset: at, kind: .eventOutsidePage(end: end))
+                    }
+                    time &+= UInt64(delta)
+                    nextIndex = end - start
+                    let first = !yieldedAny
+                    yieldedAny = true
+                    return RingBufferEvent(
+                        timestamp: time,
+                        payload: UnsafeRawBufferPointer(rebasing: bytes[payloadStart..<end]),
+                        offset: at, recordSize: end - at, timeDelta: delta, isFirstOnPage: first,
+                        missedEvents: curr == 0 ? page.missedEvents : .none)
+                }
+            }
+        }
+    }
+
+    /// The 32-bit word at `offset` in the file's byte order, or `nil` outside the page.
+    @inline(__always)
+    func word(at offset: Int) -> UInt32? {
+        guard offset >= 0, offset <= bytes.count - 4, let base = bytes.baseAddress else { return nil }
+        let v = base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+        return bigEndian ? UInt32(bigEndian: v) : UInt32(littleEndian: v)
+    }
+
+    /// One entry of the page as stored, whatever its type (for debugging output such as
+    /// `trace-cmd report --debug`).
+    public struct RawEntry: Sendable, Equatable {
+        /// The `type_len` field (0-28 data, 29 padding, 30 time extend, 31 time stamp).
+        public var typeLen: UInt32
+        /// The delta: `time_delta`, or for time extends and stamps the combined 59-bit value.
+        public var delta: UInt64
+        /// Length in bytes after the header word(s) (payload length; for padding, array[0]).
+        public var length: Int
+        /// Offset of the entry's header in the page.
+        public var offset: Int
+        /// Offset of the entry that follows.
+        public var nextOffset: Int
+    }
+
+    /// The entry whose header is at `offset` (from the start of the page), decoded like
+    /// kbuffer's `kbuffer_raw_get`; `nil` when `offset` is outside the page's data or the
+    /// entry does not fit in the page. Absolute time stamps are returned without their
+    /// high bits.
+    public func rawEntry(at offset: Int) -> RawEntry? {
+        guard offset >= dataOffset, offset < dataOffset + dataSize, let w = word(at: offset) else { return nil }
+        let typeLen = bigEndian ? w >> 27 : w & 31
+        let delta = UInt64(bigEndian ? w & 0x07ff_ffff : w >> 5)
+        switch typeLen {
+        case 29:
+            guard let len = word(at: offset + 4) else { return nil }
+            return RawEntry(typeLen: typeLen, delta: delta, length: Int(len), offset: offset,
+                            nextOffset: offset + 4 + Int(len))
+        case 30, 31:
+            guard let ext = word(at: offset + 4) else { return nil }
+            return RawEntry(typeLen: typeLen, delta: (UInt64(ext) << 27) &+ delta, length: 0, offset: offset,
+                            nextOffset: offset + 8)
+        case 0:
+            guard let raw = word(at: offset + 4), raw >= 4 else { return nil }
+            let len = (Int(raw) - 4 + 3) & ~3
+            return RawEntry(typeLen: 0, delta: delta, length: len, offset: offset, nextOffset: offset + 8 + len)
+        default:
+            let len = Int(typeLen) * 4
+            return RawEntry(typeLen: typeLen, delta: delta, length: len, offset: offset,
+                            nextOffset: offset + 4 + len)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// One ring buffer stored in a trace file: the top-level buffer or an instance (`-B name`).
+public struct TraceBuffer: Sendable {
+    /// How the buffer's data is stored.
+    public enum Kind: Sendable, Equatable {
+        /// Binary ring-buffer pages, per CPU.
+        case flyrecord
+        /// ASCII text of the kernel's `trace` file (latency tracers).
+        case latency
+    }
+
+    /// The instance name; empty for the top-level buffer.
+    public var name: String
+    /// The trace clock the buffer used (`local`, `counter`, `x86-tsc`, ...), when known.
+    public var clock: String?
+    /// Ring-buffer page size in bytes.
+    public var pageSize: Int
+    /// Where each CPU's data lives, in file order.
+    public var cpus: [CPUDataLocation]
+    /// Whether the CPU data is compressed in chunks.
+    public var isCompressed: Bool
+    /// Flyrecord or latency text.
+    public var kind: Kind
+    /// For a latency buffer: the file offset and size of its text.
+    public var textRange: Range<Int>?
+
+    /// Whether this is the top-level buffer.
+    public var isTopLevel: Bool { name.isEmpty }
+    /// Total bytes of CPU data in the file.
+    public var dataSize: Int { cpus.reduce(0) { $0 + $1.size } }
+}
+
+/// A section of a version 7 file, as found by following the options.
+public struct SectionInfo: Sendable, Equatable {
+    /// The section id (0 options, 16 headers, 17 ftrace events, 18 event formats, 19 kallsyms,
+    /// 20 printk, 21 cmdlines, 3 buffer flyrecord, 22 buffer text, 15 strings, ...).
+    public var id: UInt16
+    /// Section flags (bit 0: compressed).
+    public var flags: UInt16
+    /// The description string id (an offset into the strings).
+    public var stringID: UInt32
+    /// The description, when the STRINGS are known.
+    public var name: String?
+    /// File offset of the section header.
+    public var offset: Int
+    /// Size of the section's content in the file (compressed size when compressed).
+    public var size: Int
+    /// Whether the content is compressed.
+    public var isCompressed: Bool { flags & 1 != 0 }
+}
