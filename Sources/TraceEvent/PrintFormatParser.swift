@@ -27,6 +27,8 @@ final class PrintFormatNode {
         case dynamicArray(field: FormatField)
         /// `__get_dynamic_array_len(name)`.
         case dynamicArrayLength(field: FormatField)
+        /// Argument `k` of an `ftrace:bprint` record (decoded per record from its buffer).
+        case bprintArgument(Int)
     }
 
     var kind: Kind
@@ -53,6 +55,7 @@ final class PrintFormatNode {
         case .bitmask: return 13
         case .dynamicArrayLength: return 14
         case .cpumask: return 16
+        case .bprintArgument: return 1
         }
     }
 }
@@ -129,7 +132,14 @@ struct PrintFormatParser {
         return try processArgToken(arg, t)
     }
 
+    /// Nesting depth of the recursive descent, bounded so that a hostile format cannot
+    /// exhaust the stack.
+    private var depth = 0
+
     private mutating func processArgToken(_ arg: PrintFormatNode, _ tok: PrintFormatToken) throws(PrintFormatParseFailure) -> PrintFormatToken {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 256 else { throw fail("print fmt nested too deeply") }
         switch tok.kind {
         case .item:
             if tok.text == "REC" {
@@ -183,6 +193,9 @@ struct PrintFormatParser {
     ]
 
     private mutating func processOp(_ arg: PrintFormatNode, _ opTok: PrintFormatToken) throws(PrintFormatParseFailure) -> PrintFormatToken {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 256 else { throw fail("print fmt nested too deeply") }
         let token = opTok.text
         var right: PrintFormatNode? = nil
         var t: PrintFormatToken
@@ -588,6 +601,21 @@ enum PrintFormatNumbers {
     static func strtoull(_ s: String) -> UInt64 {
         let (neg, mag) = parse(s)
         return neg ? 0 &- mag : mag
+    }
+
+    /// `strtoull(s, NULL, 16)` on bytes: leading blanks, optional `0x`, hex digits.
+    static func strtoull(hex s: ArraySlice<UInt8>) -> UInt64 {
+        var b = s
+        while let c = b.first, c == 0x20 || (c >= 0x09 && c <= 0x0d) { b = b.dropFirst() }
+        if b.first == UInt8(ascii: "0"), let x = b.dropFirst().first, x == UInt8(ascii: "x") || x == UInt8(ascii: "X") {
+            b = b.dropFirst(2)
+        }
+        var v: UInt64 = 0
+        for c in b {
+            guard let d = digit(c, 16) else { break }
+            v = v &* 16 &+ d
+        }
+        return v
     }
 
     /// `strtoll(s, NULL, 0)`.
