@@ -126,6 +126,10 @@ public struct TraceReport {
                                               inUsecs: inUsecs, useTraceClock: hasClockOption))
             }
         }
+        if handles.count > 1, let host = handles.first {
+            let guests = handles.dropFirst().map { ($0.file, $0.printer.symbols) }
+            host.printer.environment.guestFunctions = GuestSymbolMap(host: host.file, guests: guests)
+        }
         if options.listCPUs || options.firstEvent || options.lastEvent {
             try listCPUs(handles, into: &out)
             flush()
