@@ -101,6 +101,10 @@ public struct BufferStatistics: Sendable, Equatable {
 
     /// Reads every record of `buffer` of `file` (a flyrecord buffer; a latency buffer gives
     /// no CPUs), correcting timestamps with `corrector`.
+    ///
+    /// CPUs are listed by number from 0 to the highest one the buffer has data for (or the
+    /// file's CPU count, if larger), as libtracecmd indexes them: a CPU the file stores no
+    /// data for has 0 records.
     public init(file: TraceFile, buffer: TraceBuffer, corrector: TimestampCorrector) throws(TraceFileError) {
         name = buffer.name
         cpus = []
@@ -110,25 +114,27 @@ public struct BufferStatistics: Sendable, Equatable {
         let layout = try RingBufferLayout(file: file)
         let bases = try file.referenceDataOffsets(of: buffer)
         var haveFirst = false
-        // libtracecmd's CPU index is the position in the buffer's CPU list.
-        for (index, loc) in buffer.cpus.enumerated() {
-            var c = corrector
+        var c = corrector
+        for cpu in 0..<buffer.cpuSlots(in: file) {
+            var stat = CPU(cpu: cpu, records: 0, firstTimestamp: nil, lastTimestamp: nil)
+            defer { cpus.append(stat) }
+            guard let index = buffer.cpus.firstIndex(where: { $0.cpu == cpu }) else { continue }
             let stream = try CPURecordStream(file: file, buffer: buffer, cpuIndex: index, layout: layout,
                                              referencePageBase: bases[index])
+            // tracecmd_get_first_ts: kbuffer's time after loading the first page, i.e. the
+            // time of the page's first event (time extends applied), or the page's time
+            // when it has no event.
+            var pageZeroTime: UInt64?
             if stream.pageCount > 0 {
                 do {
-                    let page = try RingBufferPage(try stream.source.page(0), layout: layout)
-                    let ts = c.corrected(page.timestamp, cpu: index)
-                    if !haveFirst || ts < firstTimestamp { firstTimestamp = ts }
-                    haveFirst = true
+                    pageZeroTime = try RingBufferPage(try stream.source.page(0), layout: layout).timestamp
                 } catch let e as TraceFileError {
                     errors.append(e)
                 } catch {
-                    errors.append(TraceFileError(file: file.path, context: "CPU \(loc.cpu) page 0", offset: loc.offset,
+                    errors.append(TraceFileError(file: file.path, context: "CPU \(cpu) page 0", offset: buffer.cpus[index].offset,
                                                  kind: .invalidValue("\(error)")))
                 }
             }
-            var stat = CPU(cpu: loc.cpu, records: 0, firstTimestamp: nil, lastTimestamp: nil)
             while true {
                 let r: Record?
                 do {
@@ -138,12 +144,30 @@ public struct BufferStatistics: Sendable, Equatable {
                     break
                 }
                 guard let r else { break }
-                let ts = c.correct(r.rawTimestamp, cpu: index)
-                if stat.records == 0 { stat.firstTimestamp = ts }
+                let ts = c.correct(r.rawTimestamp, cpu: cpu)
+                if stat.records == 0 {
+                    stat.firstTimestamp = ts
+                    if pageZeroTime != nil, r.pageIndex == 0 { pageZeroTime = nil; noteFirst(ts, &haveFirst) }
+                }
                 stat.lastTimestamp = ts
                 stat.records += 1
             }
-            cpus.append(stat)
+            if let t = pageZeroTime { noteFirst(c.corrected(t, cpu: cpu), &haveFirst) }
         }
+    }
+
+    private mutating func noteFirst(_ ts: UInt64, _ have: inout Bool) {
+        if !have || ts < firstTimestamp { firstTimestamp = ts }
+        have = true
+    }
+}
+
+extension TraceBuffer {
+    /// How many CPUs libtracecmd gives this buffer (`tracecmd_cpus` of its handle): CPUs are
+    /// indexed by number, up to the highest one stored; a version 6 file also has the
+    /// header's CPU count.
+    public func cpuSlots(in file: TraceFile) -> Int {
+        let top = (cpus.map(\.cpu).max() ?? -1) + 1
+        return file.version < 7 ? max(top, file.cpuCount) : top
     }
 }

@@ -83,13 +83,13 @@ public struct SessionSummary: Sendable {
                 let s = try BufferStatistics(file: f, buffer: top, corrector: peer.corrector)
                 firstTS = s.firstTimestamp
                 stats = s.cpus
-                cpus = top.kind == .flyrecord ? top.cpus.count : f.cpuCount
+                cpus = top.kind == .flyrecord ? top.cpuSlots(in: f) : f.cpuCount
                 readErrors += s.errors
             }
             var instances: [Instance] = []
             for b in f.instances {
                 let s = try BufferStatistics(file: f, buffer: b, corrector: peer.instanceCorrector)
-                instances.append(Instance(name: b.name, firstTimestamp: s.firstTimestamp, cpus: b.cpus.count,
+                instances.append(Instance(name: b.name, firstTimestamp: s.firstTimestamp, cpus: b.cpuSlots(in: f),
                                           cpuStats: s.cpus))
                 readErrors += s.errors
             }

@@ -29,16 +29,22 @@ public struct SessionTimeline {
         public var includeInstances: Bool
         /// Instance names to read (when ``includeInstances``); `nil` reads all.
         public var instanceNames: Set<String>?
+        /// Merged CPU indices to read (see ``Source/mergedCPU``); `nil` reads all. This is
+        /// what `trace-cmd report --cpu N` selects when given several files: the reference
+        /// compares `N` with the CPU's index over all files, so `--cpu 0` keeps only CPU 0
+        /// of the first file.
+        public var mergedCPUs: Set<Int>?
 
         public init(peers: Set<Int>? = nil, cpus: Set<Int>? = nil, cpusByPeer: [Int: Set<Int>] = [:],
                     eventIDsByPeer: [Int: Set<Int>] = [:], includeInstances: Bool = true,
-                    instanceNames: Set<String>? = nil) {
+                    instanceNames: Set<String>? = nil, mergedCPUs: Set<Int>? = nil) {
             self.peers = peers
             self.cpus = cpus
             self.cpusByPeer = cpusByPeer
             self.eventIDsByPeer = eventIDsByPeer
             self.includeInstances = includeInstances
             self.instanceNames = instanceNames
+            self.mergedCPUs = mergedCPUs
         }
     }
 
@@ -50,6 +56,10 @@ public struct SessionTimeline {
         public var buffer: Int
         /// The CPU number.
         public var cpu: Int
+        /// The CPU's index over all merged buffers, as `tracecmd_iterate_events_multi`
+        /// numbers them (each buffer's CPUs follow those of the buffers before it, whether
+        /// read or not).
+        public var mergedCPU: Int
         /// The host PID running this VCPU (guest files matched to a GUEST entry with PIDs).
         public var hostPID: Int32?
     }
@@ -78,33 +88,40 @@ public struct SessionTimeline {
         self.session = session
         var streams: [CorrectedRecordStream] = []
         var sources: [Source] = []
-        func add(_ peer: TraceSession.Peer, bufferIndex: Int) throws(TraceFileError) {
+        var start = 0
+        func add(_ peer: TraceSession.Peer, bufferIndex: Int, span: Int, read: Bool) throws(TraceFileError) {
+            defer { start += span }
             let buffer = peer.file.buffers[bufferIndex]
-            guard buffer.kind == .flyrecord else { return }
+            guard read, buffer.kind == .flyrecord else { return }
             let cpus = selection.cpusByPeer[peer.index] ?? selection.cpus
             let corrector = peer.corrector(for: buffer)
             let events = selection.eventIDsByPeer[peer.index]
-            let base = try RecordIterator.streams(file: peer.file, buffer: buffer, cpus: cpus)
-            for s in base {
-                // libtracecmd's CPU index (the position in the buffer's list) selects the samples.
-                let index = buffer.cpus.firstIndex { $0.cpu == s.cpu } ?? s.cpu
-                streams.append(CorrectedRecordStream(base: s, corrector: corrector, correctionCPU: index,
+            for s in try RecordIterator.streams(file: peer.file, buffer: buffer, cpus: cpus) {
+                if let m = selection.mergedCPUs, !m.contains(start + s.cpu) { continue }
+                // libtracecmd indexes a buffer's CPUs by number: the samples of CPU n are used.
+                streams.append(CorrectedRecordStream(base: s, corrector: corrector, correctionCPU: s.cpu,
                                                      eventIDs: events))
-                sources.append(Source(peer: peer.index, buffer: bufferIndex, cpu: s.cpu,
+                sources.append(Source(peer: peer.index, buffer: bufferIndex, cpu: s.cpu, mergedCPU: start + s.cpu,
                                       hostPID: peer.hostPID(vcpu: s.cpu)))
             }
         }
-        let chosen = session.peers.filter { selection.peers?.contains($0.index) ?? true }
-        for p in chosen {
+        func topSpan(_ f: TraceFile) -> Int {
+            max(f.cpuCount, f.topBuffer.map { $0.cpuSlots(in: f) } ?? 0)
+        }
+        for p in session.peers {
+            let read = selection.peers?.contains(p.index) ?? true
             if let top = p.file.buffers.firstIndex(where: { $0.isTopLevel }) {
-                try add(p, bufferIndex: top)
+                try add(p, bufferIndex: top, span: topSpan(p.file), read: read)
+            } else {
+                start += topSpan(p.file)
             }
         }
         if selection.includeInstances {
-            for p in chosen {
+            for p in session.peers {
+                let read = selection.peers?.contains(p.index) ?? true
                 for (i, b) in p.file.buffers.enumerated() where !b.isTopLevel {
-                    if let names = selection.instanceNames, !names.contains(b.name) { continue }
-                    try add(p, bufferIndex: i)
+                    let chosen = read && (selection.instanceNames?.contains(b.name) ?? true)
+                    try add(p, bufferIndex: i, span: max(topSpan(p.file), b.cpuSlots(in: p.file)), read: chosen)
                 }
             }
         }
