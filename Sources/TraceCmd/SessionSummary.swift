@@ -357,6 +357,7 @@ extension SessionSummary {
                         out += ", drift \(formatFixed(d, decimals: 3)) ns/s"
                     }
                     if let j = c.largestJump { out += ", largest jump \(j) ns" }
+                    if c.sampleCount == 1 { out += " (one sample: a constant offset)" }
                     out += "\n"
                 }
                 for w in q.warnings { out += "  warning: \(w)\n" }
