@@ -106,9 +106,8 @@ public struct SessionSummary: Sendable {
                 }
             }
             let payload = f.usableTimeShiftPayload
-            let role: TraceFile.Role = !f.guests.isEmpty ? .host : (payload != nil ? .guest : .single)
             files.append(File(path: peer.path, version: f.version, compression: f.compression, clock: f.clock,
-                              traceID: f.traceID, role: role, firstTimestamp: firstTS, cpus: cpus,
+                              traceID: f.traceID, role: peer.role, firstTimestamp: firstTS, cpus: cpus,
                               cpuStats: stats, instances: instances, guests: guests,
                               timeSync: payload.flatMap { Self.storedTimeSync($0, order: f.byteOrder) },
                               syncQuality: session.syncQuality(of: peer.index), readErrors: readErrors))

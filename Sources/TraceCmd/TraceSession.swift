@@ -19,7 +19,7 @@
 /// var timeline = try session.timeline()
 /// while let r = try timeline.next() { ... r.peer, r.record.timestamp ... }
 /// ```
-public final class TraceSession: @unchecked Sendable {
+public final class TraceSession: Sendable {
     /// One file of the session.
     public struct Peer: Sendable {
         /// Position in the session (the order the files were given; ties in the merged
@@ -29,7 +29,8 @@ public final class TraceSession: @unchecked Sendable {
         public let file: TraceFile
         /// The path as the caller gave it (for display).
         public let path: String
-        /// The file's own role by its options (host: GUEST options, guest: TIME_SHIFT).
+        /// The file's own role by its options (host: GUEST options, guest: a TIME_SHIFT
+        /// option the reference reads, i.e. of at least 16 bytes).
         public let role: TraceFile.Role
         /// The file's TRACEID, `nil` when absent.
         public let traceID: UInt64?
@@ -155,7 +156,8 @@ public final class TraceSession: @unchecked Sendable {
             }
             let top = TimestampCorrector(file: f, timeShift: s.rawTimestamps ? nil : shift, settings: s)
             let inst = TimestampCorrector(file: f, timeShift: nil, settings: s)
-            peers.append(Peer(index: i, file: f, path: names[i], role: f.role, traceID: f.traceID,
+            let role: TraceFile.Role = !f.guests.isEmpty ? .host : (f.usableTimeShiftPayload != nil ? .guest : .single)
+            peers.append(Peer(index: i, file: f, path: names[i], role: role, traceID: f.traceID,
                               timeShift: shift, guestEntry: entry, corrector: top, instanceCorrector: inst))
         }
         self.peers = peers
