@@ -115,7 +115,13 @@ public struct BufferStatistics: Sendable, Equatable {
         let bases = try file.referenceDataOffsets(of: buffer)
         var haveFirst = false
         var c = corrector
-        for cpu in 0..<buffer.cpuSlots(in: file) {
+        // CPUs by number, as libtracecmd; a corrupt file naming a huge CPU number gets only
+        // its stored CPUs listed (no list of billions of empty CPUs).
+        var numbers = Array(0..<min(buffer.cpuSlots(in: file), buffer.cpus.count + 4096))
+        if numbers.count < buffer.cpuSlots(in: file) {
+            numbers = Array(Set(buffer.cpus.map(\.cpu))).sorted()
+        }
+        for cpu in numbers {
             var stat = CPU(cpu: cpu, records: 0, firstTimestamp: nil, lastTimestamp: nil)
             defer { cpus.append(stat) }
             guard let index = buffer.cpus.firstIndex(where: { $0.cpu == cpu }) else { continue }

@@ -254,3 +254,53 @@ import Testing
         #expect(top.count == 3046)
     }
 }
+
+/// Damaged copies of real session files: every outcome is a typed error or a complete
+/// read, never a crash or hang.
+@Suite struct SessionRobustnessTests {
+    static func readAll(_ files: [TraceFile]) {
+        let s = TraceSession(files: files)
+        do {
+            _ = try SessionSummary(session: s).json()
+            var t = try s.timeline()
+            var n = 0
+            while true {
+                do {
+                    guard try t.next() != nil else { break }
+                    n += 1
+                } catch {
+                    // A damaged page: the merge goes on with the rest.
+                    n += 1
+                }
+                if n > 10_000_000 { Issue.record("runaway timeline"); break }
+            }
+        } catch {
+            // A typed error is fine.
+        }
+    }
+
+    @Test func corruptedPeerOptionsAndTruncations() throws {
+        let host = try TraceFile.open(Fixtures.path("session-1guest/trace.dat"))
+        let guest = try TraceFile.open(Fixtures.path("session-1guest/trace-guest1.vm.dat"))
+        let shift = try #require(guest.options.last { $0.rawID == TimeShift.optionID })
+        let guestOpt = try #require(host.options.last { $0.rawID == TraceOption.ID.guest.rawValue })
+        // Every byte of the TIME_SHIFT payload (and its size field) and of the GUEST payload.
+        for (file, opt, other, hostFirst) in [(guest, shift, host, false), (host, guestOpt, guest, true)] {
+            let bytes = Array(file.mapped.bytes)
+            for i in (opt.payloadOffset - 4)..<(opt.payloadOffset + opt.payload.count) {
+                for v: UInt8 in [0x00, 0xff, bytes[i] ^ 0x80] where v != bytes[i] {
+                    var b = bytes
+                    b[i] = v
+                    guard let damaged = try? TraceFile(mapped: MappedFile(copying: b, path: "damaged.dat")) else { continue }
+                    Self.readAll(hostFirst ? [damaged, other] : [other, damaged])
+                }
+            }
+        }
+        // Truncations of the guest at a spread of points.
+        let bytes = Array(guest.mapped.bytes)
+        for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+            guard let damaged = try? TraceFile(mapped: MappedFile(copying: Array(bytes[..<cut]), path: "cut.dat")) else { continue }
+            Self.readAll([host, damaged])
+        }
+    }
+}
