@@ -246,7 +246,12 @@ struct EventFilterProgram: Sendable {
                 return test(op, expected, regex, UnsafeRawBufferPointer(rebasing: p[0..<0]))
             }
             var start = Int(word & 0xffff)
-            if relative { start += offset + size }
+            if relative {
+                // `offset` and `size` come from the format file: add without trapping.
+                let (end, o1) = offset.addingReportingOverflow(size)
+                let (s, o2) = start.addingReportingOverflow(end)
+                start = (o1 || o2) ? -1 : s
+            }
             return test(op, expected, regex, cString(p, start: start, length: Int(word >> 16), fieldSize: size))
         case .number(let offset, let size, let signed, let symbolic):
             let v: UInt64
@@ -282,10 +287,12 @@ struct EventFilterProgram: Sendable {
                                 fieldSize: Int) -> UnsafeRawBufferPointer {
         let count = p.count
         guard start >= 0, start < count, length > 0 else { return UnsafeRawBufferPointer(rebasing: p[0..<0]) }
-        let end = min(start + length, count)
-        var limit = end
-        if start + length > count || p[start + length - 1] != 0 {
-            limit = min(start + max(fieldSize, 0), count)
+        let room = count - start  // > 0; comparisons below never overflow
+        var limit: Int
+        if length <= room, p[start + length - 1] == 0 {
+            limit = start + length
+        } else {
+            limit = start + min(max(fieldSize, 0), room)
         }
         var i = start
         while i < limit, p[i] != 0 { i += 1 }

@@ -19,6 +19,12 @@ enum CLI {
         }
     }
 
+    /// Prints `message` to standard error as one line.
+    static func warn(_ message: String) {
+        var m = "tracecmd: " + String(message.map { $0 == "\n" ? " " : $0 }) + "\n"
+        m.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
+    }
+
     /// Prints `message` to standard error as one line and exits with status 1.
     static func fail(_ message: String) -> Never {
         var m = "tracecmd: " + String(message.map { $0 == "\n" ? " " : $0 }) + "\n"
@@ -40,23 +46,34 @@ struct OutputWriter {
         if buffer.count >= limit { flush() }
     }
 
+    mutating func write(raw bytes: UnsafeRawBufferPointer) {
+        if buffer.isEmpty && bytes.count >= limit {
+            writeAll(bytes)
+            return
+        }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= limit { flush() }
+    }
+
+    func writeAll(_ raw: UnsafeRawBufferPointer) {
+        var done = 0
+        while done < raw.count {
+            let n = Glibc.write(1, raw.baseAddress.map { $0 + done }, raw.count - done)
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                break
+            }
+            done += n
+        }
+    }
+
     mutating func write(bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)
         if buffer.count >= limit { flush() }
     }
 
     mutating func flush() {
-        var done = 0
-        buffer.withUnsafeBytes { raw in
-            while done < raw.count {
-                let n = Glibc.write(1, raw.baseAddress.map { $0 + done }, raw.count - done)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    break
-                }
-                done += n
-            }
-        }
+        buffer.withUnsafeBytes { writeAll($0) }
         buffer.removeAll(keepingCapacity: true)
     }
 }

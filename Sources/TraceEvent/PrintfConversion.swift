@@ -1,0 +1,190 @@
+/// One printf conversion (`%-08.3llx`), parsed once from a format piece and applied with
+/// C (glibc) semantics to integers and byte strings, writing straight into a ``TextBuffer``.
+struct PrintfConversion: Sendable, Equatable {
+    var leftAlign = false
+    var zeroPad = false
+    var alternate = false
+    var plusSign = false
+    var spaceSign = false
+    /// Field width, or -1 when none (or when it comes from an argument).
+    var width = -1
+    var widthFromArgument = false
+    /// Precision, or -1 when none (or when it comes from an argument).
+    var precision = -1
+    var precisionFromArgument = false
+    /// The conversion character (`d`, `x`, `s`, `p`, ...).
+    var conversion: UInt8 = UInt8(ascii: "d")
+
+    /// Parses a piece starting with `%` and ending with its conversion character.
+    init(piece: [UInt8]) {
+        var i = 1
+        let n = piece.count
+        flags: while i < n {
+            switch piece[i] {
+            case UInt8(ascii: "-"): leftAlign = true
+            case UInt8(ascii: "0"): zeroPad = true
+            case UInt8(ascii: "#"): alternate = true
+            case UInt8(ascii: "+"): plusSign = true
+            case UInt8(ascii: " "): spaceSign = true
+            default: break flags
+            }
+            i += 1
+        }
+        if i < n, piece[i] == UInt8(ascii: "*") {
+            widthFromArgument = true
+            i += 1
+        } else {
+            var w = -1
+            while i < n, piece[i] >= 0x30, piece[i] <= 0x39 {
+                w = (w < 0 ? 0 : w) &* 10 &+ Int(piece[i] - 0x30)
+                if w > 1 << 20 { w = 1 << 20 }
+                i += 1
+            }
+            width = w
+        }
+        if i < n, piece[i] == UInt8(ascii: ".") {
+            i += 1
+            if i < n, piece[i] == UInt8(ascii: "*") {
+                precisionFromArgument = true
+                i += 1
+            } else {
+                var p = 0
+                while i < n, piece[i] >= 0x30, piece[i] <= 0x39 {
+                    p = p &* 10 &+ Int(piece[i] - 0x30)
+                    if p > 1 << 20 { p = 1 << 20 }
+                    i += 1
+                }
+                precision = p
+            }
+        }
+        if let last = piece.last { conversion = last }
+    }
+
+    /// This conversion with the `*` argument applied (C rules: a negative width means
+    /// left alignment, a negative precision means none).
+    @inline(__always)
+    func applying(starArgument: Int32?) -> PrintfConversion {
+        guard let a = starArgument else { return self }
+        var c = self
+        if widthFromArgument {
+            if a < 0 {
+                c.leftAlign = true
+                c.width = a == Int32.min ? 1 << 20 : min(Int(-a), 1 << 20)
+            } else {
+                c.width = min(Int(a), 1 << 20)
+            }
+        } else if precisionFromArgument {
+            c.precision = a < 0 ? -1 : min(Int(a), 1 << 20)
+        }
+        return c
+    }
+
+    /// Formats an integer already truncated/extended to the C argument type: `magnitude`
+    /// is the absolute value and `negative` its sign (only for `d`/`i`).
+    func appendInteger(magnitude: UInt64, negative: Bool, into out: inout TextBuffer) {
+        let conv = conversion
+        let base: UInt64
+        var upper = false
+        var signed = false
+        switch conv {
+        case UInt8(ascii: "x"): base = 16
+        case UInt8(ascii: "X"): base = 16; upper = true
+        case UInt8(ascii: "o"): base = 8
+        case UInt8(ascii: "u"): base = 10
+        default: base = 10; signed = true
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digitsBuf in
+            var nd = 0
+            if !(precision == 0 && magnitude == 0) {
+                var v = magnitude
+                repeat {
+                    let d = UInt8(truncatingIfNeeded: v % base)
+                    digitsBuf[31 - nd] = d < 10 ? 0x30 + d : (upper ? 0x41 : 0x61) + d - 10
+                    nd += 1
+                    v /= base
+                } while v != 0
+            }
+            var zeros = precision > nd ? precision - nd : 0
+            if alternate && base == 8 && zeros == 0 && (nd == 0 || digitsBuf[32 - nd] != 0x30) {
+                zeros = 1
+            }
+            var prefixCount = 0
+            var prefix: (UInt8, UInt8) = (0, 0)
+            if signed {
+                if negative {
+                    prefix.0 = 0x2d; prefixCount = 1
+                } else if plusSign {
+                    prefix.0 = 0x2b; prefixCount = 1
+                } else if spaceSign {
+                    prefix.0 = 0x20; prefixCount = 1
+                }
+            } else if alternate && base == 16 && magnitude != 0 {
+                prefix = (0x30, upper ? 0x58 : 0x78); prefixCount = 2
+            }
+            var total = prefixCount + zeros + nd
+            if zeroPad && !leftAlign && precision < 0 && width > total {
+                zeros += width - total
+                total = width
+            }
+            let pad = width > total ? width - total : 0
+            if !leftAlign { out.append(repeating: 0x20, count: pad) }
+            if prefixCount > 0 { out.append(prefix.0) }
+            if prefixCount > 1 { out.append(prefix.1) }
+            out.append(repeating: 0x30, count: zeros)
+            if nd > 0 {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: digitsBuf[(32 - nd)...]))
+            }
+            if leftAlign { out.append(repeating: 0x20, count: pad) }
+        }
+    }
+
+    /// Formats a C string (`bytes` up to its first NUL) with width and precision.
+    func appendString(_ bytes: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+        var len = 0
+        let limit = precision >= 0 ? min(precision, bytes.count) : bytes.count
+        while len < limit, bytes[len] != 0 { len += 1 }
+        let pad = width > len ? width - len : 0
+        if !leftAlign { out.append(repeating: 0x20, count: pad) }
+        if len > 0 { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<len])) }
+        if leftAlign { out.append(repeating: 0x20, count: pad) }
+    }
+
+    /// Formats a byte array (no NUL inside) as a C string.
+    func appendString(_ bytes: [UInt8], into out: inout TextBuffer) {
+        bytes.withUnsafeBytes { appendString($0, into: &out) }
+    }
+}
+
+extension TextBuffer {
+    /// Appends `value` in lowercase hexadecimal without prefix (`%llx`).
+    @inline(__always)
+    mutating func appendHex(_ value: UInt64, minDigits: Int = 1, upper: Bool = false) {
+        var nd = 1
+        var v = value >> 4
+        while v != 0 { nd += 1; v >>= 4 }
+        if minDigits > nd { append(repeating: 0x30, count: minDigits - nd) }
+        var shift = (nd - 1) * 4
+        while shift >= 0 {
+            let d = UInt8(truncatingIfNeeded: (value >> UInt64(shift)) & 0xf)
+            append(d < 10 ? 0x30 + d : (upper ? 0x41 : 0x61) + d - 10)
+            shift -= 4
+        }
+    }
+
+    /// Appends `0x` and the hexadecimal of `value` (`0x%llx`).
+    @inline(__always)
+    mutating func append0xHex(_ value: UInt64) {
+        append(0x30); append(0x78)
+        appendHex(value)
+    }
+
+    /// Appends the decimal of `value` zero-padded to `minDigits` (`%03d` of a non-negative).
+    @inline(__always)
+    mutating func appendDecimal(_ value: UInt64, minDigits: Int) {
+        var nd = 1
+        var v = value / 10
+        while v != 0 { nd += 1; v /= 10 }
+        if minDigits > nd { append(repeating: 0x30, count: minDigits - nd) }
+        appendDecimal(value)
+    }
+}
