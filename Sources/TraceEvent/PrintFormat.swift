@@ -8,7 +8,7 @@ public struct PrintFormatContext: Sendable {
     public var symbols: (any SymbolResolver)?
     /// The kernel's printk format strings by address (the trace file's printk section), in
     /// the form libtraceevent keeps them: without the surrounding quotes and a final `\n`
-    /// (see ``printkStrings(fromSection:)``). libtraceevent prints a pointer-sized field passed
+    /// (as ``PrintkFormats`` stores them). libtraceevent prints a pointer-sized field passed
     /// to `%s` as the string found here, and takes the formats of `ftrace:bprint` records
     /// (trace_printk) from here.
     public var printkStrings: [UInt64: String]
@@ -25,34 +25,6 @@ public struct PrintFormatContext: Sendable {
         self.longSize = longSize
         self.symbols = symbols
         self.printkStrings = printkStrings
-    }
-}
-
-extension PrintFormatContext {
-    /// Parses the text of a trace file's printk section (lines `0xADDR : "text"`) the way
-    /// libtraceevent does: the address is the hexadecimal before the first `:`, the text
-    /// starts after the character following it, loses a leading `"`, a trailing `"`, and
-    /// then a trailing `\n` escape. Later lines override earlier ones for the same address.
-    public static func printkStrings(fromSection text: String) -> [UInt64: String] {
-        var map: [UInt64: String] = [:]
-        let all = Array(text.utf8)
-        for line in all.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { break }
-            let addr = PrintFormatNumbers.strtoull(hex: line[line.startIndex..<colon])
-            var body = line[line.index(after: colon)...]
-            if !body.isEmpty { body = body.dropFirst() }
-            if body.first == UInt8(ascii: "\"") { body = body.dropFirst() }
-            var bytes = Array(body)
-            if let last = bytes.last {
-                if last == UInt8(ascii: "\"") { bytes.removeLast() }
-                if bytes.count >= 2, bytes[bytes.count - 2] == UInt8(ascii: "\\"),
-                   bytes[bytes.count - 1] == UInt8(ascii: "n"), last == UInt8(ascii: "\"") {
-                    bytes.removeLast(2)
-                }
-            }
-            map[addr] = String(decoding: bytes, as: UTF8.self)
-        }
-        return map
     }
 }
 

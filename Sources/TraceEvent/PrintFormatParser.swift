@@ -603,21 +603,6 @@ enum PrintFormatNumbers {
         return neg ? 0 &- mag : mag
     }
 
-    /// `strtoull(s, NULL, 16)` on bytes: leading blanks, optional `0x`, hex digits.
-    static func strtoull(hex s: ArraySlice<UInt8>) -> UInt64 {
-        var b = s
-        while let c = b.first, c == 0x20 || (c >= 0x09 && c <= 0x0d) { b = b.dropFirst() }
-        if b.first == UInt8(ascii: "0"), let x = b.dropFirst().first, x == UInt8(ascii: "x") || x == UInt8(ascii: "X") {
-            b = b.dropFirst(2)
-        }
-        var v: UInt64 = 0
-        for c in b {
-            guard let d = digit(c, 16) else { break }
-            v = v &* 16 &+ d
-        }
-        return v
-    }
-
     /// `strtoll(s, NULL, 0)`.
     static func strtoll(_ s: String) -> Int64 {
         let (neg, mag) = parse(s, signedLimit: true)

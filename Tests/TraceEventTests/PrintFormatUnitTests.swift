@@ -141,21 +141,20 @@ struct PrintFormatParserTests {
 
 @Suite("printk section")
 struct PrintkSectionTests {
-    /// The printk section of a recorded file (`trace-cmd dump --printk`), parsed, must give
-    /// the strings the reference libtraceevent stored for the same addresses (golden `P` lines).
+    /// The printk section of a recorded file (`trace-cmd dump --printk`), parsed by
+    /// ``PrintkFormats``, must give the strings the reference libtraceevent stored for the
+    /// same addresses (golden `P` lines), which is the form ``PrintFormatContext`` expects.
     @Test("printk strings are stored as libtraceevent stores them")
     func printkStrings() throws {
         let dir = PrintFormatGolden.fixturesDirectory()
         let section = try String(contentsOf: dir.appendingPathComponent("a.printk"), encoding: .utf8)
-        let map = PrintFormatContext.printkStrings(fromSection: section)
+        let formats = PrintkFormats(parsing: section)
         let g = try PrintFormatGolden.load("a.golden")
         #expect(!g.printk.isEmpty)
         for (addr, text) in g.printk {
-            #expect(map[addr] == text, "printk at \(String(addr, radix: 16))")
+            #expect(formats.format(at: addr) == text, "printk at \(String(addr, radix: 16))")
         }
-        #expect(map.count > 50)
-        #expect(PrintFormatContext.printkStrings(fromSection: "0x10 : \"a:b\\n\"\nffff: \"x\"\n")
-                == [0x10: "a:b", 0xffff: "x"])
+        #expect(formats.count > 50)
     }
 }
 
