@@ -69,24 +69,12 @@ public struct TraceReport {
         nanosecondClocks.contains(clock) || clock.hasPrefix("mono")
     }
 
-    func makeCorrector(_ file: TraceFile, userOffset: Int64) -> TimestampCorrector {
+    /// The timestamp correction `tracecmd_open` sets up for `buffer` of `file` (instances get
+    /// no TIME_SHIFT correction, as in the reference).
+    func makeCorrector(_ file: TraceFile, buffer: TraceBuffer, userOffset: Int64) -> TimestampCorrector {
         let settings = TimestampCorrector.Settings(rawTimestamps: options.rawTimestamps, ignoreDate: options.noDate,
                                                    userOffset: userOffset)
-        var ts: TimeShift?
-        if let p = file.timeShiftPayload { ts = try? TimeShift.parse(p, order: file.byteOrder) }
-        var tsc: TSCConversion?
-        if let t = file.tsc2nsec, t.multiplier != 0 {
-            tsc = TSCConversion(mult: t.multiplier, shift: t.shift, offset: t.offset)
-        }
-        var offs: [String] = [], dates: [String] = []
-        for o in file.options {
-            switch o.value {
-            case .offset(let s): offs.append(s)
-            case .date(let s): dates.append(s)
-            default: break
-            }
-        }
-        return TimestampCorrector(timeShift: ts, tsc: tsc, offsetOptions: offs, dateOptions: dates, settings: settings)
+        return TimestampCorrector.lenient(file: file, buffer: buffer, settings: settings)
     }
 
     /// Runs the report, passing output to `sink` in blocks.
@@ -111,14 +99,15 @@ public struct TraceReport {
             let inUsecs = !options.rawTimestamps && (f.tsc2nsec.map { $0.multiplier != 0 } ?? false
                                                      || Self.clockInUsecs(f.clock))
             let input = options.inputs.indices.contains(i) ? options.inputs[i] : ReportOptions.Input(path: f.path)
-            let corrector = makeCorrector(f, userOffset: input.tsOffset)
             if let top = f.topBuffer, top.kind == .flyrecord {
+                let corrector = makeCorrector(f, buffer: top, userOffset: input.tsOffset)
                 handles.append(Handle(file: f, buffer: top, printer: printer,
                                       label: options.multipleInputs ? input.label : "", isInstance: false,
                                       input: input, corrector: corrector, inUsecs: inUsecs,
                                       useTraceClock: hasClockOption))
             }
             for b in f.instances where b.kind == .flyrecord {
+                let corrector = makeCorrector(f, buffer: b, userOffset: input.tsOffset)
                 // With one input, trace-cmd gives instances an input of their own, without filters.
                 instanceHandles.append(Handle(file: f, buffer: b, printer: printer,
                                               label: options.multipleInputs ? input.label : b.name, isInstance: true,
