@@ -38,6 +38,8 @@ let package = Package(
     targets: [
         .target(name: "CFuzzDriver"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzDriver", traceCmd, traceEvent]),
+        // Writes the seed corpora from Tests/Fixtures (not a harness).
+        .executableTarget(name: "FuzzSeeds", dependencies: ["FuzzSupport", traceCmd, traceEvent]),
     ] + harnesses.map { h in
         .executableTarget(name: h.name, dependencies: ["FuzzSupport"] + h.dependencies)
     },
