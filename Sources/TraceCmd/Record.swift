@@ -38,6 +38,7 @@ public struct Record {
     /// Byte order of the payload's numbers.
     public var byteOrder: ByteOrder
 
+    /// A record with every field given (streams build records; tests and tools may too).
     public init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
                 missedEvents: MissedEvents, pageOffset: Int, pageIndex: Int, offsetInPage: Int,
                 recordSize: Int, timeDelta: UInt32, pageTimestamp: UInt64, isFirstOnPage: Bool,

@@ -17,6 +17,7 @@ public struct RingBufferLayout: Sendable, Equatable {
         /// Size in bytes.
         public var size: Int
 
+        /// A field at `offset` of `size` bytes.
         public init(offset: Int, size: Int) {
             self.offset = offset
             self.size = size
@@ -150,6 +151,7 @@ public struct EventHeaderFormat: Sendable, Equatable {
                                                    padding: 29, timeExtend: 30, timeStamp: 31,
                                                    maxDataTypeLen: 28)
 
+    /// A format with the given widths and type values.
     public init(typeLenBits: Int, timeDeltaBits: Int, arrayBits: Int, padding: UInt32, timeExtend: UInt32,
                 timeStamp: UInt32, maxDataTypeLen: UInt32) {
         self.typeLenBits = typeLenBits

@@ -30,11 +30,13 @@ public struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConve
     /// What is wrong.
     public var kind: Kind
 
+    /// An error at `offset` in the page.
     public init(offset: Int, kind: Kind) {
         self.offset = offset
         self.kind = kind
     }
 
+    /// A one-line explanation.
     public var description: String {
         switch kind {
         case .pageTooSmall(let n): return "page of \(n) bytes is smaller than its header"

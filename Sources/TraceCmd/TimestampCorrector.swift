@@ -241,6 +241,20 @@ extension TimestampCorrector.Table {
 
 /// C integer parsing as glibc does it.
 public enum CInteger {
+    /// `atoll`: an optional sign and decimal digits after leading white space; 0 when none.
+    public static func atoll(_ s: String) -> Int64 {
+        var it = Array(s.utf8)[...]
+        while let c = it.first, c == 0x20 || (c >= 9 && c <= 13) { it = it.dropFirst() }
+        var neg = false
+        if let c = it.first, c == 0x2b || c == 0x2d { neg = c == 0x2d; it = it.dropFirst() }
+        var v: Int64 = 0
+        for c in it {
+            guard c >= 0x30 && c <= 0x39 else { break }
+            v = v &* 10 &+ Int64(c - 0x30)
+        }
+        return neg ? 0 &- v : v
+    }
+
     /// `strtoll(s, NULL, 0)`: leading white space, optional sign, `0x`/`0X` hex, leading `0`
     /// octal, else decimal; stops at the first other byte; clamps to the `Int64` range on
     /// overflow; 0 when there are no digits.

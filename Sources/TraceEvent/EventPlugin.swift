@@ -28,6 +28,7 @@ public struct PluginRecord {
     /// buffer (lowest CPU on equal timestamps), as `tracecmd_peek_next_data` returns it.
     public var lookahead: UnsafeRawBufferPointer?
 
+    /// A record view; `payload` must stay valid during ``EventPlugin/write(_:into:environment:)``.
     public init(payload: UnsafeRawBufferPointer, cpu: Int, timestamp: UInt64 = 0,
                 lookahead: UnsafeRawBufferPointer? = nil) {
         self.payload = payload
@@ -68,6 +69,7 @@ public final class PluginSession {
     /// Per CPU: the function call chain guessed so far (`nil` ends a chain).
     var functionStacks: [[String?]] = []
 
+    /// A fresh session (no call chains known yet).
     public init() {}
 }
 
@@ -86,6 +88,7 @@ public struct PluginEnvironment {
     /// Run-wide plugin state; without one, each bound plugin keeps its own.
     public var session: PluginSession?
 
+    /// An environment; every part is optional (without symbols, addresses print in hex).
     public init(symbols: (any SymbolResolver)? = nil, comms: (any CommRegistry)? = nil,
                 guestFunctions: (any GuestFunctionResolver)? = nil,
                 formatTimestamp: ((UInt64, inout TextBuffer) -> Void)? = nil,
@@ -117,6 +120,7 @@ public protocol EventPlugin: AnyObject {
 }
 
 extension EventPlugin {
+    /// Most plugins need no lookahead.
     public var needsLookahead: Bool { false }
 }
 
@@ -134,5 +138,6 @@ public struct PluginOptions: Sendable, Hashable {
     /// `fgraph:depth`: print ` (depth)` after function graph entries and returns.
     public var graphDepth = false
 
+    /// The reference's defaults: only `indent` set.
     public init() {}
 }

@@ -18,7 +18,9 @@ public enum PluginPrintFunction: Sendable, Hashable, CaseIterable {
 
     /// An argument value: a number, or the text a string/pointer argument printed to.
     public enum Argument: Sendable, Hashable {
+        /// A numeric argument's value.
         case number(UInt64)
+        /// The bytes a string or pointer argument printed as.
         case text([UInt8])
     }
 

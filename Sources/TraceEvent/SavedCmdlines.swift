@@ -61,6 +61,22 @@ public struct SavedCmdlines: Sendable {
             filePid.append(Int32(truncatingIfNeeded: negative ? -v : v))
             fileComm.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[p..<eol]), as: UTF8.self))
         }
+        fileOrder = zip(filePid, fileComm).map { ($0, $1) }
+        arrange(pids: filePid, comms: fileComm)
+    }
+
+    /// The entries in the order they were parsed and registered before the table was first
+    /// searched (libtraceevent's list, before it becomes the sorted array).
+    public private(set) var fileOrder: [(pid: Int32, comm: String)] = []
+
+    /// A table of `entries` given in file order, as if each had been registered before the
+    /// first lookup (duplicates kept, resolved as the reference resolves them).
+    public init(fileOrder entries: [(pid: Int32, comm: String)]) {
+        fileOrder = entries
+        arrange(pids: entries.map(\.pid), comms: entries.map(\.comm))
+    }
+
+    private mutating func arrange(pids filePid: [Int32], comms fileComm: [String]) {
         let order = filePid.withUnsafeBufferPointer { a in
             // Offset so that the signed order is kept in an unsigned key.
             GlibcSearch.referenceOrder(count: a.count) { UInt64(bitPattern: Int64(a[$0])) &+ (1 << 63) }

@@ -40,23 +40,34 @@ struct OutputWriter {
         if buffer.count >= limit { flush() }
     }
 
+    mutating func write(raw bytes: UnsafeRawBufferPointer) {
+        if buffer.isEmpty && bytes.count >= limit {
+            writeAll(bytes)
+            return
+        }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= limit { flush() }
+    }
+
+    func writeAll(_ raw: UnsafeRawBufferPointer) {
+        var done = 0
+        while done < raw.count {
+            let n = Glibc.write(1, raw.baseAddress.map { $0 + done }, raw.count - done)
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                break
+            }
+            done += n
+        }
+    }
+
     mutating func write(bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)
         if buffer.count >= limit { flush() }
     }
 
     mutating func flush() {
-        var done = 0
-        buffer.withUnsafeBytes { raw in
-            while done < raw.count {
-                let n = Glibc.write(1, raw.baseAddress.map { $0 + done }, raw.count - done)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    break
-                }
-                done += n
-            }
-        }
+        buffer.withUnsafeBytes { writeAll($0) }
         buffer.removeAll(keepingCapacity: true)
     }
 }

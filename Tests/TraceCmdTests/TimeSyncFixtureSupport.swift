@@ -77,6 +77,14 @@ enum TimeSyncFixtures {
         try text(path).split(separator: "\n").compactMap { parseLine(String($0)) }
     }
 
+    /// The event lines of a multi-file report that belong to the file named `prefix`.
+    static func lines(absolutePath: String, prefix: String) throws -> [Line] {
+        let t = String(decoding: try Data(contentsOf: URL(fileURLWithPath: absolutePath)), as: UTF8.self)
+        return t.split(separator: "\n")
+            .filter { $0.drop { $0 == " " }.hasPrefix(prefix + ":") }
+            .compactMap { parseLine(String($0)) }
+    }
+
     /// Pairs raw and corrected lines of one file per cpu, in order; `nil` when the pairing is
     /// unsound (different counts or event text).
     static func pair(raw: [Line], corrected: [Line]) -> [(raw: Line, corrected: Line)]? {

@@ -66,6 +66,28 @@ import Testing
         #expect(ts.samples == ts.stored)
     }
 
+    /// Statistics of the real samples (values as `trace-cmd dump --options` prints them).
+    @Test func consistentPtpSessionQuality() throws {
+        let bytes = try F.data("ptp-consistent/timeshift.bin")
+        let hostText = try F.text("ptp-consistent/host-traceid.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        let host = try #require(UInt64(hostText.dropFirst(2), radix: 16))
+        let q = bytes.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: host) }
+        #expect(q.warnings.isEmpty)
+        #expect(q.cpus.map(\.sampleCount) == [10, 10])
+        #expect(q.cpus[0].firstOffset == -421)
+        #expect(q.cpus[0].lastOffset == -445)
+        #expect(q.cpus[0].firstTime == 441609350470)
+        #expect(q.cpus[0].lastTime == 442585578453)
+        #expect(q.cpus[0].largestJump == 325)
+        let drift = try #require(q.cpus[0].driftNsPerSecond)
+        #expect(abs(drift - (-24.0 / 976_227_983.0 * 1e9)) < 1e-9)
+        #expect(q.cpus[1].firstOffset == -2134)
+        #expect(q.cpus[1].lastOffset == -421)
+        #expect(q.cpus[1].largestJump == 3200)
+        let wrongHost = bytes.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: host ^ 1) }
+        #expect(wrongHost.warnings == [.peerMismatch(peer: host, host: host ^ 1)])
+    }
+
     @Test func consistentPtpSessionMatchesReference() throws {
         let ts = try Self.timeShift("ptp-consistent")
         let n = try Self.compare(raw: "ptp-consistent/report-raw.txt", corrected: "ptp-consistent/report-t-multi.txt",
@@ -114,6 +136,29 @@ import Testing
         #expect(q.warnings.contains(.writerCountBug(realCounts: [1, 4], storedCount: 4)))
         #expect(q.warnings.contains(.noSamples(cpu: 1)))
         #expect(q.warnings.contains(.implausibleSamples(cpu: 0)))
+    }
+
+    // MARK: the shared session fixtures, read through the file layer
+
+    /// Guest and host timestamps of `trace-cmd report -t -i trace.dat -i trace-guest1.vm.dat`
+    /// from the raw ones of `--raw-ts`, with the options as `TraceFile` reads them.
+    @Test(arguments: ["session-1guest", "session-tsync", "session-v6"])
+    func sessionFixtureMatchesReference(session: String) throws {
+        for name in ["trace-guest1.vm.dat", "trace.dat"] {
+            let file = try TraceFile.open(Fixtures.path("\(session)/\(name)"))
+            let ts = try file.timeShiftPayload.flatMap { try TimeShift.parse($0, order: file.byteOrder) }
+            #expect((ts != nil) == (name != "trace.dat"))
+            let tsc = file.tsc2nsec.map { TSCConversion(mult: $0.multiplier, shift: $0.shift, offset: $0.offset) }
+            var corrector = TimestampCorrector(timeShift: ts, tsc: tsc, offsetOptions: file.offsetOption.map { [$0] } ?? [],
+                                               dateOptions: file.dateOption.map { [$0] } ?? [])
+            let golden = Fixtures.path("golden/\(session)/report")
+            let raw = try F.lines(absolutePath: golden + "/raw-ts.txt", prefix: name)
+            let corrected = try F.lines(absolutePath: golden + "/t.txt", prefix: name)
+            #expect(raw.count > 10)
+            let pairs = try #require(F.pair(raw: raw, corrected: corrected), "\(session)/\(name): unsound pairing")
+            let wrong = pairs.filter { corrector.correct($0.raw.ts, cpu: $0.raw.cpu) != $0.corrected.ts }
+            #expect(wrong.isEmpty, "\(session)/\(name): \(wrong.count) of \(pairs.count) differ, first \(String(describing: wrong.first))")
+        }
     }
 
     // MARK: DATE and OFFSET options of real recordings

@@ -297,6 +297,40 @@ struct PluginTests {
         #expect(comms.offered > 0)
     }
 
+    @Test("PluginCommTable over SavedCmdlines gives every comm column of comms.dat")
+    func commTableOverSavedCmdlines() throws {
+        let golden = try PluginGolden("comms.txt")
+        let table = PluginCommTable()
+        var bound: [String: any EventPlugin] = [:]
+        let env = PluginEnvironment(comms: table)
+        var checked = 0, mismatches = 0
+        var out = TextBuffer()
+        for item in golden.items {
+            switch item {
+            case .known(let pid, let comm):
+                // the file's saved cmdlines name this pid from the start
+                table.cmdlines.register(comm: String(decoding: comm, as: UTF8.self), pid: pid, override: true)
+            case .unknown:
+                break
+            case .commColumn(let pid, let comm):
+                checked += 1
+                if Array(table.cmdlines.displayComm(for: pid).utf8) != comm { mismatches += 1 }
+            case .record(let r):
+                guard let format = golden.formats[r.key] else { continue }
+                if bound[r.key] == nil {
+                    bound[r.key] = EventPlugins.standard.bind(format, byteOrder: golden.byteOrder,
+                                                             longSize: golden.longSize)
+                }
+                out.removeAll()
+                _ = r.payload.withUnsafeBytes {
+                    bound[r.key]?.write(PluginRecord(payload: $0, cpu: r.cpu), into: &out, environment: env)
+                }
+            }
+        }
+        #expect(checked == golden.records.count)
+        #expect(mismatches == 0)
+    }
+
     @Test("-N: no plugin, no print function")
     func noPlugins() throws {
         let golden = try PluginGolden("plugins.txt")

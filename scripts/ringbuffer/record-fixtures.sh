@@ -45,16 +45,10 @@ if [ "$1" = record ]; then
 	W="env TC_KALLSYMS=$TMP/kallsyms unshare -m $REC/tcwrap.sh"
 	flock "$LOCK" sh -c "$W trace-cmd start -b 4 -e sched -e irq >/dev/null 2>&1; $HERE/burst.sh; $W trace-cmd stop; $W trace-cmd extract -o out.dat >/dev/null 2>&1; $W trace-cmd reset >/dev/null 2>&1; echo 1408 > /sys/kernel/tracing/buffer_size_kb"
 	cp "$TMP/out.dat" "$OUT/lost.dat"
-	# lost-record.dat: tiny buffers and a slow reader (-s 200 ms) while the machine is busy
-	# lose events now and then (missed counts and "unknown" counts on pages in the middle);
-	# tried a few times, kept only when it happened.
-	for try in 1 2 3 4; do
-		flock "$LOCK" sh -c "$W trace-cmd record -o out.dat -b 4 -s 200000 -e sched -e irq $HERE/burst.sh >/dev/null 2>&1; echo 1408 > /sys/kernel/tracing/buffer_size_kb"
-		if "$TMP/rbrecords" out.dat | grep -q 'missed=[0-9]' && [ $(stat -c %s out.dat) -lt 300000 ]; then
-			cp "$TMP/out.dat" "$OUT/lost-record.dat"
-			break
-		fi
-	done
+	# lost-record.dat: tiny buffers while stall.sh stops trace-cmd's readers during bursts:
+	# pages in the middle of the trace report lost events (stored counts and "unknown").
+	flock "$LOCK" sh -c "$W trace-cmd record -o out.dat -b 4 -e sched -e irq $HERE/stall.sh >/dev/null 2>&1; echo 1408 > /sys/kernel/tracing/buffer_size_kb"
+	cp "$TMP/out.dat" "$OUT/lost-record.dat"
 	cd "$ROOT"
 fi
 

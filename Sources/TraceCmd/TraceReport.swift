@@ -1,0 +1,441 @@
+/// Produces the text of `trace-cmd report` for one or more trace files.
+///
+/// Records are streamed from all inputs and their instance buffers, merged in timestamp
+/// order, filtered, and formatted into a ``TextBuffer`` that is handed to `sink` in large
+/// blocks. Nothing is allocated per record beyond the output itself.
+public struct TraceReport {
+    /// One input handle: a file's top-level buffer, or one of its instances.
+    final class Handle {
+        let file: TraceFile
+        let buffer: TraceBuffer
+        let printer: EventPrinter
+        let label: [UInt8]
+        let isInstance: Bool
+        let input: ReportOptions.Input?
+        var corrector: TimestampCorrector
+        let inUsecs: Bool
+        let useTraceClock: Bool
+        var startCPU = 0
+
+        init(file: TraceFile, buffer: TraceBuffer, printer: EventPrinter, label: String, isInstance: Bool,
+             input: ReportOptions.Input?, corrector: TimestampCorrector, inUsecs: Bool, useTraceClock: Bool) {
+            self.input = input
+            self.file = file
+            self.buffer = buffer
+            self.printer = printer
+            self.label = Array(label.utf8)
+            self.isInstance = isInstance
+            self.corrector = corrector
+            self.inUsecs = inUsecs
+            self.useTraceClock = useTraceClock
+        }
+    }
+
+    /// An error that ends the report.
+    public enum Failure: Error, CustomStringConvertible {
+        case file(TraceFileError)
+        case filter(EventFilterError)
+
+        public var description: String {
+            switch self {
+            case .file(let e): return e.description
+            case .filter(let e): return e.description
+            }
+        }
+    }
+
+    public let options: ReportOptions
+    let files: [TraceFile]
+
+    /// Opens the inputs of `options`.
+    public init(options: ReportOptions) throws(TraceFileError) {
+        self.options = options
+        var fs: [TraceFile] = []
+        for input in options.inputs { fs.append(try TraceFile.open(input.path)) }
+        files = fs
+    }
+
+    /// Reports on already opened files (`files` in input order).
+    public init(files: [TraceFile], options: ReportOptions) {
+        self.options = options
+        self.files = files
+    }
+
+    /// The clocks in nanoseconds: timestamps are printed as seconds.microseconds.
+    static let nanosecondClocks: Set<String> = ["local", "global", "uptime", "perf", "tai", "x86-tsc-nsec"]
+
+    static func clockInUsecs(_ clock: String) -> Bool {
+        nanosecondClocks.contains(clock) || clock.hasPrefix("mono")
+    }
+
+    func makeCorrector(_ file: TraceFile, userOffset: Int64) -> TimestampCorrector {
+        let settings = TimestampCorrector.Settings(rawTimestamps: options.rawTimestamps, ignoreDate: options.noDate,
+                                                   userOffset: userOffset)
+        var ts: TimeShift?
+        if let p = file.timeShiftPayload { ts = try? TimeShift.parse(p, order: file.byteOrder) }
+        var tsc: TSCConversion?
+        if let t = file.tsc2nsec, t.multiplier != 0 {
+            tsc = TSCConversion(mult: t.multiplier, shift: t.shift, offset: t.offset)
+        }
+        var offs: [String] = [], dates: [String] = []
+        for o in file.options {
+            switch o.value {
+            case .offset(let s): offs.append(s)
+            case .date(let s): dates.append(s)
+            default: break
+            }
+        }
+        return TimestampCorrector(timeShift: ts, tsc: tsc, offsetOptions: offs, dateOptions: dates, settings: settings)
+    }
+
+    /// Runs the report, passing output to `sink` in blocks.
+    public func run(sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
+        var out = TextBuffer(capacity: 1 << 17)
+        func flush() {
+            out.bytes.withUnsafeBytes { sink($0) }
+            out.removeAll()
+        }
+        let session = PluginSession()
+        let printerOptions = EventPrinter.Options(raw: options.raw,
+                                                  plugins: options.noPlugins ? .none : .standard)
+        // Handles: each input's top-level buffer, then all instances (after all inputs).
+        var handles: [Handle] = []
+        var instanceHandles: [Handle] = []
+        for (i, f) in files.enumerated() {
+            let printer: EventPrinter
+            do { printer = try EventPrinter(file: f, options: printerOptions, session: session) } catch {
+                throw .file(error)
+            }
+            let hasClockOption = f.options.contains { $0.id == .traceClock }
+            let inUsecs = !options.rawTimestamps && (f.tsc2nsec.map { $0.multiplier != 0 } ?? false
+                                                     || Self.clockInUsecs(f.clock))
+            let input = options.inputs.indices.contains(i) ? options.inputs[i] : ReportOptions.Input(path: f.path)
+            let corrector = makeCorrector(f, userOffset: input.tsOffset)
+            if let top = f.topBuffer, top.kind == .flyrecord {
+                handles.append(Handle(file: f, buffer: top, printer: printer,
+                                      label: options.multipleInputs ? input.label : "", isInstance: false,
+                                      input: input, corrector: corrector, inUsecs: inUsecs,
+                                      useTraceClock: hasClockOption))
+            }
+            for b in f.instances where b.kind == .flyrecord {
+                // With one input, trace-cmd gives instances an input of their own, without filters.
+                instanceHandles.append(Handle(file: f, buffer: b, printer: printer,
+                                              label: options.multipleInputs ? input.label : b.name, isInstance: true,
+                                              input: options.multipleInputs ? input : nil, corrector: corrector,
+                                              inUsecs: inUsecs, useTraceClock: hasClockOption))
+            }
+        }
+        if options.listCPUs || options.firstEvent || options.lastEvent {
+            try listCPUs(handles, into: &out)
+            flush()
+            return
+        }
+        let showLabels = options.multipleInputs || !instanceHandles.isEmpty
+        let labelWidth = (handles + instanceHandles).reduce(0) { max($0, $1.label.count) }
+        for h in handles {
+            if options.multipleInputs { appendLabel(h.label, width: labelWidth, into: &out) }
+            out.append("cpus=")
+            out.appendDecimal(UInt64(h.file.cpuCount))
+            out.append(0x0a)
+            if options.stat {
+                appendStats(h, into: &out)
+            }
+        }
+        if options.stat { flush(); return }
+        let all = handles + instanceHandles
+        // Streams, in the reference's tie order: handle by handle, CPU by CPU.
+        var streams: [CPURecordStream] = []
+        var streamHandle: [Int] = []
+        var start = 0
+        for (hi, h) in all.enumerated() {
+            h.startCPU = start
+            let s: [CPURecordStream]
+            do { s = try RecordIterator.streams(file: h.file, buffer: h.buffer) } catch { throw .file(error) }
+            for st in s {
+                let box = h
+                st.timestampCorrection = { raw in box.corrector.correct(raw, cpu: st.cpu) }
+                streams.append(st)
+                streamHandle.append(hi)
+            }
+            start += max(h.file.cpuCount, (h.buffer.cpus.map(\.cpu).max() ?? -1) + 1)
+        }
+        var filters: [EventFilter?] = []
+        if all.contains(where: { !($0.input?.filters.isEmpty ?? true) || !($0.input?.excludingFilters.isEmpty ?? true) }) {
+            for h in all {
+                guard let input = h.input, !input.filters.isEmpty || !input.excludingFilters.isEmpty else {
+                    filters.append(nil)
+                    continue
+                }
+                do {
+                    filters.append(try EventFilter(filters: input.filters, excluding: input.excludingFilters,
+                                                   events: h.printer.registry.formats, byteOrder: h.file.byteOrder,
+                                                   symbols: h.printer.symbols))
+                } catch {
+                    throw .filter(error)
+                }
+            }
+        }
+        var merger = RecordMerger(streams: streams)
+        var lastTS: UInt64 = 0
+        var wakeup: WakeupLatency? = options.wakeupLatency ? all.first.flatMap { WakeupLatency(printer: $0.printer) } : nil
+        while true {
+            let next: (stream: Int, record: Record)?
+            do { next = try merger.next() } catch {
+                if !options.quiet { /* the reference reports bad pages on stderr and goes on */ }
+                continue
+            }
+            guard let (si, record) = next else { break }
+            let hi = streamHandle[si]
+            let h = all[hi]
+            let globalCPU = h.startCPU + record.cpu
+            if let cpus = options.cpus, !cpus.contains(globalCPU) { continue }
+            let payload = record.payload
+            let eventIndex = h.printer.eventIndex(of: payload)
+            if !filters.isEmpty, var f = filters[hi] {
+                let id = eventIndex.map { h.printer.registry.formats[$0].id } ?? -1
+                let comms = h.printer.comms
+                let keep = f.accept(eventID: id, payload: payload, cpu: globalCPU,
+                                    comm: { comms.comm(for: $0) })
+                filters[hi] = f
+                if !keep { continue }
+            }
+            if showLabels { appendLabel(h.label, width: labelWidth, into: &out) }
+            writeLine(record, handle: h, eventIndex: eventIndex, lastTS: &lastTS, into: &out)
+            if wakeup != nil, let idx = eventIndex {
+                out.bytes.removeLast()
+                wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.timestamp, into: &out)
+                out.append(0x0a)
+            }
+            if out.count >= 1 << 16 { flush() }
+        }
+        wakeup?.finish(into: &out)
+        flush()
+    }
+
+    func appendLabel(_ label: [UInt8], width: Int, into out: inout TextBuffer) {
+        out.append(repeating: 0x20, count: width - label.count)
+        out.append(contentsOf: label)
+        if label.isEmpty {
+            out.append(0x20); out.append(0x20)
+        } else {
+            out.append(0x3a); out.append(0x20)
+        }
+    }
+
+    static let spaces = [UInt8](repeating: 0x20, count: 64)
+
+    /// Formats one report line (and a dropped-events line before it).
+    func writeLine(_ record: Record, handle h: Handle, eventIndex: Int?, lastTS: inout UInt64,
+                   into out: inout TextBuffer) {
+        let printer = h.printer
+        let payload = record.payload
+        let missed = record.missedEventsValue
+        if missed > 0 {
+            out.append("CPU:"); out.appendDecimal(UInt64(record.cpu)); out.append(" [")
+            out.appendDecimal(missed); out.append(" EVENTS DROPPED]\n")
+        } else if missed < 0 {
+            out.append("CPU:"); out.appendDecimal(UInt64(record.cpu)); out.append(" [EVENTS DROPPED]\n")
+        }
+        let lineStart = out.count
+        let pid = printer.pid(of: payload)
+        let comm = printer.comms.displayBytes(for: pid)
+        if options.latency {
+            // "%8.8s-%-5d %3d"
+            let c = comm.prefix(8)
+            out.append(repeating: 0x20, count: 8 - c.count)
+            out.append(contentsOf: c)
+            out.append(0x2d)
+            appendLeft(Int64(pid), width: 5, into: &out)
+            out.append(0x20)
+            appendRight(Int64(record.cpu), width: 3, into: &out)
+            if options.raw {
+                out.append("-0x")
+                let flags = printer.registry.commonLayout.flags(in: payload, order: h.file.byteOrder) ?? 0
+                out.append(String(flags, radix: 16))
+            } else {
+                appendLatencyFlags(payload, printer: printer, into: &out)
+            }
+        } else {
+            // "%16s-%-5d [%03d]"
+            out.append(repeating: 0x20, count: 16 - comm.count)
+            out.append(contentsOf: comm)
+            out.append(0x2d)
+            appendLeft(Int64(pid), width: 5, into: &out)
+            out.append(" [")
+            appendZeroPadded(UInt64(record.cpu), width: 3, into: &out)
+            out.append(0x5d)
+        }
+        let ts = record.timestamp
+        if h.inUsecs {
+            out.append(0x20)
+            appendTime(ts, into: &out, nanoseconds: options.nanoseconds)
+            out.append(0x3a)
+        } else {
+            appendRight(ts, width: 12, into: &out)
+            out.append(0x3a)
+        }
+        if options.tsDiff {
+            var recTS = ts
+            if h.useTraceClock && !options.nanoseconds { recTS = (recTS &+ 500) / 1000 }
+            var text: [UInt8] = []
+            if lastTS != 0 {
+                text = Array("(+\(Int64(bitPattern: recTS &- lastTS)))".utf8)
+            }
+            lastTS = recTS
+            out.append(0x20)
+            out.append(contentsOf: text)
+            out.append(repeating: 0x20, count: 8 - text.count)
+        }
+        out.append(0x20)
+        if let idx = eventIndex {
+            let name = printer.nameBytes(ofEventAt: idx)
+            out.append(contentsOf: name)
+            out.append(": ")
+            if name.count < 20 { out.append(contentsOf: Self.spaces[0..<(20 - name.count)]) }
+            var pageRest: UnsafeRawBufferPointer?
+            if options.raw, let base = payload.baseAddress {
+                let after = h.buffer.pageSize - (record.offsetInPage + record.recordSize)
+                if after > 0 { pageRest = UnsafeRawBufferPointer(start: base, count: payload.count + after) }
+            }
+            printer.writeInfo(eventIndex: idx, payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: ts,
+                              into: &out)
+        } else {
+            out.append("(NULL): ")
+            out.append(contentsOf: Self.spaces[0..<14])
+            let id = printer.registry.commonLayout.eventID(in: payload, order: h.file.byteOrder) ?? -1
+            out.append("[UNKNOWN EVENT \(id)]")
+        }
+        if out.count > lineStart, out.bytes[out.count - 1] == 0x0a {
+            out.bytes.removeLast()
+        }
+        out.append(0x0a)
+    }
+
+    /// `data_latency_format`: irqs-off, need-resched, hard/soft irq, preempt depth.
+    func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
+        let order = printer.file.byteOrder
+        let flags = printer.registry.commonLayout.flags(in: payload, order: order) ?? 0
+        let pc = printer.registry.commonLayout.preemptCount(in: payload, order: order) ?? 0
+        let hard = flags & 0x08 != 0, soft = flags & 0x10 != 0
+        out.append(flags & 0x01 != 0 ? UInt8(ascii: "d") : flags & 0x02 != 0 ? UInt8(ascii: "X") : UInt8(ascii: "."))
+        out.append(flags & 0x04 != 0 ? UInt8(ascii: "N") : UInt8(ascii: "."))
+        out.append(hard && soft ? UInt8(ascii: "H") : hard ? UInt8(ascii: "h") : soft ? UInt8(ascii: "s") : UInt8(ascii: "."))
+        if pc & 0xf != 0 { out.append(String(pc & 0xf, radix: 16)) } else { out.append(UInt8(ascii: ".")) }
+        if pc & 0xf0 != 0 { out.append(String(pc >> 4, radix: 16)) } else { out.append(UInt8(ascii: ".")) }
+        for name in ["common_migrate_disable", "common_lock_depth"] {
+            if let f = printer.hasCommonField(name) {
+                let v = f.signedValue(in: payload, order: order) ?? -1
+                if v < 0 { out.append(UInt8(ascii: ".")) } else { out.appendDecimal(v) }
+            }
+        }
+    }
+
+    /// `%5llu.%06llu` of microseconds (rounded), or `%5llu.%09llu` of nanoseconds.
+    func appendTime(_ ts: UInt64, into out: inout TextBuffer, nanoseconds: Bool) {
+        if nanoseconds {
+            appendRight(ts / 1_000_000_000, width: 5, into: &out)
+            out.append(0x2e)
+            appendZeroPadded(ts % 1_000_000_000, width: 9, into: &out)
+        } else {
+            let us = (ts &+ 500) / 1000
+            appendRight(us / 1_000_000, width: 5, into: &out)
+            out.append(0x2e)
+            appendZeroPadded(us % 1_000_000, width: 6, into: &out)
+        }
+    }
+
+    func appendRight(_ v: UInt64, width: Int, into out: inout TextBuffer) {
+        let n = Self.digits(v)
+        if n < width { out.append(repeating: 0x20, count: width - n) }
+        out.appendDecimal(v)
+    }
+
+    func appendRight(_ v: Int64, width: Int, into out: inout TextBuffer) {
+        let n = Self.digits(v.magnitude) + (v < 0 ? 1 : 0)
+        if n < width { out.append(repeating: 0x20, count: width - n) }
+        out.appendDecimal(v)
+    }
+
+    func appendLeft(_ v: Int64, width: Int, into out: inout TextBuffer) {
+        let n = Self.digits(v.magnitude) + (v < 0 ? 1 : 0)
+        out.appendDecimal(v)
+        if n < width { out.append(repeating: 0x20, count: width - n) }
+    }
+
+    func appendZeroPadded(_ v: UInt64, width: Int, into out: inout TextBuffer) {
+        let n = Self.digits(v)
+        if n < width { out.append(repeating: 0x30, count: width - n) }
+        out.appendDecimal(v)
+    }
+
+    static func digits(_ v: UInt64) -> Int {
+        var n = 1
+        var x = v
+        while x >= 10 { x /= 10; n += 1 }
+        return n
+    }
+
+    /// `--stat`: the CPUSTAT options and where each CPU's data is.
+    func appendStats(_ h: Handle, into out: inout TextBuffer) {
+        out.append("\nKernel buffer statistics:\n  Note: \"entries\" are the entries left in the kernel ring buffer and are not\n        recorded in the trace data. They should all be zero.\n\n")
+        var stats: [UInt8] = []
+        for o in h.file.options where o.id == .cpuStat {
+            var p = o.payload
+            if !p.isEmpty { p[p.count - 1] = 0x0a }
+            stats += p
+        }
+        if stats.isEmpty {
+            out.append(" No stats in this file\n")
+        } else {
+            if let z = stats.firstIndex(of: 0) { stats = Array(stats[..<z]) }
+            out.append(contentsOf: stats)
+            out.append(0x0a)
+        }
+        let offsets = (try? h.file.referenceDataOffsets(of: h.buffer)) ?? h.buffer.cpus.map(\.offset)
+        for cpu in 0..<h.file.cpuCount {
+            var offset = 0, size = 0
+            if let i = h.buffer.cpus.firstIndex(where: { $0.cpu == cpu }) {
+                let c = h.buffer.cpus[i]
+                offset = offsets[i]
+                size = c.size
+                if h.buffer.isCompressed, let s = try? CPUPageSource(file: h.file, buffer: h.buffer, cpuIndex: i) {
+                    size = s.pageCount * s.pageSize
+                }
+            }
+            out.append("CPU\(cpu) data recorded at offset=0x\(String(offset, radix: 16))\n")
+            out.append("    \(size) bytes in size\n")
+        }
+    }
+
+    /// `--cpus`, `--first-event`, `--last-event`.
+    func listCPUs(_ handles: [Handle], into out: inout TextBuffer) throws(Failure) {
+        for (i, h) in handles.enumerated() {
+            let path = options.inputs.indices.contains(i) ? options.inputs[i].path : h.file.path
+            out.append("List of CPUs in \(path) with data:\n")
+            let streams: [CPURecordStream]
+            do { streams = try RecordIterator.streams(file: h.file, buffer: h.buffer) } catch { throw .file(error) }
+            var byCPU: [Int: CPURecordStream] = [:]
+            for s in streams { byCPU[s.cpu] = s }
+            for cpu in 0..<h.file.cpuCount {
+                guard let s = byCPU[cpu], let first = try? s.peek() else { continue }
+                out.append("  \(cpu)")
+                if options.firstEvent {
+                    out.append("\tFirst event:")
+                    appendEventTS(h.corrector.corrected(first.rawTimestamp, cpu: cpu), handle: h, into: &out)
+                }
+                if options.lastEvent {
+                    var last = first.rawTimestamp
+                    while let r = try? s.next() { last = r.rawTimestamp }
+                    out.append("\tLast event:")
+                    appendEventTS(h.corrector.corrected(last, cpu: cpu), handle: h, into: &out)
+                }
+                out.append(0x0a)
+            }
+        }
+    }
+
+    /// The `TIME_FMT_TS` format: `%6.1000d`, `%9.1d` or `%12d`, without the leading space.
+    func appendEventTS(_ ts: UInt64, handle h: Handle, into out: inout TextBuffer) {
+        if h.inUsecs { appendTime(ts, into: &out, nanoseconds: options.nanoseconds) } else { appendRight(ts, width: 12, into: &out) }
+    }
+}

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import ArgumentParser
+import TraceCmd
+
+/// `tracecmd report`: the events of one or more trace files as text, like `trace-cmd report`.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Print the events of trace files, as `trace-cmd report` does.",
+        discussion: """
+        Options (as trace-cmd report): -i FILE (repeatable; default trace.dat), -t, -R, -l, -N, -q,
+        --cpu LIST, -F FILTER (repeatable), -v (following -F filters exclude), --ts-diff, --raw-ts,
+        --stat, --cpus, --first-event, --last-event, --ts-offset N, --nodate.
+        """)
+
+    @Argument(parsing: .captureForPassthrough, help: "trace-cmd report options")
+    var arguments: [String] = []
+
+    func run() throws {
+        let options: ReportOptions
+        do {
+            options = try ReportOptions(arguments: arguments)
+        } catch {
+            CLI.fail(error.message)
+        }
+        let report: TraceReport
+        do {
+            report = try TraceReport(options: options)
+        } catch {
+            CLI.fail(error.description)
+        }
+        var writer = OutputWriter()
+        do {
+            try report.run { bytes in
+                writer.write(raw: bytes)
+            }
+            writer.flush()
+        } catch {
+            writer.flush()
+            switch error {
+            case .filter(let f):
+                var m = f.reportOutput
+                m.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
+                Glibc.exit(f.reportExitStatus)
+            case .file(let e):
+                CLI.fail(e.description)
+            }
+        }
+    }
+}
+
