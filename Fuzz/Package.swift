@@ -30,6 +30,8 @@ let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzFilter", [traceEvent]),
     ("FuzzSymbols", [traceEvent]),
     ("FuzzTimeShift", [traceCmd, traceEvent]),
+    ("FuzzReport", [traceCmd, traceEvent]),
+    ("FuzzSession", [traceCmd, traceEvent]),
 ]
 
 let package = Package(

@@ -43,6 +43,22 @@ struct FuzzSeeds {
             for h in ["FuzzOpen", "FuzzDump", "FuzzRecords", "FuzzFormatRecords"] {
                 seeds.write(h, name, fileSeed)
             }
+            // Report: default options, and one other set of flags per file.
+            seeds.write("FuzzReport", name, [0, 0] + fileSeed)
+            let k = UInt8(truncatingIfNeeded: seeds.count)
+            seeds.write("FuzzReport", name + ".flags", [k &* 37, (k &* 11) & 0x0f] + fileSeed)
+            // Session: a host file (trace.dat) with each guest file of its directory.
+            if path.hasSuffix("/trace.dat"), path.contains("/session-") {
+                let dir = String(path.dropLast("trace.dat".count))
+                for guest in files where guest.hasPrefix(dir) && guest != path && !guest.dropFirst(dir.count).contains("/") {
+                    guard let g = readFile(guest), data.count + g.count < 150 * 1024 else { continue }
+                    let n = UInt32(data.count)
+                    let seed: [UInt8] = [0, 0] + (0..<4).map { UInt8(truncatingIfNeeded: n >> (8 * $0)) } + data + g
+                    let gname = String(guest.dropFirst(fixtures.count + 1)).replacingSlashes()
+                    seeds.write("FuzzSession", gname, seed)
+                    seeds.write("FuzzSession", gname + ".flags", [0x12, 0x08] + seed.dropFirst(2))
+                }
+            }
             guard let file = try? TraceFile(mapped: MappedFile(copying: data, path: path), mode: .full) else {
                 continue
             }

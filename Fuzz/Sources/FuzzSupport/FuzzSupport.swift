@@ -178,3 +178,40 @@ public func forEachRecord(of file: TraceFile, _ body: (Record) -> Void) {
         }
     }
 }
+
+/// Report options from two flag bytes (the first two bytes of the report and session
+/// harnesses' inputs). Byte 0: bit 0 `-R`, 1 `-t`, 2 `-l`, 3 `-N`, 4 `--ts-diff`,
+/// 5 `--raw-ts`, 6 `--stat`, 7 `-w`. Byte 1: bit 0 `--cpu 0`, 1 `-F sched_switch: prev_pid != 0`,
+/// 2 `-v -F irq_handler_entry`, 3 `--nodate`, 4 `--first-event`, 5 `--last-event`,
+/// 6 `--list-cpus` (the last three replace the record listing).
+public func reportOptions(_ b0: UInt8, _ b1: UInt8, inputs: [String]) -> ReportOptions {
+    var o = ReportOptions()
+    o.inputs = inputs.map { ReportOptions.Input(path: $0) }
+    o.multipleInputs = inputs.count > 1
+    o.raw = b0 & 1 != 0
+    o.nanoseconds = b0 & 2 != 0
+    o.latency = b0 & 4 != 0
+    o.noPlugins = b0 & 8 != 0
+    o.tsDiff = b0 & 16 != 0
+    o.rawTimestamps = b0 & 32 != 0
+    o.stat = b0 & 64 != 0
+    o.wakeupLatency = b0 & 128 != 0
+    if b1 & 1 != 0 { o.cpus = [0] }
+    if b1 & 2 != 0 { o.inputs[0].filters = ["sched_switch: prev_pid != 0"] }
+    if b1 & 4 != 0 { o.inputs[0].excludingFilters = ["irq_handler_entry"] }
+    o.noDate = b1 & 8 != 0
+    o.firstEvent = b1 & 16 != 0
+    o.lastEvent = b1 & 32 != 0
+    o.listCPUs = b1 & 64 != 0
+    return o
+}
+
+/// Runs `trace-cmd report` over `files` with `options`, folding the output into ``fuzzSink``.
+public func runReport(_ files: [TraceFile], _ options: ReportOptions) {
+    let report = TraceReport(files: files, options: options)
+    do {
+        try report.run { touch($0) }
+    } catch {
+        touch(error.description)
+    }
+}
