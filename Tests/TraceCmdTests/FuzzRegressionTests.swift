@@ -72,7 +72,56 @@ import TraceEvent
         #expect(weakFile == nil, "the report keeps the file alive (retain cycle)")
     }
 
+    /// FuzzDump inputs: a trace file, opened both ways, then `trace-cmd dump --options` and
+    /// `--summary` text.
+    @Test(arguments: inputs("FuzzDump"))
+    func dumpReplay(_ name: String) throws {
+        let mapped = MappedFile(copying: try Self.bytes(name), path: "fuzz.dat")
+        for mode in [TraceFile.OpenMode.full, .headOnly] {
+            guard let f = try? TraceFile(mapped: mapped, mode: mode) else { continue }
+            #expect(!TraceFileDump.options(of: f).isEmpty)
+            _ = TraceFileDump.summary(of: f)
+        }
+    }
+
+    /// FuzzOpen / FuzzRecords inputs: a trace file, opened both ways, its metadata texts read
+    /// and every record of every buffer read.
+    @Test(arguments: inputs("FuzzOpen") + inputs("FuzzRecords"))
+    func openAndRecordsReplay(_ name: String) throws {
+        let mapped = MappedFile(copying: try Self.bytes(name), path: "fuzz.dat")
+        _ = try? TraceFile(mapped: mapped, mode: .headOnly)
+        guard let f = try? TraceFile(mapped: mapped, mode: .full) else { return }
+        _ = try? f.kallsymsText()
+        _ = try? f.printkText()
+        _ = try? f.savedCmdlinesText()
+        for b in f.buffers where b.kind == .flyrecord {
+            guard var it = try? RecordIterator(file: f, buffer: b) else { continue }
+            var errors = 0
+            while errors < 100_000 {
+                do {
+                    guard try it.next() != nil else { break }
+                } catch {
+                    errors += 1
+                }
+            }
+            #expect(errors < 100_000, "reading does not end")
+        }
+    }
+
     // MARK: Specific findings
+
+    /// FuzzDump crashed (arithmetic overflow trap) in `TraceFile.sectionNames`: a v7 STRINGS
+    /// section header whose size does not fit in the file is listed last by
+    /// `sequentialSections()` with its size clamped to `Int.max`, and `offset + 16 + size`
+    /// overflowed. The dump now prints the options and skips that section's strings.
+    @Test func dumpOfSectionWithHugeSize() throws {
+        let data = try Self.bytes("FuzzDump/crash-section-size-overflow-a22e0ea7.bin")
+        let f = try TraceFile(mapped: MappedFile(copying: data, path: "huge.dat"), mode: .headOnly)
+        let huge = try #require(f.sequentialSections().last)
+        #expect(huge.size > data.count)
+        #expect(TraceFileDump.options(of: f).contains("[Section "))
+        _ = f.sectionNames
+    }
 
     /// FuzzReport and FuzzSession ran out of memory (2 GB after ~15k runs): every stream's
     /// timestamp-correction closure captured the stream itself, so each report leaked all its
