@@ -5,7 +5,10 @@ import PackageDescription
 // build and `swift test` are untouched. Build (see scripts/fuzz):
 //
 //   swift build --package-path Fuzz -c release \
-//       -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+//       -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product FuzzOpen
+//
+// (one `--product` at a time: building everything would also link the main package's
+// `tracecmd` executable with the fuzzer runtime, which has no fuzz target and fails.)
 //
 // Each harness exports `LLVMFuzzerTestOneInput`. SwiftPM links an executable on Linux with
 // `--defsym main=<Module>_main`, which `-parse-as-library` never emits, so every harness also
