@@ -31,6 +31,9 @@ public final class CPUPageSource {
     /// bytes are not served.
     public let trailingBytes: Int
 
+    /// Where the compressed data ends early (a file cut inside a chunk), if it does.
+    public let truncation: TraceFileError?
+
     private let firstPageOfChunk: [Int]
     private var loadedChunk = -1
     private var chunkBuffer: UnsafeMutableRawBufferPointer?
@@ -71,9 +74,19 @@ public final class CPUPageSource {
             var firsts: [Int] = []
             list.reserveCapacity(n)
             var pages = 0
+            var cut: TraceFileError?
             for _ in 0..<n {
+                guard c.remaining >= 8 else {
+                    cut = c.error(.truncated(needed: 8, available: c.remaining))
+                    break
+                }
                 let cs = Int(try c.readU32())
                 let us = Int(try c.readU32())
+                guard cs <= c.remaining else {
+                    // The file ends inside this chunk: serve the complete chunks before it.
+                    cut = c.error(.truncated(needed: cs, available: c.remaining))
+                    break
+                }
                 guard us % pageSize == 0 else {
                     throw c.error(.invalidValue("chunk of \(us) bytes is not a whole number of \(pageSize)-byte pages"))
                 }
@@ -90,11 +103,13 @@ public final class CPUPageSource {
             firstPageOfChunk = firsts
             pageCount = pages
             trailingBytes = 0
+            truncation = cut
         } else {
             chunks = []
             firstPageOfChunk = []
             pageCount = loc.size / pageSize
             trailingBytes = loc.size % pageSize
+            truncation = nil
         }
     }
 

@@ -19,6 +19,7 @@ struct FileLayoutReader {
     var ftraceFormats: [String] = []
     var eventFormats: [(system: String, formats: [String])] = []
     var optionGroups: [TraceFile.OptionGroup] = []
+    var warnings: [TraceFileError] = []
     var sectionsStart: Int?
     var kallsyms: TraceFile.MetadataLocation?
     var printk: TraceFile.MetadataLocation?
@@ -146,11 +147,14 @@ struct FileLayoutReader {
             let at = c.absoluteOffset
             let off = try c.readSize64("CPU data offset")
             let size = try c.readSize64("CPU data size")
-            guard off <= bytes.count, size <= bytes.count - off else {
-                throw TraceFileError(file: file, context: c.context, offset: at,
-                                     kind: .invalidValue("CPU \(cpu) data \(off)+\(size) is past the end of the file (\(bytes.count))"))
+            var kept = size
+            if off > bytes.count || size > bytes.count - off {
+                // A recording cut short: keep what is there, say so.
+                kept = off > bytes.count ? 0 : bytes.count - off
+                warnings.append(TraceFileError(file: file, context: c.context, offset: at,
+                                               kind: .truncated(needed: size, available: kept)))
             }
-            cpus.append(CPUDataLocation(cpu: cpu, offset: off, size: size))
+            cpus.append(CPUDataLocation(cpu: cpu, offset: min(off, bytes.count), size: kept))
         }
         // trace-cmd 2.x+ writes the trace_clock text after the offsets: u64 size, text.
         var clock: String?
@@ -182,6 +186,7 @@ struct FileLayoutReader {
         var next = try c.readU64()
         sectionsStart = c.position
         var visited = Set<UInt64>()
+        var chainCut = false
         var strings: [UInt8] = []
         var stringSections: [(offset: Int, bytes: [UInt8])] = []
         _ = stringSections
@@ -192,10 +197,24 @@ struct FileLayoutReader {
             }
             visited.insert(next)
             guard next < UInt64(bytes.count) else {
-                throw TraceFileError(file: file, context: "options section chain", offset: c.absoluteOffset,
-                                     kind: .invalidValue("options section offset \(next) is past the end (\(bytes.count))"))
+                let e = TraceFileError(file: file, context: "options section chain", offset: c.absoluteOffset,
+                                       kind: .invalidValue("options section offset \(next) is past the end (\(bytes.count))"))
+                if optionGroups.isEmpty { throw e }
+                warnings.append(e)
+                chainCut = true
+                break
             }
-            let (section, content) = try readSection(at: Int(next), expecting: 0, what: "options section")
+            let section: SectionInfo
+            let content: SectionContent
+            do {
+                (section, content) = try readSection(at: Int(next), expecting: 0, what: "options section")
+            } catch {
+                if optionGroups.isEmpty { throw error }
+                guard case .truncated = error.kind else { throw error }
+                warnings.append(error)
+                chainCut = true
+                break
+            }
             sections.append(section)
             let first = options.count
             try content.withUnsafeBytes { (buf) throws(TraceFileError) in
@@ -225,15 +244,23 @@ struct FileLayoutReader {
             case .buffer(let b):
                 var s: SectionInfo?
                 if b.offset != 0 {
-                    s = try readSectionHeader(at: Int(clamping: b.offset), what: "BUFFER \"\(b.name)\" section",
-                                              optionOffset: o.payloadOffset)
+                    do {
+                        s = try readSectionHeader(at: Int(clamping: b.offset), what: "BUFFER \"\(b.name)\" section",
+                                                  optionOffset: o.payloadOffset)
+                    } catch {
+                        guard case .truncated = error.kind else { throw error }
+                        // The data section runs past the end: read its header without the size check.
+                        warnings.append(error)
+                        s = rawSectionHeader(at: Int(clamping: b.offset))
+                    }
                     if let s { sections.append(s) }
                 }
-                for cpu in b.cpus {
-                    guard cpu.offset <= bytes.count, cpu.size <= bytes.count - cpu.offset else {
-                        throw TraceFileError(file: file, context: "BUFFER \"\(b.name)\" option", offset: o.payloadOffset,
-                                             kind: .invalidValue("CPU \(cpu.cpu) data \(cpu.offset)+\(cpu.size) is past the end of the file (\(bytes.count))"))
-                    }
+                var cpusKept = b.cpus
+                for (k, cpu) in b.cpus.enumerated() where cpu.offset > bytes.count || cpu.size > bytes.count - cpu.offset {
+                    let kept = cpu.offset > bytes.count ? 0 : bytes.count - cpu.offset
+                    warnings.append(TraceFileError(file: file, context: "CPU \(cpu.cpu) data of buffer \"\(b.name)\"",
+                                                   offset: cpu.offset, kind: .truncated(needed: cpu.size, available: kept)))
+                    cpusKept[k] = CPUDataLocation(cpu: cpu.cpu, offset: min(cpu.offset, bytes.count), size: kept)
                 }
                 let ps = b.pageSize ?? pageSize
                 guard ps >= 64, ps <= 1 << 24 else {
@@ -241,7 +268,7 @@ struct FileLayoutReader {
                                          kind: .invalidValue("page size \(ps)"))
                 }
                 let compressed = (s?.isCompressed ?? false) || (compression != nil && (s?.flags ?? 0) & 1 != 0)
-                buffers.append(TraceBuffer(name: b.name, clock: b.clock, pageSize: ps, cpus: b.cpus,
+                buffers.append(TraceBuffer(name: b.name, clock: b.clock, pageSize: ps, cpus: cpusKept,
                                            isCompressed: compressed, kind: .flyrecord, textRange: nil))
             case .bufferText(let b):
                 let s = try readSectionHeader(at: Int(clamping: b.offset), what: "BUFFER_LAT \"\(b.name)\" section",
@@ -252,6 +279,9 @@ struct FileLayoutReader {
                                            textRange: (s.offset + 16)..<(s.offset + 16 + s.size)))
             default: break
             }
+        }
+        if chainCut && !buffers.contains(where: { $0.isTopLevel }) {
+            if let b = recoverTopBuffer() { buffers.append(b) }
         }
         // Top buffer first, as the reference lists it.
         if let i = buffers.firstIndex(where: { $0.isTopLevel }), i != 0 {
@@ -289,6 +319,64 @@ struct FileLayoutReader {
                 return try a.withTypedBytes { b throws(TraceFileError) in try body((base, b)) }
             }
         }
+    }
+
+    /// A section header read without checking that the section fits in the file.
+    func rawSectionHeader(at offset: Int) -> SectionInfo? {
+        guard offset >= 0, offset + 16 <= bytes.count,
+              let id = bytes.loadUnsigned(at: offset, size: 2, order: order),
+              let fl = bytes.loadUnsigned(at: offset + 2, size: 2, order: order),
+              let sid = bytes.loadUnsigned(at: offset + 4, size: 4, order: order),
+              let size = bytes.loadUnsigned(at: offset + 8, size: 8, order: order) else { return nil }
+        return SectionInfo(id: UInt16(id), flags: UInt16(fl), stringID: UInt32(sid), name: nil, offset: offset,
+                           size: Int(clamping: size))
+    }
+
+    /// A v7 file cut short loses its last options section, which holds the BUFFER option. For
+    /// compressed data the top-level buffer can still be found: its flyrecord section is the
+    /// first section with id 3 in the file's sequence of sections, each CPU's chunk table
+    /// starts page-aligned after the previous one, and the CPU count is in CPUCOUNT.
+    mutating func recoverTopBuffer() -> TraceBuffer? {
+        guard let start = sectionsStart, cpuCount > 0, cpuCount <= 4096 else { return nil }
+        var at = start
+        var flyrecord: SectionInfo?
+        var steps = 0
+        while at + 16 <= bytes.count, steps < 10_000 {
+            steps += 1
+            guard let s = rawSectionHeader(at: at) else { break }
+            if s.id == 3 { flyrecord = s; break }
+            guard s.size <= bytes.count - at - 16 else { break }
+            at += 16 + s.size
+        }
+        guard let fly = flyrecord, fly.isCompressed, compression != nil else {
+            warnings.append(TraceFileError(file: file, context: "BUFFER option", offset: bytes.count,
+                                           kind: .invalidValue("the file is cut before its BUFFER option; the data cannot be located")))
+            return nil
+        }
+        func align(_ x: Int) -> Int { (x + pageSize - 1) / pageSize * pageSize }
+        var p = align(fly.offset + 16)
+        var cpus: [CPUDataLocation] = []
+        for cpu in 0..<cpuCount {
+            guard p + 4 <= bytes.count, let n = bytes.loadUnsigned(at: p, size: 4, order: order) else { break }
+            var q = p + 4
+            var complete = true
+            for _ in 0..<min(Int(n), (bytes.count - q) / 8 + 1) {
+                guard q + 8 <= bytes.count, let cs = bytes.loadUnsigned(at: q, size: 4, order: order),
+                      Int(cs) <= bytes.count - q - 8 else { complete = false; break }
+                q += 8 + Int(cs)
+            }
+            cpus.append(CPUDataLocation(cpu: cpu, offset: p, size: q - p - 4))
+            if !complete { break }
+            p = align(q)
+        }
+        let clock = options.lazy.compactMap { o -> String? in
+            if case .traceClock(let t) = o.value { return TraceFile.selectedClock(t) } else { return nil }
+        }.last
+        warnings.append(TraceFileError(file: file, context: "BUFFER option", offset: bytes.count,
+                                       kind: .invalidValue("the file is cut before its BUFFER option; the top-level buffer was located from its data section")))
+        sections.append(fly)
+        return TraceBuffer(name: "", clock: clock, pageSize: pageSize, cpus: cpus, isCompressed: true,
+                           kind: .flyrecord, textRange: nil)
     }
 
     func readSectionHeader(at offset: Int, what: String, optionOffset: Int) throws(TraceFileError) -> SectionInfo {

@@ -46,6 +46,11 @@ public final class TraceFile: @unchecked Sendable {
     /// The other systems' event format texts, per system, in file order.
     public let eventFormats: [(system: String, formats: [String])]
 
+    /// Problems that did not stop the file from being read: data cut short (a recording that
+    /// was killed), a lost BUFFER option recovered from the data. Every complete page before
+    /// a cut is still served.
+    public let warnings: [TraceFileError]
+
     /// The options grouped by the options section that holds them (v7), or one group (v6).
     public let optionGroups: [OptionGroup]
     /// For v7: the file offset where the sections start (after the initial format).
@@ -111,6 +116,7 @@ public final class TraceFile: @unchecked Sendable {
         eventFormats = r.eventFormats
         decompressor = r.decompressor
         optionGroups = r.optionGroups
+        warnings = r.warnings
         sectionsStart = r.sectionsStart
         kallsymsLocation = r.kallsyms
         printkLocation = r.printk

@@ -45,7 +45,8 @@ public struct TraceReport {
     }
 
     public let options: ReportOptions
-    let files: [TraceFile]
+    /// The opened inputs, in order.
+    public let files: [TraceFile]
 
     /// Opens the inputs of `options`.
     public init(options: ReportOptions) throws(TraceFileError) {
@@ -124,6 +125,10 @@ public struct TraceReport {
                                               input: options.multipleInputs ? input : nil, corrector: corrector,
                                               inUsecs: inUsecs, useTraceClock: hasClockOption))
             }
+        }
+        if handles.count > 1, let host = handles.first {
+            let guests = handles.dropFirst().map { ($0.file, $0.printer.symbols) }
+            host.printer.environment.guestFunctions = GuestSymbolMap(host: host.file, guests: guests)
         }
         if options.listCPUs || options.firstEvent || options.lastEvent {
             try listCPUs(handles, into: &out)

@@ -6,8 +6,11 @@ public struct PrintFormatContext: Sendable {
     public var longSize: Int
     /// Kernel symbols for `%pS`/`%ps`/`%pF`/`%pf`; without them addresses print as hex.
     public var symbols: (any SymbolResolver)?
-    /// The kernel's printk format strings by address (the trace file's printk section):
-    /// libtraceevent prints a pointer-sized field passed to `%s` as the string found here.
+    /// The kernel's printk format strings by address (the trace file's printk section), in
+    /// the form libtraceevent keeps them: without the surrounding quotes and a final `\n`
+    /// (as ``PrintkFormats`` stores them). libtraceevent prints a pointer-sized field passed
+    /// to `%s` as the string found here, and takes the formats of `ftrace:bprint` records
+    /// (trace_printk) from here.
     public var printkStrings: [UInt64: String]
 
     /// Creates a context.
@@ -42,10 +45,11 @@ public struct PrintFormatError: Error, Sendable, Equatable, CustomStringConverti
 /// Compile once per event type, then call ``render(payload:into:)`` for each record; rendering
 /// reads the payload in place and appends to a ``TextBuffer`` without parsing any text.
 ///
-/// Rendering is safe from several threads, except for events whose format failed to parse:
-/// for those the raw-field printer keeps libtraceevent's memory of string fields that once
-/// held unprintable bytes (printed as `ARRAY[...]` from then on), so records of such an
-/// event must be rendered from one thread at a time, in order.
+/// Rendering keeps two pieces of libtraceevent's per-event state, so the records of one event
+/// type must be rendered from one thread at a time, in order: the raw-field printer (used for
+/// events whose format failed) remembers string fields that once held unprintable bytes and
+/// prints them as `ARRAY[...]` from then on, and after a `bprint` record whose buffer lacks
+/// arguments for its format, every later `bprint` record prints as failed.
 public final class CompiledPrintFormat: @unchecked Sendable {
     enum Piece: Sendable {
         case literal([UInt8])
@@ -85,7 +89,11 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     let longSize: Int
     let symbols: (any SymbolResolver)?
     let printk: [UInt64: [UInt8]]
+    /// For `ftrace:bprint`: how to find the format and the arguments of each record.
+    let bprint: PrintFormatBinaryPrintf?
     /// Per raw field: libtraceevent cleared its "string" flag after seeing unprintable bytes.
+    /// The extra last element records that a `bprint` record lacked arguments, after which
+    /// libtraceevent prints every later record of the event as failed.
     private let notString: UnsafeMutablePointer<Bool>
 
     /// Compiles the print format of `event`.
@@ -102,8 +110,8 @@ public final class CompiledPrintFormat: @unchecked Sendable {
         for (k, v) in context.printkStrings { pk[k] = Array(v.utf8) }
         printk = pk
         rawFields = event.fields.map { Self.rawField($0, longSize: context.longSize) }
-        notString = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, rawFields.count))
-        notString.initialize(repeating: false, count: max(1, rawFields.count))
+        notString = UnsafeMutablePointer<Bool>.allocate(capacity: rawFields.count + 1)
+        notString.initialize(repeating: false, count: rawFields.count + 1)
         fieldNames = event.fields.map(\.name)
         fieldAlwaysRaw = event.fields.map {
             let t = PrintFormatFieldTraits($0, longSize: context.longSize)
@@ -119,6 +127,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             pieceFields = []
             parseFailure = PrintFormatError(event: eventName, message: error.message)
         }
+        bprint = PrintFormatBinaryPrintf(event: event, context: context)
         pieceEnds0x = pieces.map {
             guard case .literal(let b) = $0, b.count > 1 else { return false }
             return b[b.count - 2] == UInt8(ascii: "0") && b[b.count - 1] == UInt8(ascii: "x")
@@ -160,18 +169,90 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     ///     data, as its size is used for `__data_loc` bounds and zero-sized fields).
     ///   - out: the buffer to append to.
     public func render(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
-        if parseFailure != nil {
+        if parseFailure != nil || notString[rawFields.count] {
             renderFailed(payload, into: &out)
             return
         }
+        if let bprint {
+            renderBinaryPrintf(bprint, payload, into: &out)
+            return
+        }
+        let order = byteOrder
         for piece in pieces {
-            renderPiece(piece, payload, into: &out)
+            renderPiece(piece, payload, order, into: &out)
+        }
+    }
+
+    /// `ftrace:bprint` (trace_printk): the format is the printk string at the record's
+    /// `fmt` address, the arguments are packed in its `buf`.
+    private func renderBinaryPrintf(_ b: PrintFormatBinaryPrintf, _ payload: UnsafeRawBufferPointer,
+                                    into out: inout TextBuffer) {
+        let addr = payload.loadUnsigned(at: b.fmtOffset, size: b.fmtSize, order: byteOrder) ?? 0
+        let ip = payload.loadUnsigned(at: b.ipOffset, size: b.ipSize, order: byteOrder) ?? 0
+        guard let program = b.programs[addr] else {
+            renderPointer(.symbol(.constant(ip), withOffset: false), plen: 1, payload, byteOrder, into: &out)
+            out.append(": (NO FORMAT FOUND at ")
+            out.appendHex(addr)
+            out.append(")\n")
+            return
+        }
+        // Decode the arguments into a table: 16 bytes per argument (value, string location),
+        // followed by copies of the string arguments.
+        let slots = program.plan.count + 1
+        withUnsafeTemporaryAllocation(byteCount: 16 * slots + payload.count + 1, alignment: 8) { scratch in
+            var used = 16 * slots
+            var count = 1
+            func putNumber(_ k: Int, _ v: UInt64) {
+                scratch.storeBytes(of: v.littleEndian, toByteOffset: 16 * k, as: UInt64.self)
+                scratch.storeBytes(of: UInt64.max, toByteOffset: 16 * k + 8, as: UInt64.self)
+            }
+            putNumber(0, ip)
+            var p = b.bufOffset
+            let size = payload.count
+            for entry in program.plan {
+                guard p < size else { break }
+                var kind = entry
+                if case .pointerOrString = kind {
+                    let c = payload[p]
+                    kind = (c >= 0x20 && c < 0x7f) ? .string : .number(size: longSize)
+                }
+                switch kind {
+                case .number(let vsize):
+                    p = (p + 3) & ~3
+                    putNumber(count, payload.loadUnsigned(at: p, size: vsize, order: byteOrder) ?? 0)
+                    p += vsize
+                case .string, .pointerOrString:
+                    var e = p
+                    while e < size, payload[e] != 0 { e += 1 }
+                    let len = e - p
+                    if len > 0 {
+                        UnsafeMutableRawBufferPointer(rebasing: scratch[used..<(used + len)])
+                            .copyMemory(from: UnsafeRawBufferPointer(rebasing: payload[p..<e]))
+                    }
+                    scratch.storeBytes(of: UInt64(0), toByteOffset: 16 * count, as: UInt64.self)
+                    let loc = UInt64(UInt32(used)) | UInt64(UInt32(len)) << 32
+                    scratch.storeBytes(of: loc.littleEndian, toByteOffset: 16 * count + 8, as: UInt64.self)
+                    used += len
+                    p = e + 1
+                }
+                count += 1
+            }
+            let table = UnsafeRawBufferPointer(rebasing: scratch[0..<used])
+            var pieces = program.pieces
+            var failed = program.failsWhenComplete
+            if count != slots {
+                (pieces, failed) = program.pieces(arguments: count, longSize: longSize)
+            }
+            if failed { notString[rawFields.count] = true }
+            for piece in pieces {
+                renderPiece(piece, table, .little, into: &out)
+            }
         }
     }
 
     @inline(__always)
-    private func renderPiece(_ piece: Piece, _ payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
-        let order = byteOrder
+    private func renderPiece(_ piece: Piece, _ payload: UnsafeRawBufferPointer, _ order: ByteOrder,
+                             into out: inout TextBuffer) {
         switch piece {
         case .literal(let bytes):
             out.append(contentsOf: bytes)
@@ -185,10 +266,10 @@ public final class CompiledPrintFormat: @unchecked Sendable {
                 let a = Int32(truncatingIfNeeded: star.evaluate(payload, order))
                 if a >= 0 { c = conv.applying(starArgument: a) }
             }
-            renderString(arg, c, payload, into: &out)
+            renderString(arg, c, payload, order, into: &out)
         case .pointer(let arg, let star):
             let plen = star.map { Int(Int32(truncatingIfNeeded: $0.evaluate(payload, order))) } ?? 1
-            renderPointer(arg, plen: plen, payload, into: &out)
+            renderPointer(arg, plen: plen, payload, order, into: &out)
         }
     }
 
@@ -198,7 +279,8 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     /// the previous field), arrays, strings and other fields are printed from their bytes.
     public func renderRawFields(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         let count = pieces.count
-        var cursor: Int? = (parseFailure == nil && count > 0) ? 0 : nil
+        // libtraceevent keeps no parsed format for bprint events: their fields print raw.
+        var cursor: Int? = (parseFailure == nil && count > 0 && bprint == nil) ? 0 : nil
         for index in 0..<rawFields.count {
             out.append(contentsOf: rawFields[index].label)
             guard let start = cursor, !fieldAlwaysRaw[index] else {
@@ -214,7 +296,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
                     has0x = pieceEnds0x[i]
                 } else if pieceFields[i] == name {
                     if has0x { out.append(0x30); out.append(0x78) }
-                    renderPiece(pieces[i], payload, into: &out)
+                    renderPiece(pieces[i], payload, byteOrder, into: &out)
                     cursor = i + 1 < count ? i + 1 : nil
                     found = true
                     break
@@ -257,16 +339,29 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     }
 
     private func renderString(_ arg: PrintFormatStringArgument, _ c: PrintfConversion,
-                              _ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
-        let order = byteOrder
+                              _ data: UnsafeRawBufferPointer, _ order: ByteOrder, into out: inout TextBuffer) {
         switch arg {
+        case .bprintValue(let slot):
+            let loc = data.loadUnsigned(at: slot + 8, size: 8, order: .little) ?? UInt64.max
+            if loc == UInt64.max {
+                // A number: libtraceevent prints its "%lld" text.
+                let v = Int64(bitPattern: data.loadUnsigned(at: slot, size: 8, order: .little) ?? 0)
+                var t = TextBuffer(capacity: 24)
+                t.appendDecimal(v)
+                c.appendString(t.bytes, into: &out)
+            } else {
+                let start = Int(UInt32(truncatingIfNeeded: loc))
+                let len = Int(UInt32(truncatingIfNeeded: loc >> 32))
+                guard start + len <= data.count else { return }
+                c.appendString(UnsafeRawBufferPointer(rebasing: data[start..<(start + len)]), into: &out)
+            }
         case .nothing:
             return
         case .literal(let bytes):
             c.appendString(bytes, into: &out)
         case .fieldBytes(let offset, let size):
             guard offset >= 0, offset <= data.count else { return }
-            let len = size == 0 ? data.count - offset : min(size, data.count - offset)
+            let len = size <= 0 ? data.count - offset : min(size, data.count - offset)
             c.appendString(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + len)]), into: &out)
         case .fieldPointer(let offset, let size):
             guard let addr = data.loadUnsigned(at: offset, size: size, order: .host) else { return }
@@ -303,7 +398,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             }
             out.append0xHex(UInt64(bitPattern: val))
         case .hex(let src, let lengthExpr, let spaced):
-            guard let start = src.start(data, order) else { return }
+            guard let start = src.start(data, order), start >= 0 else { return }
             let len = Int(UInt32(truncatingIfNeeded: lengthExpr.evaluate(data, order)))
             var i = 0
             while i < len, start + i < data.count {
@@ -312,7 +407,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
                 i += 1
             }
         case .intArray(let src, let countExpr, let sizeExpr):
-            guard let start = src.start(data, order) else { return }
+            guard let start = src.start(data, order), start >= 0 else { return }
             let count = Int(UInt32(truncatingIfNeeded: countExpr.evaluate(data, order)))
             var elSize = Int(Int32(truncatingIfNeeded: sizeExpr.evaluate(data, order)))
             var p = start
@@ -336,29 +431,40 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             }
         case .dynamicString(let loc):
             let (offset, len) = loc.resolve(data, order)
-            guard len != 0, offset < data.count else { return }
+            guard len != 0, offset >= 0, offset < data.count else { return }
             c.appendString(UnsafeRawBufferPointer(rebasing: data[offset...]), into: &out)
         case .bitmask(let loc):
             let (offset, len) = loc.resolve(data, order)
+            guard offset >= 0, offset <= data.count else { return }
             let size = max(0, min(len, data.count - offset))
             let text = PrintFormatBitmaps.bitmask(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + size)]),
                                                   bigEndian: order == .big)
             c.appendString(text, into: &out)
         case .cpumask(let loc):
             let (offset, len) = loc.resolve(data, order)
+            guard offset >= 0, offset <= data.count else { return }
             let size = max(0, min(len, data.count - offset))
             let text = PrintFormatBitmaps.cpumask(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + size)]),
                                                   bigEndian: order == .big)
             c.appendString(text, into: &out)
         case .conditional(let cond, let t, let f):
-            renderString(cond.evaluate(data, order) != 0 ? t : f, c, data, into: &out)
+            renderString(cond.evaluate(data, order) != 0 ? t : f, c, data, order, into: &out)
         }
     }
 
     private func renderPointer(_ arg: PrintFormatPointerArgument, plen: Int,
-                               _ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
-        let order = byteOrder
+                               _ data: UnsafeRawBufferPointer, _ order: ByteOrder, into out: inout TextBuffer) {
         switch arg {
+        case .bprintValue(let slot, let number):
+            let loc = data.loadUnsigned(at: slot + 8, size: 8, order: .little) ?? UInt64.max
+            if loc == UInt64.max {
+                renderPointer(number, plen: plen, data, order, into: &out)
+            } else {
+                let start = Int(UInt32(truncatingIfNeeded: loc))
+                let len = Int(UInt32(truncatingIfNeeded: loc >> 32))
+                guard start + len <= data.count else { return }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[start..<(start + len)]))
+            }
         case .nothing:
             return
         case .text(let t):
@@ -375,7 +481,8 @@ public final class CompiledPrintFormat: @unchecked Sendable {
                     out.appendHex(v &- sym.start)
                 }
             } else {
-                out.append0xHex(longSize == 4 ? UInt64(UInt32(truncatingIfNeeded: v)) : v)
+                // "0x%lx" of a 64-bit host long: the full value, whatever the trace's long size.
+                out.append0xHex(v)
             }
         case .mac(let offset, let separator, let reverse):
             guard offset >= 0, offset + 6 <= data.count else { return }
@@ -435,7 +542,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             let (offset, arrLen) = loc.resolve(data, order)
             var n = plen
             if arrLen < n { n = arrLen }
-            guard n >= 1 else { return }
+            guard n >= 1, offset >= 0 else { return }
             for i in 0..<n {
                 guard offset + i < data.count else { return }
                 if i > 0, let d = delimiter { out.append(d) }

@@ -46,7 +46,7 @@ struct PrintFormatCompiler {
 
     // MARK: - Format string
 
-    private mutating func split(_ fmt: [UInt8], _ args: [PrintFormatNode]) throws(PrintFormatParseFailure) -> [CompiledPrintFormat.Piece] {
+    mutating func split(_ fmt: [UInt8], _ args: [PrintFormatNode]) throws(PrintFormatParseFailure) -> [CompiledPrintFormat.Piece] {
         var pieces: [CompiledPrintFormat.Piece] = []
         var argIndex = 0
         var i = 0
@@ -115,11 +115,11 @@ struct PrintFormatCompiler {
             case UInt8(ascii: "L"): ls = 2
             case UInt8(ascii: "z"), UInt8(ascii: "Z"): ls = 1
             case UInt8(ascii: "*"):
-                guard let a = nextArg() else { throw fail("no argument match") }
+                guard let a = nextArg() else { return try noArgument(i - start) }
                 guard lenArg == nil else { throw fail("argument already matched") }
                 lenArg = a
             case UInt8(ascii: "p"):
-                guard let a = nextArg() else { throw fail("no argument match") }
+                guard let a = nextArg() else { return try noArgument(i - start) }
                 i += Self.pointerExtensionLength(fmt, i + 1)
                 let piece = Array(fmt[start...min(i, fmt.count - 1)])
                 if piece.count > 31 { throw fail("bad format!") }
@@ -129,7 +129,7 @@ struct PrintFormatCompiler {
                 return i + 1 - start
             case UInt8(ascii: "d"), UInt8(ascii: "u"), UInt8(ascii: "i"), UInt8(ascii: "x"),
                  UInt8(ascii: "X"), UInt8(ascii: "o"):
-                guard let a = nextArg() else { throw fail("no argument match") }
+                guard let a = nextArg() else { return try noArgument(i - start) }
                 let piece = Array(fmt[start...i])
                 if piece.count > 30 { throw fail("bad format!") }
                 if ls < -2 || ls > 2 { throw fail("bad count (\(ls))") }
@@ -138,7 +138,7 @@ struct PrintFormatCompiler {
                 pieceNodes.append(a)
                 return i + 1 - start
             case UInt8(ascii: "s"):
-                guard let a = nextArg() else { throw fail("no matching argument") }
+                guard let a = nextArg() else { return try noArgument(i - start) }
                 let piece = Array(fmt[start...i])
                 if piece.count > 31 { throw fail("bad format!") }
                 let star = try lenArg.map { (n) throws(PrintFormatParseFailure) in try numeric(n) }
@@ -154,6 +154,20 @@ struct PrintFormatCompiler {
             i += 1
         }
         return i - start
+    }
+
+    /// When set, a conversion without an argument does not fail the format: libtraceevent
+    /// then keeps the pieces parsed so far and goes on after the `%` and the characters
+    /// examined (this is what a truncated `bprint` record prints).
+    var tolerateMissingArguments = false
+
+    /// Set when a conversion had no argument (in ``tolerateMissingArguments`` mode).
+    private(set) var missedArgument = false
+
+    private mutating func noArgument(_ consumed: Int) throws(PrintFormatParseFailure) -> Int {
+        guard tolerateMissingArguments else { throw fail("no argument match") }
+        missedArgument = true
+        return consumed
     }
 
     /// How many characters after `%p` belong to the pointer extension (libtraceevent's
@@ -264,6 +278,8 @@ struct PrintFormatCompiler {
             return .dynamicLength(location(f))
         case .dynamicArray(let f):
             return .dynamicOffset(location(f))
+        case .bprintArgument(let k):
+            return .field(offset: 16 * k, size: 8)
         case .op(let op, let l, let r, _):
             switch op {
             case "[":
@@ -348,6 +364,8 @@ struct PrintFormatCompiler {
         switch node.kind {
         case .null, .typecast, .dynamicArray, .dynamicArrayLength:
             return .nothing
+        case .bprintArgument(let k):
+            return .bprintValue(slot: 16 * k)
         case .atom(let a):
             return .literal(Array(a.utf8))
         case .field(_, let f):
@@ -392,6 +410,13 @@ struct PrintFormatCompiler {
 
     /// An argument printed with `%p` and its extensions (libtraceevent's `print_arg_pointer`).
     func pointer(_ node: PrintFormatNode, _ piece: [UInt8]) throws(PrintFormatParseFailure) -> PrintFormatPointerArgument {
+        if case .bprintArgument(let k) = node.kind {
+            return .bprintValue(slot: 16 * k, number: try pointerArgument(node, piece))
+        }
+        return try pointerArgument(node, piece)
+    }
+
+    private func pointerArgument(_ node: PrintFormatNode, _ piece: [UInt8]) throws(PrintFormatParseFailure) -> PrintFormatPointerArgument {
         var k = 0
         while k < piece.count, piece[k] != UInt8(ascii: "p") { k += 1 }
         let ext = Array(piece[min(k + 1, piece.count)...])
@@ -485,5 +510,133 @@ struct PrintFormatCompiler {
         default:
             return .address(try numeric(node))
         }
+    }
+}
+
+/// `ftrace:bprint` support (trace_printk records): the format of a record is `"%ps: "`
+/// followed by the printk string at the record's `fmt` address, and its arguments are
+/// packed in the record's `buf` the way the kernel's `vbin_printf` packs them. One program
+/// is compiled per known printk string; the arguments are decoded per record.
+struct PrintFormatBinaryPrintf: Sendable {
+    /// How one argument is stored in `buf`, as libtraceevent's scan of the format decides.
+    enum Argument: Sendable {
+        /// A number of `size` bytes, 4-byte aligned.
+        case number(size: Int)
+        /// A NUL-terminated string.
+        case string
+        /// `%p` with an extension: a string when its first byte is printable, else a long.
+        case pointerOrString
+    }
+
+    struct Program: Sendable {
+        var format: [UInt8]
+        var plan: [Argument]
+        var pieces: [CompiledPrintFormat.Piece]
+        /// Whether a conversion lacks an argument even when the buffer holds all of them
+        /// (libtraceevent's scan of the buffer and its format parser disagree on `%-5s`,
+        /// `%hd`...).
+        var failsWhenComplete: Bool
+        var event: EventFormat
+
+        /// The pieces libtraceevent builds when the record ran out of data after
+        /// `arguments` arguments (the instruction pointer included), and whether a
+        /// conversion lacked its argument.
+        func pieces(arguments: Int, longSize: Int) -> (pieces: [CompiledPrintFormat.Piece], failed: Bool) {
+            var compiler = PrintFormatCompiler(event: event, longSize: longSize, byteOrder: .little)
+            compiler.tolerateMissingArguments = true
+            let nodes = (0..<arguments).map { PrintFormatNode(.bprintArgument($0)) }
+            let pieces = (try? compiler.split(format, nodes)) ?? []
+            return (pieces, compiler.missedArgument)
+        }
+    }
+
+    var fmtOffset: Int
+    var fmtSize: Int
+    var ipOffset: Int
+    var ipSize: Int
+    var bufOffset: Int
+    var programs: [UInt64: Program]
+
+    init?(event: EventFormat, context: PrintFormatContext) {
+        guard event.system == "ftrace", event.name == "bprint",
+              let fmt = event.fields.first(where: { $0.name == "fmt" }),
+              let ip = event.fields.first(where: { $0.name == "ip" }),
+              let buf = event.fields.first(where: { $0.name == "buf" }) else { return nil }
+        fmtOffset = fmt.offset
+        fmtSize = fmt.size
+        ipOffset = ip.offset
+        ipSize = ip.size
+        bufOffset = buf.offset
+        var programs: [UInt64: Program] = [:]
+        for (addr, text) in context.printkStrings {
+            let format = Array(("%ps: " + text).utf8)
+            let plan = Self.plan(format, longSize: context.longSize)
+            var compiler = PrintFormatCompiler(event: event, longSize: context.longSize, byteOrder: .little)
+            compiler.tolerateMissingArguments = true
+            let nodes = (0...plan.count).map { PrintFormatNode(.bprintArgument($0)) }
+            let pieces = (try? compiler.split(format, nodes)) ?? []
+            programs[addr] = Program(format: format, plan: plan, pieces: pieces,
+                                     failsWhenComplete: compiler.missedArgument, event: event)
+        }
+        self.programs = programs
+    }
+
+    /// The arguments a format takes from a bprint buffer, in libtraceevent's reading of it
+    /// (which differs from printf's: `-`, `h`, ` `, `+` end a conversion without argument).
+    static func plan(_ f: [UInt8], longSize: Int) -> [Argument] {
+        func ch(_ i: Int) -> UInt8 { i < f.count ? f[i] : 0 }
+        func isAlnum(_ c: UInt8) -> Bool {
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+        }
+        var plan: [Argument] = []
+        var i = 5
+        while i < f.count {
+            if f[i] == UInt8(ascii: "%") {
+                var ls = 0
+                scan: while true {
+                    i += 1
+                    let c = ch(i)
+                    switch c {
+                    case UInt8(ascii: "l"): ls += 1
+                    case UInt8(ascii: "L"): ls = 2
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "#"): break
+                    case UInt8(ascii: "z"), UInt8(ascii: "Z"): ls = 1
+                    case UInt8(ascii: "*"):
+                        plan.append(.number(size: 4))
+                    case UInt8(ascii: "p"):
+                        ls = 1
+                        if isAlnum(ch(i + 1)) {
+                            i += 1
+                            switch ch(i) {
+                            case UInt8(ascii: "s"), UInt8(ascii: "S"), UInt8(ascii: "x"):
+                                break
+                            case UInt8(ascii: "f"), UInt8(ascii: "F"):
+                                // %pfw / %pFw are fwnodes since Linux 5.5.
+                                if ch(i + 1) == UInt8(ascii: "w") {
+                                    plan.append(.pointerOrString)
+                                    break scan
+                                }
+                            default:
+                                plan.append(.pointerOrString)
+                                break scan
+                            }
+                        }
+                        plan.append(.number(size: longSize))
+                        break scan
+                    case UInt8(ascii: "d"), UInt8(ascii: "u"), UInt8(ascii: "i"), UInt8(ascii: "x"),
+                         UInt8(ascii: "X"), UInt8(ascii: "o"):
+                        plan.append(.number(size: ls == 0 ? 4 : ls == 1 ? longSize : ls == 2 ? 8 : ls))
+                        break scan
+                    case UInt8(ascii: "s"):
+                        plan.append(.string)
+                        break scan
+                    default:
+                        break scan
+                    }
+                }
+            }
+            i += 1
+        }
+        return plan
     }
 }

@@ -154,6 +154,9 @@ indirect enum PrintFormatStringArgument: Sendable {
     case bitmask(PrintFormatDynamicLocation)
     case cpumask(PrintFormatDynamicLocation)
     case conditional(PrintFormatExpression, PrintFormatStringArgument, PrintFormatStringArgument)
+    /// A decoded `ftrace:bprint` argument (slot offset in the argument table): a string, or
+    /// a number printed as its signed decimal text.
+    case bprintValue(slot: Int)
     /// Prints nothing (unknown field, cast, dynamic array...).
     case nothing
 }
@@ -172,5 +175,7 @@ enum PrintFormatPointerArgument: Sendable {
     case sockaddr(PrintFormatBufferSource, leadingZeros: Bool, reverse: Bool, port: Bool, compressed: Bool, colons: Bool)
     case uuid(offset: Int, guid: Bool, upper: Bool)
     case hexBuffer(PrintFormatDynamicLocation, delimiter: UInt8?)
+    /// A decoded `ftrace:bprint` argument: a string prints as is, a number as `number` says.
+    indirect case bprintValue(slot: Int, number: PrintFormatPointerArgument)
     case nothing
 }

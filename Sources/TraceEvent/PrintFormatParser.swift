@@ -27,6 +27,8 @@ final class PrintFormatNode {
         case dynamicArray(field: FormatField)
         /// `__get_dynamic_array_len(name)`.
         case dynamicArrayLength(field: FormatField)
+        /// Argument `k` of an `ftrace:bprint` record (decoded per record from its buffer).
+        case bprintArgument(Int)
     }
 
     var kind: Kind
@@ -53,6 +55,7 @@ final class PrintFormatNode {
         case .bitmask: return 13
         case .dynamicArrayLength: return 14
         case .cpumask: return 16
+        case .bprintArgument: return 1
         }
     }
 }
@@ -129,7 +132,14 @@ struct PrintFormatParser {
         return try processArgToken(arg, t)
     }
 
+    /// Nesting depth of the recursive descent, bounded so that a hostile format cannot
+    /// exhaust the stack.
+    private var depth = 0
+
     private mutating func processArgToken(_ arg: PrintFormatNode, _ tok: PrintFormatToken) throws(PrintFormatParseFailure) -> PrintFormatToken {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 256 else { throw fail("print fmt nested too deeply") }
         switch tok.kind {
         case .item:
             if tok.text == "REC" {
@@ -183,6 +193,9 @@ struct PrintFormatParser {
     ]
 
     private mutating func processOp(_ arg: PrintFormatNode, _ opTok: PrintFormatToken) throws(PrintFormatParseFailure) -> PrintFormatToken {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < 256 else { throw fail("print fmt nested too deeply") }
         let token = opTok.text
         var right: PrintFormatNode? = nil
         var t: PrintFormatToken

@@ -19,6 +19,12 @@ enum CLI {
         }
     }
 
+    /// Prints `message` to standard error as one line.
+    static func warn(_ message: String) {
+        var m = "tracecmd: " + String(message.map { $0 == "\n" ? " " : $0 }) + "\n"
+        m.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
+    }
+
     /// Prints `message` to standard error as one line and exits with status 1.
     static func fail(_ message: String) -> Never {
         var m = "tracecmd: " + String(message.map { $0 == "\n" ? " " : $0 }) + "\n"

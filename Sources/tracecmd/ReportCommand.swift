@@ -33,6 +33,13 @@ struct ReportCommand: ParsableCommand {
         } catch {
             CLI.fail(error.description)
         }
+        if !options.quiet {
+            for f in report.files {
+                for w in f.warnings {
+                    CLI.warn(w.description + "; reading what is there")
+                }
+            }
+        }
         var writer = OutputWriter()
         do {
             try report.run { bytes in

@@ -13,7 +13,10 @@ struct PrintFormatGolden {
     }
 
     var longSize = 8
+    var byteOrder = ByteOrder.little
     var formats: [String: EventFormat] = [:]
+    /// The format texts as written in the golden file, by `system/name`.
+    var formatTexts: [String: String] = [:]
     var records: [Record] = []
     var symbols = TestSymbols(entries: [])
     var printk: [UInt64: String] = [:]
@@ -24,7 +27,7 @@ struct PrintFormatGolden {
     }
 
     static func load(_ name: String) throws -> PrintFormatGolden {
-        let url = fixturesDirectory().appendingPathComponent(name)
+        let url = name.hasPrefix("/") ? URL(fileURLWithPath: name) : fixturesDirectory().appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)
         var g = PrintFormatGolden()
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
@@ -32,12 +35,15 @@ struct PrintFormatGolden {
         while let line = lines.popFirst() {
             if line.hasPrefix("L ") {
                 g.longSize = Int(line.dropFirst(2)) ?? 8
+            } else if line.hasPrefix("B ") {
+                g.byteOrder = line.dropFirst(2) == "1" ? .big : .little
             } else if line.hasPrefix("F ") {
                 let key = String(line.dropFirst(2))
                 var body: [Substring] = []
                 while let l = lines.popFirst(), l != "." { body.append(l) }
                 let parts = key.split(separator: "/")
                 g.formats[key] = TestFormatParser.parse(system: String(parts[0]), text: body)
+                g.formatTexts[key] = body.joined(separator: "\n") + "\n"
             } else if line.hasPrefix("R ") {
                 let f = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
                 guard f.count >= 3 else { continue }
@@ -206,9 +212,16 @@ struct PrintFormatGoldenTests {
 
     /// Renders every golden record and compares with the reference text; returns per-event
     /// (identical, total) counts and the first mismatches.
-    static func run(_ file: String, raw: Bool = false) throws -> (counts: [String: (Int, Int)], mismatches: [String]) {
-        let g = try PrintFormatGolden.load(file)
-        let ctx = PrintFormatContext(byteOrder: .little, longSize: g.longSize, symbols: g.symbols,
+    static func run(_ file: String, raw: Bool = false, realParser: Bool = false) throws -> (counts: [String: (Int, Int)], mismatches: [String]) {
+        var g = try PrintFormatGolden.load(file)
+        if realParser {
+            // The formats as the package's own format parser reads them.
+            for (key, text) in g.formatTexts {
+                let system = String(key.split(separator: "/")[0])
+                g.formats[key] = try EventFormat(parsing: text, system: system)
+            }
+        }
+        let ctx = PrintFormatContext(byteOrder: g.byteOrder, longSize: g.longSize, symbols: g.symbols,
                                      printkStrings: g.printk)
         var compiled: [String: CompiledPrintFormat] = [:]
         for (k, f) in g.formats { compiled[k] = CompiledPrintFormat(event: f, context: ctx) }
@@ -235,8 +248,37 @@ struct PrintFormatGoldenTests {
         return (counts, mismatches)
     }
 
+    /// Extra golden files outside the repository (PRINTFMT_EXTRA_GOLDEN=path:path), e.g. one
+    /// zero-payload record for every format of a machine's tracefs.
+    @Test("extra golden files render identically to the reference")
+    func extraGolden() throws {
+        guard let paths = ProcessInfo.processInfo.environment["PRINTFMT_EXTRA_GOLDEN"] else { return }
+        for path in paths.split(separator: ":") {
+            let (counts, mismatches) = try Self.run(String(path), raw: path.hasSuffix("-raw.golden"))
+            for m in mismatches { Issue.record("mismatch in \(path): \(m)") }
+            let total = counts.values.reduce(0) { $0 + $1.1 }
+            let same = counts.values.reduce(0) { $0 + $1.0 }
+            print("PARITY \(path) TOTAL \(same)/\(total)")
+            #expect(same == total)
+        }
+    }
+
+    /// The same golden data with the formats read by ``EventFormat/init(parsing:system:)``
+    /// instead of the test-only reader: what `tracecmd report` does.
+    @Test("records render identically with the package's format parser",
+          arguments: ["all.golden", "synthetic.golden", "all-raw.golden", "synthetic-be.golden"])
+    func goldenParityRealParser(file: String) throws {
+        let (counts, mismatches) = try Self.run(file, raw: file.hasSuffix("-raw.golden"), realParser: true)
+        for m in mismatches.prefix(20) { Issue.record("mismatch in \(file): \(m)") }
+        let total = counts.values.reduce(0) { $0 + $1.1 }
+        let same = counts.values.reduce(0) { $0 + $1.0 }
+        #expect(total > 0)
+        #expect(same == total)
+    }
+
     @Test("records render identically to the reference",
-          arguments: ["a.golden", "b.golden", "c.golden", "all.golden", "synthetic.golden", "all-raw.golden", "synthetic-raw.golden"])
+          arguments: ["a.golden", "b.golden", "c.golden", "all.golden", "synthetic.golden", "all-raw.golden",
+                     "synthetic-raw.golden", "synthetic-be.golden"])
     func goldenParity(file: String) throws {
         let (counts, mismatches) = try Self.run(file, raw: file.hasSuffix("-raw.golden"))
         #expect(!counts.isEmpty)
@@ -248,5 +290,38 @@ struct PrintFormatGoldenTests {
             print("PARITY \(file) TOTAL \(same)/\(total)")
         }
         #expect(same == total)
+    }
+}
+
+@Suite("PrintFormat throughput")
+struct PrintFormatThroughputTests {
+    /// Renders the recorded golden records many times; prints records per second when
+    /// PRINTFMT_BENCH is set (a sanity check of the per-record cost, not a strict limit).
+    @Test("rendering is allocation-light and fast")
+    func throughput() throws {
+        let g = try PrintFormatGolden.load("b.golden")
+        let ctx = PrintFormatContext(byteOrder: .little, longSize: g.longSize, symbols: g.symbols)
+        var compiled: [String: CompiledPrintFormat] = [:]
+        for (k, f) in g.formats { compiled[k] = CompiledPrintFormat(event: f, context: ctx) }
+        let work = g.records.compactMap { r in compiled[r.event].map { ($0, r.payload) } }
+        let rounds = ProcessInfo.processInfo.environment["PRINTFMT_BENCH"] != nil ? 200 : 5
+        var buf = TextBuffer(capacity: 1 << 20)
+        var bytes = 0
+        let start = ContinuousClock.now
+        for _ in 0..<rounds {
+            for (c, p) in work {
+                p.withUnsafeBytes { c.render(payload: $0, into: &buf) }
+                buf.append(0x0a)
+            }
+            bytes += buf.count
+            buf.removeAll()
+        }
+        let elapsed = ContinuousClock.now - start
+        let n = rounds * work.count
+        if ProcessInfo.processInfo.environment["PRINTFMT_BENCH"] != nil {
+            let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print("BENCH \(n) records in \(elapsed): \(Int(Double(n) / secs)) records/s, \(bytes / n) bytes/record")
+        }
+        #expect(bytes > 0)
     }
 }

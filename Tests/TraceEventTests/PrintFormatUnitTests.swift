@@ -138,3 +138,81 @@ struct PrintFormatParserTests {
         #expect(text.hasPrefix("[FAILED TO PARSE] a=0 c=-2 arr=ARRAY[00, "))
     }
 }
+
+@Suite("printk section")
+struct PrintkSectionTests {
+    /// The printk section of a recorded file (`trace-cmd dump --printk`), parsed by
+    /// ``PrintkFormats``, must give the strings the reference libtraceevent stored for the
+    /// same addresses (golden `P` lines), which is the form ``PrintFormatContext`` expects.
+    @Test("printk strings are stored as libtraceevent stores them")
+    func printkStrings() throws {
+        let dir = PrintFormatGolden.fixturesDirectory()
+        let section = try String(contentsOf: dir.appendingPathComponent("a.printk"), encoding: .utf8)
+        let formats = PrintkFormats(parsing: section)
+        let g = try PrintFormatGolden.load("a.golden")
+        #expect(!g.printk.isEmpty)
+        for (addr, text) in g.printk {
+            #expect(formats.format(at: addr) == text, "printk at \(String(addr, radix: 16))")
+        }
+        #expect(formats.count > 50)
+    }
+}
+
+@Suite("print-format robustness")
+struct PrintFormatRobustnessTests {
+    /// Every format of the fixtures, cut at random places and fed random, truncated and
+    /// garbage payloads (wild `__data_loc` descriptors, lengths, counts): compiling and
+    /// rendering must neither trap nor produce unbounded output.
+    @Test("random payloads and truncated formats never trap")
+    func fuzz() throws {
+        var rng = SplitMix64(seed: 0x5eed)
+        var formats: [EventFormat] = []
+        for file in ["all.golden", "synthetic.golden"] {
+            formats += try PrintFormatGolden.load(file).formats.values
+        }
+        #expect(formats.count > 300)
+        let symbols = TestSymbols(entries: [(0xffff_ffff_8100_0000, 0x100, "f")])
+        let ctx = PrintFormatContext(byteOrder: .little, longSize: 8, symbols: symbols,
+                                     printkStrings: [0x1000: "%s %d %*ph %pI4 %pS %s"])
+        var out = TextBuffer(capacity: 1 << 16)
+        var rendered = 0
+        for var f in formats {
+            var variants = [f.printFormatText]
+            let text = Array(f.printFormatText.utf8)
+            for _ in 0..<3 where !text.isEmpty {
+                let cut = Int(rng.next() % UInt64(text.count))
+                variants.append(String(decoding: text[..<cut], as: UTF8.self))
+            }
+            for v in variants {
+                f.printFormatText = v
+                let c = CompiledPrintFormat(event: f, context: ctx)
+                for _ in 0..<8 {
+                    let size = Int(rng.next() % 320)
+                    var payload = (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                    if size >= 2 { payload[0] = UInt8(truncatingIfNeeded: f.id); payload[1] = UInt8(truncatingIfNeeded: f.id >> 8) }
+                    out.removeAll()
+                    payload.withUnsafeBytes {
+                        c.render(payload: $0, into: &out)
+                        c.renderRawFields(payload: $0, into: &out)
+                    }
+                    #expect(out.count < 8 << 20)
+                    rendered += 1
+                }
+            }
+        }
+        #expect(rendered > 1000)
+    }
+}
+
+/// A small deterministic generator for the fuzz test.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}

@@ -5,6 +5,7 @@
  *
  * Input (stdin), one item per line:
  *   L <long size>
+ *   B <0|1>             (1: the record data is big-endian)
  *   F <system>/<name>   followed by the format file text, ended by a line "."
  *   K <address hex> <function name>      (a kallsyms function)
  *   P <address hex> <printk string>
@@ -56,6 +57,9 @@ int main(void)
 			line[--n] = 0;
 		if (line[0] == 'L' && line[1] == ' ') {
 			tep_set_long_size(tep, atoi(line + 2));
+			printf("%s\n", line);
+		} else if (line[0] == 'B' && line[1] == ' ') {
+			tep_set_file_bigendian(tep, atoi(line + 2) ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
 			printf("%s\n", line);
 		} else if (line[0] == 'F' && line[1] == ' ') {
 			char sys[256];

@@ -23,6 +23,8 @@ import sys
 
 TRACEFS = "/sys/kernel/tracing/events"
 rng = random.Random(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
+# PRINTFMT_BIGENDIAN=1: records of a big-endian machine (numbers and __data_loc words).
+ORDER = "big" if os.environ.get("PRINTFMT_BIGENDIAN") == "1" else "little"
 
 SYMS = [(0xffffffff81000000 + i * 0x140, n) for i, n in enumerate(
     ["_stext", "do_one_initcall", "update_curr", "tick_sched_timer", "kfree",
@@ -165,7 +167,7 @@ def rand_scalar(size, signed):
 
 
 def rand_text(maxlen):
-    n = rng.randint(0, maxlen)
+    n = rng.randint(0, max(0, maxlen))
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789/_-:. "
     return "".join(rng.choice(alphabet) for _ in range(n)).encode()
 
@@ -206,7 +208,7 @@ def payload(fields, event_id):
     for f in fields:
         off, size, name = f["offset"], f["size"], f["name"]
         if name == "common_type":
-            data[off:off + 2] = event_id.to_bytes(2, "little")
+            data[off:off + 2] = event_id.to_bytes(2, ORDER)
             continue
         if f["loc"]:
             decl = f["decl"]
@@ -219,7 +221,7 @@ def payload(fields, event_id):
             tail += content
             o = start - (off + size) if f["loc"] == "rel" else start
             desc = (len(content) << 16) | o
-            data[off:off + size] = desc.to_bytes(size, "little")[:size]
+            data[off:off + size] = (desc & ((1 << (8 * size)) - 1)).to_bytes(size, ORDER)
             continue
         if "[" in f["decl"]:
             if "char" in f["decl"]:
@@ -241,7 +243,7 @@ def payload(fields, event_id):
                 v = rng.randint(0, 4)
             if name in ("fmtp",) and rng.random() < 0.6:
                 v = rng.choice(PRINTK)[0]
-            data[off:off + size] = v.to_bytes(size, "little")
+            data[off:off + size] = v.to_bytes(size, ORDER)
     data += tail
     while len(data) % 4:
         data.append(0)
@@ -258,12 +260,94 @@ def emit(system, name, event_id, body_fields, fmt, records):
         print(f"R {system}/{name} {payload(fields, event_id).hex()}")
 
 
+# trace_printk formats (as libtraceevent stores printk strings: no quotes, no final \n)
+# for ftrace:bprint records, with the argument kinds the kernel packs for each.
+BPRINTK = [
+    ("hello %d world %s and %llx", "i s q"),
+    ("%pS called with %lu", "p l"),
+    ("%-8s|%5d|%hd|", "s i i"),
+    ("%*d %.*s|", "w i w s"),
+    ("%pI4 %pM %ph x", "S S S"),
+    ("value=%u\\n tab\\t end", "i"),
+    ("%c %% %x", "i i"),
+    ("%p %pK %lx", "p p l"),
+    ("no args at all", ""),
+    ("%s%s%s", "s s s"),
+    ("%#010x %-5u| %o %X %zu %Lx", "i i i i l q"),
+    ("%ps <- %pf %pSR", "p p p"),
+]
+BPRINTK_BASE = 0xffffffff82900000
+
+
+def bprint_payload(kinds):
+    data = bytearray(24)
+    data[0:2] = (6).to_bytes(2, ORDER)
+    data[4:8] = rng.randint(1, 5000).to_bytes(4, ORDER)
+    data[8:16] = (rng.choice(SYMS)[0] + rng.choice([0, 8, 0x20])).to_bytes(8, ORDER)
+    buf = bytearray()
+    for k in kinds.split():
+        if k == "w":
+            # a field width or precision: small, as huge ones only stress memory
+            while len(buf) % 4:
+                buf.append(0)
+            buf += rng.randint(0, 20).to_bytes(4, ORDER)
+        elif k in "ilqp":
+            while len(buf) % 4:
+                buf.append(0)
+            n = 4 if k == "i" else 8
+            v = rand_scalar(n, 1)
+            if k == "p" and rng.random() < 0.5:
+                v = rng.choice(SYMS)[0] + rng.choice([0, 5, 0x100])
+            buf += v.to_bytes(n, ORDER)
+        elif k == "s":
+            buf += rand_text(12) + b"\0"
+        elif k == "S":
+            # %p<ext> arguments: the kernel stores the formatted text
+            buf += b"x" + rand_text(10) + b"\0"
+        elif k == "N":
+            # ... which libtraceevent reads as a number when it starts unprintable
+            buf += bytes([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0])
+    while len(buf) % 4:
+        buf.append(0)
+    return data, buf
+
+
 def main():
     print("L 8")
+    if ORDER == "big":
+        print("B 1")
     for a, n in SYMS:
         print(f"K {a:x} {n}")
     for a, s in PRINTK:
         print(f"P {a:x} {s}")
+    for i, (f, _) in enumerate(BPRINTK):
+        print(f"P {BPRINTK_BASE + 0x40 * i:x} {f}")
+    bformat = open(os.path.join(TRACEFS, "ftrace/bprint/format")).read()
+    print("F ftrace/bprint")
+    sys.stdout.write(bformat)
+    print(".")
+    # libtraceevent fails the event for good after the first record lacking arguments
+    # (truncated, or a format its buffer scan reads differently): those records come last.
+    def record(i, kinds, addr_delta=0, truncate=False):
+        head, buf = bprint_payload(kinds)
+        head[16:24] = (BPRINTK_BASE + 0x40 * i + addr_delta).to_bytes(8, ORDER)
+        if truncate and len(buf) > 4:
+            buf = buf[:rng.randint(1, len(buf) - 1)]
+            while len(buf) % 4:
+                buf.append(0)
+        print(f"R ftrace/bprint {(bytes(head) + bytes(buf)).hex()}")
+    failing = {2, 10}
+    for i, (f, kinds) in enumerate(BPRINTK):
+        if i not in failing:
+            for r in range(8):
+                record(i, kinds, addr_delta=8 if r == 7 else 0)
+    for i, (f, kinds) in enumerate(BPRINTK):
+        if i not in failing and len(kinds.split()) > 1:
+            record(i, kinds, truncate=True)
+    record(4, "N S N")
+    for i in sorted(failing):
+        for r in range(3):
+            record(i, BPRINTK[i][1])
     for i, fmt in enumerate(SYNTH):
         emit("synthetic", f"s{i:02d}", 60000 + i, LAYOUT, fmt, 12)
     emit("synthetic", "failed_raw", 61000, LAYOUT, FAILED_RAW, 12)

@@ -1,0 +1,147 @@
+/// The records of every file, CPU and buffer of a ``TraceSession`` as one timeline, in
+/// corrected-timestamp order, read lazily.
+///
+/// Order is the reference's (`trace-cmd report -i host.dat -i guest.dat ...`, which merges
+/// with `tracecmd_iterate_events_multi`): the smallest corrected timestamp first; on equal
+/// timestamps the top-level buffers of the files in the order given come first (lower file
+/// index, then lower CPU), then the instance buffers (`-B`) of the first file, of the
+/// second, and so on, each in file order.
+///
+/// Each record is tagged with its peer (file index) and buffer, and for a guest's record
+/// with the host PID of the task running that VCPU when the host's GUEST option knows it.
+/// Peers, buffers, CPUs and event ids can be left out before anything is decoded (see
+/// ``Selection``). Nothing is allocated per record; a record's payload is valid until the
+/// next call to ``next()``.
+public struct SessionTimeline {
+    /// What to read.
+    public struct Selection: Sendable {
+        /// File indices to read; `nil` reads all.
+        public var peers: Set<Int>?
+        /// CPUs to read in every file (like `trace-cmd report --cpu`); `nil` reads all.
+        public var cpus: Set<Int>?
+        /// Per file index, the CPUs to read there (overrides ``cpus`` for that file).
+        public var cpusByPeer: [Int: Set<Int>]
+        /// Per file index, the event ids (`common_type` values of that file's formats) to
+        /// keep; files not listed keep every event.
+        public var eventIDsByPeer: [Int: Set<Int>]
+        /// Whether instance buffers are read (the reference's report does; its
+        /// `tracecmd_iterate_events_multi` over the opened files alone does not).
+        public var includeInstances: Bool
+        /// Instance names to read (when ``includeInstances``); `nil` reads all.
+        public var instanceNames: Set<String>?
+        /// Merged CPU indices to read (see ``Source/mergedCPU``); `nil` reads all. This is
+        /// what `trace-cmd report --cpu N` selects when given several files: the reference
+        /// compares `N` with the CPU's index over all files, so `--cpu 0` keeps only CPU 0
+        /// of the first file.
+        public var mergedCPUs: Set<Int>?
+
+        public init(peers: Set<Int>? = nil, cpus: Set<Int>? = nil, cpusByPeer: [Int: Set<Int>] = [:],
+                    eventIDsByPeer: [Int: Set<Int>] = [:], includeInstances: Bool = true,
+                    instanceNames: Set<String>? = nil, mergedCPUs: Set<Int>? = nil) {
+            self.peers = peers
+            self.cpus = cpus
+            self.cpusByPeer = cpusByPeer
+            self.eventIDsByPeer = eventIDsByPeer
+            self.includeInstances = includeInstances
+            self.instanceNames = instanceNames
+            self.mergedCPUs = mergedCPUs
+        }
+    }
+
+    /// Where the records of one merged stream come from.
+    public struct Source: Sendable {
+        /// The file index in the session.
+        public var peer: Int
+        /// Index of the buffer in the file's ``TraceFile/buffers``.
+        public var buffer: Int
+        /// The CPU number.
+        public var cpu: Int
+        /// The CPU's index over all merged buffers, as `tracecmd_iterate_events_multi`
+        /// numbers them (each buffer's CPUs follow those of the buffers before it, whether
+        /// read or not).
+        public var mergedCPU: Int
+        /// The host PID running this VCPU (guest files matched to a GUEST entry with PIDs).
+        public var hostPID: Int32?
+    }
+
+    /// One record of the timeline.
+    public struct Entry {
+        /// The file index in the session.
+        public var peer: Int
+        /// Index of the buffer in the file's ``TraceFile/buffers``.
+        public var buffer: Int
+        /// The host PID running the record's VCPU, for a guest record whose host GUEST
+        /// option knows it.
+        public var hostPID: Int32?
+        /// The record; ``Record/timestamp`` is corrected, ``Record/rawTimestamp`` is not.
+        public var record: Record
+    }
+
+    /// The session read.
+    public let session: TraceSession
+    /// The merged streams, in tie-break order.
+    public let sources: [Source]
+    private var merger: RecordMerger<CorrectedRecordStream>
+
+    /// Prepares the merge of `session`'s records chosen by `selection`.
+    public init(session: TraceSession, selection: Selection = .init()) throws(TraceFileError) {
+        self.session = session
+        var streams: [CorrectedRecordStream] = []
+        var sources: [Source] = []
+        var start = 0
+        func add(_ peer: TraceSession.Peer, bufferIndex: Int, span: Int, read: Bool) throws(TraceFileError) {
+            defer { start += span }
+            let buffer = peer.file.buffers[bufferIndex]
+            guard read, buffer.kind == .flyrecord else { return }
+            let cpus = selection.cpusByPeer[peer.index] ?? selection.cpus
+            let corrector = peer.corrector(for: buffer)
+            let events = selection.eventIDsByPeer[peer.index]
+            for s in try RecordIterator.streams(file: peer.file, buffer: buffer, cpus: cpus) {
+                if let m = selection.mergedCPUs, !m.contains(start + s.cpu) { continue }
+                // libtracecmd indexes a buffer's CPUs by number: the samples of CPU n are used.
+                streams.append(CorrectedRecordStream(base: s, corrector: corrector, correctionCPU: s.cpu,
+                                                     eventIDs: events))
+                sources.append(Source(peer: peer.index, buffer: bufferIndex, cpu: s.cpu, mergedCPU: start + s.cpu,
+                                      hostPID: peer.hostPID(vcpu: s.cpu)))
+            }
+        }
+        func topSpan(_ f: TraceFile) -> Int {
+            max(f.cpuCount, f.topBuffer.map { $0.cpuSlots(in: f) } ?? 0)
+        }
+        for p in session.peers {
+            let read = selection.peers?.contains(p.index) ?? true
+            if let top = p.file.buffers.firstIndex(where: { $0.isTopLevel }) {
+                try add(p, bufferIndex: top, span: topSpan(p.file), read: read)
+            } else {
+                start += topSpan(p.file)
+            }
+        }
+        if selection.includeInstances {
+            for p in session.peers {
+                let read = selection.peers?.contains(p.index) ?? true
+                for (i, b) in p.file.buffers.enumerated() where !b.isTopLevel {
+                    let chosen = read && (selection.instanceNames?.contains(b.name) ?? true)
+                    try add(p, bufferIndex: i, span: max(topSpan(p.file), b.cpuSlots(in: p.file)), read: chosen)
+                }
+            }
+        }
+        self.sources = sources
+        merger = RecordMerger(streams: streams)
+    }
+
+    /// The next record in timeline order, or `nil` at the end.
+    ///
+    /// A thrown error ends the unreadable part of one CPU; calling `next()` again goes on
+    /// with the rest.
+    public mutating func next() throws(TraceFileError) -> Entry? {
+        guard let (k, r) = try nextIndexed() else { return nil }
+        let s = sources[k]
+        return Entry(peer: s.peer, buffer: s.buffer, hostPID: s.hostPID, record: r)
+    }
+
+    /// The next record and the index of its stream in ``sources``.
+    public mutating func nextIndexed() throws(TraceFileError) -> (source: Int, record: Record)? {
+        guard let (k, r) = try merger.next() else { return nil }
+        return (k, r)
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import TraceCmd
+
+/// `tracecmd peers`: the host and guests of a multi-peer session at a glance.
+struct PeersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peers",
+        abstract: "Show the host and guests of a session: trace IDs, roles, record counts, time sync and its quality.",
+        discussion: """
+            The first file is the host, as in `trace-cmd report -i host.dat -i guest.dat`; \
+            a later file with GUEST options is also recognised (and a note says so). \
+            Timestamps are those libtracecmd reports (sync, TSC2NSEC, OFFSET and DATE applied).
+            """)
+
+    @Flag(name: .long, help: "Print JSON for programs instead of text.")
+    var json = false
+
+    @Argument(help: "The trace files: the host first, then its guests.")
+    var files: [String] = []
+
+    func run() throws {
+        let paths = files.isEmpty ? ["trace.dat"] : files
+        let summary: SessionSummary
+        do {
+            let session = try TraceSession.open(paths)
+            summary = try SessionSummary(session: session)
+        } catch {
+            CLI.fail(error.description)
+        }
+        var out = OutputWriter()
+        out.write(json ? summary.json() : summary.text())
+        out.flush()
+    }
+}
