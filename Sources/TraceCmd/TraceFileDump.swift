@@ -286,7 +286,8 @@ extension TraceFile {
                                                                    decompressor: decompressor, file: path) {
                     all += c
                 }
-            } else if s.offset + 16 + s.size <= mapped.bytes.count {
+            } else if s.size <= mapped.bytes.count - s.offset - 16 {
+                // (A section whose size does not fit may be listed last; its size can be Int.max.)
                 all += UnsafeRawBufferPointer(rebasing: mapped.bytes[(s.offset + 16)..<(s.offset + 16 + s.size)])
             }
         }

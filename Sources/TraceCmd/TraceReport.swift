@@ -147,7 +147,9 @@ public struct TraceReport {
             do { s = try RecordIterator.streams(file: h.file, buffer: h.buffer) } catch { throw .file(error) }
             for st in s {
                 let box = h
-                st.timestampCorrection = { raw in box.corrector.correct(raw, cpu: st.cpu) }
+                // Capture the cpu, not the stream: the stream owns this closure.
+                let cpu = st.cpu
+                st.timestampCorrection = { raw in box.corrector.correct(raw, cpu: cpu) }
                 streams.append(st)
                 streamHandle.append(hi)
             }

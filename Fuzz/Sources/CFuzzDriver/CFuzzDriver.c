@@ -1,0 +1,2 @@
+// Declarations only; LLVMFuzzerRunDriver comes from libFuzzer (clang_rt.fuzzer).
+#include "CFuzzDriver.h"

@@ -1,0 +1,30 @@
+import FuzzSupport
+import TraceCmd
+import TraceEvent
+
+/// Input: two flag bytes choosing report options (see `reportOptions`), a 4-byte little-endian
+/// length N, N bytes of a host trace file, then a guest trace file (the rest). Runs
+/// `trace-cmd report -i host -i guest`: both files merged on one timeline (TIME_SHIFT
+/// correction of the guest, guest/host matching by trace id).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = inputBytes(data, size)
+    guard bytes.count >= 6 else { return 0 }
+    let n = Int(bytes[2]) | Int(bytes[3]) << 8 | Int(bytes[4]) << 16 | Int(bytes[5]) << 24
+    let hostEnd = min(bytes.count, 6 + n)
+    let host = Array(bytes[6..<hostEnd])
+    let guest = Array(bytes[hostEnd...])
+    var files: [TraceFile] = []
+    for (data, name) in [(host, "trace.dat"), (guest, "trace-guest1.vm.dat")] {
+        guard let f = try? TraceFile(mapped: MappedFile(copying: data, path: name), mode: .full) else { return 0 }
+        files.append(f)
+    }
+    runReport(files, reportOptions(bytes[0], bytes[1], inputs: ["trace.dat", "trace-guest1.vm.dat"]))
+    return 0
+}
+
+/// Entry point SwiftPM links as `main` (see Package.swift): runs libFuzzer.
+@_cdecl("FuzzSession_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv, fuzzOneInput)
+}
