@@ -47,3 +47,19 @@ public struct SectionInfo: Sendable, Equatable {
     /// Whether the content is compressed.
     public var isCompressed: Bool { flags & 1 != 0 }
 }
+
+extension TraceFile {
+    /// The ASCII text of a latency buffer (the kernel's `trace` file as recorded), or `nil` for a
+    /// flyrecord buffer. A compressed v7 BUFFER_TEXT section is decompressed.
+    public func latencyText(of buffer: TraceBuffer) throws(TraceFileError) -> [UInt8]? {
+        guard buffer.kind == .latency, let range = buffer.textRange else { return nil }
+        let bytes = mapped.bytes
+        if version >= 7, let s = sections.first(where: { $0.id == 22 && $0.offset + 16 == range.lowerBound }),
+           s.isCompressed {
+            return try FileLayoutReader.decompressSection(s, bytes: bytes, order: byteOrder,
+                                                          decompressor: decompressor, file: path)
+        }
+        let lo = min(range.lowerBound, bytes.count), hi = min(range.upperBound, bytes.count)
+        return Array(UnsafeRawBufferPointer(rebasing: bytes[lo..<hi]))
+    }
+}

@@ -126,6 +126,20 @@ public struct TraceReport {
         }
         let showLabels = options.multipleInputs || !instanceHandles.isEmpty
         let labelWidth = (handles + instanceHandles).reduce(0) { max($0, $1.label.count) }
+        for (i, f) in files.enumerated() {
+            // A latency trace is just its text (trace-cmd refuses it with several inputs).
+            guard let top = f.topBuffer, top.kind == .latency else { continue }
+            if options.multipleInputs { throw .file(TraceFileError(file: f.path, context: "latency data", offset: 0,
+                kind: .invalidValue("latency traces do not work with multiple inputs"))) }
+            _ = i
+            out.append("cpus=")
+            out.appendDecimal(UInt64(f.cpuCount))
+            out.append(0x0a)
+            do { out.append(contentsOf: try f.latencyText(of: top) ?? []) } catch { throw .file(error) }
+            out.append(0x0a)
+            flush()
+            return
+        }
         for h in handles {
             if options.multipleInputs { appendLabel(h.label, width: labelWidth, into: &out) }
             out.append("cpus=")
