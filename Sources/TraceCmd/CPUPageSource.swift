@@ -35,6 +35,11 @@ public final class CPUPageSource {
     private var loadedChunk = -1
     private var chunkBuffer: UnsafeMutableRawBufferPointer?
     private let decompressor: Decompressor?
+    /// File offset below which this source's mapped bytes were released (see ``releaseBehind``).
+    private var releasedUpTo = 0
+    /// Resident bytes of the file kept behind the current read position, per source. Reading
+    /// sequentially, a source keeps at most about twice this much of the file resident.
+    static let residentWindow = 4 << 20
 
     /// Prepares access to the data of `cpuIndex` (an index into `buffer.cpus`).
     public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int) throws(TraceFileError) {
@@ -124,11 +129,14 @@ public final class CPUPageSource {
         }
         if chunks.isEmpty {
             let start = location.offset + index * pageSize
+            if start >= releasedUpTo &+ 2 * Self.residentWindow { releaseBehind(start) }
             return UnsafeRawBufferPointer(rebasing: file.mapped.bytes[start..<(start + pageSize)])
         }
         let ci = chunkIndex(ofPage: index)
         if ci != loadedChunk {
             try load(chunk: ci)
+            let at = chunks[ci].offset
+            if at >= releasedUpTo &+ 2 * Self.residentWindow { releaseBehind(at) }
         }
         guard let buf = chunkBuffer else {
             throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: chunks[ci].offset,
@@ -136,6 +144,16 @@ public final class CPUPageSource {
         }
         let start = (index - firstPageOfChunk[ci]) * pageSize
         return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[start..<(start + pageSize)])
+    }
+
+    /// Releases the mapped file bytes of this source from where the last release ended up to
+    /// one ``residentWindow`` before `offset`, so that a sequential read of a huge file keeps
+    /// only a bounded part of it resident. Pages are read again if a record behind is revisited.
+    private func releaseBehind(_ offset: Int) {
+        let from = max(releasedUpTo, location.offset)
+        let to = offset - Self.residentWindow
+        if to > from { file.mapped.releasePages(from..<to) }
+        releasedUpTo = max(releasedUpTo, to)
     }
 
     private func load(chunk ci: Int) throws(TraceFileError) {

@@ -18,7 +18,7 @@ public final class EventPrinter {
     /// The file whose events are printed.
     public let file: TraceFile
     /// All event formats of the file.
-    public private(set) var registry: EventRegistry
+    @exclusivity(unchecked) public private(set) var registry: EventRegistry
     /// The file's kernel symbols.
     public let symbols: KallsymsTable
     /// pid → comm, as the report shows it.
@@ -29,12 +29,13 @@ public final class EventPrinter {
     public private(set) var formatErrors: [EventFormatError] = []
 
     let context: PrintFormatContext
-    private var compiled: [CompiledPrintFormat?]
-    private var plugins: [(any EventPlugin)?]
-    private var pluginBound: [Bool]
-    private var nameBytes: [[UInt8]]
+    // Single-threaded by contract: no dynamic exclusivity checks on these per-record lookups.
+    @exclusivity(unchecked) private var compiled: [CompiledPrintFormat?]
+    @exclusivity(unchecked) private var plugins: [(any EventPlugin)?]
+    @exclusivity(unchecked) private var pluginBound: [Bool]
+    @exclusivity(unchecked) private var nameBytes: [[UInt8]]
     /// Environment handed to plugins.
-    public var environment: PluginEnvironment
+    @exclusivity(unchecked) public var environment: PluginEnvironment
 
     /// Prepares printing for `file`; `session` is shared plugin state for a whole report.
     public init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {

@@ -27,21 +27,30 @@ public struct TextBuffer: Sendable {
 
     /// Appends `byte` `count` times (padding).
     @inlinable public mutating func append(repeating byte: UInt8, count: Int) {
-        if count > 0 { bytes.append(contentsOf: repeatElement(byte, count: count)) }
+        if count <= 0 { return }
+        bytes.reserveCapacity(bytes.count + count)
+        for _ in 0..<count { bytes.append(byte) }
     }
 
     /// Appends the decimal text of `value`.
     @inlinable public mutating func appendDecimal(_ value: UInt64) {
-        if value == 0 { bytes.append(0x30); return }
-        var v = value
-        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of scratch
-        let n = withUnsafeMutableBytes(of: &tmp) { raw -> Int in
-            var i = 24
-            while v > 0 { i -= 1; raw[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30; v /= 10 }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
-            return 24 - i
+        if value < 10 { bytes.append(UInt8(truncatingIfNeeded: value) &+ 0x30); return }
+        // Count the digits, then write them from the last one, without a temporary buffer.
+        var n = 1
+        var p: UInt64 = 10
+        while n < 20 && value >= p { n += 1; p = p &* 10 }
+        let start = bytes.count
+        for _ in 0..<n { bytes.append(0x30) }
+        bytes.withUnsafeMutableBufferPointer { b in
+            var v = value
+            var i = start + n
+            while i > start { i -= 1; b[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30; v /= 10 }
         }
-        _ = n
+    }
+
+    /// Appends the bytes of a static string (a literal), without creating a `String`.
+    @inlinable public mutating func append(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Appends the decimal text of `value`, with a leading `-` when negative.

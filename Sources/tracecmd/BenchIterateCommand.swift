@@ -67,7 +67,7 @@ struct BenchIterateCommand: ParsableCommand {
             }
         }
         // Per event index: (offset, size, kind) of each field; kind 0 number, 1 dynamic, 2 inline bytes.
-        var plans: [[(offset: Int, size: Int, field: FormatField, kind: Int)]] = registry.formats.map { fmt in
+        let plans: [[(offset: Int, size: Int, field: FormatField, kind: Int)]] = registry.formats.map { fmt in
             fmt.fields.map { fld in
                 let k = fld.storage != .inline ? 1 : (fld.size == 1 || fld.size == 2 || fld.size == 4 || fld.size == 8) ? 0 : 2
                 return (fld.offset, fld.size, fld, k)
