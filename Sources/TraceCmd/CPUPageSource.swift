@@ -39,7 +39,7 @@ public final class CPUPageSource {
     private var releasedUpTo = 0
     /// Resident bytes of the file kept behind the current read position, per source. Reading
     /// sequentially, a source keeps at most about twice this much of the file resident.
-    static let residentWindow = 4 << 20
+    static let residentWindow = 1 << 20
 
     /// Prepares access to the data of `cpuIndex` (an index into `buffer.cpus`).
     public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int) throws(TraceFileError) {
@@ -76,6 +76,7 @@ public final class CPUPageSource {
             var firsts: [Int] = []
             list.reserveCapacity(n)
             var pages = 0
+            var releasedTo = loc.offset
             for _ in 0..<n {
                 let cs = Int(try c.readU32())
                 let us = Int(try c.readU32())
@@ -86,6 +87,12 @@ public final class CPUPageSource {
                     throw c.error(.invalidValue("chunk size \(us) is implausible for \(cs) compressed bytes"))
                 }
                 let at = c.absoluteOffset
+                if at - releasedTo >= Self.residentWindow {
+                    // The headers are spread over the whole compressed data: keep what reading
+                    // them faults in bounded too.
+                    file.mapped.releasePages(releasedTo..<at)
+                    releasedTo = at
+                }
                 try c.skip(cs)
                 list.append(Chunk(offset: at, compressedSize: cs, uncompressedSize: us))
                 firsts.append(pages)
@@ -93,6 +100,9 @@ public final class CPUPageSource {
             }
             chunks = list
             firstPageOfChunk = firsts
+            // Reading the chunk headers touched every page of the compressed data; let them go
+            // (decompression maps back in only the chunk it reads).
+            file.mapped.releasePages(releasedTo..<c.absoluteOffset)
             pageCount = pages
             trailingBytes = 0
         } else {

@@ -28,23 +28,29 @@ public struct TextBuffer: Sendable {
     /// Appends `byte` `count` times (padding).
     @inlinable public mutating func append(repeating byte: UInt8, count: Int) {
         if count <= 0 { return }
-        bytes.reserveCapacity(bytes.count + count)
-        for _ in 0..<count { bytes.append(byte) }
+        if count == 1 { bytes.append(byte); return }
+        // One bulk append per 32 bytes, from a pattern on the stack.
+        let k = UInt64(byte) &* 0x0101_0101_0101_0101
+        var pattern: (UInt64, UInt64, UInt64, UInt64) = (k, k, k, k)
+        withUnsafeBytes(of: &pattern) { raw in
+            var left = count
+            while left > 0 {
+                let n = min(left, 32)
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+                left -= n
+            }
+        }
     }
 
     /// Appends the decimal text of `value`.
     @inlinable public mutating func appendDecimal(_ value: UInt64) {
         if value < 10 { bytes.append(UInt8(truncatingIfNeeded: value) &+ 0x30); return }
-        // Count the digits, then write them from the last one, without a temporary buffer.
-        var n = 1
-        var p: UInt64 = 10
-        while n < 20 && value >= p { n += 1; p = p &* 10 }
-        let start = bytes.count
-        for _ in 0..<n { bytes.append(0x30) }
-        bytes.withUnsafeMutableBufferPointer { b in
-            var v = value
-            var i = start + n
-            while i > start { i -= 1; b[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30; v /= 10 }
+        var v = value
+        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of scratch
+        withUnsafeMutableBytes(of: &tmp) { raw in
+            var i = 24
+            while v > 0 { i -= 1; raw[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30; v /= 10 }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
         }
     }
 

@@ -59,6 +59,7 @@ struct BenchIterateCommand: ParsableCommand {
         var records = 0, bytes = 0
         var checksum: UInt64 = 0
         let order = f.byteOrder
+        let decode = self.decode // not the property wrapper per record
         var registry = EventRegistry(byteOrder: order, longSize: f.longSize)
         if decode {
             for text in f.ftraceFormats { _ = try? registry.add(parsing: text, system: "ftrace") }
