@@ -61,14 +61,15 @@ public final class EventPrinter {
         for e in printk.entries { pkMap[e.address] = e.format }
         let cl = try file.savedCmdlinesText()
         comms = CommTable(cl.withUnsafeBytes { SavedCmdlines(parsing: $0) })
-        context = PrintFormatContext(byteOrder: file.byteOrder, longSize: file.longSize, symbols: symbols,
+        let resolver = SharedSymbolResolver(symbols) // one reference per lookup, not the table's arrays
+        context = PrintFormatContext(byteOrder: file.byteOrder, longSize: file.longSize, symbols: resolver,
                                      printkStrings: pkMap)
         let n = reg.formats.count
         compiled = Array(repeating: nil, count: n)
         plugins = Array(repeating: nil, count: n)
         pluginBound = Array(repeating: false, count: n)
         nameBytes = reg.formats.map { Array($0.name.utf8) }
-        environment = PluginEnvironment(symbols: symbols, comms: comms, session: session)
+        environment = PluginEnvironment(symbols: resolver, comms: comms, session: session)
     }
 
     /// The index of the record's event in ``registry``, or `nil` when unknown.

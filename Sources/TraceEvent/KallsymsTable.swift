@@ -124,7 +124,9 @@ public struct KallsymsTable: SymbolResolver, Sendable {
             types.append(fileType[j])
             moduleIndices.append(fileModule[j])
             let s = Int(nameStart[j])
-            names.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[s..<(s + Int(nameLen[j]))]))
+            let name = UnsafeRawBufferPointer(rebasing: bytes[s..<(s + Int(nameLen[j]))])
+            names.append(contentsOf: UnsafeBufferPointer(start: name.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                                         count: name.count)) // one copy, not byte by byte
             nameOffsets.append(UInt32(truncatingIfNeeded: names.count))
         }
     }

@@ -47,7 +47,9 @@ public struct PrintFormatError: Error, Sendable, Equatable, CustomStringConverti
 /// held unprintable bytes (printed as `ARRAY[...]` from then on), so records of such an
 /// event must be rendered from one thread at a time, in order.
 public final class CompiledPrintFormat: @unchecked Sendable {
-    enum Piece: Sendable {
+    // `indirect`: a piece is one reference, so the per-record loop over pieces copies a
+    // pointer instead of a multi-payload tuple through the runtime's generic copy.
+    indirect enum Piece: Sendable {
         case literal([UInt8])
         case number(PrintfConversion, lengthClass: Int8, PrintFormatExpression, star: PrintFormatExpression?)
         case string(PrintfConversion, PrintFormatStringArgument, star: PrintFormatExpression?)

@@ -25,6 +25,13 @@ public struct TextBuffer: Sendable {
         bytes.append(contentsOf: b)
     }
 
+    /// Appends raw bytes with one copy. (As a `Sequence`, a raw buffer has no typed
+    /// contiguous storage, and the generic append would copy it byte by byte.)
+    @inlinable public mutating func append(contentsOf b: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                                     count: b.count))
+    }
+
     /// Appends `byte` `count` times (padding).
     @inlinable public mutating func append(repeating byte: UInt8, count: Int) {
         if count <= 0 { return }
@@ -36,7 +43,7 @@ public struct TextBuffer: Sendable {
             var left = count
             while left > 0 {
                 let n = min(left, 32)
-                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+                append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
                 left -= n
             }
         }
@@ -50,7 +57,7 @@ public struct TextBuffer: Sendable {
         withUnsafeMutableBytes(of: &tmp) { raw in
             var i = 24
             while v > 0 { i -= 1; raw[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30; v /= 10 }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
+            append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
         }
     }
 
