@@ -259,6 +259,39 @@ public struct TraceReport {
             } else {
                 appendLatencyFlags(payload, printer: printer, into: &out)
             }
+        } else if comm.count <= 32 {
+            // The common case in one copy: "%16s-%-5d [%03d]" and the time column.
+            let ts = record.timestamp
+            let inUsecs = h.inUsecs, nanoseconds = options.nanoseconds
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: LineScratch.capacity) { buf in
+                guard let base = buf.baseAddress else { return }
+                // At most 32 + 1 + 11 + 2 + 20 + 1 + 1 + 20 + 1 + 9 + 1 = 99 bytes.
+                var l = LineScratch(base: base)
+                l.pad(0x20, 16 - comm.count)
+                comm.withUnsafeBufferPointer { l.put($0) }
+                l.put(0x2d)
+                l.leftSigned(Int64(pid), width: 5)
+                l.put(0x20); l.put(0x5b)
+                l.zeroPadded(UInt64(record.cpu), width: 3)
+                l.put(0x5d)
+                if inUsecs {
+                    l.put(0x20)
+                    if nanoseconds {
+                        l.right(ts / 1_000_000_000, width: 5)
+                        l.put(0x2e)
+                        l.zeroPadded(ts % 1_000_000_000, width: 9)
+                    } else {
+                        let us = (ts &+ 500) / 1000
+                        l.right(us / 1_000_000, width: 5)
+                        l.put(0x2e)
+                        l.zeroPadded(us % 1_000_000, width: 6)
+                    }
+                } else {
+                    l.right(ts, width: 12)
+                }
+                l.put(0x3a)
+                out.append(contentsOf: UnsafeRawBufferPointer(start: base, count: l.count))
+            }
         } else {
             // "%16s-%-5d [%03d]"
             out.append(repeating: 0x20, count: 16 - comm.count)
@@ -270,13 +303,15 @@ public struct TraceReport {
             out.append(0x5d)
         }
         let ts = record.timestamp
-        if h.inUsecs {
-            out.append(0x20)
-            appendTime(ts, into: &out, nanoseconds: options.nanoseconds)
-            out.append(0x3a)
-        } else {
-            appendRight(ts, width: 12, into: &out)
-            out.append(0x3a)
+        if options.latency || comm.count > 32 {
+            if h.inUsecs {
+                out.append(0x20)
+                appendTime(ts, into: &out, nanoseconds: options.nanoseconds)
+                out.append(0x3a)
+            } else {
+                appendRight(ts, width: 12, into: &out)
+                out.append(0x3a)
+            }
         }
         if options.tsDiff {
             var recTS = ts
