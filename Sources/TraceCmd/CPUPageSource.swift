@@ -38,6 +38,11 @@ public final class CPUPageSource {
     private var loadedChunk = -1
     private var chunkBuffer: UnsafeMutableRawBufferPointer?
     private let decompressor: Decompressor?
+    /// File offset below which this source's mapped bytes were released (see ``releaseBehind``).
+    private var releasedUpTo = 0
+    /// Resident bytes of the file kept behind the current read position, per source. Reading
+    /// sequentially, a source keeps at most about twice this much of the file resident.
+    static let residentWindow = 1 << 20
 
     /// Prepares access to the data of `cpuIndex` (an index into `buffer.cpus`).
     public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int) throws(TraceFileError) {
@@ -75,6 +80,7 @@ public final class CPUPageSource {
             list.reserveCapacity(n)
             var pages = 0
             var cut: TraceFileError?
+            var releasedTo = loc.offset
             for _ in 0..<n {
                 guard c.remaining >= 8 else {
                     cut = c.error(.truncated(needed: 8, available: c.remaining))
@@ -94,6 +100,12 @@ public final class CPUPageSource {
                     throw c.error(.invalidValue("chunk size \(us) is implausible for \(cs) compressed bytes"))
                 }
                 let at = c.absoluteOffset
+                if at - releasedTo >= Self.residentWindow {
+                    // The headers are spread over the whole compressed data: keep what reading
+                    // them faults in bounded too.
+                    file.mapped.releasePages(releasedTo..<at)
+                    releasedTo = at
+                }
                 try c.skip(cs)
                 list.append(Chunk(offset: at, compressedSize: cs, uncompressedSize: us))
                 firsts.append(pages)
@@ -101,6 +113,9 @@ public final class CPUPageSource {
             }
             chunks = list
             firstPageOfChunk = firsts
+            // Reading the chunk headers touched every page of the compressed data; let them go
+            // (decompression maps back in only the chunk it reads).
+            file.mapped.releasePages(releasedTo..<c.absoluteOffset)
             pageCount = pages
             trailingBytes = 0
             truncation = cut
@@ -139,11 +154,14 @@ public final class CPUPageSource {
         }
         if chunks.isEmpty {
             let start = location.offset + index * pageSize
+            if start >= releasedUpTo &+ 2 * Self.residentWindow { releaseBehind(start) }
             return UnsafeRawBufferPointer(rebasing: file.mapped.bytes[start..<(start + pageSize)])
         }
         let ci = chunkIndex(ofPage: index)
         if ci != loadedChunk {
             try load(chunk: ci)
+            let at = chunks[ci].offset
+            if at >= releasedUpTo &+ 2 * Self.residentWindow { releaseBehind(at) }
         }
         guard let buf = chunkBuffer else {
             throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: chunks[ci].offset,
@@ -151,6 +169,16 @@ public final class CPUPageSource {
         }
         let start = (index - firstPageOfChunk[ci]) * pageSize
         return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[start..<(start + pageSize)])
+    }
+
+    /// Releases the mapped file bytes of this source from where the last release ended up to
+    /// one ``residentWindow`` before `offset`, so that a sequential read of a huge file keeps
+    /// only a bounded part of it resident. Pages are read again if a record behind is revisited.
+    private func releaseBehind(_ offset: Int) {
+        let from = max(releasedUpTo, location.offset)
+        let to = offset - Self.residentWindow
+        if to > from { file.mapped.releasePages(from..<to) }
+        releasedUpTo = max(releasedUpTo, to)
     }
 
     private func load(chunk ci: Int) throws(TraceFileError) {

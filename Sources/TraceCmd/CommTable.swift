@@ -5,14 +5,18 @@ public final class CommTable: CommRegistry {
     /// The underlying table.
     public private(set) var cmdlines: SavedCmdlines
     /// Display bytes per pid, filled on first use (`<idle>` for 0, `<...>` when unknown).
-    private var cache: [Int32: [UInt8]] = [:]
+    /// Pids from 0 to `smallLimit - 1` are cached in `small` (an array lookup per record);
+    /// larger ones in `cache`.
+    @exclusivity(unchecked) private var small: [[UInt8]?] = []
+    @exclusivity(unchecked) private var cache: [Int32: [UInt8]] = [:]
+    private static let smallLimit: Int32 = 1 << 17
     private static let unknown = Array("<...>".utf8)
     private static let idle = Array("<idle>".utf8)
 
     /// Whether a nonzero pid has been looked up yet. Until then the reference keeps
     /// registrations in a list, duplicates included, and sorts everything at the first
     /// lookup; afterwards a registration for a known pid is refused.
-    private var searched = false
+    @exclusivity(unchecked) private var searched = false
     private var pending: [(pid: Int32, comm: String)] = []
 
     /// A table starting from `cmdlines`.
@@ -27,9 +31,9 @@ public final class CommTable: CommRegistry {
             return
         }
         if pid == 0 { return }
-        if let c = cache[pid], c != Self.unknown { return }
+        if let c = cached(pid), c != Self.unknown { return }
         if cmdlines.register(comm: String(decoding: comm, as: UTF8.self), pid: pid) {
-            cache[pid] = nil
+            setCached(pid, nil)
         }
     }
 
@@ -50,7 +54,8 @@ public final class CommTable: CommRegistry {
     /// The comm shown for `pid`, as bytes.
     @inline(__always)
     public func displayBytes(for pid: Int32) -> [UInt8] {
-        if let c = cache[pid] { return c }
+        if pid >= 0 && pid < Int32(small.count), let c = small[Int(pid)] { return c }
+        if let c = cached(pid) { return c }
         if pid != 0 && !searched { firstSearch() }
         let c: [UInt8]
         if pid == 0 {
@@ -60,7 +65,27 @@ public final class CommTable: CommRegistry {
         } else {
             c = Self.unknown
         }
-        cache[pid] = c
+        setCached(pid, c)
         return c
+    }
+
+    @inline(__always)
+    private func cached(_ pid: Int32) -> [UInt8]? {
+        if pid >= 0 && pid < Self.smallLimit { return pid < Int32(small.count) ? small[Int(pid)] : nil }
+        return cache[pid]
+    }
+
+    private func setCached(_ pid: Int32, _ c: [UInt8]?) {
+        if pid >= 0 && pid < Self.smallLimit {
+            let i = Int(pid)
+            if i >= small.count {
+                if c == nil { return }
+                // Grow geometrically up to the limit; memory is at most 2^17 optional arrays (1 MiB).
+                small.append(contentsOf: repeatElement(nil, count: min(Int(Self.smallLimit), max(i + 1, small.count * 2, 1024)) - small.count))
+            }
+            small[i] = c
+        } else {
+            cache[pid] = c
+        }
     }
 }

@@ -18,7 +18,7 @@ public final class EventPrinter {
     /// The file whose events are printed.
     public let file: TraceFile
     /// All event formats of the file.
-    public private(set) var registry: EventRegistry
+    @exclusivity(unchecked) public private(set) var registry: EventRegistry
     /// The file's kernel symbols.
     public let symbols: KallsymsTable
     /// pid → comm, as the report shows it.
@@ -29,12 +29,13 @@ public final class EventPrinter {
     public private(set) var formatErrors: [EventFormatError] = []
 
     let context: PrintFormatContext
-    private var compiled: [CompiledPrintFormat?]
-    private var plugins: [(any EventPlugin)?]
-    private var pluginBound: [Bool]
-    private var nameBytes: [[UInt8]]
+    // Single-threaded by contract: no dynamic exclusivity checks on these per-record lookups.
+    @exclusivity(unchecked) private var compiled: [CompiledPrintFormat?]
+    @exclusivity(unchecked) private var plugins: [(any EventPlugin)?]
+    @exclusivity(unchecked) private var pluginBound: [Bool]
+    @exclusivity(unchecked) private var nameBytes: [[UInt8]]
     /// Environment handed to plugins.
-    public var environment: PluginEnvironment
+    @exclusivity(unchecked) public var environment: PluginEnvironment
 
     /// Prepares printing for `file`; `session` is shared plugin state for a whole report.
     public init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
@@ -60,14 +61,15 @@ public final class EventPrinter {
         for e in printk.entries { pkMap[e.address] = e.format }
         let cl = try file.savedCmdlinesText()
         comms = CommTable(cl.withUnsafeBytes { SavedCmdlines(parsing: $0) })
-        context = PrintFormatContext(byteOrder: file.byteOrder, longSize: file.longSize, symbols: symbols,
+        let resolver = SharedSymbolResolver(symbols) // one reference per lookup, not the table's arrays
+        context = PrintFormatContext(byteOrder: file.byteOrder, longSize: file.longSize, symbols: resolver,
                                      printkStrings: pkMap)
         let n = reg.formats.count
         compiled = Array(repeating: nil, count: n)
         plugins = Array(repeating: nil, count: n)
         pluginBound = Array(repeating: false, count: n)
         nameBytes = reg.formats.map { Array($0.name.utf8) }
-        environment = PluginEnvironment(symbols: symbols, comms: comms, session: session)
+        environment = PluginEnvironment(symbols: resolver, comms: comms, session: session)
     }
 
     /// The index of the record's event in ``registry``, or `nil` when unknown.

@@ -53,6 +53,21 @@ public final class MappedFile: @unchecked Sendable {
         mapped = false
     }
 
+    /// Tells the kernel that the mapped bytes in `range` (file offsets) are not needed for a
+    /// while: their pages leave the process's resident set (the page cache keeps them, and a
+    /// later access reads them again). Only whole system pages inside `range` are released.
+    /// Used to keep the resident memory of a long sequential read bounded.
+    public func releasePages(_ range: Range<Int>) {
+        guard mapped, let base = bytes.baseAddress else { return }
+        let page = MappedFile.systemPageSize
+        let lo = (max(0, range.lowerBound) + page - 1) / page * page
+        let hi = min(range.upperBound, bytes.count) / page * page
+        guard hi > lo else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + lo), hi - lo, MADV_DONTNEED)
+    }
+
+    static let systemPageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
+
     deinit {
         if mapped, let base = bytes.baseAddress {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)

@@ -123,6 +123,12 @@ public struct TimestampCorrector: Sendable {
         return total
     }
 
+    /// Whether ``correct(_:cpu:)`` returns every timestamp unchanged (no time sync, clock
+    /// conversion or offset).
+    public var isIdentity: Bool {
+        raw || (table == nil && clockFactor == 0 && tscMult == 0 && tsOffset == 0)
+    }
+
     /// Whether this corrector maps timestamps through TIME_SHIFT samples.
     public var hasTimeSync: Bool { table != nil }
 

@@ -160,10 +160,12 @@ public struct TraceReport {
             let s: [CPURecordStream]
             do { s = try RecordIterator.streams(file: h.file, buffer: h.buffer) } catch { throw .file(error) }
             for st in s {
-                let box = h
-                // Capture the cpu, not the stream: the stream owns this closure.
-                let cpu = st.cpu
-                st.timestampCorrection = { raw in box.corrector.correct(raw, cpu: cpu) }
+                // No closure call per record when the timestamps are used as recorded.
+                if !h.corrector.isIdentity {
+                    let box = h
+                    let cpu = st.cpu
+                    st.timestampCorrection = { raw in box.corrector.correct(raw, cpu: cpu) }
+                }
                 streams.append(st)
                 streamHandle.append(hi)
             }
@@ -241,8 +243,8 @@ public struct TraceReport {
         let payload = record.payload
         let missed = record.missedEventsValue
         if missed > 0 {
-            out.append("CPU:"); out.appendDecimal(UInt64(record.cpu)); out.append(" [")
-            out.appendDecimal(missed); out.append(" EVENTS DROPPED]\n")
+            out.append("CPU:" as StaticString); out.appendDecimal(UInt64(record.cpu)); out.append(" [" as StaticString)
+            out.appendDecimal(missed); out.append(" EVENTS DROPPED]\n" as StaticString)
         } else if missed < 0 {
             out.append("CPU:"); out.appendDecimal(UInt64(record.cpu)); out.append(" [EVENTS DROPPED]\n")
         }
@@ -259,11 +261,44 @@ public struct TraceReport {
             out.append(0x20)
             appendRight(Int64(record.cpu), width: 3, into: &out)
             if options.raw {
-                out.append("-0x")
+                out.append("-0x" as StaticString)
                 let flags = printer.registry.commonLayout.flags(in: payload, order: h.file.byteOrder) ?? 0
-                out.append(String(flags, radix: 16))
+                Self.appendHex(flags, into: &out)
             } else {
                 appendLatencyFlags(payload, printer: printer, into: &out)
+            }
+        } else if comm.count <= 32 {
+            // The common case in one copy: "%16s-%-5d [%03d]" and the time column.
+            let ts = record.timestamp
+            let inUsecs = h.inUsecs, nanoseconds = options.nanoseconds
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: LineScratch.capacity) { buf in
+                guard let base = buf.baseAddress else { return }
+                // At most 32 + 1 + 11 + 2 + 20 + 1 + 1 + 20 + 1 + 9 + 1 = 99 bytes.
+                var l = LineScratch(base: base)
+                l.pad(0x20, 16 - comm.count)
+                comm.withUnsafeBufferPointer { l.put($0) }
+                l.put(0x2d)
+                l.leftSigned(Int64(pid), width: 5)
+                l.put(0x20); l.put(0x5b)
+                l.zeroPadded(UInt64(record.cpu), width: 3)
+                l.put(0x5d)
+                if inUsecs {
+                    l.put(0x20)
+                    if nanoseconds {
+                        l.right(ts / 1_000_000_000, width: 5)
+                        l.put(0x2e)
+                        l.zeroPadded(ts % 1_000_000_000, width: 9)
+                    } else {
+                        let us = (ts &+ 500) / 1000
+                        l.right(us / 1_000_000, width: 5)
+                        l.put(0x2e)
+                        l.zeroPadded(us % 1_000_000, width: 6)
+                    }
+                } else {
+                    l.right(ts, width: 12)
+                }
+                l.put(0x3a)
+                out.append(contentsOf: UnsafeRawBufferPointer(start: base, count: l.count))
             }
         } else {
             // "%16s-%-5d [%03d]"
@@ -271,36 +306,39 @@ public struct TraceReport {
             out.append(contentsOf: comm)
             out.append(0x2d)
             appendLeft(Int64(pid), width: 5, into: &out)
-            out.append(" [")
+            out.append(" [" as StaticString)
             appendZeroPadded(UInt64(record.cpu), width: 3, into: &out)
             out.append(0x5d)
         }
         let ts = record.timestamp
-        if h.inUsecs {
-            out.append(0x20)
-            appendTime(ts, into: &out, nanoseconds: options.nanoseconds)
-            out.append(0x3a)
-        } else {
-            appendRight(ts, width: 12, into: &out)
-            out.append(0x3a)
+        if options.latency || comm.count > 32 {
+            if h.inUsecs {
+                out.append(0x20)
+                appendTime(ts, into: &out, nanoseconds: options.nanoseconds)
+                out.append(0x3a)
+            } else {
+                appendRight(ts, width: 12, into: &out)
+                out.append(0x3a)
+            }
         }
         if options.tsDiff {
             var recTS = ts
             if h.useTraceClock && !options.nanoseconds { recTS = (recTS &+ 500) / 1000 }
-            var text: [UInt8] = []
+            out.append(0x20)
+            let textStart = out.count
             if lastTS != 0 {
-                text = Array("(+\(Int64(bitPattern: recTS &- lastTS)))".utf8)
+                out.append(0x28); out.append(0x2b)
+                out.appendDecimal(Int64(bitPattern: recTS &- lastTS))
+                out.append(0x29)
             }
             lastTS = recTS
-            out.append(0x20)
-            out.append(contentsOf: text)
-            out.append(repeating: 0x20, count: 8 - text.count)
+            out.append(repeating: 0x20, count: 8 - (out.count - textStart))
         }
         out.append(0x20)
         if let idx = eventIndex {
             let name = printer.nameBytes(ofEventAt: idx)
             out.append(contentsOf: name)
-            out.append(": ")
+            out.append(0x3a); out.append(0x20)
             if name.count < 20 { out.append(contentsOf: Self.spaces[0..<(20 - name.count)]) }
             var pageRest: UnsafeRawBufferPointer?
             if options.raw, let base = payload.baseAddress {
@@ -310,7 +348,7 @@ public struct TraceReport {
             printer.writeInfo(eventIndex: idx, payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: ts,
                               into: &out)
         } else {
-            out.append("(NULL): ")
+            out.append("(NULL): " as StaticString)
             out.append(contentsOf: Self.spaces[0..<14])
             let id = printer.registry.commonLayout.eventID(in: payload, order: h.file.byteOrder) ?? -1
             out.append("[UNKNOWN EVENT \(id)]")
@@ -330,8 +368,8 @@ public struct TraceReport {
         out.append(flags & 0x01 != 0 ? UInt8(ascii: "d") : flags & 0x02 != 0 ? UInt8(ascii: "X") : UInt8(ascii: "."))
         out.append(flags & 0x04 != 0 ? UInt8(ascii: "N") : UInt8(ascii: "."))
         out.append(hard && soft ? UInt8(ascii: "H") : hard ? UInt8(ascii: "h") : soft ? UInt8(ascii: "s") : UInt8(ascii: "."))
-        if pc & 0xf != 0 { out.append(String(pc & 0xf, radix: 16)) } else { out.append(UInt8(ascii: ".")) }
-        if pc & 0xf0 != 0 { out.append(String(pc >> 4, radix: 16)) } else { out.append(UInt8(ascii: ".")) }
+        if pc & 0xf != 0 { Self.appendHex(pc & 0xf, into: &out) } else { out.append(UInt8(ascii: ".")) }
+        if pc & 0xf0 != 0 { Self.appendHex(pc >> 4, into: &out) } else { out.append(UInt8(ascii: ".")) }
         for name in ["common_migrate_disable", "common_lock_depth"] {
             if let f = printer.hasCommonField(name) {
                 let v = f.signedValue(in: payload, order: order) ?? -1
@@ -376,6 +414,18 @@ public struct TraceReport {
         let n = Self.digits(v)
         if n < width { out.append(repeating: 0x30, count: width - n) }
         out.appendDecimal(v)
+    }
+
+    /// Lower-case hexadecimal digits of `v` (`%x`).
+    static func appendHex(_ v: UInt64, into out: inout TextBuffer) {
+        var n = 1
+        while n < 16 && v >> (4 * UInt64(n)) != 0 { n += 1 }
+        var i = n
+        while i > 0 {
+            i -= 1
+            let d = UInt8(truncatingIfNeeded: (v >> (4 * UInt64(i))) & 15)
+            out.append(d < 10 ? 0x30 &+ d : 0x61 &- 10 &+ d)
+        }
     }
 
     static func digits(_ v: UInt64) -> Int {

@@ -124,7 +124,9 @@ public struct KallsymsTable: SymbolResolver, Sendable {
             types.append(fileType[j])
             moduleIndices.append(fileModule[j])
             let s = Int(nameStart[j])
-            names.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[s..<(s + Int(nameLen[j]))]))
+            let name = UnsafeRawBufferPointer(rebasing: bytes[s..<(s + Int(nameLen[j]))])
+            names.append(contentsOf: UnsafeBufferPointer(start: name.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                                         count: name.count)) // one copy, not byte by byte
             nameOffsets.append(UInt32(truncatingIfNeeded: names.count))
         }
     }
@@ -185,8 +187,10 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     // MARK: SymbolResolver
 
     public func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
-        guard let i = _index(containing: address), let s = symbol(atIndex: i) else { return nil }
-        return (s.name, s.address, size(atIndex: i))
+        // Only the name is built (no `Symbol` with its type and module): this runs per record.
+        guard let i = _index(containing: address), i < addresses.count, i + 1 < nameOffsets.count else { return nil }
+        let s = Int(nameOffsets[i]), e = Int(nameOffsets[i + 1])
+        return (String(decoding: names[s..<e], as: UTF8.self), addresses[i], size(atIndex: i))
     }
 
     public func symbol(at address: UInt64) -> String? {

@@ -51,7 +51,9 @@ public struct PrintFormatError: Error, Sendable, Equatable, CustomStringConverti
 /// prints them as `ARRAY[...]` from then on, and after a `bprint` record whose buffer lacks
 /// arguments for its format, every later `bprint` record prints as failed.
 public final class CompiledPrintFormat: @unchecked Sendable {
-    enum Piece: Sendable {
+    // `indirect`: a piece is one reference, so the per-record loop over pieces copies a
+    // pointer instead of a multi-payload tuple through the runtime's generic copy.
+    indirect enum Piece: Sendable {
         case literal([UInt8])
         case number(PrintfConversion, lengthClass: Int8, PrintFormatExpression, star: PrintFormatExpression?)
         case string(PrintfConversion, PrintFormatStringArgument, star: PrintFormatExpression?)

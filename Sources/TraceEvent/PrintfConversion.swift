@@ -97,12 +97,29 @@ struct PrintfConversion: Sendable, Equatable {
             var nd = 0
             if !(precision == 0 && magnitude == 0) {
                 var v = magnitude
-                repeat {
-                    let d = UInt8(truncatingIfNeeded: v % base)
-                    digitsBuf[31 - nd] = d < 10 ? 0x30 + d : (upper ? 0x41 : 0x61) + d - 10
-                    nd += 1
-                    v /= base
-                } while v != 0
+                // Constant divisors (no hardware division) for the common bases.
+                if base == 10 {
+                    repeat {
+                        digitsBuf[31 - nd] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)
+                        nd += 1
+                        v /= 10
+                    } while v != 0
+                } else if base == 16 {
+                    let letter: UInt8 = upper ? 0x41 - 10 : 0x61 - 10
+                    repeat {
+                        let d = UInt8(truncatingIfNeeded: v & 15)
+                        digitsBuf[31 - nd] = d < 10 ? 0x30 &+ d : letter &+ d
+                        nd += 1
+                        v >>= 4
+                    } while v != 0
+                } else {
+                    repeat {
+                        let d = UInt8(truncatingIfNeeded: v % base)
+                        digitsBuf[31 - nd] = d < 10 ? 0x30 + d : (upper ? 0x41 : 0x61) + d - 10
+                        nd += 1
+                        v /= base
+                    } while v != 0
+                }
             }
             var zeros = precision > nd ? precision - nd : 0
             if alternate && base == 8 && zeros == 0 && (nd == 0 || digitsBuf[32 - nd] != 0x30) {

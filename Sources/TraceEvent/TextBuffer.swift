@@ -25,23 +25,45 @@ public struct TextBuffer: Sendable {
         bytes.append(contentsOf: b)
     }
 
+    /// Appends raw bytes with one copy. (As a `Sequence`, a raw buffer has no typed
+    /// contiguous storage, and the generic append would copy it byte by byte.)
+    @inlinable public mutating func append(contentsOf b: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                                     count: b.count))
+    }
+
     /// Appends `byte` `count` times (padding).
     @inlinable public mutating func append(repeating byte: UInt8, count: Int) {
-        if count > 0 { bytes.append(contentsOf: repeatElement(byte, count: count)) }
+        if count <= 0 { return }
+        if count == 1 { bytes.append(byte); return }
+        // One bulk append per 32 bytes, from a pattern on the stack.
+        let k = UInt64(byte) &* 0x0101_0101_0101_0101
+        var pattern: (UInt64, UInt64, UInt64, UInt64) = (k, k, k, k)
+        withUnsafeBytes(of: &pattern) { raw in
+            var left = count
+            while left > 0 {
+                let n = min(left, 32)
+                append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+                left -= n
+            }
+        }
     }
 
     /// Appends the decimal text of `value`.
     @inlinable public mutating func appendDecimal(_ value: UInt64) {
-        if value == 0 { bytes.append(0x30); return }
+        if value < 10 { bytes.append(UInt8(truncatingIfNeeded: value) &+ 0x30); return }
         var v = value
         var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of scratch
-        let n = withUnsafeMutableBytes(of: &tmp) { raw -> Int in
+        withUnsafeMutableBytes(of: &tmp) { raw in
             var i = 24
             while v > 0 { i -= 1; raw[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30; v /= 10 }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
-            return 24 - i
+            append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i...]))
         }
-        _ = n
+    }
+
+    /// Appends the bytes of a static string (a literal), without creating a `String`.
+    @inlinable public mutating func append(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Appends the decimal text of `value`, with a leading `-` when negative.
