@@ -15,6 +15,15 @@ struct PeersCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON for programs instead of text.")
     var json = false
 
+    @Flag(name: .customLong("raw-ts"), help: "Raw ring-buffer timestamps: no sync, TSC2NSEC, OFFSET or DATE correction.")
+    var rawTimestamps = false
+
+    @Flag(name: .long, help: "Ignore the DATE option.")
+    var nodate = false
+
+    @Option(name: .customLong("ts-offset"), help: "Nanoseconds added to every timestamp.")
+    var tsOffset: Int64 = 0
+
     @Argument(help: "The trace files: the host first, then its guests.")
     var files: [String] = []
 
@@ -22,7 +31,9 @@ struct PeersCommand: ParsableCommand {
         let paths = files.isEmpty ? ["trace.dat"] : files
         let summary: SessionSummary
         do {
-            let session = try TraceSession.open(paths)
+            let settings = TimestampCorrector.Settings(rawTimestamps: rawTimestamps, ignoreDate: nodate,
+                                                       userOffset: tsOffset)
+            let session = try TraceSession.open(paths, settings: settings)
             summary = try SessionSummary(session: session)
         } catch {
             CLI.fail(error.description)
