@@ -36,18 +36,9 @@ extension TimestampCorrector {
     }
 
     init(file: TraceFile, timeShift: TimeShift?, settings: Settings) {
-        var offsets: [String] = []
-        var dates: [String] = []
-        var tsc: TSCConversion?
-        for o in file.options {
-            switch o.value {
-            case .offset(let s): offsets.append(s)
-            case .date(let s): dates.append(s)
-            case .tsc2nsec(let t): tsc = TSCConversion(mult: t.multiplier, shift: t.shift, offset: t.offset)
-            default: break
-            }
-        }
-        self.init(timeShift: timeShift, tsc: tsc, offsetOptions: offsets, dateOptions: dates, settings: settings)
+        let tsc = file.tsc2nsec.map { TSCConversion(mult: $0.multiplier, shift: $0.shift, offset: $0.offset) }
+        self.init(timeShift: timeShift, tsc: tsc, offsetOptions: file.offsetOptions, dateOptions: file.dateOptions,
+                  settings: settings)
     }
 }
 

@@ -192,18 +192,14 @@ public final class TraceFile: @unchecked Sendable {
         return v
     }
 
-    /// The OFFSET option's text, if present.
-    public var offsetOption: String? {
-        var v: String?
-        for o in options { if case .offset(let t) = o.value { v = t } }
-        return v
+    /// The texts of the OFFSET options, in file order (the reference adds them all).
+    public var offsetOptions: [String] {
+        options.compactMap { if case .offset(let t) = $0.value { return t } else { return nil } }
     }
 
-    /// The DATE option's text, if present.
-    public var dateOption: String? {
-        var v: String?
-        for o in options { if case .date(let t) = o.value { v = t } }
-        return v
+    /// The texts of the DATE options, in file order (the reference adds them all).
+    public var dateOptions: [String] {
+        options.compactMap { if case .date(let t) = $0.value { return t } else { return nil } }
     }
 
     /// Whether the file is a host (has GUEST options), a guest (has TIME_SHIFT) or neither.

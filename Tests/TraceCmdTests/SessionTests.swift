@@ -168,7 +168,7 @@ import Testing
 
     @Test func noDateRemovesTheDateOffset() throws {
         let file = try TraceFile.open(Fixtures.path("date.dat"))
-        let date = try #require(file.dateOption)
+        let date = try #require(file.dateOptions.last)
         let shift = UInt64(bitPattern: CInteger.strtoll(date) &* 1000)
         #expect(shift > 1_000_000_000_000_000_000)
         let golden = try String(contentsOfFile: Fixtures.path("golden/date/records.txt"), encoding: .utf8)

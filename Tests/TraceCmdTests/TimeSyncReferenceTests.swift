@@ -149,8 +149,8 @@ import Testing
             let ts = try file.timeShiftPayload.flatMap { try TimeShift.parse($0, order: file.byteOrder) }
             #expect((ts != nil) == (name != "trace.dat"))
             let tsc = file.tsc2nsec.map { TSCConversion(mult: $0.multiplier, shift: $0.shift, offset: $0.offset) }
-            var corrector = TimestampCorrector(timeShift: ts, tsc: tsc, offsetOptions: file.offsetOption.map { [$0] } ?? [],
-                                               dateOptions: file.dateOption.map { [$0] } ?? [])
+            var corrector = TimestampCorrector(timeShift: ts, tsc: tsc, offsetOptions: file.offsetOptions,
+                                               dateOptions: file.dateOptions)
             let golden = Fixtures.path("golden/\(session)/report")
             let raw = try F.lines(absolutePath: golden + "/raw-ts.txt", prefix: name)
             let corrected = try F.lines(absolutePath: golden + "/t.txt", prefix: name)

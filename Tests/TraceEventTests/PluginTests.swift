@@ -297,10 +297,10 @@ struct PluginTests {
         #expect(comms.offered > 0)
     }
 
-    @Test("PluginCommTable over SavedCmdlines gives every comm column of comms.dat")
+    @Test("CommTable over SavedCmdlines gives every comm column of comms.dat")
     func commTableOverSavedCmdlines() throws {
         let golden = try PluginGolden("comms.txt")
-        let table = PluginCommTable()
+        let table = CommTable(SavedCmdlines())
         var bound: [String: any EventPlugin] = [:]
         let env = PluginEnvironment(comms: table)
         var checked = 0, mismatches = 0
@@ -309,12 +309,12 @@ struct PluginTests {
             switch item {
             case .known(let pid, let comm):
                 // the file's saved cmdlines name this pid from the start
-                table.cmdlines.register(comm: String(decoding: comm, as: UTF8.self), pid: pid, override: true)
+                table.override(comm: String(decoding: comm, as: UTF8.self), pid: pid)
             case .unknown:
                 break
             case .commColumn(let pid, let comm):
                 checked += 1
-                if Array(table.cmdlines.displayComm(for: pid).utf8) != comm { mismatches += 1 }
+                if table.displayBytes(for: pid) != comm { mismatches += 1 }
             case .record(let r):
                 guard let format = golden.formats[r.key] else { continue }
                 if bound[r.key] == nil {

@@ -25,8 +25,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             fuzzSink &+= UInt64(f.guests.count)
             if let ts = f.timeShiftPayload { _ = try? TimeShift.parse(ts, order: f.byteOrder) }
             fuzzSink &+= UInt64(f.tsc2nsec?.multiplier ?? 0)
-            touch(f.offsetOption ?? "")
-            touch(f.dateOption ?? "")
+            touch(f.offsetOptions.joined())
+            touch(f.dateOptions.joined())
             touch(f.clock)
             touch(f.role.rawValue)
             fuzzSink &+= UInt64(f.instances.count)

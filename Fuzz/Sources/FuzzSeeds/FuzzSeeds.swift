@@ -92,7 +92,7 @@ struct FuzzSeeds {
                 }
             }
             // TIME_SHIFT and friends for the corrector.
-            if file.timeShiftPayload != nil || file.offsetOption != nil || file.dateOption != nil || file.tsc2nsec != nil {
+            if file.timeShiftPayload != nil || !file.offsetOptions.isEmpty || !file.dateOptions.isEmpty || file.tsc2nsec != nil {
                 let ts = file.timeShiftPayload ?? []
                 var seed: [UInt8] = [file.byteOrder == .big ? 1 : 0, UInt8(ts.count & 0xff), UInt8(ts.count >> 8 & 0xff)]
                 seed += ts.prefix(0xffff)
@@ -101,7 +101,7 @@ struct FuzzSeeds {
                     tsc = le(UInt64(t.multiplier)).prefix(4) + le(UInt64(t.shift)).prefix(4) + le(t.offset)
                 }
                 seed += tsc + le(0)
-                seed += Array((file.offsetOption ?? "").utf8) + [0] + Array((file.dateOption ?? "").utf8) + [0]
+                seed += Array((file.offsetOptions.last ?? "").utf8) + [0] + Array((file.dateOptions.last ?? "").utf8) + [0]
                 for t in timestamps { seed += le(t) }
                 seeds.write("FuzzTimeShift", name, seed)
                 seed[0] |= 8

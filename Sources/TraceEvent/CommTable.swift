@@ -45,6 +45,13 @@ public final class CommTable: CommRegistry {
         }
     }
 
+    /// Sets `comm` for `pid`, replacing any name it had (`tep_override_comm`).
+    public func override(comm: String, pid: Int32) {
+        if !searched { firstSearch() }
+        cmdlines.register(comm: comm, pid: pid, override: true)
+        setCached(pid, nil)
+    }
+
     /// The comm of `pid`, or `nil` when unknown (a lookup, as the filter's `COMM` does).
     public func comm(for pid: Int32) -> String? {
         if pid != 0 && !searched { firstSearch() }
