@@ -29,11 +29,33 @@ public final class EventPrinter {
     public private(set) var formatErrors: [EventFormatError] = []
 
     let context: PrintFormatContext
-    // Single-threaded by contract: no dynamic exclusivity checks on these per-record lookups.
-    @exclusivity(unchecked) private var compiled: [CompiledPrintFormat?]
-    @exclusivity(unchecked) private var plugins: [(any EventPlugin)?]
-    @exclusivity(unchecked) private var pluginBound: [Bool]
-    @exclusivity(unchecked) private var nameBytes: [[UInt8]]
+    /// What printing one event needs, prepared on first use of the event.
+    final class EventSlot {
+        let format: CompiledPrintFormat
+        let plugin: (any EventPlugin)?
+        /// The event's name.
+        let name: UnsafeMutableBufferPointer<UInt8>
+        /// See ``EventPrinter/isStateless(eventAt:)``.
+        let stateless: Bool
+
+        init(format: CompiledPrintFormat, plugin: (any EventPlugin)?, name: String, raw: Bool) {
+            self.format = format
+            self.plugin = plugin
+            let bytes = Array(name.utf8)
+            let n = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+            _ = n.initialize(from: bytes)
+            self.name = UnsafeMutableBufferPointer(rebasing: n[0..<bytes.count])
+            // A plugin may also append the print format's text: both must be stateless.
+            stateless = !raw && format.isStateless && (plugin?.isStateless ?? true)
+        }
+
+        deinit { UnsafeMutableRawPointer(name.baseAddress)?.deallocate() }
+    }
+
+    /// Per event index: its slot, retained here (released in `deinit`). Per-record lookups
+    /// read it without reference counting. Single-threaded by contract.
+    private let slots: UnsafeMutablePointer<Unmanaged<EventSlot>?>
+    private let slotCount: Int
     /// Environment handed to plugins.
     @exclusivity(unchecked) public var environment: PluginEnvironment
 
@@ -64,12 +86,73 @@ public final class EventPrinter {
         let resolver = SharedSymbolResolver(symbols) // one reference per lookup, not the table's arrays
         context = PrintFormatContext(byteOrder: file.byteOrder, longSize: file.longSize, symbols: resolver,
                                      printkStrings: pkMap)
-        let n = reg.formats.count
-        compiled = Array(repeating: nil, count: n)
-        plugins = Array(repeating: nil, count: n)
-        pluginBound = Array(repeating: false, count: n)
-        nameBytes = reg.formats.map { Array($0.name.utf8) }
+        slotCount = reg.formats.count
+        slots = .allocate(capacity: max(slotCount, 1))
+        slots.initialize(repeating: nil, count: max(slotCount, 1))
         environment = PluginEnvironment(symbols: resolver, comms: comms, session: session)
+    }
+
+    /// A printer for another thread: it shares `other`'s parsed formats, symbols and comm
+    /// table (all read-only once built) but compiles formats and binds plugins into its own
+    /// caches, and its plugins register no comms (the owner of `other` does that, in record
+    /// order, with ``registerComms(eventAt:payload:cpu:)``). Only events for which
+    /// ``isStateless(eventAt:)`` holds may be printed with it.
+    public init(workerCopyOf other: EventPrinter) {
+        file = other.file
+        options = other.options
+        registry = other.registry
+        formatErrors = other.formatErrors
+        symbols = other.symbols
+        comms = other.comms
+        context = other.context
+        slotCount = other.slotCount
+        slots = .allocate(capacity: max(slotCount, 1))
+        slots.initialize(repeating: nil, count: max(slotCount, 1))
+        var env = other.environment
+        env.comms = nil
+        env.session = PluginSession()
+        environment = env
+    }
+
+    /// Whether the text of a record of the event at `index` depends only on the record (and
+    /// on comms registered in order): true unless its plugin keeps state from record to
+    /// record (function, function graph) or its print format is one the reference renders
+    /// statefully. Binds the event's format and plugin on first use.
+    @inline(__always)
+    public func isStateless(eventAt index: Int) -> Bool {
+        slot(index)._withUnsafeGuaranteedRef { $0.stateless }
+    }
+
+    deinit {
+        for i in 0..<slotCount { slots[i]?.release() }
+        slots.deallocate()
+    }
+
+    @inline(__always)
+    func slot(_ index: Int) -> Unmanaged<EventSlot> {
+        if let s = slots[index] { return s }
+        return makeSlot(index)
+    }
+
+    private func makeSlot(_ index: Int) -> Unmanaged<EventSlot> {
+        let format = CompiledPrintFormat(event: registry.formats[index], context: context)
+        let reg = registry
+        let plugin = options.plugins.bind(reg.formats[index], byteOrder: file.byteOrder, longSize: file.longSize,
+                                          formatNamed: { reg.format(system: $0, name: $1) })
+        let s = Unmanaged.passRetained(EventSlot(format: format, plugin: plugin, name: reg.formats[index].name,
+                                                 raw: options.raw))
+        slots[index] = s
+        return s
+    }
+
+    /// Registers the comms that printing this record would register (the sched plugin's),
+    /// without printing it.
+    @inline(__always)
+    public func registerComms(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) {
+        guard !options.raw else { return }
+        slot(index)._withUnsafeGuaranteedRef { s in
+            s.plugin?.registerComms(PluginRecord(payload: payload, cpu: cpu), environment: environment)
+        }
     }
 
     /// The index of the record's event in ``registry``, or `nil` when unknown.
@@ -80,8 +163,9 @@ public final class EventPrinter {
     }
 
     /// The event's name as bytes.
-    @inline(__always)
-    public func nameBytes(ofEventAt index: Int) -> [UInt8] { nameBytes[index] }
+    public func nameBytes(ofEventAt index: Int) -> [UInt8] {
+        slot(index)._withUnsafeGuaranteedRef { Array($0.name) }
+    }
 
     /// The common pid of a record.
     @inline(__always)
@@ -91,20 +175,47 @@ public final class EventPrinter {
 
     /// The compiled print format of the event at `index`.
     public func printFormat(ofEventAt index: Int) -> CompiledPrintFormat {
-        if let c = compiled[index] { return c }
-        let c = CompiledPrintFormat(event: registry.formats[index], context: context)
-        compiled[index] = c
-        return c
+        slot(index).takeUnretainedValue().format
     }
 
     func plugin(ofEventAt index: Int) -> (any EventPlugin)? {
-        if pluginBound[index] { return plugins[index] }
-        pluginBound[index] = true
-        let reg = registry
-        let p = options.plugins.bind(reg.formats[index], byteOrder: file.byteOrder, longSize: file.longSize,
-                                     formatNamed: { reg.format(system: $0, name: $1) })
-        plugins[index] = p
-        return p
+        slot(index).takeUnretainedValue().plugin
+    }
+
+    /// Appends `name: ` padded to 20 columns (the report's event column), then the event
+    /// text, as ``writeInfo(eventIndex:payload:pageRest:cpu:timestamp:into:)``.
+    @inline(__always)
+    public func writeNameAndInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer,
+                                 pageRest: UnsafeRawBufferPointer? = nil, cpu: Int, timestamp: UInt64,
+                                 into out: inout TextBuffer) {
+        slot(index)._withUnsafeGuaranteedRef { s in
+            let name = UnsafeBufferPointer(s.name)
+            out.append(contentsOf: UnsafeRawBufferPointer(name))
+            if name.count < 20 {
+                out.append(0x3a)
+                out.append(repeating: 0x20, count: 21 - name.count)
+            } else {
+                out.append(0x3a); out.append(0x20)
+            }
+            write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
+        }
+    }
+
+    @inline(__always)
+    private func write(slot s: EventSlot, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?,
+                       cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
+        if options.raw {
+            s.format.renderRawFields(payload: pageRest ?? payload, into: &out)
+            return
+        }
+        if let p = s.plugin {
+            let rec = PluginRecord(payload: payload, cpu: cpu, timestamp: timestamp)
+            switch p.write(rec, into: &out, environment: environment) {
+            case .done, .doneConsumingLookahead: return
+            case .appendDefault: break
+            }
+        }
+        s.format.render(payload: payload, into: &out)
     }
 
     /// Appends the event text of a record (what follows `name: ` in a report line).
@@ -114,19 +225,9 @@ public final class EventPrinter {
     ///   the record's end; this is what it then reads.
     public func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
                           cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
-        let fmt = printFormat(ofEventAt: index)
-        if options.raw {
-            fmt.renderRawFields(payload: pageRest ?? payload, into: &out)
-            return
+        slot(index)._withUnsafeGuaranteedRef { s in
+            write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
         }
-        if let p = plugin(ofEventAt: index) {
-            let rec = PluginRecord(payload: payload, cpu: cpu, timestamp: timestamp)
-            switch p.write(rec, into: &out, environment: environment) {
-            case .done, .doneConsumingLookahead: return
-            case .appendDefault: break
-            }
-        }
-        fmt.render(payload: payload, into: &out)
     }
 
     /// Whether the file's common fields include `name` (e.g. `common_migrate_disable`).

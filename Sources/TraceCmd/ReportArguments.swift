@@ -81,6 +81,12 @@ extension ReportOptions {
             case "--first-event": o.firstEvent = true; o.listCPUs = true
             case "--last-event": o.lastEvent = true; o.listCPUs = true
             case "--nodate": o.noDate = true
+            case "--threads":
+                let v = try value(name, attached)
+                guard let n = Int(v), n >= 1, n <= 256 else {
+                    throw Problem(message: "--threads needs a number from 1 to 256, not '\(v)'")
+                }
+                o.threads = n
             case "--ts-offset":
                 let v = try value(name, attached)
                 guard !inputs.isEmpty else { throw Problem(message: "--ts-offset must come after -i") }

@@ -16,6 +16,7 @@ public struct TraceReport {
         let inUsecs: Bool
         let useTraceClock: Bool
         var startCPU = 0
+        let style: LineStyle
 
         init(file: TraceFile, buffer: TraceBuffer, printer: EventPrinter, label: String, isInstance: Bool,
              input: ReportOptions.Input?, corrector: TimestampCorrector, inUsecs: Bool, useTraceClock: Bool) {
@@ -28,6 +29,7 @@ public struct TraceReport {
             self.corrector = corrector
             self.inUsecs = inUsecs
             self.useTraceClock = useTraceClock
+            self.style = LineStyle(inUsecs: inUsecs, useTraceClock: useTraceClock, byteOrder: file.byteOrder)
         }
     }
 
@@ -190,6 +192,54 @@ public struct TraceReport {
         var merger = RecordMerger(streams: streams)
         var lastTS: UInt64 = 0
         var wakeup: WakeupLatency? = options.wakeupLatency ? all.first.flatMap { WakeupLatency(printer: $0.printer) } : nil
+        // Lines are formatted on other threads when nothing in them depends on the order of
+        // formatting beyond what this thread settles in order (filters, comms).
+        let threads = options.threads ?? ProcessInfoCores.active
+        var parallel: ParallelLineWriter? = nil
+        if threads > 1 && wakeup == nil && !options.tsDiff && !options.raw && !options.latency {
+            parallel = ParallelLineWriter(report: self, handles: all, showLabels: showLabels,
+                                          labelWidth: labelWidth, workers: threads)
+        }
+        if var writer = parallel {
+            flush()
+            defer { writer.finish(sink: sink) }
+            while true {
+                let next: (stream: Int, record: Record)?
+                do { next = try merger.next() } catch { continue }
+                guard let (si, record) = next else { break }
+                let hi = streamHandle[si]
+                let h = all[hi]
+                if let cpus = options.cpus, !cpus.contains(h.startCPU + record.cpu) { continue }
+                let payload = record.payload
+                let printer = h.printer
+                let eventIndex = printer.eventIndex(of: payload)
+                if !filters.isEmpty, var f = filters[hi] {
+                    let id = eventIndex.map { printer.registry.formats[$0].id } ?? -1
+                    let comms = printer.comms
+                    let keep = f.accept(eventID: id, payload: payload, cpu: h.startCPU + record.cpu,
+                                        comm: { comms.comm(for: $0) })
+                    filters[hi] = f
+                    if !keep { continue }
+                }
+                let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
+                if let idx = eventIndex, !printer.isStateless(eventAt: idx) {
+                    // In order, here: the line is copied into the batch as text.
+                    writer.appendFormatted(sink: sink) { out in
+                        if showLabels { appendLabel(h.label, width: labelWidth, into: &out) }
+                        comm.withUnsafeBufferPointer { c in
+                            writeLine(payload: payload, pageRest: nil, cpu: record.cpu, timestamp: record.timestamp,
+                                      missed: record.missedEventsValue, comm: c, style: h.style, printer: printer,
+                                      eventIndex: idx, lastTS: &lastTS, into: &out)
+                        }
+                    }
+                    continue
+                }
+                if let idx = eventIndex { printer.registerComms(eventAt: idx, payload: payload, cpu: record.cpu) }
+                writer.append(handle: hi, payload: payload, comm: comm, cpu: record.cpu, timestamp: record.timestamp,
+                              missed: record.missedEventsValue, eventIndex: eventIndex ?? -1, sink: sink)
+            }
+            return
+        }
         while true {
             let next: (stream: Int, record: Record)?
             do { next = try merger.next() } catch {
@@ -212,7 +262,17 @@ public struct TraceReport {
                 if !keep { continue }
             }
             if showLabels { appendLabel(h.label, width: labelWidth, into: &out) }
-            writeLine(record, handle: h, eventIndex: eventIndex, lastTS: &lastTS, into: &out)
+            var pageRest: UnsafeRawBufferPointer?
+            if options.raw, let base = payload.baseAddress {
+                let after = h.buffer.pageSize - (record.offsetInPage + record.recordSize)
+                if after > 0 { pageRest = UnsafeRawBufferPointer(start: base, count: payload.count + after) }
+            }
+            let comm = h.printer.comms.displayBytes(for: h.printer.pid(of: payload))
+            comm.withUnsafeBufferPointer { c in
+                writeLine(payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: record.timestamp,
+                          missed: record.missedEventsValue, comm: c, style: h.style, printer: h.printer,
+                          eventIndex: eventIndex, lastTS: &lastTS, into: &out)
+            }
             if wakeup != nil, let idx = eventIndex {
                 out.bytes.removeLast()
                 wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.timestamp, into: &out)
@@ -236,21 +296,30 @@ public struct TraceReport {
 
     static let spaces = [UInt8](repeating: 0x20, count: 64)
 
+    /// What a report line needs of its input besides the record: fixed per handle, a value
+    /// that formatting threads can hold without touching the handle.
+    struct LineStyle: Sendable {
+        var inUsecs: Bool
+        var useTraceClock: Bool
+        var byteOrder: ByteOrder
+    }
+
     /// Formats one report line (and a dropped-events line before it).
-    func writeLine(_ record: Record, handle h: Handle, eventIndex: Int?, lastTS: inout UInt64,
-                   into out: inout TextBuffer) {
-        let printer = h.printer
-        let payload = record.payload
-        let missed = record.missedEventsValue
+    ///
+    /// - Parameters:
+    ///   - pageRest: for `-R`, the payload followed by the rest of its page.
+    ///   - comm: the comm shown for the record's pid (looked up in record order).
+    func writeLine(payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?, cpu: Int, timestamp ts: UInt64,
+                   missed: Int64, comm: UnsafeBufferPointer<UInt8>, style h: LineStyle, printer: EventPrinter,
+                   eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
         if missed > 0 {
-            out.append("CPU:" as StaticString); out.appendDecimal(UInt64(record.cpu)); out.append(" [" as StaticString)
+            out.append("CPU:" as StaticString); out.appendDecimal(UInt64(cpu)); out.append(" [" as StaticString)
             out.appendDecimal(missed); out.append(" EVENTS DROPPED]\n" as StaticString)
         } else if missed < 0 {
-            out.append("CPU:"); out.appendDecimal(UInt64(record.cpu)); out.append(" [EVENTS DROPPED]\n")
+            out.append("CPU:"); out.appendDecimal(UInt64(cpu)); out.append(" [EVENTS DROPPED]\n")
         }
         let lineStart = out.count
         let pid = printer.pid(of: payload)
-        let comm = printer.comms.displayBytes(for: pid)
         if options.latency {
             // "%8.8s-%-5d %3d"
             let c = comm.prefix(8)
@@ -259,28 +328,27 @@ public struct TraceReport {
             out.append(0x2d)
             appendLeft(Int64(pid), width: 5, into: &out)
             out.append(0x20)
-            appendRight(Int64(record.cpu), width: 3, into: &out)
+            appendRight(Int64(cpu), width: 3, into: &out)
             if options.raw {
                 out.append("-0x" as StaticString)
-                let flags = printer.registry.commonLayout.flags(in: payload, order: h.file.byteOrder) ?? 0
+                let flags = printer.registry.commonLayout.flags(in: payload, order: h.byteOrder) ?? 0
                 Self.appendHex(flags, into: &out)
             } else {
                 appendLatencyFlags(payload, printer: printer, into: &out)
             }
         } else if comm.count <= 32 {
             // The common case in one copy: "%16s-%-5d [%03d]" and the time column.
-            let ts = record.timestamp
             let inUsecs = h.inUsecs, nanoseconds = options.nanoseconds
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: LineScratch.capacity) { buf in
                 guard let base = buf.baseAddress else { return }
                 // At most 32 + 1 + 11 + 2 + 20 + 1 + 1 + 20 + 1 + 9 + 1 = 99 bytes.
                 var l = LineScratch(base: base)
                 l.pad(0x20, 16 - comm.count)
-                comm.withUnsafeBufferPointer { l.put($0) }
+                l.put(comm)
                 l.put(0x2d)
                 l.leftSigned(Int64(pid), width: 5)
                 l.put(0x20); l.put(0x5b)
-                l.zeroPadded(UInt64(record.cpu), width: 3)
+                l.zeroPadded(UInt64(cpu), width: 3)
                 l.put(0x5d)
                 if inUsecs {
                     l.put(0x20)
@@ -307,10 +375,9 @@ public struct TraceReport {
             out.append(0x2d)
             appendLeft(Int64(pid), width: 5, into: &out)
             out.append(" [" as StaticString)
-            appendZeroPadded(UInt64(record.cpu), width: 3, into: &out)
+            appendZeroPadded(UInt64(cpu), width: 3, into: &out)
             out.append(0x5d)
         }
-        let ts = record.timestamp
         if options.latency || comm.count > 32 {
             if h.inUsecs {
                 out.append(0x20)
@@ -336,21 +403,12 @@ public struct TraceReport {
         }
         out.append(0x20)
         if let idx = eventIndex {
-            let name = printer.nameBytes(ofEventAt: idx)
-            out.append(contentsOf: name)
-            out.append(0x3a); out.append(0x20)
-            if name.count < 20 { out.append(contentsOf: Self.spaces[0..<(20 - name.count)]) }
-            var pageRest: UnsafeRawBufferPointer?
-            if options.raw, let base = payload.baseAddress {
-                let after = h.buffer.pageSize - (record.offsetInPage + record.recordSize)
-                if after > 0 { pageRest = UnsafeRawBufferPointer(start: base, count: payload.count + after) }
-            }
-            printer.writeInfo(eventIndex: idx, payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: ts,
-                              into: &out)
+            printer.writeNameAndInfo(eventIndex: idx, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: ts,
+                                     into: &out)
         } else {
             out.append("(NULL): " as StaticString)
             out.append(contentsOf: Self.spaces[0..<14])
-            let id = printer.registry.commonLayout.eventID(in: payload, order: h.file.byteOrder) ?? -1
+            let id = printer.registry.commonLayout.eventID(in: payload, order: h.byteOrder) ?? -1
             out.append("[UNKNOWN EVENT \(id)]")
         }
         if out.count > lineStart, out.bytes[out.count - 1] == 0x0a {

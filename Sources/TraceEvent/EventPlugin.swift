@@ -74,30 +74,75 @@ public final class PluginSession {
 }
 
 /// What plugins may consult or update while printing a record.
+///
+/// A value type whose parts live in one shared box: handing it to a plugin for every
+/// record costs one reference count, not one per part.
 public struct PluginEnvironment {
+    final class Storage {
+        var symbols: (any SymbolResolver)?
+        var comms: (any CommRegistry)?
+        var guestFunctions: (any GuestFunctionResolver)?
+        var formatTimestamp: ((UInt64, inout TextBuffer) -> Void)?
+        var session: PluginSession?
+
+        init(symbols: (any SymbolResolver)?, comms: (any CommRegistry)?,
+             guestFunctions: (any GuestFunctionResolver)?,
+             formatTimestamp: ((UInt64, inout TextBuffer) -> Void)?, session: PluginSession?) {
+            self.symbols = symbols
+            self.comms = comms
+            self.guestFunctions = guestFunctions
+            self.formatTimestamp = formatTimestamp
+            self.session = session
+        }
+
+        func copy() -> Storage {
+            Storage(symbols: symbols, comms: comms, guestFunctions: guestFunctions, formatTimestamp: formatTimestamp,
+                    session: session)
+        }
+    }
+
+    private var storage: Storage
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
     /// Kernel symbols of the trace (its kallsyms), for function names.
-    public var symbols: (any SymbolResolver)?
+    public var symbols: (any SymbolResolver)? {
+        get { storage.symbols }
+        set { unique().symbols = newValue }
+    }
     /// Where learnt comms go (see ``CommRegistry``).
-    public var comms: (any CommRegistry)?
+    public var comms: (any CommRegistry)? {
+        get { storage.comms }
+        set { unique().comms = newValue }
+    }
     /// Guest symbol lookup for kvm events; `nil` when there are no guests.
-    public var guestFunctions: (any GuestFunctionResolver)?
+    public var guestFunctions: (any GuestFunctionResolver)? {
+        get { storage.guestFunctions }
+        set { unique().guestFunctions = newValue }
+    }
     /// Writes a timestamp the way the report prints its time column (`ftrace:func_repeats`
     /// shows the time of the first repeat with it: `trace-cmd report` uses `%12d`, or
     /// `%6.1000d` with `-t`... through `tep_func_repeat_format`). `nil` prints the raw number.
-    public var formatTimestamp: ((UInt64, inout TextBuffer) -> Void)?
+    public var formatTimestamp: ((UInt64, inout TextBuffer) -> Void)? {
+        get { storage.formatTimestamp }
+        set { unique().formatTimestamp = newValue }
+    }
     /// Run-wide plugin state; without one, each bound plugin keeps its own.
-    public var session: PluginSession?
+    public var session: PluginSession? {
+        get { storage.session }
+        set { unique().session = newValue }
+    }
 
     /// An environment; every part is optional (without symbols, addresses print in hex).
     public init(symbols: (any SymbolResolver)? = nil, comms: (any CommRegistry)? = nil,
                 guestFunctions: (any GuestFunctionResolver)? = nil,
                 formatTimestamp: ((UInt64, inout TextBuffer) -> Void)? = nil,
                 session: PluginSession? = nil) {
-        self.symbols = symbols
-        self.comms = comms
-        self.guestFunctions = guestFunctions
-        self.formatTimestamp = formatTimestamp
-        self.session = session
+        storage = Storage(symbols: symbols, comms: comms, guestFunctions: guestFunctions,
+                          formatTimestamp: formatTimestamp, session: session)
     }
 }
 
@@ -117,11 +162,26 @@ public protocol EventPlugin: AnyObject {
     /// Whether the plugin wants ``PluginRecord/lookahead`` (only the function graph
     /// entry plugin does).
     var needsLookahead: Bool { get }
+
+    /// Whether a record's text depends only on the record and on the comms registered
+    /// through ``registerComms(_:environment:)``, not on the records printed before it.
+    /// Such records may be printed out of order, on other threads, by other copies of the
+    /// plugin (the function plugin's call indentation and the function graph are not).
+    var isStateless: Bool { get }
+
+    /// Registers in `environment.comms` what ``write(_:into:environment:)`` would register
+    /// for `record`, without writing anything: a report that prints records on other threads
+    /// calls this in record order, then prints with an environment without comms.
+    func registerComms(_ record: PluginRecord, environment: PluginEnvironment)
 }
 
 extension EventPlugin {
     /// Most plugins need no lookahead.
     public var needsLookahead: Bool { false }
+    /// Most plugins print each record from its own data.
+    public var isStateless: Bool { true }
+    /// Most plugins register no comms.
+    public func registerComms(_ record: PluginRecord, environment: PluginEnvironment) {}
 }
 
 /// Options of the plugins (`trace-cmd report -O plugin:option`), with the reference's

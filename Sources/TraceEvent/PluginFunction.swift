@@ -5,6 +5,9 @@
 ///
 /// Keeps per-CPU state, like the reference (whose state is even process-wide).
 final class FunctionPlugin: EventPlugin {
+    /// Call chains (or lookahead) carry over from record to record.
+    var isStateless: Bool { false }
+
     private let order: ByteOrder
     private let options: PluginOptions
     private let repeats: Bool

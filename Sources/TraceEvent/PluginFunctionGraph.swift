@@ -5,6 +5,9 @@
 /// An entry whose next record (``PluginRecord/lookahead``) is the matching return of the
 /// same task and function prints as a leaf call and consumes that record.
 final class FunctionGraphPlugin: EventPlugin {
+    /// Call chains (or lookahead) carry over from record to record.
+    var isStateless: Bool { false }
+
     private let order: ByteOrder
     private let options: PluginOptions
     private let isEntry: Bool

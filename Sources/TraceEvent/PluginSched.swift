@@ -49,6 +49,16 @@ final class SchedSwitchPlugin: EventPlugin {
         return .done
     }
 
+    func registerComms(_ record: PluginRecord, environment: PluginEnvironment) {
+        guard let comms = environment.comms else { return }
+        let p = record.payload
+        // As write(_:into:environment:): the next comm only once the previous pid was read.
+        guard let pp = prevPid.read(p, order) else { return }
+        schedRegisterComm(prevComm, pid: pp, p, comms)
+        guard let np = nextPid.read(p, order) else { return }
+        schedRegisterComm(nextComm, pid: np, p, comms)
+    }
+
     /// The plugin's own state letters (they differ from the kernel's print format:
     /// bits 0...7 are `SDTtZXxW`, several joined by `|`, none is `R`).
     static func writeState(_ state: Int32, _ out: inout TextBuffer) {
@@ -105,6 +115,22 @@ final class SchedWakeupPlugin: EventPlugin {
         }
         return .done
     }
+
+    func registerComms(_ record: PluginRecord, environment: PluginEnvironment) {
+        guard let comms = environment.comms, let pidValue = pid.read(record.payload, order) else { return }
+        schedRegisterComm(comm, pid: pidValue, record.payload, comms)
+    }
+}
+
+/// The registration half of ``schedWriteComm``.
+private func schedRegisterComm(_ field: PluginField, pid: UInt64, _ p: UnsafeRawBufferPointer,
+                               _ comms: any CommRegistry) {
+    guard let offset = field.offset else { return }
+    let start = max(0, min(offset, p.count))
+    let end = max(start, min(offset + max(field.size, 0), p.count))
+    var n = start
+    while n < end, p[n] != 0 { n += 1 }
+    comms.register(pid: Int32(truncatingIfNeeded: pid), comm: UnsafeRawBufferPointer(rebasing: p[start..<n]))
 }
 
 /// Writes `comm:` for a comm field (when the format has it) and offers it to the registry.

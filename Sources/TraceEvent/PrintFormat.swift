@@ -98,6 +98,23 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     /// libtraceevent prints every later record of the event as failed.
     private let notString: UnsafeMutablePointer<Bool>
 
+    /// The pieces again, as plain values that the per-record loop reads without reference
+    /// counting: literals, numbers of a field, strings of a field or `__get_str`; anything
+    /// else refers back to its piece in ``pieces``.
+    struct FastOp {
+        enum Kind: UInt8 { case literal, fieldNumber, fieldString, dynamicString, general }
+        var kind: Kind
+        var lengthClass: Int8 = 0
+        var conversion: PrintfConversion
+        /// Literal: offset in ``literalPool``; field: its offset; general: piece index.
+        var offset = 0
+        var size = 0
+        var mask = UInt64.max
+        var location = PrintFormatDynamicLocation(offset: 0, size: 0, relative: false)
+    }
+    private let fastOps: UnsafeMutableBufferPointer<FastOp>
+    private let literalPool: UnsafeMutableBufferPointer<UInt8>
+
     /// Compiles the print format of `event`.
     ///
     /// Never fails: a format the reference cannot handle either (unknown helper function,
@@ -134,11 +151,50 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             guard case .literal(let b) = $0, b.count > 1 else { return false }
             return b[b.count - 2] == UInt8(ascii: "0") && b[b.count - 1] == UInt8(ascii: "x")
         }
+        (fastOps, literalPool) = Self.fastProgram(pieces)
+    }
+
+    private static func fastProgram(_ pieces: [Piece]) -> (UnsafeMutableBufferPointer<FastOp>, UnsafeMutableBufferPointer<UInt8>) {
+        var pool: [UInt8] = []
+        var ops: [FastOp] = []
+        let plain = PrintfConversion(piece: Array("%d".utf8))
+        for (i, piece) in pieces.enumerated() {
+            switch piece {
+            case .literal(let b):
+                ops.append(FastOp(kind: .literal, conversion: plain, offset: pool.count, size: b.count))
+                pool += b
+            case .number(let c, let ls, .field(let offset, let size), star: nil):
+                ops.append(FastOp(kind: .fieldNumber, lengthClass: ls, conversion: c, offset: offset, size: size))
+            case .number(let c, let ls, .mask(let m, .field(let offset, let size)), star: nil):
+                ops.append(FastOp(kind: .fieldNumber, lengthClass: ls, conversion: c, offset: offset, size: size, mask: m))
+            case .string(let c, .fieldBytes(let offset, let size), star: nil):
+                ops.append(FastOp(kind: .fieldString, conversion: c, offset: offset, size: size))
+            case .string(let c, .dynamicString(let loc), star: nil):
+                ops.append(FastOp(kind: .dynamicString, conversion: c, location: loc))
+            default:
+                ops.append(FastOp(kind: .general, conversion: plain, offset: i))
+            }
+        }
+        let o = UnsafeMutableBufferPointer<FastOp>.allocate(capacity: max(ops.count, 1))
+        _ = o.initialize(from: ops)
+        let p = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(pool.count, 1))
+        _ = p.initialize(from: pool)
+        return (UnsafeMutableBufferPointer(rebasing: o[0..<ops.count]), UnsafeMutableBufferPointer(rebasing: p[0..<pool.count]))
     }
 
     deinit {
         notString.deallocate()
+        fastOps.deinitialize()
+        UnsafeMutableRawPointer(fastOps.baseAddress)?.deallocate()
+        UnsafeMutableRawPointer(literalPool.baseAddress)?.deallocate()
     }
+
+    /// Whether ``render(payload:into:)`` prints each record from its own data. It does not
+    /// for a format the reference cannot parse (its raw-field fallback remembers fields that
+    /// held unprintable bytes) nor for `ftrace:bprint` (a record without arguments makes
+    /// every later one print as failed): those must be rendered in record order by one
+    /// instance.
+    public var isStateless: Bool { parseFailure == nil && bprint == nil }
 
     /// Compiles the print format of `event`, throwing instead of falling back when the
     /// reference would print `[FAILED TO PARSE]`.
@@ -180,8 +236,32 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             return
         }
         let order = byteOrder
-        for piece in pieces {
-            renderPiece(piece, payload, order, into: &out)
+        let ops = UnsafeBufferPointer(fastOps)
+        let pool = literalPool.baseAddress
+        let size = payload.count
+        var i = 0
+        while i < ops.count {
+            let op = ops[i]
+            i &+= 1
+            switch op.kind {
+            case .literal:
+                if let pool { out.append(contentsOf: UnsafeRawBufferPointer(start: pool + op.offset, count: op.size)) }
+            case .fieldNumber:
+                var v: UInt64 = 0
+                if op.offset + op.size <= size { v = (payload.loadUnsigned(at: op.offset, size: op.size, order: order) ?? 0) & op.mask }
+                Self.appendNumber(v, lengthClass: op.lengthClass, conversion: op.conversion, into: &out)
+            case .fieldString:
+                let offset = op.offset
+                guard offset >= 0, offset <= size else { continue }
+                let len = op.size <= 0 ? size - offset : min(op.size, size - offset)
+                op.conversion.appendString(UnsafeRawBufferPointer(rebasing: payload[offset..<(offset + len)]), into: &out)
+            case .dynamicString:
+                let (offset, len) = op.location.resolve(payload, order)
+                guard len != 0, offset >= 0, offset < size else { continue }
+                op.conversion.appendString(UnsafeRawBufferPointer(rebasing: payload[offset...]), into: &out)
+            case .general:
+                renderPiece(pieces[op.offset], payload, order, into: &out)
+            }
         }
     }
 

@@ -1,0 +1,238 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The number of processors the report may use.
+enum ProcessInfoCores {
+    /// Online processors (at least 1).
+    static var active: Int {
+        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return n > 0 ? Int(n) : 1
+    }
+}
+
+/// Formats report lines on worker threads and hands their text to the sink in record order.
+///
+/// The reading thread settles everything that depends on record order (merging, filters,
+/// the comm shown for each pid, the comms that the sched plugin registers) and appends each
+/// line's input to a batch: the payload and comm bytes are copied into the batch's arena, so
+/// nothing refers to ring-buffer pages once the batch is handed over. Full batches go to the
+/// workers in turn (batch *k* to worker *k* mod *n*); each worker owns copies of the event
+/// printers (their caches are not shared) and formats with ``TraceReport/writeLine``. The
+/// reading thread writes finished batches in submission order, so the output is byte for byte
+/// the serial one.
+///
+/// Lines of events whose text depends on earlier records (``EventPrinter/isStateless(eventAt:)``
+/// is false) are formatted by the reading thread in order and travel in the batch as text.
+///
+/// Memory: at most `2 × workers + 1` batches exist, each holding about
+/// ``batchRecords`` records (or ``batchArenaBytes`` bytes of payload) and their text.
+struct ParallelLineWriter {
+    /// Records per batch.
+    static let batchRecords = 4096
+    /// Payload bytes per batch before it is handed over early.
+    static let batchArenaBytes = 1 << 19
+
+    /// One batch of lines: their inputs, then their text.
+    final class Batch: @unchecked Sendable {
+        struct Entry {
+            /// Payload (or, for preformatted lines, text) location in ``arena`` (``text``).
+            var start: Int32
+            var count: Int32
+            var commStart: Int32
+            var commCount: Int32
+            var handle: Int32
+            var cpu: Int32
+            /// The event's index in the printer, -1 when unknown, -2 for a preformatted line.
+            var eventIndex: Int32
+            var timestamp: UInt64
+            var missed: Int64
+        }
+
+        var arena: UnsafeMutableRawPointer
+        var arenaCapacity: Int
+        var arenaUsed = 0
+        var entries: [Entry] = []
+        /// Lines formatted by the reading thread.
+        var text = TextBuffer(capacity: 1 << 12)
+        /// The batch's output, written by a worker.
+        var out = TextBuffer(capacity: 1 << 19)
+        let done = DispatchSemaphore(value: 0)
+
+        init() {
+            arenaCapacity = ParallelLineWriter.batchArenaBytes + (1 << 16)
+            arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 16)
+            entries.reserveCapacity(ParallelLineWriter.batchRecords)
+        }
+
+        deinit { arena.deallocate() }
+
+        func reset() {
+            arenaUsed = 0
+            entries.removeAll(keepingCapacity: true)
+            text.removeAll()
+            out.removeAll()
+        }
+
+        /// Copies `bytes` into the arena (8-byte aligned) and returns where they went.
+        @inline(__always)
+        func store(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+            let n = bytes.count
+            let at = arenaUsed
+            if at + n > arenaCapacity { grow(at + n) }
+            if n > 0, let src = bytes.baseAddress { (arena + at).copyMemory(from: src, byteCount: n) }
+            arenaUsed = (at + n + 7) & ~7
+            return Int32(at)
+        }
+
+        private func grow(_ needed: Int) {
+            let capacity = max(needed, arenaCapacity * 2)
+            let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+            bigger.copyMemory(from: arena, byteCount: arenaUsed)
+            arena.deallocate()
+            arena = bigger
+            arenaCapacity = capacity
+        }
+    }
+
+    /// A formatting thread with its own printers.
+    final class Worker: @unchecked Sendable {
+        let queue: DispatchQueue
+        let report: TraceReport
+        let printers: [EventPrinter]
+        let styles: [TraceReport.LineStyle]
+        let labels: [[UInt8]]
+        let showLabels: Bool
+        let labelWidth: Int
+
+        init(index: Int, report: TraceReport, printers: [EventPrinter], styles: [TraceReport.LineStyle],
+             labels: [[UInt8]], showLabels: Bool, labelWidth: Int) {
+            queue = DispatchQueue(label: "tracecmd.report.worker\(index)")
+            self.report = report
+            self.printers = printers
+            self.styles = styles
+            self.labels = labels
+            self.showLabels = showLabels
+            self.labelWidth = labelWidth
+        }
+
+        func format(_ b: Batch) {
+            var out = b.out
+            b.out = TextBuffer(capacity: 0)
+            out.removeAll()
+            var lastTS: UInt64 = 0
+            let arena = UnsafeRawPointer(b.arena)
+            b.text.bytes.withUnsafeBytes { text in
+                for e in b.entries {
+                    if e.eventIndex == -2 {
+                        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[Int(e.start)..<Int(e.start + e.count)]))
+                        continue
+                    }
+                    let hi = Int(e.handle)
+                    if showLabels { report.appendLabel(labels[hi], width: labelWidth, into: &out) }
+                    let payload = UnsafeRawBufferPointer(start: arena + Int(e.start), count: Int(e.count))
+                    let comm = UnsafeBufferPointer(start: (arena + Int(e.commStart)).assumingMemoryBound(to: UInt8.self),
+                                                   count: Int(e.commCount))
+                    report.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
+                                     missed: e.missed, comm: comm, style: styles[hi], printer: printers[hi],
+                                     eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil, lastTS: &lastTS,
+                                     into: &out)
+                }
+            }
+            b.out = out
+        }
+    }
+
+    private let workers: [Worker]
+    private var current: Batch
+    private var free: [Batch] = []
+    /// Submitted batches, oldest first.
+    private var inflight: [Batch] = []
+    private var inflightHead = 0
+    private var submitted = 0
+
+    /// A writer for `report`'s `handles` (their printers are copied once per worker).
+    init(report: TraceReport, handles: [TraceReport.Handle], showLabels: Bool, labelWidth: Int, workers count: Int) {
+        var ws: [Worker] = []
+        for w in 0..<max(1, count) {
+            var copies: [ObjectIdentifier: EventPrinter] = [:]
+            let printers = handles.map { h -> EventPrinter in
+                let key = ObjectIdentifier(h.printer)
+                if let p = copies[key] { return p }
+                let p = EventPrinter(workerCopyOf: h.printer)
+                copies[key] = p
+                return p
+            }
+            ws.append(Worker(index: w, report: report, printers: printers, styles: handles.map(\.style),
+                             labels: handles.map(\.label), showLabels: showLabels, labelWidth: labelWidth))
+        }
+        workers = ws
+        current = Batch()
+    }
+
+    /// Adds a line for a worker to format.
+    @inline(__always)
+    mutating func append(handle: Int, payload: UnsafeRawBufferPointer, comm: [UInt8], cpu: Int, timestamp: UInt64,
+                         missed: Int64, eventIndex: Int, sink: (UnsafeRawBufferPointer) -> Void) {
+        let b = current
+        let start = b.store(payload)
+        let commStart = comm.withUnsafeBytes { b.store($0) }
+        b.entries.append(Batch.Entry(start: start, count: Int32(payload.count), commStart: commStart,
+                                     commCount: Int32(comm.count), handle: Int32(handle),
+                                     cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
+                                     timestamp: timestamp, missed: missed))
+        if b.entries.count >= Self.batchRecords || b.arenaUsed >= Self.batchArenaBytes { submit(sink: sink) }
+    }
+
+    /// Adds a line formatted here, now, by `body`.
+    mutating func appendFormatted(sink: (UnsafeRawBufferPointer) -> Void, _ body: (inout TextBuffer) -> Void) {
+        let b = current
+        var text = b.text
+        b.text = TextBuffer(capacity: 0)
+        let start = text.count
+        body(&text)
+        let count = text.count - start
+        b.text = text
+        b.entries.append(Batch.Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0, handle: 0,
+                                     cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
+        if b.entries.count >= Self.batchRecords || b.text.count >= Self.batchArenaBytes { submit(sink: sink) }
+    }
+
+    private mutating func submit(sink: (UnsafeRawBufferPointer) -> Void) {
+        let b = current
+        let w = workers[submitted % workers.count]
+        submitted += 1
+        w.queue.async {
+            w.format(b)
+            b.done.signal()
+        }
+        inflight.append(b)
+        // Keep every worker busy with up to two batches, and no more.
+        while inflight.count - inflightHead > 2 * workers.count { writeOldest(sink: sink) }
+        current = free.popLast() ?? Batch()
+    }
+
+    private mutating func writeOldest(sink: (UnsafeRawBufferPointer) -> Void) {
+        let b = inflight[inflightHead]
+        inflightHead += 1
+        if inflightHead > 64 {
+            inflight.removeFirst(inflightHead)
+            inflightHead = 0
+        }
+        b.done.wait()
+        b.out.bytes.withUnsafeBytes { sink($0) }
+        b.reset()
+        free.append(b)
+    }
+
+    /// Formats what is left and writes everything, in order.
+    mutating func finish(sink: (UnsafeRawBufferPointer) -> Void) {
+        if !current.entries.isEmpty { submit(sink: sink) }
+        while inflightHead < inflight.count { writeOldest(sink: sink) }
+    }
+}
