@@ -104,11 +104,17 @@ public final class EventPrinter {
         formatErrors = other.formatErrors
         symbols = other.symbols
         comms = other.comms
-        context = other.context
+        // Its own symbol lookup cache (the resolver is per thread).
+        var ctx = other.context
+        var resolver: (any SymbolResolver)? = ctx.symbols
+        if let shared = ctx.symbols as? SharedSymbolResolver { resolver = SharedSymbolResolver(sharing: shared) }
+        ctx.symbols = resolver
+        context = ctx
         slotCount = other.slotCount
         slots = .allocate(capacity: max(slotCount, 1))
         slots.initialize(repeating: nil, count: max(slotCount, 1))
         var env = other.environment
+        env.symbols = resolver
         env.comms = nil
         env.session = PluginSession()
         environment = env

@@ -127,7 +127,7 @@ struct ParallelLineWriter {
             out.removeAll()
             var lastTS: UInt64 = 0
             let arena = UnsafeRawPointer(b.arena)
-            b.text.bytes.withUnsafeBytes { text in
+            b.text.withUnsafeBytes { text in
                 for e in b.entries {
                     if e.eventIndex == -2 {
                         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[Int(e.start)..<Int(e.start + e.count)]))
@@ -225,7 +225,7 @@ struct ParallelLineWriter {
             inflightHead = 0
         }
         b.done.wait()
-        b.out.bytes.withUnsafeBytes { sink($0) }
+        b.out.withUnsafeBytes { sink($0) }
         b.reset()
         free.append(b)
     }

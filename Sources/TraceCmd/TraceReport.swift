@@ -83,7 +83,7 @@ public struct TraceReport {
     public func run(sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
         var out = TextBuffer(capacity: 1 << 17)
         func flush() {
-            out.bytes.withUnsafeBytes { sink($0) }
+            out.withUnsafeBytes { sink($0) }
             out.removeAll()
         }
         let session = PluginSession()
@@ -203,40 +203,45 @@ public struct TraceReport {
         if var writer = parallel {
             flush()
             defer { writer.finish(sink: sink) }
+            // Unretained handle references: `all` keeps them alive, and the loop does no
+            // reference counting per record.
+            let handleRefs = all.map { Unmanaged.passUnretained($0) }
+            let hasFilters = !filters.isEmpty
             while true {
                 let next: (stream: Int, record: Record)?
                 do { next = try merger.next() } catch { continue }
                 guard let (si, record) = next else { break }
                 let hi = streamHandle[si]
-                let h = all[hi]
-                if let cpus = options.cpus, !cpus.contains(h.startCPU + record.cpu) { continue }
-                let payload = record.payload
-                let printer = h.printer
-                let eventIndex = printer.eventIndex(of: payload)
-                if !filters.isEmpty, var f = filters[hi] {
-                    let id = eventIndex.map { printer.registry.formats[$0].id } ?? -1
-                    let comms = printer.comms
-                    let keep = f.accept(eventID: id, payload: payload, cpu: h.startCPU + record.cpu,
-                                        comm: { comms.comm(for: $0) })
-                    filters[hi] = f
-                    if !keep { continue }
-                }
-                let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
-                if let idx = eventIndex, !printer.isStateless(eventAt: idx) {
-                    // In order, here: the line is copied into the batch as text.
-                    writer.appendFormatted(sink: sink) { out in
-                        if showLabels { appendLabel(h.label, width: labelWidth, into: &out) }
-                        comm.withUnsafeBufferPointer { c in
-                            writeLine(payload: payload, pageRest: nil, cpu: record.cpu, timestamp: record.timestamp,
-                                      missed: record.missedEventsValue, comm: c, style: h.style, printer: printer,
-                                      eventIndex: idx, lastTS: &lastTS, into: &out)
-                        }
+                handleRefs[hi]._withUnsafeGuaranteedRef { h in
+                    if let cpus = options.cpus, !cpus.contains(h.startCPU + record.cpu) { return }
+                    let payload = record.payload
+                    let printer = h.printer
+                    let eventIndex = printer.eventIndex(of: payload)
+                    if hasFilters, var f = filters[hi] {
+                        let id = eventIndex.map { printer.registry.formats[$0].id } ?? -1
+                        let comms = printer.comms
+                        let keep = f.accept(eventID: id, payload: payload, cpu: h.startCPU + record.cpu,
+                                            comm: { comms.comm(for: $0) })
+                        filters[hi] = f
+                        if !keep { return }
                     }
-                    continue
+                    let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
+                    if let idx = eventIndex, !printer.isStateless(eventAt: idx) {
+                        // In order, here: the line is copied into the batch as text.
+                        writer.appendFormatted(sink: sink) { out in
+                            if showLabels { appendLabel(h.label, width: labelWidth, into: &out) }
+                            comm.withUnsafeBufferPointer { c in
+                                writeLine(payload: payload, pageRest: nil, cpu: record.cpu, timestamp: record.timestamp,
+                                          missed: record.missedEventsValue, comm: c, style: h.style, printer: printer,
+                                          eventIndex: idx, lastTS: &lastTS, into: &out)
+                            }
+                        }
+                        return
+                    }
+                    if let idx = eventIndex { printer.registerComms(eventAt: idx, payload: payload, cpu: record.cpu) }
+                    writer.append(handle: hi, payload: payload, comm: comm, cpu: record.cpu, timestamp: record.timestamp,
+                                  missed: record.missedEventsValue, eventIndex: eventIndex ?? -1, sink: sink)
                 }
-                if let idx = eventIndex { printer.registerComms(eventAt: idx, payload: payload, cpu: record.cpu) }
-                writer.append(handle: hi, payload: payload, comm: comm, cpu: record.cpu, timestamp: record.timestamp,
-                              missed: record.missedEventsValue, eventIndex: eventIndex ?? -1, sink: sink)
             }
             return
         }
@@ -274,7 +279,7 @@ public struct TraceReport {
                           eventIndex: eventIndex, lastTS: &lastTS, into: &out)
             }
             if wakeup != nil, let idx = eventIndex {
-                out.bytes.removeLast()
+                out.removeLast()
                 wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.timestamp, into: &out)
                 out.append(0x0a)
             }
@@ -411,8 +416,8 @@ public struct TraceReport {
             let id = printer.registry.commonLayout.eventID(in: payload, order: h.byteOrder) ?? -1
             out.append("[UNKNOWN EVENT \(id)]")
         }
-        if out.count > lineStart, out.bytes[out.count - 1] == 0x0a {
-            out.bytes.removeLast()
+        if out.count > lineStart, out.last == 0x0a {
+            out.removeLast()
         }
         out.append(0x0a)
     }

@@ -129,7 +129,7 @@ enum PluginText {
             out.append(sym.name)
             out.append("/0x")
             hex(sym.start &- v, &out)
-            if out.count - mark > 127 { out.bytes.removeLast(out.count - mark - 127) }
+            if out.count - mark > 127 { out.removeLast(out.count - mark - 127) }
         } else {
             out.append("0x")
             hex(v, minDigits: 8, &out)

@@ -47,7 +47,9 @@ struct OutputWriter {
     }
 
     mutating func write(raw bytes: UnsafeRawBufferPointer) {
-        if buffer.isEmpty && bytes.count >= limit {
+        if bytes.count >= limit {
+            // A large block goes out as it is, after what is buffered.
+            if !buffer.isEmpty { flush() }
             writeAll(bytes)
             return
         }

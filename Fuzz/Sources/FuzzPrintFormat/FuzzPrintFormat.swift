@@ -39,7 +39,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             }
         }
         touch(out)
-        out.bytes.removeAll(keepingCapacity: true)
+        out.removeAll()
     }
     return 0
 }

@@ -37,7 +37,7 @@ public func touch(_ s: String) {
 /// Folds text output into ``fuzzSink``.
 @inline(never)
 public func touch(_ t: TextBuffer) {
-    t.bytes.withUnsafeBytes { touch($0) }
+    t.withUnsafeBytes { touch($0) }
 }
 
 /// The input of one run as a raw buffer.
@@ -140,7 +140,7 @@ public final class FileFormatter {
     /// buffer and folds the text into ``fuzzSink``.
     public func format(_ record: Record) {
         let payload = record.payload
-        out.bytes.removeAll(keepingCapacity: true)
+        out.removeAll()
         guard let id = registry.commonLayout.eventID(in: payload, order: file.byteOrder) else {
             touch(payload)
             return
@@ -159,7 +159,7 @@ public final class FileFormatter {
         }
         compiled[id]?.renderRawFields(payload: payload, into: &out)
         touch(out)
-        if out.bytes.count > 1 << 20 { out = TextBuffer(capacity: 4096) }
+        if out.count > 1 << 20 { out = TextBuffer(capacity: 4096) }
     }
 }
 
