@@ -43,6 +43,8 @@ public final class CPUPageSource {
     /// Resident bytes of the file kept behind the current read position, per source. Reading
     /// sequentially, a source keeps at most about twice this much of the file resident.
     static let residentWindow = 1 << 20
+    /// File offset up to which the data was prefaulted.
+    private var populatedUpTo = 0
 
     /// Prepares access to the data of `cpuIndex` (an index into `buffer.cpus`).
     public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int) throws(TraceFileError) {
@@ -155,6 +157,12 @@ public final class CPUPageSource {
         if chunks.isEmpty {
             let start = location.offset + index * pageSize
             if start >= releasedUpTo &+ 2 * Self.residentWindow { releaseBehind(start) }
+            if start + pageSize > populatedUpTo {
+                // Map the next stretch in one call rather than fault it in page by page.
+                let end = min(location.offset + location.size, start + Self.residentWindow / 2)
+                file.mapped.prefault(start..<end)
+                populatedUpTo = max(end, start + pageSize)
+            }
             return UnsafeRawBufferPointer(rebasing: file.mapped.bytes[start..<(start + pageSize)])
         }
         let ci = chunkIndex(ofPage: index)

@@ -11,7 +11,7 @@ public struct RecordMerger<Stream: RecordStream> {
     /// The streams, in tie-break order.
     public let streams: [Stream]
 
-    private struct Entry {
+    struct Entry {
         var key: UInt64
         var index: Int
         @inline(__always) static func < (a: Entry, b: Entry) -> Bool {
@@ -19,85 +19,116 @@ public struct RecordMerger<Stream: RecordStream> {
         }
     }
 
-    private var heap: [Entry] = []
-    /// The current head record of each stream in the heap.
-    private var heads: [Record?]
-    /// Streams not yet read (filled at the start).
-    private var unprimed: [Int]
-    /// The stream whose record was returned last: its entry is still at the top of the heap,
-    /// with a stale key, until the next call reads its next record.
-    private var pending: Int?
+    /// The merge state, in one allocation read without reference counting or
+    /// copy-on-write checks per record: a binary min-heap of (next timestamp, stream) and
+    /// unretained stream references (``streams`` keeps the streams alive).
+    final class State {
+        // Single-threaded by contract: no dynamic exclusivity checks per record.
+        let heap: UnsafeMutablePointer<Entry>
+        @exclusivity(unchecked) var count = 0
+        let refs: UnsafeMutablePointer<Unmanaged<Stream>>
+        /// Streams not yet read, last first.
+        @exclusivity(unchecked) var unprimed: [Int]
+        /// The stream whose record was returned last (it is re-read on the next call).
+        @exclusivity(unchecked) var pending = -1
 
-    /// Merges `streams`; on equal timestamps, earlier streams come first.
+        init(_ streams: [Stream]) {
+            let n = max(streams.count, 1)
+            heap = .allocate(capacity: n)
+            refs = .allocate(capacity: n)
+            for (i, s) in streams.enumerated() { (refs + i).initialize(to: .passUnretained(s)) }
+            unprimed = Array(streams.indices.reversed())
+        }
+
+        deinit {
+            heap.deallocate()
+            refs.deallocate()
+        }
+
+        /// Stream `k`'s next record (its peeked one when it has one), without reference counting.
+        @inline(__always) func peek(_ k: Int) -> Result<Record?, TraceFileError> {
+            refs[k]._withUnsafeGuaranteedRef { s in
+                do throws(TraceFileError) { return .success(try s.peek()) } catch { return .failure(error) }
+            }
+        }
+
+        @inline(__always) func push(_ e: Entry) {
+            var i = count
+            heap[i] = e
+            count += 1
+            while i > 0 {
+                let parent = (i - 1) / 2
+                guard heap[i] < heap[parent] else { break }
+                let t = heap[i]; heap[i] = heap[parent]; heap[parent] = t
+                i = parent
+            }
+        }
+
+        @inline(__always) func popTop() {
+            count -= 1
+            guard count > 0 else { return }
+            heap[0] = heap[count]
+            siftDown()
+        }
+
+        @inline(__always) func siftDown() {
+            var i = 0
+            let n = count
+            while true {
+                let l = 2 * i + 1
+                if l >= n { break }
+                var m = l
+                if l + 1 < n && heap[l + 1] < heap[l] { m = l + 1 }
+                guard heap[m] < heap[i] else { break }
+                let t = heap[i]; heap[i] = heap[m]; heap[m] = t
+                i = m
+            }
+        }
+    }
+
+    private let state: State
+
+    /// A merge of `streams`, listed in tie-break order.
     public init(streams: [Stream]) {
         self.streams = streams
-        heads = Array(repeating: nil, count: streams.count)
-        unprimed = Array(streams.indices.reversed())
-        heap.reserveCapacity(streams.count)
+        state = State(streams)
     }
 
-    /// The next record and the index of its stream, or `nil` when all streams are done.
+    /// The next record over all streams and the index of its stream, or `nil` when all
+    /// are exhausted.
     ///
-    /// An error thrown by a stream is passed on; that stream's unreadable part is dropped and
-    /// calling `next()` again continues the merge.
+    /// A stream's error is rethrown; calling `next()` again continues after the bad part
+    /// of that stream.
+    @inline(__always)
     public mutating func next() throws(TraceFileError) -> (stream: Int, record: Record)? {
-        while let k = unprimed.last {
-            // On error, k stays queued: the stream resumes after the bad part.
-            let r = try streams[k].peek()
-            unprimed.removeLast()
-            if let r {
-                heads[k] = r
-                push(Entry(key: r.timestamp, index: k))
+        let st = state
+        if _slowPath(!st.unprimed.isEmpty) {
+            while let k = st.unprimed.last {
+                // On error, k stays queued: the stream resumes after the bad part.
+                let r = try st.peek(k).get()
+                st.unprimed.removeLast()
+                if let r { st.push(Entry(key: r.timestamp, index: k)) }
             }
         }
-        if let k = pending {
+        let k = st.pending
+        if k >= 0 {
             // k's entry is heap[0]; its stream was advanced when its record was returned.
-            let r = try streams[k].peek()
-            pending = nil
-            heads[k] = r
+            let r = try st.peek(k).get()
+            st.pending = -1
             if let r {
-                heap[0].key = r.timestamp
-                siftDown(0)
+                st.heap[0].key = r.timestamp
+                st.siftDown()
             } else {
-                popTop()
+                st.popTop()
             }
         }
-        guard let top = heap.first, let record = heads[top.index] else { return nil }
-        streams[top.index].advance()
-        pending = top.index
-        return (top.index, record)
-    }
-
-    private mutating func push(_ e: Entry) {
-        heap.append(e)
-        var i = heap.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard heap[i] < heap[parent] else { break }
-            heap.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    private mutating func popTop() {
-        let last = heap.removeLast()
-        guard !heap.isEmpty else { return }
-        heap[0] = last
-        siftDown(0)
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var i = start
-        let n = heap.count
-        while true {
-            let l = 2 * i + 1
-            if l >= n { break }
-            var m = l
-            if l + 1 < n && heap[l + 1] < heap[l] { m = l + 1 }
-            guard heap[m] < heap[i] else { break }
-            heap.swapAt(i, m)
-            i = m
-        }
+        guard st.count > 0 else { return nil }
+        let top = st.heap[0].index
+        // The stream's peeked record: returned again without decoding.
+        guard let record = try st.peek(top).get() else { return nil }
+        st.refs[top]._withUnsafeGuaranteedRef { $0.advance() }
+        st.pending = top
+        return (top, record)
     }
 }
 
