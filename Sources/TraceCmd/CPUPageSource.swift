@@ -38,6 +38,7 @@ public final class CPUPageSource {
     private var loadedChunk = -1
     private var chunkBuffer: UnsafeMutableRawBufferPointer?
     private let decompressor: Decompressor?
+    private lazy var decompression: DecompressionContext? = decompressor.map { DecompressionContext($0) }
     /// File offset below which this source's mapped bytes were released (see ``releaseBehind``).
     private var releasedUpTo = 0
     /// Resident bytes of the file kept behind the current read position, per source. Reading
@@ -202,7 +203,8 @@ public final class CPUPageSource {
         }
         let src = UnsafeRawBufferPointer(rebasing: file.mapped.bytes[ch.offset..<(ch.offset + ch.compressedSize)])
         let dst = UnsafeMutableRawBufferPointer(rebasing: buf[0..<ch.uncompressedSize])
-        guard let n = d.decompress(src, into: dst), n == ch.uncompressedSize else {
+        let produced = decompression.map { $0.decompress(d, src, into: dst) } ?? d.decompress(src, into: dst)
+        guard let n = produced, n == ch.uncompressedSize else {
             throw TraceFileError(file: file.path, context: "CPU \(cpu) data chunk \(ci)", offset: ch.offset,
                                  kind: .decompressionFailed("expected \(ch.uncompressedSize) bytes"))
         }

@@ -65,8 +65,16 @@ public struct Decompressor: Sendable {
 final class ZstdLibrary: @unchecked Sendable {
     typealias DecompressFn = @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int) -> Int
     typealias IsErrorFn = @convention(c) (Int) -> UInt32
+    typealias CreateDCtxFn = @convention(c) () -> OpaquePointer?
+    typealias FreeDCtxFn = @convention(c) (OpaquePointer?) -> Int
+    typealias DecompressDCtxFn = @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int) -> Int
     let decompress: DecompressFn
     let isError: IsErrorFn
+    /// A reusable decompression context (`ZSTD_createDCtx`...), when the library has it:
+    /// `ZSTD_decompress` sets one up and frees it on every call.
+    let createDCtx: CreateDCtxFn?
+    let freeDCtx: FreeDCtxFn?
+    let decompressDCtx: DecompressDCtxFn?
 
     static let shared: ZstdLibrary? = ZstdLibrary()
 
@@ -81,5 +89,44 @@ final class ZstdLibrary: @unchecked Sendable {
               let e = dlsym(h, "ZSTD_isError") else { return nil }
         decompress = unsafeBitCast(d, to: DecompressFn.self)
         isError = unsafeBitCast(e, to: IsErrorFn.self)
+        if let c = dlsym(h, "ZSTD_createDCtx"), let f = dlsym(h, "ZSTD_freeDCtx"), let x = dlsym(h, "ZSTD_decompressDCtx") {
+            createDCtx = unsafeBitCast(c, to: CreateDCtxFn.self)
+            freeDCtx = unsafeBitCast(f, to: FreeDCtxFn.self)
+            decompressDCtx = unsafeBitCast(x, to: DecompressDCtxFn.self)
+        } else {
+            createDCtx = nil
+            freeDCtx = nil
+            decompressDCtx = nil
+        }
+    }
+}
+
+/// Decompression state reused from call to call by one reader (a zstd context). Not
+/// thread-safe: one per thread.
+final class DecompressionContext {
+    private let zstd: OpaquePointer?
+
+    init(_ d: Decompressor) {
+        if d.algorithm == .zstd, let lib = ZstdLibrary.shared, let create = lib.createDCtx {
+            zstd = create()
+        } else {
+            zstd = nil
+        }
+    }
+
+    deinit {
+        if let z = zstd { _ = ZstdLibrary.shared?.freeDCtx?(z) }
+    }
+
+    /// Like ``Decompressor/decompress(_:into:)``, with this context.
+    func decompress(_ d: Decompressor, _ source: UnsafeRawBufferPointer,
+                    into destination: UnsafeMutableRawBufferPointer) -> Int? {
+        guard d.algorithm == .zstd, let z = zstd, let lib = ZstdLibrary.shared, let f = lib.decompressDCtx,
+              let src = source.baseAddress, let dst = destination.baseAddress else {
+            return d.decompress(source, into: destination)
+        }
+        let r = f(z, dst, destination.count, src, source.count)
+        if lib.isError(r) != 0 { return nil }
+        return Int(r)
     }
 }
