@@ -11,6 +11,9 @@ public protocol RecordStream: AnyObject {
     func peek() throws(TraceFileError) -> Record?
     /// Consumes the record returned by the last ``peek()``.
     func advance()
+    /// The next record, consumed (``peek()`` then ``advance()``, which a stream may do
+    /// without keeping the record). Its payload stays valid until the next call.
+    func next() throws(TraceFileError) -> Record?
 }
 
 /// The records of one CPU of one buffer, in file order, read page by page on demand.
@@ -82,6 +85,14 @@ public final class CPURecordStream: RecordStream {
     /// The next record without consuming it, or `nil` when the CPU has no more.
     public func peek() throws(TraceFileError) -> Record? {
         if let peeked { return peeked }
+        let r = try decode()
+        peeked = r
+        return r
+    }
+
+    /// The next record from the page, not kept.
+    @inline(__always)
+    private func decode() throws(TraceFileError) -> Record? {
         if finished { return nil }
         while true {
             let event: RingBufferEvent?
@@ -100,7 +111,6 @@ public final class CPURecordStream: RecordStream {
                                offsetInPage: event.offset, recordSize: event.recordSize,
                                timeDelta: event.timeDelta, pageTimestamp: page.timestamp,
                                isFirstOnPage: event.isFirstOnPage, byteOrder: layout.byteOrder)
-                peeked = r
                 return r
             }
             try loadNextPage()
@@ -113,9 +123,11 @@ public final class CPURecordStream: RecordStream {
 
     /// The next record, consumed.
     public func next() throws(TraceFileError) -> Record? {
-        let r = try peek()
-        peeked = nil
-        return r
+        if let p = peeked {
+            peeked = nil
+            return p
+        }
+        return try decode()
     }
 
     /// Moves to page `index` (0-based), dropping any record peeked; reading continues with

@@ -27,6 +27,8 @@ public struct RecordMerger<Stream: RecordStream> {
         let heap: UnsafeMutablePointer<Entry>
         @exclusivity(unchecked) var count = 0
         let refs: UnsafeMutablePointer<Unmanaged<Stream>>
+        /// Per stream in the heap: its next record, taken from the stream.
+        let heads: UnsafeMutablePointer<Record>
         /// Streams not yet read, last first.
         @exclusivity(unchecked) var unprimed: [Int]
         /// The stream whose record was returned last (it is re-read on the next call).
@@ -36,6 +38,7 @@ public struct RecordMerger<Stream: RecordStream> {
             let n = max(streams.count, 1)
             heap = .allocate(capacity: n)
             refs = .allocate(capacity: n)
+            heads = .allocate(capacity: n)
             for (i, s) in streams.enumerated() { (refs + i).initialize(to: .passUnretained(s)) }
             unprimed = Array(streams.indices.reversed())
         }
@@ -43,13 +46,18 @@ public struct RecordMerger<Stream: RecordStream> {
         deinit {
             heap.deallocate()
             refs.deallocate()
+            heads.deallocate() // Record is a plain value: nothing to deinitialize
+
         }
 
-        /// Stream `k`'s next record (its peeked one when it has one), without reference counting.
-        @inline(__always) func peek(_ k: Int) -> Result<Record?, TraceFileError> {
-            refs[k]._withUnsafeGuaranteedRef { s in
-                do throws(TraceFileError) { return .success(try s.peek()) } catch { return .failure(error) }
+        /// Takes stream `k`'s next record into `heads[k]`; false at its end.
+        @inline(__always) func take(_ k: Int) throws(TraceFileError) -> Bool {
+            let r = refs[k]._withUnsafeGuaranteedRef { s -> Result<Record?, TraceFileError> in
+                do throws(TraceFileError) { return .success(try s.next()) } catch { return .failure(error) }
             }
+            guard let record = try r.get() else { return false }
+            (heads + k).initialize(to: record)
+            return true
         }
 
         @inline(__always) func push(_ e: Entry) {
@@ -105,18 +113,18 @@ public struct RecordMerger<Stream: RecordStream> {
         if _slowPath(!st.unprimed.isEmpty) {
             while let k = st.unprimed.last {
                 // On error, k stays queued: the stream resumes after the bad part.
-                let r = try st.peek(k).get()
+                let more = try st.take(k)
                 st.unprimed.removeLast()
-                if let r { st.push(Entry(key: r.timestamp, index: k)) }
+                if more { st.push(Entry(key: st.heads[k].timestamp, index: k)) }
             }
         }
         let k = st.pending
         if k >= 0 {
-            // k's entry is heap[0]; its stream was advanced when its record was returned.
-            let r = try st.peek(k).get()
+            // k's entry is heap[0]; its record was returned by the last call.
+            let more = try st.take(k)
             st.pending = -1
-            if let r {
-                st.heap[0].key = r.timestamp
+            if more {
+                st.heap[0].key = st.heads[k].timestamp
                 st.siftDown()
             } else {
                 st.popTop()
@@ -124,11 +132,8 @@ public struct RecordMerger<Stream: RecordStream> {
         }
         guard st.count > 0 else { return nil }
         let top = st.heap[0].index
-        // The stream's peeked record: returned again without decoding.
-        guard let record = try st.peek(top).get() else { return nil }
-        st.refs[top]._withUnsafeGuaranteedRef { $0.advance() }
         st.pending = top
-        return (top, record)
+        return (top, st.heads[top])
     }
 }
 
