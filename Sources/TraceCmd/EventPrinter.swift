@@ -196,12 +196,14 @@ public final class EventPrinter {
                                  into out: inout TextBuffer) {
         slot(index)._withUnsafeGuaranteedRef { s in
             let name = UnsafeBufferPointer(s.name)
-            out.append(contentsOf: UnsafeRawBufferPointer(name))
-            if name.count < 20 {
-                out.append(0x3a)
-                out.append(repeating: 0x20, count: 21 - name.count)
-            } else {
-                out.append(0x3a); out.append(0x20)
+            let n = name.count
+            out.appendUnsafe(maxCount: n + 22) { p in
+                if let src = name.baseAddress { p.update(from: src, count: n) }
+                p[n] = 0x3a
+                var i = n + 1
+                let end = n < 20 ? 22 : n + 2
+                while i < end { p[i] = 0x20; i &+= 1 }
+                return end
             }
             write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
         }

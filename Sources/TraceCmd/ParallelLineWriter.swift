@@ -234,5 +234,8 @@ struct ParallelLineWriter {
     mutating func finish(sink: (UnsafeRawBufferPointer) -> Void) {
         if !current.entries.isEmpty { submit(sink: sink) }
         while inflightHead < inflight.count { writeOldest(sink: sink) }
+        // Wait until each worker has also let go of its last task (which holds the worker,
+        // its printers and so the files): the report owns nothing once it returns.
+        for w in workers { w.queue.sync {} }
     }
 }

@@ -144,14 +144,20 @@ struct PrintfConversion: Sendable, Equatable {
                 total = width
             }
             let pad = width > total ? width - total : 0
-            if !leftAlign { out.append(repeating: 0x20, count: pad) }
-            if prefixCount > 0 { out.append(prefix.0) }
-            if prefixCount > 1 { out.append(prefix.1) }
-            out.append(repeating: 0x30, count: zeros)
-            if nd > 0 {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: digitsBuf[(32 - nd)...]))
+            // One write in place: padding, sign or prefix, zeros, digits.
+            let left = leftAlign
+            out.appendUnsafe(maxCount: total + pad) { p in
+                var i = 0
+                if !left { while i < pad { p[i] = 0x20; i &+= 1 } }
+                if prefixCount > 0 { p[i] = prefix.0; i &+= 1 }
+                if prefixCount > 1 { p[i] = prefix.1; i &+= 1 }
+                var z = 0
+                while z < zeros { p[i] = 0x30; i &+= 1; z &+= 1 }
+                var d = 32 - nd
+                while d < 32 { p[i] = digitsBuf[d]; i &+= 1; d &+= 1 }
+                if left { var k = 0; while k < pad { p[i] = 0x20; i &+= 1; k &+= 1 } }
+                return i
             }
-            if leftAlign { out.append(repeating: 0x20, count: pad) }
         }
     }
 
