@@ -1,5 +1,5 @@
-/// A small stack buffer that a report line's fixed columns are written into, then appended to
-/// the output in one copy (instead of a dozen small appends, each with the array's checks).
+/// A writer of a report line's fixed columns straight into the output's reserved tail
+/// (``TextBuffer/appendUnsafe(maxCount:_:)``), instead of a dozen small appends.
 ///
 /// Writers never check bounds: callers make sure the text fits in ``capacity``.
 struct LineScratch {

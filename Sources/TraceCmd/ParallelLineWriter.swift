@@ -103,20 +103,21 @@ struct ParallelLineWriter {
     /// A formatting thread with its own printers.
     final class Worker: @unchecked Sendable {
         let queue: DispatchQueue
-        let report: TraceReport
+        let format: TraceReport.LineFormat
         let printers: [EventPrinter]
         let styles: [TraceReport.LineStyle]
         let labels: [[UInt8]]
         let showLabels: Bool
         let labelWidth: Int
 
-        init(index: Int, report: TraceReport, printers: [EventPrinter], styles: [TraceReport.LineStyle],
+        init(index: Int, format: TraceReport.LineFormat, printers: [EventPrinter], styles: [TraceReport.LineStyle],
              labels: [[UInt8]], showLabels: Bool, labelWidth: Int) {
             queue = DispatchQueue(label: "tracecmd.report.worker\(index)")
-            self.report = report
+            self.format = format
             self.printers = printers
             self.styles = styles
-            self.labels = labels
+            // Copies of their own: reference counts that no other thread touches.
+            self.labels = labels.map { $0.map { $0 } }
             self.showLabels = showLabels
             self.labelWidth = labelWidth
         }
@@ -134,12 +135,13 @@ struct ParallelLineWriter {
                         continue
                     }
                     let hi = Int(e.handle)
-                    if showLabels { report.appendLabel(labels[hi], width: labelWidth, into: &out) }
+                    if showLabels { TraceReport.appendLabel(labels[hi], width: labelWidth, into: &out) }
                     let payload = UnsafeRawBufferPointer(start: arena + Int(e.start), count: Int(e.count))
                     let comm = UnsafeBufferPointer(start: (arena + Int(e.commStart)).assumingMemoryBound(to: UInt8.self),
                                                    count: Int(e.commCount))
-                    report.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
-                                     missed: e.missed, comm: comm, style: styles[hi], printer: printers[hi],
+                    TraceReport.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
+                                          missed: e.missed, comm: comm, style: styles[hi], format: format,
+                                          printer: printers[hi],
                                      eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil, lastTS: &lastTS,
                                      into: &out)
                 }
@@ -168,7 +170,7 @@ struct ParallelLineWriter {
                 copies[key] = p
                 return p
             }
-            ws.append(Worker(index: w, report: report, printers: printers, styles: handles.map(\.style),
+            ws.append(Worker(index: w, format: report.lineFormat, printers: printers, styles: handles.map(\.style),
                              labels: handles.map(\.label), showLabels: showLabels, labelWidth: labelWidth))
         }
         workers = ws

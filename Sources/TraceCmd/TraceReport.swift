@@ -143,7 +143,7 @@ public struct TraceReport {
             return
         }
         for h in handles {
-            if options.multipleInputs { appendLabel(h.label, width: labelWidth, into: &out) }
+            if options.multipleInputs { Self.appendLabel(h.label, width: labelWidth, into: &out) }
             out.append("cpus=")
             out.appendDecimal(UInt64(h.file.cpuCount))
             out.append(0x0a)
@@ -194,11 +194,12 @@ public struct TraceReport {
         var wakeup: WakeupLatency? = options.wakeupLatency ? all.first.flatMap { WakeupLatency(printer: $0.printer) } : nil
         // Lines are formatted on other threads when nothing in them depends on the order of
         // formatting beyond what this thread settles in order (filters, comms).
+        let lineFormat = self.lineFormat
         let threads = options.threads ?? ProcessInfoCores.active
         var parallel: ParallelLineWriter? = nil
         if threads > 1 && wakeup == nil && !options.tsDiff && !options.raw && !options.latency {
             parallel = ParallelLineWriter(report: self, handles: all, showLabels: showLabels,
-                                          labelWidth: labelWidth, workers: threads)
+                                          labelWidth: labelWidth, workers: threads - 1)
         }
         if var writer = parallel {
             flush()
@@ -229,10 +230,10 @@ public struct TraceReport {
                     if let idx = eventIndex, !printer.isStateless(eventAt: idx) {
                         // In order, here: the line is copied into the batch as text.
                         writer.appendFormatted(sink: sink) { out in
-                            if showLabels { appendLabel(h.label, width: labelWidth, into: &out) }
+                            if showLabels { Self.appendLabel(h.label, width: labelWidth, into: &out) }
                             comm.withUnsafeBufferPointer { c in
-                                writeLine(payload: payload, pageRest: nil, cpu: record.cpu, timestamp: record.timestamp,
-                                          missed: record.missedEventsValue, comm: c, style: h.style, printer: printer,
+                                Self.writeLine(payload: payload, pageRest: nil, cpu: record.cpu, timestamp: record.timestamp,
+                                          missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat, printer: printer,
                                           eventIndex: idx, lastTS: &lastTS, into: &out)
                             }
                         }
@@ -266,7 +267,7 @@ public struct TraceReport {
                 filters[hi] = f
                 if !keep { continue }
             }
-            if showLabels { appendLabel(h.label, width: labelWidth, into: &out) }
+            if showLabels { Self.appendLabel(h.label, width: labelWidth, into: &out) }
             var pageRest: UnsafeRawBufferPointer?
             if options.raw, let base = payload.baseAddress {
                 let after = h.buffer.pageSize - (record.offsetInPage + record.recordSize)
@@ -274,8 +275,8 @@ public struct TraceReport {
             }
             let comm = h.printer.comms.displayBytes(for: h.printer.pid(of: payload))
             comm.withUnsafeBufferPointer { c in
-                writeLine(payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: record.timestamp,
-                          missed: record.missedEventsValue, comm: c, style: h.style, printer: h.printer,
+                Self.writeLine(payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: record.timestamp,
+                          missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat, printer: h.printer,
                           eventIndex: eventIndex, lastTS: &lastTS, into: &out)
             }
             if wakeup != nil, let idx = eventIndex {
@@ -289,7 +290,7 @@ public struct TraceReport {
         flush()
     }
 
-    func appendLabel(_ label: [UInt8], width: Int, into out: inout TextBuffer) {
+    static func appendLabel(_ label: [UInt8], width: Int, into out: inout TextBuffer) {
         out.append(repeating: 0x20, count: width - label.count)
         out.append(contentsOf: label)
         if label.isEmpty {
@@ -300,6 +301,19 @@ public struct TraceReport {
     }
 
     static let spaces = [UInt8](repeating: 0x20, count: 64)
+
+    /// The options that shape every report line, as a plain value (formatting threads copy
+    /// it instead of sharing the report's options and their arrays).
+    struct LineFormat: Sendable {
+        var latency: Bool
+        var raw: Bool
+        var nanoseconds: Bool
+        var tsDiff: Bool
+    }
+
+    var lineFormat: LineFormat {
+        LineFormat(latency: options.latency, raw: options.raw, nanoseconds: options.nanoseconds, tsDiff: options.tsDiff)
+    }
 
     /// What a report line needs of its input besides the record: fixed per handle, a value
     /// that formatting threads can hold without touching the handle.
@@ -314,9 +328,9 @@ public struct TraceReport {
     /// - Parameters:
     ///   - pageRest: for `-R`, the payload followed by the rest of its page.
     ///   - comm: the comm shown for the record's pid (looked up in record order).
-    func writeLine(payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?, cpu: Int, timestamp ts: UInt64,
-                   missed: Int64, comm: UnsafeBufferPointer<UInt8>, style h: LineStyle, printer: EventPrinter,
-                   eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
+    static func writeLine(payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?, cpu: Int, timestamp ts: UInt64,
+                          missed: Int64, comm: UnsafeBufferPointer<UInt8>, style h: LineStyle, format options: LineFormat,
+                          printer: EventPrinter, eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
         if missed > 0 {
             out.append("CPU:" as StaticString); out.appendDecimal(UInt64(cpu)); out.append(" [" as StaticString)
             out.appendDecimal(missed); out.append(" EVENTS DROPPED]\n" as StaticString)
@@ -331,22 +345,21 @@ public struct TraceReport {
             out.append(repeating: 0x20, count: 8 - c.count)
             out.append(contentsOf: c)
             out.append(0x2d)
-            appendLeft(Int64(pid), width: 5, into: &out)
+            Self.appendLeft(Int64(pid), width: 5, into: &out)
             out.append(0x20)
-            appendRight(Int64(cpu), width: 3, into: &out)
+            Self.appendRight(Int64(cpu), width: 3, into: &out)
             if options.raw {
                 out.append("-0x" as StaticString)
                 let flags = printer.registry.commonLayout.flags(in: payload, order: h.byteOrder) ?? 0
                 Self.appendHex(flags, into: &out)
             } else {
-                appendLatencyFlags(payload, printer: printer, into: &out)
+                Self.appendLatencyFlags(payload, printer: printer, into: &out)
             }
         } else if comm.count <= 32 {
             // The common case in one copy: "%16s-%-5d [%03d]" and the time column.
             let inUsecs = h.inUsecs, nanoseconds = options.nanoseconds
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: LineScratch.capacity) { buf in
-                guard let base = buf.baseAddress else { return }
-                // At most 32 + 1 + 11 + 2 + 20 + 1 + 1 + 20 + 1 + 9 + 1 = 99 bytes.
+            // Written in place: at most 32 + 1 + 11 + 2 + 20 + 1 + 1 + 20 + 1 + 9 + 1 = 99 bytes.
+            out.appendUnsafe(maxCount: LineScratch.capacity) { base in
                 var l = LineScratch(base: base)
                 l.pad(0x20, 16 - comm.count)
                 l.put(comm)
@@ -371,25 +384,25 @@ public struct TraceReport {
                     l.right(ts, width: 12)
                 }
                 l.put(0x3a)
-                out.append(contentsOf: UnsafeRawBufferPointer(start: base, count: l.count))
+                return l.count
             }
         } else {
             // "%16s-%-5d [%03d]"
             out.append(repeating: 0x20, count: 16 - comm.count)
             out.append(contentsOf: comm)
             out.append(0x2d)
-            appendLeft(Int64(pid), width: 5, into: &out)
+            Self.appendLeft(Int64(pid), width: 5, into: &out)
             out.append(" [" as StaticString)
-            appendZeroPadded(UInt64(cpu), width: 3, into: &out)
+            Self.appendZeroPadded(UInt64(cpu), width: 3, into: &out)
             out.append(0x5d)
         }
         if options.latency || comm.count > 32 {
             if h.inUsecs {
                 out.append(0x20)
-                appendTime(ts, into: &out, nanoseconds: options.nanoseconds)
+                Self.appendTime(ts, into: &out, nanoseconds: options.nanoseconds)
                 out.append(0x3a)
             } else {
-                appendRight(ts, width: 12, into: &out)
+                Self.appendRight(ts, width: 12, into: &out)
                 out.append(0x3a)
             }
         }
@@ -423,7 +436,7 @@ public struct TraceReport {
     }
 
     /// `data_latency_format`: irqs-off, need-resched, hard/soft irq, preempt depth.
-    func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
+    static func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
         let order = printer.file.byteOrder
         let flags = printer.registry.commonLayout.flags(in: payload, order: order) ?? 0
         let pc = printer.registry.commonLayout.preemptCount(in: payload, order: order) ?? 0
@@ -442,38 +455,38 @@ public struct TraceReport {
     }
 
     /// `%5llu.%06llu` of microseconds (rounded), or `%5llu.%09llu` of nanoseconds.
-    func appendTime(_ ts: UInt64, into out: inout TextBuffer, nanoseconds: Bool) {
+    static func appendTime(_ ts: UInt64, into out: inout TextBuffer, nanoseconds: Bool) {
         if nanoseconds {
-            appendRight(ts / 1_000_000_000, width: 5, into: &out)
+            Self.appendRight(ts / 1_000_000_000, width: 5, into: &out)
             out.append(0x2e)
-            appendZeroPadded(ts % 1_000_000_000, width: 9, into: &out)
+            Self.appendZeroPadded(ts % 1_000_000_000, width: 9, into: &out)
         } else {
             let us = (ts &+ 500) / 1000
-            appendRight(us / 1_000_000, width: 5, into: &out)
+            Self.appendRight(us / 1_000_000, width: 5, into: &out)
             out.append(0x2e)
-            appendZeroPadded(us % 1_000_000, width: 6, into: &out)
+            Self.appendZeroPadded(us % 1_000_000, width: 6, into: &out)
         }
     }
 
-    func appendRight(_ v: UInt64, width: Int, into out: inout TextBuffer) {
+    static func appendRight(_ v: UInt64, width: Int, into out: inout TextBuffer) {
         let n = Self.digits(v)
         if n < width { out.append(repeating: 0x20, count: width - n) }
         out.appendDecimal(v)
     }
 
-    func appendRight(_ v: Int64, width: Int, into out: inout TextBuffer) {
+    static func appendRight(_ v: Int64, width: Int, into out: inout TextBuffer) {
         let n = Self.digits(v.magnitude) + (v < 0 ? 1 : 0)
         if n < width { out.append(repeating: 0x20, count: width - n) }
         out.appendDecimal(v)
     }
 
-    func appendLeft(_ v: Int64, width: Int, into out: inout TextBuffer) {
+    static func appendLeft(_ v: Int64, width: Int, into out: inout TextBuffer) {
         let n = Self.digits(v.magnitude) + (v < 0 ? 1 : 0)
         out.appendDecimal(v)
         if n < width { out.append(repeating: 0x20, count: width - n) }
     }
 
-    func appendZeroPadded(_ v: UInt64, width: Int, into out: inout TextBuffer) {
+    static func appendZeroPadded(_ v: UInt64, width: Int, into out: inout TextBuffer) {
         let n = Self.digits(v)
         if n < width { out.append(repeating: 0x30, count: width - n) }
         out.appendDecimal(v)
@@ -559,6 +572,6 @@ public struct TraceReport {
 
     /// The `TIME_FMT_TS` format: `%6.1000d`, `%9.1d` or `%12d`, without the leading space.
     func appendEventTS(_ ts: UInt64, handle h: Handle, into out: inout TextBuffer) {
-        if h.inUsecs { appendTime(ts, into: &out, nanoseconds: options.nanoseconds) } else { appendRight(ts, width: 12, into: &out) }
+        if h.inUsecs { Self.appendTime(ts, into: &out, nanoseconds: options.nanoseconds) } else { Self.appendRight(ts, width: 12, into: &out) }
     }
 }
