@@ -33,8 +33,10 @@ enum ProcessInfoCores {
 /// Memory: at most `2 × workers + 1` batches exist, each holding about
 /// ``batchRecords`` records (or ``batchArenaBytes`` bytes of payload) and their text.
 struct ParallelLineWriter {
+    /// Records per batch (by default).
+    static let defaultBatchRecords = 4096
     /// Records per batch.
-    static let batchRecords = 4096
+    let batchRecords: Int
     /// Payload bytes per batch before it is handed over early.
     static let batchArenaBytes = 1 << 19
 
@@ -67,7 +69,7 @@ struct ParallelLineWriter {
         init() {
             arenaCapacity = ParallelLineWriter.batchArenaBytes + (1 << 16)
             arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 16)
-            entries.reserveCapacity(ParallelLineWriter.batchRecords)
+            entries.reserveCapacity(ParallelLineWriter.defaultBatchRecords)
         }
 
         deinit { arena.deallocate() }
@@ -159,7 +161,9 @@ struct ParallelLineWriter {
     private var submitted = 0
 
     /// A writer for `report`'s `handles` (their printers are copied once per worker).
-    init(report: TraceReport, handles: [TraceReport.Handle], showLabels: Bool, labelWidth: Int, workers count: Int) {
+    init(report: TraceReport, handles: [TraceReport.Handle], showLabels: Bool, labelWidth: Int, workers count: Int,
+         batchRecords: Int = ParallelLineWriter.defaultBatchRecords) {
+        self.batchRecords = max(1, batchRecords)
         var ws: [Worker] = []
         for w in 0..<max(1, count) {
             var copies: [ObjectIdentifier: EventPrinter] = [:]
@@ -188,7 +192,7 @@ struct ParallelLineWriter {
                                      commCount: Int32(comm.count), handle: Int32(handle),
                                      cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
                                      timestamp: timestamp, missed: missed))
-        if b.entries.count >= Self.batchRecords || b.arenaUsed >= Self.batchArenaBytes { submit(sink: sink) }
+        if b.entries.count >= batchRecords || b.arenaUsed >= Self.batchArenaBytes { submit(sink: sink) }
     }
 
     /// Adds a line formatted here, now, by `body`.
@@ -202,7 +206,7 @@ struct ParallelLineWriter {
         b.text = text
         b.entries.append(Batch.Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0, handle: 0,
                                      cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
-        if b.entries.count >= Self.batchRecords || b.text.count >= Self.batchArenaBytes { submit(sink: sink) }
+        if b.entries.count >= batchRecords || b.text.count >= Self.batchArenaBytes { submit(sink: sink) }
     }
 
     private mutating func submit(sink: (UnsafeRawBufferPointer) -> Void) {

@@ -54,8 +54,9 @@ public struct ReportOptions: Sendable {
     public var wakeupLatency = false
     /// `-q`: quiet (no warnings).
     public var quiet = false
-    /// `--threads`: how many threads format lines (our extension). `nil` uses every
-    /// available core; 1 formats on the reading thread. The output is the same either way:
+    /// `--threads`: how many threads the report uses (our extension): the reading thread
+    /// plus `threads - 1` threads that format lines. `nil` uses every available core; 1
+    /// formats on the reading thread. The output is the same either way:
     /// records that depend on earlier ones (function plugin, `-w`, `--ts-diff`, `-R`, ...)
     /// are always formatted in order.
     public var threads: Int?

@@ -49,6 +49,9 @@ public struct TraceReport {
     public let options: ReportOptions
     /// The opened inputs, in order.
     public let files: [TraceFile]
+    /// Lines per batch handed to a formatting thread (tests make it small to cross many
+    /// batch boundaries).
+    var batchRecords = ParallelLineWriter.defaultBatchRecords
 
     /// Opens the inputs of `options`.
     public init(options: ReportOptions) throws(TraceFileError) {
@@ -199,7 +202,8 @@ public struct TraceReport {
         var parallel: ParallelLineWriter? = nil
         if threads > 1 && wakeup == nil && !options.tsDiff && !options.raw && !options.latency {
             parallel = ParallelLineWriter(report: self, handles: all, showLabels: showLabels,
-                                          labelWidth: labelWidth, workers: threads - 1)
+                                          labelWidth: labelWidth, workers: threads - 1,
+                                          batchRecords: batchRecords)
         }
         if var writer = parallel {
             flush()

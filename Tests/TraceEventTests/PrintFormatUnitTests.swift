@@ -216,3 +216,38 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+/// ``TextBuffer`` is a value type over one raw allocation: copies must stay independent.
+@Suite struct TextBufferTests {
+    @Test func copiesAreIndependent() {
+        var a = TextBuffer(capacity: 4)
+        a.append("abc")
+        var b = a
+        b.append(UInt8(ascii: "d"))
+        a.removeLast()
+        a.append(UInt8(ascii: "X"))
+        #expect(String(decoding: a.bytes, as: UTF8.self) == "abX")
+        #expect(String(decoding: b.bytes, as: UTF8.self) == "abcd")
+        var c = b
+        c.removeAll()
+        #expect(c.isEmpty && b.count == 4)
+    }
+
+    @Test func growsAndWritesInPlace() {
+        var t = TextBuffer(capacity: 1)
+        for i in 0..<10_000 { t.appendDecimal(UInt64(i % 10)) }
+        #expect(t.count == 10_000)
+        t.append(repeating: 0x20, count: 100)
+        t.appendUnsafe(maxCount: 8) { p in p[0] = 0x41; p[1] = 0x42; return 2 }
+        #expect(t.count == 10_102)
+        #expect(t.last == 0x42)
+        #expect(t[10_100] == 0x41)
+        t.removeLast(5)
+        #expect(t.count == 10_097)
+        t.appendDecimal(Int64.min)
+        #expect(String(decoding: t.bytes.suffix(20), as: UTF8.self) == "-9223372036854775808")
+        t.appendDecimal(UInt64.max)
+        #expect(String(decoding: t.bytes.suffix(20), as: UTF8.self) == "18446744073709551615")
+        t.withUnsafeBytes { #expect($0.count == t.count) }
+    }
+}
