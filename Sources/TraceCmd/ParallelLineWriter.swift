@@ -106,22 +106,44 @@ struct ParallelLineWriter {
     final class Worker: @unchecked Sendable {
         let queue: DispatchQueue
         let format: TraceReport.LineFormat
+        /// Per handle, read per record without reference counting: the printer (kept alive
+        /// by `printers`), the line style, and the label column's text.
         let printers: [EventPrinter]
-        let styles: [TraceReport.LineStyle]
-        let labels: [[UInt8]]
+        private let printerRefs: UnsafeMutablePointer<Unmanaged<EventPrinter>>
+        private let styles: UnsafeMutablePointer<TraceReport.LineStyle>
+        private let labelText: UnsafeMutableRawBufferPointer
+        private let labelRanges: UnsafeMutablePointer<Range<Int>>
         let showLabels: Bool
-        let labelWidth: Int
 
         init(index: Int, format: TraceReport.LineFormat, printers: [EventPrinter], styles: [TraceReport.LineStyle],
              labels: [[UInt8]], showLabels: Bool, labelWidth: Int) {
             queue = DispatchQueue(label: "tracecmd.report.worker\(index)")
             self.format = format
             self.printers = printers
-            self.styles = styles
-            // Copies of their own: reference counts that no other thread touches.
-            self.labels = labels.map { $0.map { $0 } }
+            let n = max(printers.count, 1)
+            printerRefs = .allocate(capacity: n)
+            for (i, p) in printers.enumerated() { (printerRefs + i).initialize(to: .passUnretained(p)) }
+            self.styles = .allocate(capacity: n)
+            for (i, st) in styles.enumerated() { (self.styles + i).initialize(to: st) }
+            // The label column of each handle, as the report writes it.
+            var text = TextBuffer(capacity: 256)
+            labelRanges = .allocate(capacity: max(labels.count, 1))
+            for (i, l) in labels.enumerated() {
+                let start = text.count
+                TraceReport.appendLabel(l, width: labelWidth, into: &text)
+                (labelRanges + i).initialize(to: start..<text.count)
+            }
+            let pool = UnsafeMutableRawBufferPointer.allocate(byteCount: max(text.count, 1), alignment: 1)
+            text.withUnsafeBytes { pool.copyMemory(from: $0) }
+            labelText = pool
             self.showLabels = showLabels
-            self.labelWidth = labelWidth
+        }
+
+        deinit {
+            printerRefs.deallocate()
+            styles.deallocate()
+            labelRanges.deallocate()
+            labelText.deallocate()
         }
 
         func format(_ b: Batch) {
@@ -130,22 +152,28 @@ struct ParallelLineWriter {
             out.removeAll()
             var lastTS: UInt64 = 0
             let arena = UnsafeRawPointer(b.arena)
+            let labels = UnsafeRawBufferPointer(labelText)
+            let format = self.format
             b.text.withUnsafeBytes { text in
-                for e in b.entries {
-                    if e.eventIndex == -2 {
-                        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[Int(e.start)..<Int(e.start + e.count)]))
-                        continue
+                b.entries.withUnsafeBufferPointer { entries in
+                    for e in entries {
+                        if e.eventIndex == -2 {
+                            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[Int(e.start)..<Int(e.start + e.count)]))
+                            continue
+                        }
+                        let hi = Int(e.handle)
+                        if showLabels { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: labels[labelRanges[hi]])) }
+                        let payload = UnsafeRawBufferPointer(start: arena + Int(e.start), count: Int(e.count))
+                        let comm = UnsafeBufferPointer(start: (arena + Int(e.commStart)).assumingMemoryBound(to: UInt8.self),
+                                                       count: Int(e.commCount))
+                        let style = styles[hi]
+                        printerRefs[hi]._withUnsafeGuaranteedRef { printer in
+                            TraceReport.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
+                                                  missed: e.missed, comm: comm, style: style, format: format,
+                                                  printer: printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
+                                                  lastTS: &lastTS, into: &out)
+                        }
                     }
-                    let hi = Int(e.handle)
-                    if showLabels { TraceReport.appendLabel(labels[hi], width: labelWidth, into: &out) }
-                    let payload = UnsafeRawBufferPointer(start: arena + Int(e.start), count: Int(e.count))
-                    let comm = UnsafeBufferPointer(start: (arena + Int(e.commStart)).assumingMemoryBound(to: UInt8.self),
-                                                   count: Int(e.commCount))
-                    TraceReport.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
-                                          missed: e.missed, comm: comm, style: styles[hi], format: format,
-                                          printer: printers[hi],
-                                     eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil, lastTS: &lastTS,
-                                     into: &out)
                 }
             }
             b.out = out
