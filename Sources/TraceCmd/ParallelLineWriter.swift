@@ -56,29 +56,51 @@ struct ParallelLineWriter {
             var missed: Int64
         }
 
-        var arena: UnsafeMutableRawPointer
-        var arenaCapacity: Int
-        var arenaUsed = 0
-        var entries: [Entry] = []
+        // One thread at a time owns a batch (the reading thread, then a worker, then the
+        // reading thread again, handed over through the queue and the semaphore): no dynamic
+        // exclusivity checks per record.
+        @exclusivity(unchecked) var arena: UnsafeMutableRawPointer
+        @exclusivity(unchecked) var arenaCapacity: Int
+        @exclusivity(unchecked) var arenaUsed = 0
+        @exclusivity(unchecked) var entries: UnsafeMutablePointer<Entry>
+        @exclusivity(unchecked) var entryCount = 0
+        @exclusivity(unchecked) var entryCapacity: Int
         /// Lines formatted by the reading thread.
-        var text = TextBuffer(capacity: 1 << 12)
+        @exclusivity(unchecked) var text = TextBuffer(capacity: 1 << 12)
         /// The batch's output, written by a worker.
-        var out = TextBuffer(capacity: 1 << 19)
+        @exclusivity(unchecked) var out = TextBuffer(capacity: 1 << 19)
         let done = DispatchSemaphore(value: 0)
 
-        init() {
+        init(records: Int) {
             arenaCapacity = ParallelLineWriter.batchArenaBytes + (1 << 16)
             arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 16)
-            entries.reserveCapacity(ParallelLineWriter.defaultBatchRecords)
+            entryCapacity = max(records, 16)
+            entries = .allocate(capacity: entryCapacity)
         }
 
-        deinit { arena.deallocate() }
+        deinit {
+            arena.deallocate()
+            entries.deallocate() // plain values
+        }
 
         func reset() {
             arenaUsed = 0
-            entries.removeAll(keepingCapacity: true)
+            entryCount = 0
             text.removeAll()
             out.removeAll()
+        }
+
+        @inline(__always)
+        func add(_ e: Entry) {
+            if entryCount == entryCapacity {
+                let bigger = UnsafeMutablePointer<Entry>.allocate(capacity: entryCapacity * 2)
+                bigger.update(from: entries, count: entryCount)
+                entries.deallocate()
+                entries = bigger
+                entryCapacity *= 2
+            }
+            (entries + entryCount).initialize(to: e)
+            entryCount += 1
         }
 
         /// Copies `bytes` into the arena (8-byte aligned) and returns where they went.
@@ -155,8 +177,8 @@ struct ParallelLineWriter {
             let labels = UnsafeRawBufferPointer(labelText)
             let format = self.format
             b.text.withUnsafeBytes { text in
-                b.entries.withUnsafeBufferPointer { entries in
-                    for e in entries {
+                do {
+                    for e in UnsafeBufferPointer(start: b.entries, count: b.entryCount) {
                         if e.eventIndex == -2 {
                             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[Int(e.start)..<Int(e.start + e.count)]))
                             continue
@@ -182,6 +204,8 @@ struct ParallelLineWriter {
 
     private let workers: [Worker]
     private var current: Batch
+    /// ``current``, read per record without reference counting.
+    private var currentRef: Unmanaged<Batch>
     private var free: [Batch] = []
     /// Submitted batches, oldest first.
     private var inflight: [Batch] = []
@@ -206,21 +230,24 @@ struct ParallelLineWriter {
                              labels: handles.map(\.label), showLabels: showLabels, labelWidth: labelWidth))
         }
         workers = ws
-        current = Batch()
+        current = Batch(records: self.batchRecords)
+        currentRef = .passUnretained(current)
     }
 
     /// Adds a line for a worker to format.
     @inline(__always)
     mutating func append(handle: Int, payload: UnsafeRawBufferPointer, comm: [UInt8], cpu: Int, timestamp: UInt64,
                          missed: Int64, eventIndex: Int, sink: (UnsafeRawBufferPointer) -> Void) {
-        let b = current
-        let start = b.store(payload)
-        let commStart = comm.withUnsafeBytes { b.store($0) }
-        b.entries.append(Batch.Entry(start: start, count: Int32(payload.count), commStart: commStart,
-                                     commCount: Int32(comm.count), handle: Int32(handle),
-                                     cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
-                                     timestamp: timestamp, missed: missed))
-        if b.entries.count >= batchRecords || b.arenaUsed >= Self.batchArenaBytes { submit(sink: sink) }
+        let full = currentRef._withUnsafeGuaranteedRef { b in
+            let start = b.store(payload)
+            let commStart = comm.withUnsafeBytes { b.store($0) }
+            b.add(Batch.Entry(start: start, count: Int32(payload.count), commStart: commStart,
+                              commCount: Int32(comm.count), handle: Int32(handle),
+                              cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
+                              timestamp: timestamp, missed: missed))
+            return b.entryCount >= batchRecords || b.arenaUsed >= Self.batchArenaBytes
+        }
+        if full { submit(sink: sink) }
     }
 
     /// Adds a line formatted here, now, by `body`.
@@ -232,9 +259,9 @@ struct ParallelLineWriter {
         body(&text)
         let count = text.count - start
         b.text = text
-        b.entries.append(Batch.Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0, handle: 0,
-                                     cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
-        if b.entries.count >= batchRecords || b.text.count >= Self.batchArenaBytes { submit(sink: sink) }
+        b.add(Batch.Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0, handle: 0,
+                          cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
+        if b.entryCount >= batchRecords || b.text.count >= Self.batchArenaBytes { submit(sink: sink) }
     }
 
     private mutating func submit(sink: (UnsafeRawBufferPointer) -> Void) {
@@ -248,7 +275,8 @@ struct ParallelLineWriter {
         inflight.append(b)
         // Keep every worker busy with up to two batches, and no more.
         while inflight.count - inflightHead > 2 * workers.count { writeOldest(sink: sink) }
-        current = free.popLast() ?? Batch()
+        current = free.popLast() ?? Batch(records: batchRecords)
+        currentRef = .passUnretained(current)
     }
 
     private mutating func writeOldest(sink: (UnsafeRawBufferPointer) -> Void) {
@@ -266,7 +294,7 @@ struct ParallelLineWriter {
 
     /// Formats what is left and writes everything, in order.
     mutating func finish(sink: (UnsafeRawBufferPointer) -> Void) {
-        if !current.entries.isEmpty { submit(sink: sink) }
+        if current.entryCount > 0 { submit(sink: sink) }
         while inflightHead < inflight.count { writeOldest(sink: sink) }
         // Wait until each worker has also let go of its last task (which holds the worker,
         // its printers and so the files): the report owns nothing once it returns.
