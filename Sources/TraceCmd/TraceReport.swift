@@ -198,7 +198,10 @@ public struct TraceReport {
         // Lines are formatted on other threads when nothing in them depends on the order of
         // formatting beyond what this thread settles in order (filters, comms).
         let lineFormat = self.lineFormat
-        let threads = options.threads ?? ProcessInfoCores.active
+        // By default one formatting thread per core, plus the reading thread (which needs
+        // about a third of a core): the cores stay busy while it waits on a full queue.
+        let cores = ProcessInfoCores.active
+        let threads = options.threads ?? (cores > 1 ? cores + 1 : 1)
         var parallel: ParallelLineWriter? = nil
         if threads > 1 && wakeup == nil && !options.tsDiff && !options.raw && !options.latency {
             parallel = ParallelLineWriter(report: self, handles: all, showLabels: showLabels,
