@@ -43,7 +43,7 @@ public final class CPUPageSource {
     private var releasedUpTo = 0
     /// Resident bytes of the file kept behind the current read position, per source. Reading
     /// sequentially, a source keeps at most about twice this much of the file resident.
-    static let residentWindow = 1 << 20
+    static let residentWindow = 1 << 21
     /// File offset up to which the data was prefaulted.
     private var populatedUpTo = 0
 

@@ -51,6 +51,10 @@ public final class CPURecordStream: RecordStream {
     @exclusivity(unchecked) private var peeked: Record?
     @exclusivity(unchecked) private var finished = false
     private let pageSize: Int
+    /// Of the page being read, per record without copying the page header.
+    @exclusivity(unchecked) private var pageTimestamp: UInt64 = 0
+    @exclusivity(unchecked) private var pageOffset = 0
+    private let byteOrder: ByteOrder
 
     /// Opens the data of `buffer.cpus[cpuIndex]`.
     ///
@@ -70,6 +74,7 @@ public final class CPURecordStream: RecordStream {
         }
         bufferName = buffer.name
         pageSize = source.pageSize
+        byteOrder = self.layout.byteOrder
         if let referencePageBase {
             self.referencePageBase = referencePageBase
         } else if buffer.isCompressed {
@@ -102,15 +107,15 @@ public final class CPURecordStream: RecordStream {
                 events = nil
                 throw pageError(error)
             }
-            if let event, let page = currentPage {
+            if let event {
                 let raw = event.timestamp
                 let r = Record(cpu: cpu, timestamp: timestampCorrection.map { $0(raw) } ?? raw,
                                rawTimestamp: raw, payload: event.payload,
                                missedEvents: event.missedEvents.asReferenceRecordValue,
-                               pageOffset: referencePageBase + pageIndex * pageSize, pageIndex: pageIndex,
+                               pageOffset: pageOffset, pageIndex: pageIndex,
                                offsetInPage: event.offset, recordSize: event.recordSize,
-                               timeDelta: event.timeDelta, pageTimestamp: page.timestamp,
-                               isFirstOnPage: event.isFirstOnPage, byteOrder: layout.byteOrder)
+                               timeDelta: event.timeDelta, pageTimestamp: pageTimestamp,
+                               isFirstOnPage: event.isFirstOnPage, byteOrder: byteOrder)
                 return r
             }
             try loadNextPage()
@@ -159,6 +164,8 @@ public final class CPURecordStream: RecordStream {
         do {
             let page = try RingBufferPage(bytes, layout: layout)
             currentPage = page
+            pageTimestamp = page.timestamp
+            pageOffset = referencePageBase + pageIndex * pageSize
             events = page.makeIterator()
         } catch {
             // The reference stops reading this CPU at a page it cannot load.

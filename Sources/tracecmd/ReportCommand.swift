@@ -15,8 +15,7 @@ struct ReportCommand: ParsableCommand {
         Options (as trace-cmd report): -i FILE (repeatable; default trace.dat), -t, -R, -l, -N, -q,
         --cpu LIST, -F FILTER (repeatable), -v (following -F filters exclude), --ts-diff, --raw-ts,
         --stat, --cpus, --first-event, --last-event, --ts-offset N, --nodate.
-        Ours: --threads N (threads used; default: one formatting thread per core plus the reading
-        thread; the output is the same).
+        Ours: --threads N (threads used; default: two per core; the output is the same).
         """)
 
     @Argument(parsing: .captureForPassthrough, help: "trace-cmd report options")
