@@ -21,16 +21,16 @@ enum ProcessInfoCores {
 /// The reading thread settles everything that depends on record order (merging, filters,
 /// the comm shown for each pid, the comms that the sched plugin registers) and appends each
 /// line's input to a batch: the payload and comm bytes are copied into the batch's arena, so
-/// nothing refers to ring-buffer pages once the batch is handed over. Full batches go to the
-/// workers in turn (batch *k* to worker *k* mod *n*); each worker owns copies of the event
-/// printers (their caches are not shared) and formats with ``TraceReport/writeLine``. The
-/// reading thread writes finished batches in submission order, so the output is byte for byte
-/// the serial one.
+/// nothing refers to ring-buffer pages once the batch is handed over. Each full batch becomes a
+/// task on the global queue, which formats it with whichever formatting context is free; each
+/// context owns copies of the event printers (their caches are not shared) and formats with
+/// ``TraceReport/writeLine``. The reading thread writes finished batches in submission order,
+/// so the output is byte for byte the serial one.
 ///
 /// Lines of events whose text depends on earlier records (``EventPrinter/isStateless(eventAt:)``
 /// is false) are formatted by the reading thread in order and travel in the batch as text.
 ///
-/// Memory: at most `2 × workers + 1` batches exist, each holding about
+/// Memory: at most `2 × contexts + 1` batches exist, each holding about
 /// ``batchRecords`` records (or ``batchArenaBytes`` bytes of payload) and their text.
 struct ParallelLineWriter {
     /// Records per batch (by default).
@@ -126,7 +126,6 @@ struct ParallelLineWriter {
 
     /// A formatting thread with its own printers.
     final class Worker: @unchecked Sendable {
-        let queue: DispatchQueue
         let format: TraceReport.LineFormat
         /// Per handle, read per record without reference counting: the printer (kept alive
         /// by `printers`), the line style, and the label column's text.
@@ -139,7 +138,6 @@ struct ParallelLineWriter {
 
         init(index: Int, format: TraceReport.LineFormat, printers: [EventPrinter], styles: [TraceReport.LineStyle],
              labels: [[UInt8]], showLabels: Bool, labelWidth: Int) {
-            queue = DispatchQueue(label: "tracecmd.report.worker\(index)")
             self.format = format
             self.printers = printers
             let n = max(printers.count, 1)
@@ -202,7 +200,11 @@ struct ParallelLineWriter {
         }
     }
 
+    /// The formatting contexts (kept alive here; tasks refer to them unretained).
     private let workers: [Worker]
+    private let pool: ContextPool
+    /// Tasks in flight (``finish(sink:)`` waits for all of them).
+    private let tasks = DispatchGroup()
     private var current: Batch
     /// ``current``, read per record without reference counting.
     private var currentRef: Unmanaged<Batch>
@@ -230,6 +232,7 @@ struct ParallelLineWriter {
                              labels: handles.map(\.label), showLabels: showLabels, labelWidth: labelWidth))
         }
         workers = ws
+        pool = ContextPool(ws)
         current = Batch(records: self.batchRecords)
         currentRef = .passUnretained(current)
     }
@@ -266,11 +269,21 @@ struct ParallelLineWriter {
 
     private mutating func submit(sink: (UnsafeRawBufferPointer) -> Void) {
         let b = current
-        let w = workers[submitted % workers.count]
         submitted += 1
-        w.queue.async {
-            w.format(b)
-            b.done.signal()
+        // Any free context formats the batch: a context that waits (descheduled, or on a slow
+        // batch) does not hold up the others. The task holds no strong references: the batch
+        // stays alive in `inflight`, the contexts in `workers`, until the task is done.
+        nonisolated(unsafe) let batch = Unmanaged.passUnretained(b)
+        let pool = self.pool, tasks = self.tasks
+        tasks.enter()
+        DispatchQueue.global().async {
+            let w = pool.take()
+            batch._withUnsafeGuaranteedRef { b in
+                w._withUnsafeGuaranteedRef { $0.format(b) }
+                pool.put(w)
+                b.done.signal()
+            }
+            tasks.leave()
         }
         inflight.append(b)
         // Keep every worker busy with up to two batches, and no more.
@@ -296,8 +309,35 @@ struct ParallelLineWriter {
     mutating func finish(sink: (UnsafeRawBufferPointer) -> Void) {
         if current.entryCount > 0 { submit(sink: sink) }
         while inflightHead < inflight.count { writeOldest(sink: sink) }
-        // Wait until each worker has also let go of its last task (which holds the worker,
-        // its printers and so the files): the report owns nothing once it returns.
-        for w in workers { w.queue.sync {} }
+        // Every task has finished with its context: nothing runs once the report returns.
+        tasks.wait()
+    }
+
+    /// The formatting contexts not in use. A task takes one (waiting while all are busy) and
+    /// puts it back.
+    final class ContextPool: @unchecked Sendable {
+        private let lock = DispatchSemaphore(value: 1)
+        private let available: DispatchSemaphore
+        private var free: [Unmanaged<Worker>]
+
+        init(_ workers: [Worker]) {
+            free = workers.map { .passUnretained($0) }
+            available = DispatchSemaphore(value: workers.count)
+        }
+
+        func take() -> Unmanaged<Worker> {
+            available.wait()
+            lock.wait()
+            let w = free.removeLast()
+            lock.signal()
+            return w
+        }
+
+        func put(_ w: Unmanaged<Worker>) {
+            lock.wait()
+            free.append(w)
+            lock.signal()
+            available.signal()
+        }
     }
 }
