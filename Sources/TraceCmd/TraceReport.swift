@@ -204,97 +204,74 @@ public struct TraceReport {
         // 3 threads 2.06-2.08 s on the 10 M-line file).
         let cores = ProcessInfoCores.active
         let threads = options.threads ?? (cores > 1 ? 2 * cores : 1)
-        var parallel: ParallelLineWriter? = nil
+        var writer: ParallelLineWriter? = nil
         if threads > 1 && wakeup == nil && !options.tsDiff && !options.raw && !options.latency {
-            parallel = ParallelLineWriter(report: self, handles: all, showLabels: showLabels,
-                                          labelWidth: labelWidth, workers: threads - 1,
-                                          batchRecords: batchRecords)
-        }
-        if var writer = parallel {
             flush()
-            defer { writer.finish(sink: sink) }
-            // Unretained handle references: `all` keeps them alive, and the loop does no
-            // reference counting per record.
-            let handleRefs = all.map { Unmanaged.passUnretained($0) }
-            let hasFilters = !filters.isEmpty
-            while true {
-                let next: (stream: Int, record: Record)?
-                do { next = try merger.next() } catch { continue }
-                guard let (si, record) = next else { break }
-                let hi = streamHandle[si]
-                handleRefs[hi]._withUnsafeGuaranteedRef { h in
-                    if let cpus = options.cpus, !cpus.contains(h.startCPU + record.cpu) { return }
-                    let payload = record.payload
-                    let printer = h.printer
-                    let eventIndex = printer.eventIndex(of: payload)
-                    if hasFilters, var f = filters[hi] {
-                        let id = eventIndex.map { printer.registry.formats[$0].id } ?? -1
-                        let comms = printer.comms
-                        let keep = f.accept(eventID: id, payload: payload, cpu: h.startCPU + record.cpu,
-                                            comm: { comms.comm(for: $0) })
-                        filters[hi] = f
-                        if !keep { return }
-                    }
-                    let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
-                    if let idx = eventIndex, !printer.isStateless(eventAt: idx) {
-                        // In order, here: the line is copied into the batch as text.
-                        writer.appendFormatted(sink: sink) { out in
-                            if showLabels { Self.appendLabel(h.label, width: labelWidth, into: &out) }
-                            comm.withUnsafeBufferPointer { c in
-                                Self.writeLine(payload: payload, pageRest: nil, cpu: record.cpu, timestamp: record.timestamp,
-                                          missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat, printer: printer,
-                                          eventIndex: idx, lastTS: &lastTS, into: &out)
-                            }
-                        }
-                        return
-                    }
-                    if let idx = eventIndex { printer.registerComms(eventAt: idx, payload: payload, cpu: record.cpu) }
-                    writer.append(handle: hi, payload: payload, comm: comm, cpu: record.cpu, timestamp: record.timestamp,
-                                  missed: record.missedEventsValue, eventIndex: eventIndex ?? -1, sink: sink)
-                }
-            }
-            return
+            writer = ParallelLineWriter(report: self, handles: all, showLabels: showLabels,
+                                        labelWidth: labelWidth, workers: threads - 1,
+                                        batchRecords: batchRecords)
         }
+        // Unretained handle references: `all` keeps them alive, and the loop does no
+        // reference counting per record.
+        let handleRefs = all.map { Unmanaged.passUnretained($0) }
+        let hasFilters = !filters.isEmpty
         while true {
             let next: (stream: Int, record: Record)?
-            do { next = try merger.next() } catch {
-                if !options.quiet { /* the reference reports bad pages on stderr and goes on */ }
-                continue
-            }
+            // A bad page ends that part of its stream; the merge goes on with the rest.
+            do { next = try merger.next() } catch { continue }
             guard let (si, record) = next else { break }
             let hi = streamHandle[si]
-            let h = all[hi]
-            let globalCPU = h.startCPU + record.cpu
-            if let cpus = options.cpus, !cpus.contains(globalCPU) { continue }
-            let payload = record.payload
-            let eventIndex = h.printer.eventIndex(of: payload)
-            if !filters.isEmpty, var f = filters[hi] {
-                let id = eventIndex.map { h.printer.registry.formats[$0].id } ?? -1
-                let comms = h.printer.comms
-                let keep = f.accept(eventID: id, payload: payload, cpu: globalCPU,
-                                    comm: { comms.comm(for: $0) })
-                filters[hi] = f
-                if !keep { continue }
+            handleRefs[hi]._withUnsafeGuaranteedRef { h in
+                let globalCPU = h.startCPU + record.cpu
+                if let cpus = options.cpus, !cpus.contains(globalCPU) { return }
+                let payload = record.payload
+                let printer = h.printer
+                let eventIndex = printer.eventIndex(of: payload)
+                if hasFilters, var f = filters[hi] {
+                    let id = eventIndex.map { printer.registry.formats[$0].id } ?? -1
+                    let comms = printer.comms
+                    let keep = f.accept(eventID: id, payload: payload, cpu: globalCPU,
+                                        comm: { comms.comm(for: $0) })
+                    filters[hi] = f
+                    if !keep { return }
+                }
+                let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
+                if writer != nil, eventIndex.map({ printer.isStateless(eventAt: $0) }) ?? true {
+                    // Formatted on another thread; what printing it would register, registered now.
+                    if let idx = eventIndex { printer.registerComms(eventAt: idx, payload: payload, cpu: record.cpu) }
+                    writer?.append(handle: hi, payload: payload, comm: comm, cpu: record.cpu,
+                                   timestamp: record.timestamp, missed: record.missedEventsValue,
+                                   eventIndex: eventIndex ?? -1, sink: sink)
+                    return
+                }
+                // Formatted here, in record order (into the current batch as text when threaded).
+                func line(_ out: inout TextBuffer) {
+                    if showLabels { Self.appendLabel(h.label, width: labelWidth, into: &out) }
+                    var pageRest: UnsafeRawBufferPointer?
+                    if options.raw, let base = payload.baseAddress {
+                        let after = h.buffer.pageSize - (record.offsetInPage + record.recordSize)
+                        if after > 0 { pageRest = UnsafeRawBufferPointer(start: base, count: payload.count + after) }
+                    }
+                    comm.withUnsafeBufferPointer { c in
+                        Self.writeLine(payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: record.timestamp,
+                                       missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat,
+                                       printer: printer, eventIndex: eventIndex, lastTS: &lastTS, into: &out)
+                    }
+                    if wakeup != nil, let idx = eventIndex {
+                        out.removeLast()
+                        wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.timestamp, into: &out)
+                        out.append(0x0a)
+                    }
+                }
+                if writer != nil {
+                    writer?.appendFormatted(sink: sink) { line(&$0) }
+                } else {
+                    line(&out)
+                    if out.count >= 1 << 16 { flush() }
+                }
             }
-            if showLabels { Self.appendLabel(h.label, width: labelWidth, into: &out) }
-            var pageRest: UnsafeRawBufferPointer?
-            if options.raw, let base = payload.baseAddress {
-                let after = h.buffer.pageSize - (record.offsetInPage + record.recordSize)
-                if after > 0 { pageRest = UnsafeRawBufferPointer(start: base, count: payload.count + after) }
-            }
-            let comm = h.printer.comms.displayBytes(for: h.printer.pid(of: payload))
-            comm.withUnsafeBufferPointer { c in
-                Self.writeLine(payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: record.timestamp,
-                          missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat, printer: h.printer,
-                          eventIndex: eventIndex, lastTS: &lastTS, into: &out)
-            }
-            if wakeup != nil, let idx = eventIndex {
-                out.removeLast()
-                wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.timestamp, into: &out)
-                out.append(0x0a)
-            }
-            if out.count >= 1 << 16 { flush() }
         }
+        writer?.finish(sink: sink)
         wakeup?.finish(into: &out)
         flush()
     }
