@@ -151,13 +151,16 @@ public final class EventPrinter {
         return s
     }
 
-    /// Registers the comms that printing this record would register (the sched plugin's),
-    /// without printing it.
+    /// For a record to be printed elsewhere (by a ``init(workerCopyOf:)`` printer): when the
+    /// event ``isStateless(eventAt:)``, registers the comms that printing the record would
+    /// register (the sched plugin's) and returns true. Returns false, registering nothing,
+    /// when the record must be printed by this printer, in order.
     @inline(__always)
-    public func registerComms(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) {
-        guard !options.raw else { return }
+    public func prepareForWorker(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) -> Bool {
         slot(index)._withUnsafeGuaranteedRef { s in
+            guard s.stateless else { return false }
             s.plugin?.registerComms(PluginRecord(payload: payload, cpu: cpu), environment: environment)
+            return true
         }
     }
 
@@ -166,11 +169,6 @@ public final class EventPrinter {
     public func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
         guard let id = registry.commonLayout.eventID(in: payload, order: file.byteOrder) else { return nil }
         return registry.index(ofID: id)
-    }
-
-    /// The event's name as bytes.
-    public func nameBytes(ofEventAt index: Int) -> [UInt8] {
-        slot(index)._withUnsafeGuaranteedRef { Array($0.name) }
     }
 
     /// The common pid of a record.

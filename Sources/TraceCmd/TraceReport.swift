@@ -13,9 +13,8 @@ public struct TraceReport {
         let isInstance: Bool
         let input: ReportOptions.Input?
         var corrector: TimestampCorrector
-        let inUsecs: Bool
-        let useTraceClock: Bool
         var startCPU = 0
+        /// How its lines' time column is written (and its byte order).
         let style: LineStyle
 
         init(file: TraceFile, buffer: TraceBuffer, printer: EventPrinter, label: String, isInstance: Bool,
@@ -27,8 +26,6 @@ public struct TraceReport {
             self.label = Array(label.utf8)
             self.isInstance = isInstance
             self.corrector = corrector
-            self.inUsecs = inUsecs
-            self.useTraceClock = useTraceClock
             self.style = LineStyle(inUsecs: inUsecs, useTraceClock: useTraceClock, byteOrder: file.byteOrder)
         }
     }
@@ -236,9 +233,9 @@ public struct TraceReport {
                     if !keep { return }
                 }
                 let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
-                if writer != nil, eventIndex.map({ printer.isStateless(eventAt: $0) }) ?? true {
-                    // Formatted on another thread; what printing it would register, registered now.
-                    if let idx = eventIndex { printer.registerComms(eventAt: idx, payload: payload, cpu: record.cpu) }
+                if writer != nil,
+                   eventIndex.map({ printer.prepareForWorker(eventAt: $0, payload: payload, cpu: record.cpu) }) ?? true {
+                    // Formatted on another thread (the comms it registers are registered now).
                     writer?.append(handle: hi, payload: payload, comm: comm, cpu: record.cpu,
                                    timestamp: record.timestamp, missed: record.missedEventsValue,
                                    eventIndex: eventIndex ?? -1, sink: sink)
@@ -490,12 +487,7 @@ public struct TraceReport {
         }
     }
 
-    static func digits(_ v: UInt64) -> Int {
-        var n = 1
-        var x = v
-        while x >= 10 { x /= 10; n += 1 }
-        return n
-    }
+    static func digits(_ v: UInt64) -> Int { LineScratch.digits(v) }
 
     /// `--stat`: the CPUSTAT options and where each CPU's data is.
     func appendStats(_ h: Handle, into out: inout TextBuffer) {
@@ -558,6 +550,6 @@ public struct TraceReport {
 
     /// The `TIME_FMT_TS` format: `%6.1000d`, `%9.1d` or `%12d`, without the leading space.
     func appendEventTS(_ ts: UInt64, handle h: Handle, into out: inout TextBuffer) {
-        if h.inUsecs { Self.appendTime(ts, into: &out, nanoseconds: options.nanoseconds) } else { Self.appendRight(ts, width: 12, into: &out) }
+        if h.style.inUsecs { Self.appendTime(ts, into: &out, nanoseconds: options.nanoseconds) } else { Self.appendRight(ts, width: 12, into: &out) }
     }
 }

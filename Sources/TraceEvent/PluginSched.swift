@@ -126,11 +126,8 @@ final class SchedWakeupPlugin: EventPlugin {
 private func schedRegisterComm(_ field: PluginField, pid: UInt64, _ p: UnsafeRawBufferPointer,
                                _ comms: any CommRegistry) {
     guard let offset = field.offset else { return }
-    let start = max(0, min(offset, p.count))
-    let end = max(start, min(offset + max(field.size, 0), p.count))
-    var n = start
-    while n < end, p[n] != 0 { n += 1 }
-    comms.register(pid: Int32(truncatingIfNeeded: pid), comm: UnsafeRawBufferPointer(rebasing: p[start..<n]))
+    comms.register(pid: Int32(truncatingIfNeeded: pid),
+                   comm: PluginText.fixedStringBytes(p, offset: offset, size: field.size))
 }
 
 /// Writes `comm:` for a comm field (when the format has it) and offers it to the registry.

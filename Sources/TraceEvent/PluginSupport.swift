@@ -111,13 +111,18 @@ enum PluginText {
     @discardableResult
     static func fixedString(_ p: UnsafeRawBufferPointer, offset: Int, size: Int,
                             _ out: inout TextBuffer) -> UnsafeRawBufferPointer {
+        let bytes = fixedStringBytes(p, offset: offset, size: size)
+        out.append(contentsOf: bytes)
+        return bytes
+    }
+
+    /// The bytes of a `char[size]` field up to its first NUL (clipped to the record).
+    static func fixedStringBytes(_ p: UnsafeRawBufferPointer, offset: Int, size: Int) -> UnsafeRawBufferPointer {
         let start = max(0, min(offset, p.count))
         let end = max(start, min(offset + max(size, 0), p.count))
         var n = start
         while n < end, p[n] != 0 { n += 1 }
-        let bytes = UnsafeRawBufferPointer(rebasing: p[start..<n])
-        out.append(contentsOf: bytes)
-        return bytes
+        return UnsafeRawBufferPointer(rebasing: p[start..<n])
     }
 
     /// `name/0x%llx` of `tep_print_func_field` (the offset is `start - value`, as the

@@ -251,14 +251,9 @@ public final class CompiledPrintFormat: @unchecked Sendable {
                 if op.offset + op.size <= size { v = (payload.loadUnsigned(at: op.offset, size: op.size, order: order) ?? 0) & op.mask }
                 Self.appendNumber(v, lengthClass: op.lengthClass, conversion: op.conversion, into: &out)
             case .fieldString:
-                let offset = op.offset
-                guard offset >= 0, offset <= size else { continue }
-                let len = op.size <= 0 ? size - offset : min(op.size, size - offset)
-                op.conversion.appendString(UnsafeRawBufferPointer(rebasing: payload[offset..<(offset + len)]), into: &out)
+                Self.appendFieldString(op.offset, op.size, op.conversion, payload, into: &out)
             case .dynamicString:
-                let (offset, len) = op.location.resolve(payload, order)
-                guard len != 0, offset >= 0, offset < size else { continue }
-                op.conversion.appendString(UnsafeRawBufferPointer(rebasing: payload[offset...]), into: &out)
+                Self.appendDynamicString(op.location, op.conversion, payload, order, into: &out)
             case .general:
                 renderPiece(pieces[op.offset], payload, order, into: &out)
             }
@@ -420,6 +415,24 @@ public final class CompiledPrintFormat: @unchecked Sendable {
         c.appendInteger(magnitude: mag, negative: neg, into: &out)
     }
 
+    /// `%s` of a field's bytes as a C string (`size` 0 or less: up to the end of the record).
+    @inline(__always)
+    static func appendFieldString(_ offset: Int, _ size: Int, _ c: PrintfConversion, _ data: UnsafeRawBufferPointer,
+                                  into out: inout TextBuffer) {
+        guard offset >= 0, offset <= data.count else { return }
+        let len = size <= 0 ? data.count - offset : min(size, data.count - offset)
+        c.appendString(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + len)]), into: &out)
+    }
+
+    /// `%s` of `__get_str`: the text of a dynamic string, nothing when it is empty.
+    @inline(__always)
+    static func appendDynamicString(_ loc: PrintFormatDynamicLocation, _ c: PrintfConversion,
+                                    _ data: UnsafeRawBufferPointer, _ order: ByteOrder, into out: inout TextBuffer) {
+        let (offset, len) = loc.resolve(data, order)
+        guard len != 0, offset >= 0, offset < data.count else { return }
+        c.appendString(UnsafeRawBufferPointer(rebasing: data[offset...]), into: &out)
+    }
+
     private func renderString(_ arg: PrintFormatStringArgument, _ c: PrintfConversion,
                               _ data: UnsafeRawBufferPointer, _ order: ByteOrder, into out: inout TextBuffer) {
         switch arg {
@@ -442,9 +455,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
         case .literal(let bytes):
             c.appendString(bytes, into: &out)
         case .fieldBytes(let offset, let size):
-            guard offset >= 0, offset <= data.count else { return }
-            let len = size <= 0 ? data.count - offset : min(size, data.count - offset)
-            c.appendString(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + len)]), into: &out)
+            Self.appendFieldString(offset, size, c, data, into: &out)
         case .fieldPointer(let offset, let size):
             guard let addr = data.loadUnsigned(at: offset, size: size, order: .host) else { return }
             if let s = printk[addr] {
@@ -512,9 +523,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
                 i += 1
             }
         case .dynamicString(let loc):
-            let (offset, len) = loc.resolve(data, order)
-            guard len != 0, offset >= 0, offset < data.count else { return }
-            c.appendString(UnsafeRawBufferPointer(rebasing: data[offset...]), into: &out)
+            Self.appendDynamicString(loc, c, data, order, into: &out)
         case .bitmask(let loc):
             let (offset, len) = loc.resolve(data, order)
             guard offset >= 0, offset <= data.count else { return }
