@@ -39,6 +39,18 @@ public final class CPUPageSource {
     private var chunkBuffer: UnsafeMutableRawBufferPointer?
     private let decompressor: Decompressor?
     private lazy var decompression: DecompressionContext? = decompressor.map { DecompressionContext($0) }
+    /// Decompresses the chunks after the one being read on a background thread (compressed
+    /// data of more than one chunk, when ``decompressAhead`` is on).
+    private let prefetcher: ChunkPrefetcher?
+    /// The bytes of ``loadedChunk`` when they come from ``prefetcher``.
+    private var prefetched: UnsafeRawBufferPointer?
+
+    /// Whether sources decompress ahead of their reader on a background thread unless told
+    /// otherwise: where there is more than one core.
+    public static let decompressAhead = ProcessInfoCores.active > 1
+
+    /// Whether this source decompresses ahead of its reader.
+    public var decompressesAhead: Bool { prefetcher != nil }
     /// File offset below which this source's mapped bytes were released (see ``releaseBehind``).
     private var releasedUpTo = 0
     /// Resident bytes of the file kept behind the current read position, per source. Reading
@@ -48,7 +60,12 @@ public final class CPUPageSource {
     private var populatedUpTo = 0
 
     /// Prepares access to the data of `cpuIndex` (an index into `buffer.cpus`).
-    public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int) throws(TraceFileError) {
+    ///
+    /// - Parameter decompressAhead: for compressed data, whether to decompress the chunks
+    ///   after the one being read on a background thread (see ``decompressAhead``, the
+    ///   default). The pages served are the same either way.
+    public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int,
+                decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) {
         guard file.mode == .full else {
             throw TraceFileError(file: file.path, context: "CPU data", offset: 0, kind: .headOnly)
         }
@@ -116,6 +133,11 @@ public final class CPUPageSource {
             }
             chunks = list
             firstPageOfChunk = firsts
+            if decompressAhead && list.count > 1, let d = decompressor {
+                prefetcher = ChunkPrefetcher(mapped: file.mapped, chunks: list, decompressor: d)
+            } else {
+                prefetcher = nil
+            }
             // Reading the chunk headers touched every page of the compressed data; let them go
             // (decompression maps back in only the chunk it reads).
             file.mapped.releasePages(releasedTo..<c.absoluteOffset)
@@ -125,13 +147,17 @@ public final class CPUPageSource {
         } else {
             chunks = []
             firstPageOfChunk = []
+            prefetcher = nil
             pageCount = loc.size / pageSize
             trailingBytes = loc.size % pageSize
             truncation = nil
         }
     }
 
-    deinit { chunkBuffer?.deallocate() }
+    deinit {
+        chunkBuffer?.deallocate()
+        prefetcher?.cancel()
+    }
 
     /// The file offset of page `index` (for compressed data: of its chunk).
     public func fileOffset(ofPage index: Int) -> Int {
@@ -167,6 +193,25 @@ public final class CPUPageSource {
             return UnsafeRawBufferPointer(rebasing: file.mapped.bytes[start..<(start + pageSize)])
         }
         let ci = chunkIndex(ofPage: index)
+        if let prefetcher {
+            if ci != loadedChunk {
+                loadedChunk = -1
+                guard let bytes = prefetcher.acquire(ci) else {
+                    throw TraceFileError(file: file.path, context: "CPU \(cpu) data chunk \(ci)", offset: chunks[ci].offset,
+                                         kind: .decompressionFailed("expected \(chunks[ci].uncompressedSize) bytes"))
+                }
+                prefetched = bytes
+                loadedChunk = ci
+                let at = chunks[ci].offset
+                if at >= releasedUpTo &+ 2 * Self.residentWindow { releaseBehind(at) }
+            }
+            guard let bytes = prefetched else {
+                throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: chunks[ci].offset,
+                                     kind: .decompressionFailed("no buffer"))
+            }
+            let start = (index - firstPageOfChunk[ci]) * pageSize
+            return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + pageSize)])
+        }
         if ci != loadedChunk {
             try load(chunk: ci)
             let at = chunks[ci].offset

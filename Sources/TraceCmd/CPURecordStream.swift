@@ -127,6 +127,7 @@ public final class CPURecordStream: RecordStream {
     public func advance() { peeked = nil }
 
     /// The next record, consumed.
+    @inline(__always)
     public func next() throws(TraceFileError) -> Record? {
         if let p = peeked {
             peeked = nil

@@ -1,3 +1,4 @@
+import Dispatch
 /// Everything needed to print the events of one trace file like `trace-cmd report`: the
 /// file's event formats, their compiled print formats and output plugins (both prepared on
 /// first use of each event), kernel symbols, printk formats and the comm table.
@@ -63,20 +64,52 @@ public final class EventPrinter {
     public init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
         self.file = file
         self.options = options
+        // Start-up work runs on both cores: the event formats in slices, and the kallsyms
+        // table, at the same time; the formats are then registered in file order.
+        var jobs: [(text: String, system: String)] = file.ftraceFormats.map { ($0, "ftrace") }
+        for sys in file.eventFormats { for text in sys.formats { jobs.append((text, sys.system)) } }
+        let parsed = UnsafeMutableBufferPointer<Result<EventFormat, EventFormatError>?>.allocate(capacity: max(jobs.count, 1))
+        parsed.initialize(repeating: nil)
+        defer { parsed.deinitialize(); parsed.deallocate() }
+        var kallsyms: Result<KallsymsTable, TraceFileError> = .success(KallsymsTable())
+        let slices = jobs.count < 64 ? 1 : max(1, min(ProcessInfoCores.active * 2, 8))
+        let sliceSize = (jobs.count + slices - 1) / max(slices, 1)
+        withUnsafeMutablePointer(to: &kallsyms) { ks in
+            nonisolated(unsafe) let ks = ks, out = parsed, jobs = jobs
+            DispatchQueue.concurrentPerform(iterations: slices + 1) { k in
+                if k == slices {
+                    do throws(TraceFileError) {
+                        let text = try file.kallsymsText()
+                        ks.pointee = .success(text.withUnsafeBytes { KallsymsTable(parsing: $0) })
+                    } catch {
+                        ks.pointee = .failure(error)
+                    }
+                    return
+                }
+                let lo = k * sliceSize, hi = min(jobs.count, lo + sliceSize)
+                var i = lo
+                while i < hi {
+                    let job = jobs[i]
+                    do throws(EventFormatError) {
+                        out[i] = .success(try EventFormat(parsing: job.text, system: job.system))
+                    } catch {
+                        out[i] = .failure(error)
+                    }
+                    i += 1
+                }
+            }
+        }
         var reg = EventRegistry(byteOrder: file.byteOrder, longSize: file.longSize)
         var errors: [EventFormatError] = []
-        for text in file.ftraceFormats {
-            do { _ = try reg.add(parsing: text, system: "ftrace") } catch { errors.append(error) }
-        }
-        for sys in file.eventFormats {
-            for text in sys.formats {
-                do { _ = try reg.add(parsing: text, system: sys.system) } catch { errors.append(error) }
+        for case let r? in parsed[0..<jobs.count] {
+            switch r {
+            case .success(let f): reg.add(f)
+            case .failure(let e): errors.append(e)
             }
         }
         registry = reg
         formatErrors = errors
-        let ks = try file.kallsymsText()
-        symbols = ks.withUnsafeBytes { KallsymsTable(parsing: $0) }
+        symbols = try kallsyms.get()
         let pk = try file.printkText()
         let printk = pk.withUnsafeBytes { PrintkFormats(parsing: $0) }
         var pkMap: [UInt64: String] = [:]

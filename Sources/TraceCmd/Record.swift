@@ -4,41 +4,75 @@
 /// iterator) that returned the record is asked for its next record. Copy what you need to
 /// keep.
 public struct Record {
-    /// The CPU the record was written on.
-    public var cpu: Int
+    // Stored compactly and in an order without holes (records are copied through the merge
+    // for every event): the small fields are kept in 32 bits, the missed events as
+    // libtracecmd's number.
+
     /// The timestamp used for ordering: the raw timestamp, or what the stream's timestamp
     /// correction made of it.
     public var timestamp: UInt64
     /// The raw timestamp decoded from the ring buffer (page timestamp + deltas).
     public var rawTimestamp: UInt64
+    /// The page's timestamp (`tracecmd_page_ts`).
+    public var pageTimestamp: UInt64
     /// The event payload, starting at `common_type` (`record->data`, `record->size`).
     public var payload: UnsafeRawBufferPointer
-    /// Events lost just before this record, as libtracecmd reports them in
-    /// `record->missed_events`: only the first record of a page whose commit word has the
-    /// missed flag, and only when that record's header is the first word of the page data.
-    /// A stored count is truncated to 32 bits as the reference does (a negative result
-    /// reads as ``MissedEvents/unknown``).
-    public var missedEvents: MissedEvents
     /// The page's offset in libtracecmd's numbering: the file offset of the page for
     /// uncompressed data; for compressed data, the offset libtracecmd gives the page in its
     /// decompressed copy of the CPU data.
     public var pageOffset: Int
     /// The page's index in the CPU's data.
     public var pageIndex: Int
-    /// Offset of the record's event header from the start of its page.
-    public var offsetInPage: Int
-    /// Bytes from the event header to the end of the payload (`record->record_size`).
-    public var recordSize: Int
+    /// The CPU the record was written on.
+    public var cpu: Int
+    /// ``missedEventsValue``.
+    @usableFromInline var missed: Int64
+    @usableFromInline var storedOffsetInPage: UInt32
+    @usableFromInline var storedRecordSize: UInt32
     /// The event header's `time_delta` field (`tracecmd_record_ts_delta`).
     public var timeDelta: UInt32
-    /// The page's timestamp (`tracecmd_page_ts`).
-    public var pageTimestamp: UInt64
     /// Whether this is the first record of its page (`tracecmd_record_at_buffer_start`).
     public var isFirstOnPage: Bool
     /// Byte order of the payload's numbers.
     public var byteOrder: ByteOrder
 
+    /// Events lost just before this record, as libtracecmd reports them in
+    /// `record->missed_events`: only the first record of a page whose commit word has the
+    /// missed flag, and only when that record's header is the first word of the page data.
+    /// A stored count is truncated to 32 bits as the reference does (a negative result
+    /// reads as ``MissedEvents/unknown``). Counts above `Int64.max` are kept as `Int64.max`.
+    @inlinable
+    public var missedEvents: MissedEvents {
+        get { missed == 0 ? .none : (missed < 0 ? .unknown : .count(UInt64(missed))) }
+        set { missed = Self.value(of: newValue) }
+    }
+
+    /// Offset of the record's event header from the start of its page.
+    @inlinable
+    public var offsetInPage: Int {
+        get { Int(storedOffsetInPage) }
+        set { storedOffsetInPage = UInt32(clamping: newValue) }
+    }
+
+    /// Bytes from the event header to the end of the payload (`record->record_size`).
+    @inlinable
+    public var recordSize: Int {
+        get { Int(storedRecordSize) }
+        set { storedRecordSize = UInt32(clamping: newValue) }
+    }
+
+    @inlinable
+    static func value(of m: MissedEvents) -> Int64 {
+        switch m {
+        case .none: return 0
+        case .unknown: return -1
+        case .count(let n): return Int64(clamping: n)
+        }
+    }
+
     /// A record with every field given (streams build records; tests and tools may too).
+    /// Offsets and sizes within a page are kept in 32 bits.
+    @inlinable
     public init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
                 missedEvents: MissedEvents, pageOffset: Int, pageIndex: Int, offsetInPage: Int,
                 recordSize: Int, timeDelta: UInt32, pageTimestamp: UInt64, isFirstOnPage: Bool,
@@ -47,11 +81,11 @@ public struct Record {
         self.timestamp = timestamp
         self.rawTimestamp = rawTimestamp
         self.payload = payload
-        self.missedEvents = missedEvents
+        self.missed = Self.value(of: missedEvents)
         self.pageOffset = pageOffset
         self.pageIndex = pageIndex
-        self.offsetInPage = offsetInPage
-        self.recordSize = recordSize
+        self.storedOffsetInPage = UInt32(clamping: offsetInPage)
+        self.storedRecordSize = UInt32(clamping: recordSize)
         self.timeDelta = timeDelta
         self.pageTimestamp = pageTimestamp
         self.isFirstOnPage = isFirstOnPage
@@ -89,13 +123,8 @@ public struct Record {
 
     /// The missed-events value as libtracecmd stores it in `record->missed_events`:
     /// 0 none, -1 unknown, else the count.
-    public var missedEventsValue: Int64 {
-        switch missedEvents {
-        case .none: return 0
-        case .unknown: return -1
-        case .count(let n): return Int64(clamping: n)
-        }
-    }
+    @inlinable
+    public var missedEventsValue: Int64 { missed }
 }
 
 extension MissedEvents {

@@ -121,11 +121,20 @@ public struct RecordMerger<Stream: RecordStream> {
         let k = st.pending
         if k >= 0 {
             // k's entry is heap[0]; its record was returned by the last call.
-            let more = try st.take(k)
+            let r = st.refs[k]._withUnsafeGuaranteedRef { s -> Result<Record?, TraceFileError> in
+                do throws(TraceFileError) { return .success(try s.next()) } catch { return .failure(error) }
+            }
             st.pending = -1
-            if more {
-                st.heap[0].key = st.heads[k].timestamp
+            if let record = try r.get() {
+                st.heap[0].key = record.timestamp
                 st.siftDown()
+                if st.heap[0].index == k {
+                    // Still the earliest: returned as it is, without a round trip through
+                    // memory (which would be read back right after being written).
+                    st.pending = k
+                    return (k, record)
+                }
+                (st.heads + k).initialize(to: record)
             } else {
                 st.popTop()
             }

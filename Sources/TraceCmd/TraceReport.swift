@@ -13,7 +13,8 @@ public struct TraceReport {
         let isInstance: Bool
         let input: ReportOptions.Input?
         var corrector: TimestampCorrector
-        var startCPU = 0
+        /// The number of its first CPU in the report's CPU numbering (`--cpu`).
+        @exclusivity(unchecked) var startCPU = 0
         /// How its lines' time column is written (and its byte order).
         let style: LineStyle
 
@@ -82,7 +83,9 @@ public struct TraceReport {
     /// Runs the report, passing output to `sink` in blocks.
     public func run(sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
         var out = TextBuffer(capacity: 1 << 17)
-        func flush() {
+        // Takes the buffer as a parameter: a nested function that captured `out` would make
+        // every access to it, per record, a dynamic exclusivity check.
+        func flush(_ out: inout TextBuffer) {
             out.withUnsafeBytes { sink($0) }
             out.removeAll()
         }
@@ -123,7 +126,7 @@ public struct TraceReport {
         }
         if options.listCPUs || options.firstEvent || options.lastEvent {
             try listCPUs(handles, into: &out)
-            flush()
+            flush(&out)
             return
         }
         let showLabels = options.multipleInputs || !instanceHandles.isEmpty
@@ -139,7 +142,7 @@ public struct TraceReport {
             out.append(0x0a)
             do { out.append(contentsOf: try f.latencyText(of: top) ?? []) } catch { throw .file(error) }
             out.append(0x0a)
-            flush()
+            flush(&out)
             return
         }
         for h in handles {
@@ -151,7 +154,7 @@ public struct TraceReport {
                 appendStats(h, into: &out)
             }
         }
-        if options.stat { flush(); return }
+        if options.stat { flush(&out); return }
         let all = handles + instanceHandles
         // Streams, in the reference's tie order: handle by handle, CPU by CPU.
         var streams: [CPURecordStream] = []
@@ -203,7 +206,7 @@ public struct TraceReport {
         let threads = options.threads ?? (cores > 1 ? 2 * cores : 1)
         var writer: ParallelLineWriter? = nil
         if threads > 1 && wakeup == nil && !options.tsDiff && !options.raw && !options.latency {
-            flush()
+            flush(&out)
             writer = ParallelLineWriter(report: self, handles: all, showLabels: showLabels,
                                         labelWidth: labelWidth, workers: threads - 1,
                                         batchRecords: batchRecords)
@@ -212,6 +215,7 @@ public struct TraceReport {
         // reference counting per record.
         let handleRefs = all.map { Unmanaged.passUnretained($0) }
         let hasFilters = !filters.isEmpty
+        let hasWakeup = wakeup != nil
         while true {
             let next: (stream: Int, record: Record)?
             // A bad page ends that part of its stream; the merge goes on with the rest.
@@ -242,7 +246,8 @@ public struct TraceReport {
                     return
                 }
                 // Formatted here, in record order (into the current batch as text when threaded).
-                func line(_ out: inout TextBuffer) {
+                // What it changes comes in as parameters (see `flush`).
+                func line(_ out: inout TextBuffer, _ lastTS: inout UInt64, _ wakeup: inout WakeupLatency?) {
                     if showLabels { Self.appendLabel(h.label, width: labelWidth, into: &out) }
                     var pageRest: UnsafeRawBufferPointer?
                     if options.raw, let base = payload.baseAddress {
@@ -254,23 +259,23 @@ public struct TraceReport {
                                        missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat,
                                        printer: printer, eventIndex: eventIndex, lastTS: &lastTS, into: &out)
                     }
-                    if wakeup != nil, let idx = eventIndex {
+                    if hasWakeup, let idx = eventIndex {
                         out.removeLast()
                         wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.timestamp, into: &out)
                         out.append(0x0a)
                     }
                 }
                 if writer != nil {
-                    writer?.appendFormatted(sink: sink) { line(&$0) }
+                    writer?.appendFormatted(sink: sink) { line(&$0, &lastTS, &wakeup) }
                 } else {
-                    line(&out)
-                    if out.count >= 1 << 16 { flush() }
+                    line(&out, &lastTS, &wakeup)
+                    if out.count >= 1 << 16 { flush(&out) }
                 }
             }
         }
         writer?.finish(sink: sink)
         wakeup?.finish(into: &out)
-        flush()
+        flush(&out)
     }
 
     static func appendLabel(_ label: [UInt8], width: Int, into out: inout TextBuffer) {

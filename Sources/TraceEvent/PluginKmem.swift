@@ -12,13 +12,15 @@ final class KmemCallSitePlugin: EventPlugin {
 
     func write(_ record: PluginRecord, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        guard let v = callSite.read(record.payload, order),
-              let sym = environment.symbols?.symbol(containing: v) else { return .appendDefault }
+        guard let v = callSite.read(record.payload, order), let symbols = environment.symbols else { return .appendDefault }
         out.append(UInt8(ascii: "("))
-        out.append(sym.name)
+        guard let start = symbols.appendName(containing: v, into: &out) else {
+            out.removeLast()
+            return .appendDefault
+        }
         out.append("+0x")
         // `%x` of `(int)(value - start)`
-        PluginText.hex(UInt64(UInt32(truncatingIfNeeded: v &- sym.start)), &out)
+        PluginText.hex(UInt64(UInt32(truncatingIfNeeded: v &- start)), &out)
         out.append(") ")
         return .appendDefault
     }

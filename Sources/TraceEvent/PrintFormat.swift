@@ -102,7 +102,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     /// counting: literals, numbers of a field, strings of a field or `__get_str`; anything
     /// else refers back to its piece in ``pieces``.
     struct FastOp {
-        enum Kind: UInt8 { case literal, fieldNumber, fieldString, dynamicString, general }
+        enum Kind: UInt8 { case literal, fieldNumber, fieldString, dynamicString, pointerAddress, pointerSymbol, general }
         var kind: Kind
         var lengthClass: Int8 = 0
         var conversion: PrintfConversion
@@ -171,6 +171,12 @@ public final class CompiledPrintFormat: @unchecked Sendable {
                 ops.append(FastOp(kind: .fieldString, conversion: c, offset: offset, size: size))
             case .string(let c, .dynamicString(let loc), star: nil):
                 ops.append(FastOp(kind: .dynamicString, conversion: c, location: loc))
+            case .pointer(.address(.field(let offset, let size)), star: nil):
+                ops.append(FastOp(kind: .pointerAddress, conversion: plain, offset: offset, size: size))
+            case .pointer(.symbol(.field(let offset, let size), let withOffset), star: nil):
+                // `lengthClass` 1: with `+0xoffset`.
+                ops.append(FastOp(kind: .pointerSymbol, lengthClass: withOffset ? 1 : 0, conversion: plain,
+                                  offset: offset, size: size))
             default:
                 ops.append(FastOp(kind: .general, conversion: plain, offset: i))
             }
@@ -254,6 +260,12 @@ public final class CompiledPrintFormat: @unchecked Sendable {
                 Self.appendFieldString(op.offset, op.size, op.conversion, payload, into: &out)
             case .dynamicString:
                 Self.appendDynamicString(op.location, op.conversion, payload, order, into: &out)
+            case .pointerAddress:
+                let v = op.offset + op.size <= size ? PrintFormatRead.number(payload, op.offset, op.size, order) : 0
+                if v == 0 { out.append("(nil)" as StaticString) } else { out.append0xHex(v) }
+            case .pointerSymbol:
+                let v = op.offset + op.size <= size ? PrintFormatRead.number(payload, op.offset, op.size, order) : 0
+                appendSymbol(v, withOffset: op.lengthClass != 0, into: &out)
             case .general:
                 renderPiece(pieces[op.offset], payload, order, into: &out)
             }
@@ -543,6 +555,21 @@ public final class CompiledPrintFormat: @unchecked Sendable {
         }
     }
 
+    /// `%pS`/`%ps` of `v`: the symbol's name (and `+0xoffset`), or the address when no
+    /// symbol covers it.
+    @inline(__always)
+    private func appendSymbol(_ v: UInt64, withOffset: Bool, into out: inout TextBuffer) {
+        if let start = symbols?.appendName(containing: v, into: &out) {
+            if withOffset {
+                out.append("+0x" as StaticString)
+                out.appendHex(v &- start)
+            }
+        } else {
+            // "0x%lx" of a 64-bit host long: the full value, whatever the trace's long size.
+            out.append0xHex(v)
+        }
+    }
+
     private func renderPointer(_ arg: PrintFormatPointerArgument, plen: Int,
                                _ data: UnsafeRawBufferPointer, _ order: ByteOrder, into out: inout TextBuffer) {
         switch arg {
@@ -564,17 +591,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
             let v = e.evaluate(data, order)
             if v == 0 { out.append("(nil)") } else { out.append0xHex(v) }
         case .symbol(let e, let withOffset):
-            let v = e.evaluate(data, order)
-            if let sym = symbols?.symbol(containing: v) {
-                out.append(sym.name)
-                if withOffset {
-                    out.append("+0x")
-                    out.appendHex(v &- sym.start)
-                }
-            } else {
-                // "0x%lx" of a 64-bit host long: the full value, whatever the trace's long size.
-                out.append0xHex(v)
-            }
+            appendSymbol(e.evaluate(data, order), withOffset: withOffset, into: &out)
         case .mac(let offset, let separator, let reverse):
             guard offset >= 0, offset + 6 <= data.count else { return }
             for i in 0..<6 {

@@ -185,20 +185,43 @@ extension TextBuffer {
         var nd = 1
         var v = value >> 4
         while v != 0 { nd += 1; v >>= 4 }
-        if minDigits > nd { append(repeating: 0x30, count: minDigits - nd) }
-        var shift = (nd - 1) * 4
-        while shift >= 0 {
-            let d = UInt8(truncatingIfNeeded: (value >> UInt64(shift)) & 0xf)
-            append(d < 10 ? 0x30 + d : (upper ? 0x41 : 0x61) + d - 10)
-            shift -= 4
+        let zeros = minDigits > nd ? minDigits - nd : 0
+        let letter: UInt8 = upper ? 0x41 - 10 : 0x61 - 10
+        // One reservation for the whole number (each single-byte append checks the storage).
+        appendUnsafe(maxCount: zeros + nd) { p in
+            var i = 0
+            while i < zeros { p[i] = 0x30; i &+= 1 }
+            var k = zeros + nd
+            var x = value
+            while k > zeros {
+                k &-= 1
+                let d = UInt8(truncatingIfNeeded: x & 0xf)
+                p[k] = d < 10 ? 0x30 &+ d : letter &+ d
+                x >>= 4
+            }
+            return zeros + nd
         }
     }
 
     /// Appends `0x` and the hexadecimal of `value` (`0x%llx`).
     @inline(__always)
     mutating func append0xHex(_ value: UInt64) {
-        append(0x30); append(0x78)
-        appendHex(value)
+        var nd = 1
+        var v = value >> 4
+        while v != 0 { nd += 1; v >>= 4 }
+        appendUnsafe(maxCount: nd + 2) { p in
+            p[0] = 0x30
+            p[1] = 0x78
+            var k = nd + 2
+            var x = value
+            while k > 2 {
+                k &-= 1
+                let d = UInt8(truncatingIfNeeded: x & 0xf)
+                p[k] = d < 10 ? 0x30 &+ d : 0x61 - 10 &+ d
+                x >>= 4
+            }
+            return nd + 2
+        }
     }
 
     /// Appends the decimal of `value` zero-padded to `minDigits` (`%03d` of a non-negative).

@@ -5,4 +5,17 @@ public protocol SymbolResolver: Sendable {
     func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)?
     /// The symbol starting exactly at `address`, if any.
     func symbol(at address: UInt64) -> String?
+    /// Appends the name of the symbol containing `address` to `out` and returns the symbol's
+    /// start address; appends nothing and returns `nil` when no symbol covers the address.
+    /// (A default implementation goes through ``symbol(containing:)``.)
+    func appendName(containing address: UInt64, into out: inout TextBuffer) -> UInt64?
+}
+
+extension SymbolResolver {
+    /// Appends the name through ``symbol(containing:)``.
+    public func appendName(containing address: UInt64, into out: inout TextBuffer) -> UInt64? {
+        guard let sym = symbol(containing: address) else { return nil }
+        out.append(sym.name)
+        return sym.start
+    }
 }

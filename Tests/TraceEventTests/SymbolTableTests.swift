@@ -360,3 +360,41 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
         #expect(ours(text, ops) == (try reference(text, ops)))
     }
 }
+
+@Suite struct SharedSymbolResolverTests {
+    /// Names short and long (past the cache's inline bytes), a module symbol, gaps.
+    static let table: KallsymsTable = {
+        var lines: [String] = []
+        for i in 0..<3000 {
+            let name = i % 7 == 0 ? "a_rather_long_symbol_name_that_does_not_fit_in_the_cache_bytes_\(i)" : "f\(i)"
+            lines.append(String(0xffff_ffff_8100_0000 + UInt64(i) * 0x40, radix: 16) + " T " + name)
+        }
+        lines.append("ffffffffc0a01000 t mod_init\t[e1000]")
+        return KallsymsTable(parsing: lines.joined(separator: "\n"))
+    }()
+
+    @Test func appendedNamesMatchTheLookups() {
+        let shared = SharedSymbolResolver(Self.table)
+        let plain: any SymbolResolver = Self.table
+        // Addresses inside, at starts, outside, zero; each asked several times (cache hits,
+        // and slot collisions among 3000 symbols in 1024 slots).
+        var addresses: [UInt64] = [0, 1, 0xffff_ffff_80ff_ffff, 0xffff_ffff_c0a0_1000, 0xffff_ffff_c0a0_1fff]
+        for i in stride(from: 0, to: 3000 * 0x40, by: 0x1d) { addresses.append(0xffff_ffff_8100_0000 + UInt64(i)) }
+        for round in 0..<3 {
+            for a in addresses {
+                var ours = TextBuffer(capacity: 16)
+                ours.append(0x28)
+                let start = shared.appendName(containing: a, into: &ours)
+                var theirs = TextBuffer(capacity: 16)
+                theirs.append(0x28)
+                let expected = plain.appendName(containing: a, into: &theirs)
+                #expect(start == expected, "round \(round) address \(String(a, radix: 16))")
+                #expect(ours.bytes == theirs.bytes, "round \(round) address \(String(a, radix: 16))")
+                let sym = Self.table.symbol(containing: a)
+                #expect(start == sym?.start)
+                #expect(String(decoding: ours.bytes.dropFirst(), as: UTF8.self) == (sym?.name ?? ""))
+                #expect(shared.symbol(containing: a)?.name == sym?.name)
+            }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Decompresses the chunks of one CPU's compressed data ahead of its reader, on a background
+/// thread, while the reader decodes the chunk before.
+///
+/// The reader asks for chunk after chunk with ``acquire(_:)``. Each time, the next
+/// ``depth`` − 1 chunks are queued for the background thread (one thread for the whole
+/// process, shared by every prefetcher, first come first served). A chunk the thread has not
+/// started yet when the reader needs it is taken back and decompressed by the reader itself,
+/// so the reader never waits for a thread that is busy elsewhere; it only waits for a chunk
+/// already being decompressed.
+///
+/// The buffer returned by ``acquire(_:)`` stays valid (and is not reused) until the next
+/// ``acquire(_:)``. Memory: ``depth`` buffers of one chunk each.
+final class ChunkPrefetcher: @unchecked Sendable {
+    /// Chunks in memory at once: the one being read and the ones decompressed ahead.
+    static let depth = 3
+
+    enum SlotState { case empty, queued, running, ready, failed }
+
+    /// A chunk buffer. Guarded by ``Service/lock``.
+    struct Slot {
+        var chunk = -1
+        var state = SlotState.empty
+        var buffer: UnsafeMutableRawBufferPointer?
+    }
+
+    private let mapped: MappedFile
+    private let chunks: [CPUPageSource.Chunk]
+    private let decompressor: Decompressor
+    /// The reader's own decompression state (the background thread has its own).
+    private let readerContext: DecompressionContext
+    /// Guarded by ``Service/lock``.
+    private var slots: [Slot] = Array(repeating: Slot(), count: ChunkPrefetcher.depth)
+    /// The slot whose buffer the reader holds (reader thread only).
+    private var current = -1
+
+    init(mapped: MappedFile, chunks: [CPUPageSource.Chunk], decompressor: Decompressor) {
+        self.mapped = mapped
+        self.chunks = chunks
+        self.decompressor = decompressor
+        readerContext = DecompressionContext(decompressor)
+    }
+
+    deinit {
+        for s in slots { s.buffer?.deallocate() }
+    }
+
+    /// Stops queued work for this reader (its source is going away).
+    func cancel() {
+        let service = Service.shared
+        service.lock()
+        for i in slots.indices where slots[i].state == .queued { slots[i].state = .empty }
+        service.unlock()
+    }
+
+    /// The decompressed bytes of chunk `index` (exactly its uncompressed size), or `nil` when
+    /// it does not decompress to its declared size.
+    func acquire(_ index: Int) -> UnsafeRawBufferPointer? {
+        let service = Service.shared
+        let size = chunks[index].uncompressedSize
+        service.lock()
+        var slot = slots.firstIndex { $0.chunk == index && $0.state != .empty }
+        if let s = slot {
+            while slots[s].state == .running { service.waitDone() }
+            switch slots[s].state {
+            case .ready:
+                break
+            case .queued:
+                // Not started: do it here rather than wait for the thread.
+                slots[s].state = .running
+                let buffer = slots[s].buffer
+                service.unlock()
+                let ok = decompress(index, into: buffer, context: readerContext)
+                service.lock()
+                slots[s].state = ok ? .ready : .failed
+            case .failed, .empty, .running:
+                slot = nil
+            }
+        }
+        if slot == nil {
+            // Not prefetched (the first chunk, a seek, or a failure to retry here).
+            var free = freeSlot(avoiding: index)
+            while free == nil && slots.contains(where: { $0.state == .running }) {
+                // Every other buffer is being filled with chunks no longer wanted.
+                service.waitDone()
+                free = freeSlot(avoiding: index)
+            }
+            guard let s = free else {
+                service.unlock()
+                return nil
+            }
+            ensureCapacity(s, size)
+            slots[s].chunk = index
+            slots[s].state = .running
+            let buffer = slots[s].buffer
+            service.unlock()
+            let ok = decompress(index, into: buffer, context: readerContext)
+            service.lock()
+            slots[s].state = ok ? .ready : .failed
+            slot = s
+        }
+        guard let s = slot, slots[s].state == .ready, let buf = slots[s].buffer else {
+            if let s = slot { slots[s].state = .empty }
+            service.unlock()
+            return nil
+        }
+        current = s
+        // Queue the next chunks into the other slots.
+        var queued = 0
+        var next = index + 1
+        while next < chunks.count && next <= index + Self.depth - 1 {
+            if !slots.contains(where: { $0.chunk == next && $0.state != .empty && $0.state != .failed }) {
+                guard let f = freeSlot(avoiding: index) else { break }
+                ensureCapacity(f, chunks[next].uncompressedSize)
+                slots[f].chunk = next
+                slots[f].state = .queued
+                service.enqueue(Unmanaged.passRetained(self), slot: f)
+                queued += 1
+            }
+            next += 1
+        }
+        service.unlock()
+        if queued > 0 { service.signalWork() }
+        return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[0..<size])
+    }
+
+    /// A slot that may be (re)filled: not the reader's, not being decompressed, and not
+    /// holding a chunk in `index ..< index + depth` that is still wanted. Lock held.
+    private func freeSlot(avoiding index: Int) -> Int? {
+        var best: Int?
+        for i in slots.indices where i != current && slots[i].state != .running {
+            let c = slots[i].chunk
+            let wanted = c > index && c < index + Self.depth && (slots[i].state == .ready || slots[i].state == .queued)
+            if !wanted { best = i; break }
+        }
+        if best == nil, current >= 0, slots[current].state != .running, slots[current].chunk != index {
+            // The reader has moved on from its last chunk: its buffer is free again.
+            let ahead = slots[current].chunk > index && slots[current].chunk < index + Self.depth
+            if !ahead { best = current }
+        }
+        return best
+    }
+
+    /// Lock held; the slot is not running.
+    private func ensureCapacity(_ s: Int, _ size: Int) {
+        if (slots[s].buffer?.count ?? -1) < size {
+            slots[s].buffer?.deallocate()
+            slots[s].buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        }
+    }
+
+    /// Decompresses chunk `index` into `buffer` (no lock held; the slot is ours while running).
+    private func decompress(_ index: Int, into buffer: UnsafeMutableRawBufferPointer?,
+                            context: DecompressionContext) -> Bool {
+        guard let buffer else { return false }
+        let ch = chunks[index]
+        guard ch.offset >= 0, ch.compressedSize >= 0, ch.offset + ch.compressedSize <= mapped.bytes.count,
+              ch.uncompressedSize <= buffer.count else { return false }
+        let src = UnsafeRawBufferPointer(rebasing: mapped.bytes[ch.offset..<(ch.offset + ch.compressedSize)])
+        let dst = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<ch.uncompressedSize])
+        return context.decompress(decompressor, src, into: dst) == ch.uncompressedSize
+    }
+
+    /// Runs a queued job on the background thread.
+    fileprivate func run(slot s: Int, context: (Decompressor) -> DecompressionContext) {
+        let service = Service.shared
+        service.lock()
+        guard slots[s].state == .queued else {
+            service.unlock()
+            return
+        }
+        slots[s].state = .running
+        let index = slots[s].chunk
+        let buffer = slots[s].buffer
+        service.unlock()
+        let ok = decompress(index, into: buffer, context: context(decompressor))
+        service.lock()
+        slots[s].state = ok ? .ready : .failed
+        service.unlock()
+        service.broadcastDone()
+    }
+
+    /// The background thread and its queue; one lock guards the queue and every slot.
+    final class Service: @unchecked Sendable {
+        static let shared = Service()
+
+        private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+        private let work: UnsafeMutablePointer<pthread_cond_t>
+        private let done: UnsafeMutablePointer<pthread_cond_t>
+        /// Jobs, oldest first from `head` (guarded by the lock).
+        private var jobs: [(Unmanaged<ChunkPrefetcher>, Int)] = []
+        private var head = 0
+        private var started = false
+        /// The thread's decompression contexts (thread only).
+        private var zstdContext: DecompressionContext?
+        private var zlibContext: DecompressionContext?
+
+        private init() {
+            mutex = .allocate(capacity: 1)
+            pthread_mutex_init(mutex, nil)
+            work = .allocate(capacity: 1)
+            pthread_cond_init(work, nil)
+            done = .allocate(capacity: 1)
+            pthread_cond_init(done, nil)
+        }
+
+        func lock() { pthread_mutex_lock(mutex) }
+        func unlock() { pthread_mutex_unlock(mutex) }
+        /// Lock held: waits until some job finishes.
+        func waitDone() { pthread_cond_wait(done, mutex) }
+        func broadcastDone() { pthread_cond_broadcast(done) }
+        func signalWork() { pthread_cond_signal(work) }
+
+        /// Lock held. `job` is retained until it has run.
+        func enqueue(_ job: Unmanaged<ChunkPrefetcher>, slot: Int) {
+            jobs.append((job, slot))
+            if !started {
+                started = true
+                startThread()
+            }
+        }
+
+        private func startThread() {
+            var thread = pthread_t()
+            var attr = pthread_attr_t()
+            pthread_attr_init(&attr)
+            pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+            let rc = pthread_create(&thread, &attr, { _ in
+                ChunkPrefetcher.Service.shared.loop()
+                return nil
+            }, nil)
+            pthread_attr_destroy(&attr)
+            if rc != 0 {
+                // No thread: queued chunks are decompressed by their readers when needed.
+                started = false
+            }
+        }
+
+        private func context(for d: Decompressor) -> DecompressionContext {
+            switch d.algorithm {
+            case .zstd:
+                if let c = zstdContext { return c }
+                let c = DecompressionContext(d)
+                zstdContext = c
+                return c
+            case .zlib:
+                if let c = zlibContext { return c }
+                let c = DecompressionContext(d)
+                zlibContext = c
+                return c
+            }
+        }
+
+        /// Runs jobs as they come, for the life of the process.
+        private func loop() {
+            while true {
+                lock()
+                while head == jobs.count {
+                    if head > 0 {
+                        jobs.removeAll(keepingCapacity: true)
+                        head = 0
+                    }
+                    pthread_cond_wait(work, mutex)
+                }
+                let (job, slot) = jobs[head]
+                head += 1
+                unlock()
+                job.takeUnretainedValue().run(slot: slot) { self.context(for: $0) }
+                job.release()
+            }
+        }
+    }
+}
