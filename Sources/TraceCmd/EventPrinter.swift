@@ -20,8 +20,11 @@ public final class EventPrinter {
     public let file: TraceFile
     /// All event formats of the file.
     @exclusivity(unchecked) public private(set) var registry: EventRegistry
-    /// The file's kernel symbols.
-    public let symbols: KallsymsTable
+    /// The file's kernel symbols (parsed in the background from the printer's creation; this
+    /// waits for them).
+    public var symbols: KallsymsTable { kallsyms.table }
+    /// The file's kernel symbols, for lookups that need not wait before their first use.
+    public let kallsyms: LazyKallsymsTable
     /// pid → comm, as the report shows it.
     public let comms: CommTable
     /// Printing options.
@@ -64,23 +67,22 @@ public final class EventPrinter {
     public init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
         self.file = file
         self.options = options
-        // Start-up work runs on both cores: the event formats in slices, and the kallsyms
-        // table, at the same time; the formats are then registered in file order.
+        // Start-up work runs on both cores: the event formats in slices, and reading the
+        // kallsyms text, at the same time; the formats are then registered in file order.
         var jobs: [(text: String, system: String)] = file.ftraceFormats.map { ($0, "ftrace") }
         for sys in file.eventFormats { for text in sys.formats { jobs.append((text, sys.system)) } }
         let parsed = UnsafeMutableBufferPointer<Result<EventFormat, EventFormatError>?>.allocate(capacity: max(jobs.count, 1))
         parsed.initialize(repeating: nil)
         defer { parsed.deinitialize(); parsed.deallocate() }
-        var kallsyms: Result<KallsymsTable, TraceFileError> = .success(KallsymsTable())
+        var kallsymsText: Result<[UInt8], TraceFileError> = .success([])
         let slices = jobs.count < 64 ? 1 : max(1, min(ProcessInfoCores.active * 2, 8))
         let sliceSize = (jobs.count + slices - 1) / max(slices, 1)
-        withUnsafeMutablePointer(to: &kallsyms) { ks in
+        withUnsafeMutablePointer(to: &kallsymsText) { ks in
             nonisolated(unsafe) let ks = ks, out = parsed, jobs = jobs
             DispatchQueue.concurrentPerform(iterations: slices + 1) { k in
                 if k == slices {
                     do throws(TraceFileError) {
-                        let text = try file.kallsymsText()
-                        ks.pointee = .success(text.withUnsafeBytes { KallsymsTable(parsing: $0) })
+                        ks.pointee = .success(try file.kallsymsText())
                     } catch {
                         ks.pointee = .failure(error)
                     }
@@ -109,14 +111,15 @@ public final class EventPrinter {
         }
         registry = reg
         formatErrors = errors
-        symbols = try kallsyms.get()
+        // Parsed on another thread while the report starts; lookups wait for it.
+        kallsyms = LazyKallsymsTable(text: try kallsymsText.get(), background: true)
         let pk = try file.printkText()
         let printk = pk.withUnsafeBytes { PrintkFormats(parsing: $0) }
         var pkMap: [UInt64: String] = [:]
         for e in printk.entries { pkMap[e.address] = e.format }
         let cl = try file.savedCmdlinesText()
         comms = CommTable(cl.withUnsafeBytes { SavedCmdlines(parsing: $0) })
-        let resolver = SharedSymbolResolver(symbols) // one reference per lookup, not the table's arrays
+        let resolver = SharedSymbolResolver(kallsyms) // caches answers in front of the table's lock
         context = PrintFormatContext(byteOrder: file.byteOrder, longSize: file.longSize, symbols: resolver,
                                      printkStrings: pkMap)
         slotCount = reg.formats.count
@@ -135,7 +138,7 @@ public final class EventPrinter {
         options = other.options
         registry = other.registry
         formatErrors = other.formatErrors
-        symbols = other.symbols
+        kallsyms = other.kallsyms
         comms = other.comms
         // Its own symbol lookup cache (the resolver is per thread).
         var ctx = other.context

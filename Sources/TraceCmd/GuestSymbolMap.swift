@@ -2,10 +2,10 @@
 /// guest address, found through the host task (VCPU thread) that logged the event, as
 /// `trace-cmd report -i host -i guest...` does with the GUEST options of the host file.
 final class GuestSymbolMap: GuestFunctionResolver {
-    private var byPID: [Int32: KallsymsTable] = [:]
+    private var byPID: [Int32: any SymbolResolver] = [:]
 
     /// Maps each VCPU host PID of every guest file found in the host's GUEST options.
-    init?(host: TraceFile, guests: [(file: TraceFile, symbols: KallsymsTable)]) {
+    init?(host: TraceFile, guests: [(file: TraceFile, symbols: any SymbolResolver)]) {
         for g in guests {
             guard let id = g.file.traceID, let info = host.guest(traceID: id) else { continue }
             for pid in info.hostPIDs where byPID[pid] == nil { byPID[pid] = g.symbols }

@@ -94,7 +94,7 @@ public struct RecordMerger<Stream: RecordStream> {
         }
     }
 
-    private let state: State
+    let state: State
 
     /// A merge of `streams`, listed in tie-break order.
     public init(streams: [Stream]) {
@@ -144,6 +144,42 @@ public struct RecordMerger<Stream: RecordStream> {
         st.pending = top
         return (top, st.heads[top])
     }
+}
+
+extension RecordMerger {
+    /// Like ``next()``, for a caller that reads the record in place: returns the index of
+    /// the stream whose record comes next, which ``head(_:)`` then holds (until the next
+    /// call). Reading the fields it needs from there, the caller copies no whole record.
+    @inline(__always)
+    mutating func nextIndex() throws(TraceFileError) -> Int? {
+        let st = state
+        if _slowPath(!st.unprimed.isEmpty) {
+            while let k = st.unprimed.last {
+                let more = try st.take(k)
+                st.unprimed.removeLast()
+                if more { st.push(Entry(key: st.heads[k].timestamp, index: k)) }
+            }
+        }
+        let k = st.pending
+        if k >= 0 {
+            let more = try st.take(k)
+            st.pending = -1
+            if more {
+                st.heap[0].key = st.heads[k].timestamp
+                st.siftDown()
+            } else {
+                st.popTop()
+            }
+        }
+        guard st.count > 0 else { return nil }
+        let top = st.heap[0].index
+        st.pending = top
+        return top
+    }
+
+    /// The record of stream `k` returned by ``nextIndex()``.
+    @inline(__always)
+    func head(_ k: Int) -> UnsafePointer<Record> { UnsafePointer(state.heads + k) }
 }
 
 /// All records of one buffer of a trace file, every CPU merged in timestamp order (equal

@@ -121,7 +121,7 @@ public struct TraceReport {
             }
         }
         if handles.count > 1, let host = handles.first {
-            let guests = handles.dropFirst().map { ($0.file, $0.printer.symbols) }
+            let guests = handles.dropFirst().map { ($0.file, $0.printer.kallsyms as any SymbolResolver) }
             host.printer.environment.guestFunctions = GuestSymbolMap(host: host.file, guests: guests)
         }
         if options.listCPUs || options.firstEvent || options.lastEvent {
@@ -186,7 +186,7 @@ public struct TraceReport {
                 do {
                     filters.append(try EventFilter(filters: input.filters, excluding: input.excludingFilters,
                                                    events: h.printer.registry.formats, byteOrder: h.file.byteOrder,
-                                                   symbols: h.printer.symbols))
+                                                   symbols: h.printer.kallsyms))
                 } catch {
                     throw .filter(error)
                 }
@@ -217,15 +217,20 @@ public struct TraceReport {
         let hasFilters = !filters.isEmpty
         let hasWakeup = wakeup != nil
         while true {
-            let next: (stream: Int, record: Record)?
+            let si: Int
             // A bad page ends that part of its stream; the merge goes on with the rest.
-            do { next = try merger.next() } catch { continue }
-            guard let (si, record) = next else { break }
+            do throws(TraceFileError) {
+                guard let k = try merger.nextIndex() else { break }
+                si = k
+            } catch { continue }
+            // Read in place, field by field (a copy of the whole record just written by the
+            // merge would wait for those writes).
+            let record = merger.head(si)
             let hi = streamHandle[si]
             handleRefs[hi]._withUnsafeGuaranteedRef { h in
-                let globalCPU = h.startCPU + record.cpu
+                let globalCPU = h.startCPU + record.pointee.cpu
                 if let cpus = options.cpus, !cpus.contains(globalCPU) { return }
-                let payload = record.payload
+                let payload = record.pointee.payload
                 let printer = h.printer
                 let eventIndex = printer.eventIndex(of: payload)
                 if hasFilters, var f = filters[hi] {
@@ -238,10 +243,10 @@ public struct TraceReport {
                 }
                 let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
                 if writer != nil,
-                   eventIndex.map({ printer.prepareForWorker(eventAt: $0, payload: payload, cpu: record.cpu) }) ?? true {
+                   eventIndex.map({ printer.prepareForWorker(eventAt: $0, payload: payload, cpu: record.pointee.cpu) }) ?? true {
                     // Formatted on another thread (the comms it registers are registered now).
-                    writer?.append(handle: hi, payload: payload, comm: comm, cpu: record.cpu,
-                                   timestamp: record.timestamp, missed: record.missedEventsValue,
+                    writer?.append(handle: hi, payload: payload, comm: comm, cpu: record.pointee.cpu,
+                                   timestamp: record.pointee.timestamp, missed: record.pointee.missedEventsValue,
                                    eventIndex: eventIndex ?? -1, sink: sink)
                     return
                 }
@@ -251,17 +256,17 @@ public struct TraceReport {
                     if showLabels { Self.appendLabel(h.label, width: labelWidth, into: &out) }
                     var pageRest: UnsafeRawBufferPointer?
                     if options.raw, let base = payload.baseAddress {
-                        let after = h.buffer.pageSize - (record.offsetInPage + record.recordSize)
+                        let after = h.buffer.pageSize - (record.pointee.offsetInPage + record.pointee.recordSize)
                         if after > 0 { pageRest = UnsafeRawBufferPointer(start: base, count: payload.count + after) }
                     }
                     comm.withUnsafeBufferPointer { c in
-                        Self.writeLine(payload: payload, pageRest: pageRest, cpu: record.cpu, timestamp: record.timestamp,
-                                       missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat,
+                        Self.writeLine(payload: payload, pageRest: pageRest, cpu: record.pointee.cpu, timestamp: record.pointee.timestamp,
+                                       missed: record.pointee.missedEventsValue, comm: c, style: h.style, format: lineFormat,
                                        printer: printer, eventIndex: eventIndex, lastTS: &lastTS, into: &out)
                     }
                     if hasWakeup, let idx = eventIndex {
                         out.removeLast()
-                        wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.timestamp, into: &out)
+                        wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.pointee.timestamp, into: &out)
                         out.append(0x0a)
                     }
                 }

@@ -363,15 +363,16 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
 
 @Suite struct SharedSymbolResolverTests {
     /// Names short and long (past the cache's inline bytes), a module symbol, gaps.
-    static let table: KallsymsTable = {
+    static let textLines: [String] = {
         var lines: [String] = []
         for i in 0..<3000 {
             let name = i % 7 == 0 ? "a_rather_long_symbol_name_that_does_not_fit_in_the_cache_bytes_\(i)" : "f\(i)"
             lines.append(String(0xffff_ffff_8100_0000 + UInt64(i) * 0x40, radix: 16) + " T " + name)
         }
         lines.append("ffffffffc0a01000 t mod_init\t[e1000]")
-        return KallsymsTable(parsing: lines.joined(separator: "\n"))
+        return lines
     }()
+    static let table = KallsymsTable(parsing: textLines.joined(separator: "\n"))
 
     @Test func appendedNamesMatchTheLookups() {
         let shared = SharedSymbolResolver(Self.table)
@@ -396,5 +397,33 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
                 #expect(shared.symbol(containing: a)?.name == sym?.name)
             }
         }
+    }
+}
+
+@Suite struct LazyKallsymsTableTests {
+    @Test(arguments: [false, true])
+    func answersLikeTheEagerTableFromSeveralThreads(background: Bool) async {
+        let text = Array(SharedSymbolResolverTests.textLines.joined(separator: "\n").utf8)
+        let eager = text.withUnsafeBytes { KallsymsTable(parsing: $0) }
+        let lazy = LazyKallsymsTable(text: text, background: background)
+        let addresses: [UInt64] = stride(from: 0, to: 3000 * 0x40, by: 0x33).map { 0xffff_ffff_8100_0000 + UInt64($0) }
+            + [0, 0xffff_ffff_c0a0_1000, 0xffff_ffff_c0a0_1001]
+        // Four tasks race for the first lookup (and the parse).
+        let results = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    addresses.map { a in lazy.symbol(containing: a).map { "\($0.name) \($0.start) \(String(describing: $0.size))" } ?? "-" }
+                }
+            }
+            var all: [[String]] = []
+            for await r in group { all.append(r) }
+            return all
+        }
+        let expected = addresses.map { a in eager.symbol(containing: a).map { "\($0.name) \($0.start) \(String(describing: $0.size))" } ?? "-" }
+        #expect(results.count == 4)
+        for r in results { #expect(r == expected) }
+        #expect(lazy.table.count == eager.count)
+        #expect(lazy.symbol(at: 0xffff_ffff_8100_0040) == eager.symbol(at: 0xffff_ffff_8100_0040))
+        #expect(expected.contains("-") && expected.contains { $0.hasPrefix("mod_init") })
     }
 }
