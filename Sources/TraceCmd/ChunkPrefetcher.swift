@@ -233,6 +233,12 @@ final class ChunkPrefetcher: @unchecked Sendable {
             pthread_attr_init(&attr)
             pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
             let rc = pthread_create(&thread, &attr, { _ in
+                #if os(Linux)
+                // A batch thread: woken for a chunk, it does not preempt the reader that woke
+                // it (which would then wait for the CPU it just handed work to).
+                var param = sched_param()
+                _ = sched_setscheduler(0, 3 /* SCHED_BATCH */, &param)
+                #endif
                 ChunkPrefetcher.Service.shared.loop()
                 return nil
             }, nil)
