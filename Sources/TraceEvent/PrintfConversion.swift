@@ -83,6 +83,29 @@ struct PrintfConversion: Sendable, Equatable {
     /// is the absolute value and `negative` its sign (only for `d`/`i`).
     func appendInteger(magnitude: UInt64, negative: Bool, into out: inout TextBuffer) {
         let conv = conversion
+        // The common forms, written directly: `%d %u %x` without flags, width or precision,
+        // and `%0Nx`.
+        if precision < 0 && !alternate && !plusSign && !spaceSign {
+            if width < 0 {
+                switch conv {
+                case UInt8(ascii: "u"):
+                    out.appendDecimal(magnitude)
+                    return
+                case UInt8(ascii: "d"), UInt8(ascii: "i"):
+                    if negative { out.append(0x2d) }
+                    out.appendDecimal(magnitude)
+                    return
+                case UInt8(ascii: "x"):
+                    out.appendHex(magnitude)
+                    return
+                default:
+                    break
+                }
+            } else if zeroPad && !leftAlign && conv == UInt8(ascii: "x") && width <= 64 {
+                out.appendHex(magnitude, minDigits: width)
+                return
+            }
+        }
         let base: UInt64
         var upper = false
         var signed = false
