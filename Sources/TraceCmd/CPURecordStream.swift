@@ -63,9 +63,11 @@ public final class CPURecordStream: RecordStream {
     ///   - referencePageBase: libtracecmd's offset of the first page; by default the file
     ///     offset for uncompressed data, and for compressed data the one
     ///     ``TraceFile/referenceDataOffsets(of:)`` computes.
+    ///   - decompressAhead: see ``CPUPageSource/init(file:buffer:cpuIndex:decompressAhead:)``.
     public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int, layout: RingBufferLayout? = nil,
-                referencePageBase: Int? = nil) throws(TraceFileError) {
-        source = try CPUPageSource(file: file, buffer: buffer, cpuIndex: cpuIndex)
+                referencePageBase: Int? = nil,
+                decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) {
+        source = try CPUPageSource(file: file, buffer: buffer, cpuIndex: cpuIndex, decompressAhead: decompressAhead)
         cpu = source.cpu
         if let layout {
             self.layout = layout

@@ -9,10 +9,14 @@ public final class EventPrinter {
         public var raw = false
         /// Output plugins in effect (`EventPlugins.none` for `-N`).
         public var plugins: EventPlugins = .standard
+        /// Whether setting up may use other threads (event formats parsed on all cores,
+        /// kallsyms parsed in the background); otherwise all of it runs on the calling thread.
+        public var concurrent = true
 
-        public init(raw: Bool = false, plugins: EventPlugins = .standard) {
+        public init(raw: Bool = false, plugins: EventPlugins = .standard, concurrent: Bool = true) {
             self.raw = raw
             self.plugins = plugins
+            self.concurrent = concurrent
         }
     }
 
@@ -67,19 +71,22 @@ public final class EventPrinter {
     public init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
         self.file = file
         self.options = options
-        // Start-up work runs on both cores: the event formats in slices, and reading the
-        // kallsyms text, at the same time; the formats are then registered in file order.
+        // Start-up work runs on all cores (unless `options.concurrent` is off): the event
+        // formats in slices, and reading the kallsyms text, at the same time; the formats are
+        // then registered in file order.
         var jobs: [(text: String, system: String)] = file.ftraceFormats.map { ($0, "ftrace") }
         for sys in file.eventFormats { for text in sys.formats { jobs.append((text, sys.system)) } }
         let parsed = UnsafeMutableBufferPointer<Result<EventFormat, EventFormatError>?>.allocate(capacity: max(jobs.count, 1))
         parsed.initialize(repeating: nil)
         defer { parsed.deinitialize(); parsed.deallocate() }
         var kallsymsText: Result<[UInt8], TraceFileError> = .success([])
-        let slices = jobs.count < 64 ? 1 : max(1, min(ProcessInfoCores.active * 2, 8))
+        let concurrent = options.concurrent && ProcessInfoCores.active > 1
+        let slices = jobs.count < 64 || !concurrent ? 1 : max(1, min(ProcessInfoCores.active * 2, 8))
         let sliceSize = (jobs.count + slices - 1) / max(slices, 1)
         withUnsafeMutablePointer(to: &kallsymsText) { ks in
-            nonisolated(unsafe) let ks = ks, out = parsed, jobs = jobs
-            DispatchQueue.concurrentPerform(iterations: slices + 1) { k in
+            nonisolated(unsafe) let ks = ks, out = parsed
+            let jobs = jobs
+            @Sendable func work(_ k: Int) {
                 if k == slices {
                     do throws(TraceFileError) {
                         ks.pointee = .success(try file.kallsymsText())
@@ -100,6 +107,11 @@ public final class EventPrinter {
                     i += 1
                 }
             }
+            if concurrent {
+                DispatchQueue.concurrentPerform(iterations: slices + 1) { work($0) }
+            } else {
+                for k in 0...slices { work(k) }
+            }
         }
         var reg = EventRegistry(byteOrder: file.byteOrder, longSize: file.longSize)
         var errors: [EventFormatError] = []
@@ -111,8 +123,9 @@ public final class EventPrinter {
         }
         registry = reg
         formatErrors = errors
-        // Parsed on another thread while the report starts; lookups wait for it.
-        kallsyms = LazyKallsymsTable(text: try kallsymsText.get(), background: true)
+        // Parsed on another thread while the report starts (lookups wait for it), or on first
+        // use.
+        kallsyms = LazyKallsymsTable(text: try kallsymsText.get(), background: concurrent)
         let pk = try file.printkText()
         let printk = pk.withUnsafeBytes { PrintkFormats(parsing: $0) }
         var pkMap: [UInt64: String] = [:]

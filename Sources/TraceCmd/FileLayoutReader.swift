@@ -188,7 +188,7 @@ struct FileLayoutReader {
         var visited = Set<UInt64>()
         var chainCut = false
         var strings: [UInt8] = []
-        var stringSections: [(offset: Int, bytes: [UInt8])] = []
+        let stringSections: [(offset: Int, bytes: [UInt8])] = []
         _ = stringSections
         while next != 0 {
             guard !visited.contains(next) else {

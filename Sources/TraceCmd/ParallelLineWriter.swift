@@ -273,7 +273,7 @@ struct ParallelLineWriter {
         // Any free context formats the batch: a context that waits (descheduled, or on a slow
         // batch) does not hold up the others. The task holds no strong references: the batch
         // stays alive in `inflight`, the contexts in `workers`, until the task is done.
-        nonisolated(unsafe) let batch = Unmanaged.passUnretained(b)
+        let batch = Unmanaged.passUnretained(b)
         let pool = self.pool, tasks = self.tasks
         tasks.enter()
         DispatchQueue.global().async {

@@ -40,7 +40,8 @@ public struct Record {
     /// `record->missed_events`: only the first record of a page whose commit word has the
     /// missed flag, and only when that record's header is the first word of the page data.
     /// A stored count is truncated to 32 bits as the reference does (a negative result
-    /// reads as ``MissedEvents/unknown``). Counts above `Int64.max` are kept as `Int64.max`.
+    /// reads as ``MissedEvents/unknown``). Counts above `Int64.max` are kept as `Int64.max`, and
+    /// a count of 0 reads as ``MissedEvents/none``.
     @inlinable
     public var missedEvents: MissedEvents {
         get { missed == 0 ? .none : (missed < 0 ? .unknown : .count(UInt64(missed))) }

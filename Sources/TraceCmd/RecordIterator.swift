@@ -219,8 +219,10 @@ public struct RecordIterator {
 
     /// One ``CPURecordStream`` per CPU of `buffer` (restricted to `cpus` when given), sorted by
     /// CPU number: the order the reference uses to break timestamp ties.
-    public static func streams(file: TraceFile, buffer: TraceBuffer,
-                               cpus: Set<Int>? = nil) throws(TraceFileError) -> [CPURecordStream] {
+    ///
+    /// - Parameter decompressAhead: see ``CPUPageSource/init(file:buffer:cpuIndex:decompressAhead:)``.
+    public static func streams(file: TraceFile, buffer: TraceBuffer, cpus: Set<Int>? = nil,
+                               decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) -> [CPURecordStream] {
         let layout = try RingBufferLayout(file: file)
         let bases = try file.referenceDataOffsets(of: buffer)
         let order = buffer.cpus.indices.sorted { buffer.cpus[$0].cpu < buffer.cpus[$1].cpu }
@@ -228,7 +230,7 @@ public struct RecordIterator {
         for i in order {
             if let cpus, !cpus.contains(buffer.cpus[i].cpu) { continue }
             result.append(try CPURecordStream(file: file, buffer: buffer, cpuIndex: i, layout: layout,
-                                              referencePageBase: bases[i]))
+                                              referencePageBase: bases[i], decompressAhead: decompressAhead))
         }
         return result
     }

@@ -90,8 +90,16 @@ public struct TraceReport {
             out.removeAll()
         }
         let session = PluginSession()
+        // By default two threads per core: the reading thread (about a third of the work) and
+        // formatting threads that take batches in turn. More threads than cores keep the cores
+        // busy when one formatting thread waits (measured on 2 cores: 4 threads 1.86-1.90 s,
+        // 3 threads 2.06-2.08 s on the 10 M-line file). One thread: nothing runs elsewhere
+        // (no formatting threads, no decompression ahead, no parallel start-up).
+        let cores = ProcessInfoCores.active
+        let threads = options.threads ?? (cores > 1 ? 2 * cores : 1)
         let printerOptions = EventPrinter.Options(raw: options.raw,
-                                                  plugins: options.noPlugins ? .none : .standard)
+                                                  plugins: options.noPlugins ? .none : .standard,
+                                                  concurrent: threads > 1)
         // Handles: each input's top-level buffer, then all instances (after all inputs).
         var handles: [Handle] = []
         var instanceHandles: [Handle] = []
@@ -163,7 +171,10 @@ public struct TraceReport {
         for (hi, h) in all.enumerated() {
             h.startCPU = start
             let s: [CPURecordStream]
-            do { s = try RecordIterator.streams(file: h.file, buffer: h.buffer) } catch { throw .file(error) }
+            do {
+                s = try RecordIterator.streams(file: h.file, buffer: h.buffer,
+                                               decompressAhead: threads > 1 && CPUPageSource.decompressAhead)
+            } catch { throw .file(error) }
             for st in s {
                 // No closure call per record when the timestamps are used as recorded.
                 if !h.corrector.isIdentity {
@@ -198,12 +209,6 @@ public struct TraceReport {
         // Lines are formatted on other threads when nothing in them depends on the order of
         // formatting beyond what this thread settles in order (filters, comms).
         let lineFormat = self.lineFormat
-        // By default two threads per core: the reading thread (about a third of the work) and
-        // formatting threads that take batches in turn. More threads than cores keep the cores
-        // busy when one formatting thread waits (measured on 2 cores: 4 threads 1.86-1.90 s,
-        // 3 threads 2.06-2.08 s on the 10 M-line file).
-        let cores = ProcessInfoCores.active
-        let threads = options.threads ?? (cores > 1 ? 2 * cores : 1)
         var writer: ParallelLineWriter? = nil
         if threads > 1 && wakeup == nil && !options.tsDiff && !options.raw && !options.latency {
             flush(&out)
