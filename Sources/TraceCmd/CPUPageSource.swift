@@ -42,8 +42,8 @@ public final class CPUPageSource {
     /// Decompresses the chunks after the one being read on a background thread (compressed
     /// data of more than one chunk, when ``decompressAhead`` is on).
     private let prefetcher: ChunkPrefetcher?
-    /// The bytes of ``loadedChunk`` when they come from ``prefetcher``.
-    private var prefetched: UnsafeRawBufferPointer?
+    /// The decompressed bytes of ``loadedChunk`` (in ``chunkBuffer`` or the prefetcher's).
+    private var loadedBytes: UnsafeRawBufferPointer?
 
     /// Whether sources decompress ahead of their reader on a background thread unless told
     /// otherwise: where there is more than one core.
@@ -193,36 +193,17 @@ public final class CPUPageSource {
             return UnsafeRawBufferPointer(rebasing: file.mapped.bytes[start..<(start + pageSize)])
         }
         let ci = chunkIndex(ofPage: index)
-        if let prefetcher {
-            if ci != loadedChunk {
-                loadedChunk = -1
-                guard let bytes = prefetcher.acquire(ci) else {
-                    throw TraceFileError(file: file.path, context: "CPU \(cpu) data chunk \(ci)", offset: chunks[ci].offset,
-                                         kind: .decompressionFailed("expected \(chunks[ci].uncompressedSize) bytes"))
-                }
-                prefetched = bytes
-                loadedChunk = ci
-                let at = chunks[ci].offset
-                if at >= releasedUpTo &+ 2 * Self.residentWindow { releaseBehind(at) }
-            }
-            guard let bytes = prefetched else {
-                throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: chunks[ci].offset,
-                                     kind: .decompressionFailed("no buffer"))
-            }
-            let start = (index - firstPageOfChunk[ci]) * pageSize
-            return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + pageSize)])
-        }
         if ci != loadedChunk {
             try load(chunk: ci)
             let at = chunks[ci].offset
             if at >= releasedUpTo &+ 2 * Self.residentWindow { releaseBehind(at) }
         }
-        guard let buf = chunkBuffer else {
+        guard let bytes = loadedBytes else {
             throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: chunks[ci].offset,
                                  kind: .decompressionFailed("no buffer"))
         }
         let start = (index - firstPageOfChunk[ci]) * pageSize
-        return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[start..<(start + pageSize)])
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + pageSize)])
     }
 
     /// Releases the mapped file bytes of this source from where the last release ended up to
@@ -235,9 +216,22 @@ public final class CPUPageSource {
         releasedUpTo = max(releasedUpTo, to)
     }
 
+    /// Decompresses chunk `ci` (or takes it from the prefetcher) and points ``loadedBytes``
+    /// at it.
     private func load(chunk ci: Int) throws(TraceFileError) {
         let ch = chunks[ci]
         loadedChunk = -1
+        loadedBytes = nil
+        func failure() -> TraceFileError {
+            TraceFileError(file: file.path, context: "CPU \(cpu) data chunk \(ci)", offset: ch.offset,
+                           kind: .decompressionFailed("expected \(ch.uncompressedSize) bytes"))
+        }
+        if let prefetcher {
+            guard let bytes = prefetcher.acquire(ci) else { throw failure() }
+            loadedBytes = bytes
+            loadedChunk = ci
+            return
+        }
         if (chunkBuffer?.count ?? 0) < ch.uncompressedSize {
             chunkBuffer?.deallocate()
             chunkBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ch.uncompressedSize, alignment: 16)
@@ -249,10 +243,8 @@ public final class CPUPageSource {
         let src = UnsafeRawBufferPointer(rebasing: file.mapped.bytes[ch.offset..<(ch.offset + ch.compressedSize)])
         let dst = UnsafeMutableRawBufferPointer(rebasing: buf[0..<ch.uncompressedSize])
         let produced = decompression.map { $0.decompress(d, src, into: dst) } ?? d.decompress(src, into: dst)
-        guard let n = produced, n == ch.uncompressedSize else {
-            throw TraceFileError(file: file.path, context: "CPU \(cpu) data chunk \(ci)", offset: ch.offset,
-                                 kind: .decompressionFailed("expected \(ch.uncompressedSize) bytes"))
-        }
+        guard let n = produced, n == ch.uncompressedSize else { throw failure() }
+        loadedBytes = UnsafeRawBufferPointer(dst)
         loadedChunk = ci
     }
 }

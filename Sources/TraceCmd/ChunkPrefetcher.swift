@@ -74,12 +74,7 @@ final class ChunkPrefetcher: @unchecked Sendable {
                 break
             case .queued:
                 // Not started: do it here rather than wait for the thread.
-                slots[s].state = .running
-                let buffer = slots[s].buffer
-                service.unlock()
-                let ok = decompress(index, into: buffer, context: readerContext)
-                service.lock()
-                slots[s].state = ok ? .ready : .failed
+                decompressHere(s, index)
             case .failed, .empty, .running:
                 slot = nil
             }
@@ -98,12 +93,7 @@ final class ChunkPrefetcher: @unchecked Sendable {
             }
             ensureCapacity(s, size)
             slots[s].chunk = index
-            slots[s].state = .running
-            let buffer = slots[s].buffer
-            service.unlock()
-            let ok = decompress(index, into: buffer, context: readerContext)
-            service.lock()
-            slots[s].state = ok ? .ready : .failed
+            decompressHere(s, index)
             slot = s
         }
         guard let s = slot, slots[s].state == .ready, let buf = slots[s].buffer else {
@@ -129,6 +119,18 @@ final class ChunkPrefetcher: @unchecked Sendable {
         service.unlock()
         if queued > 0 { service.signalWork() }
         return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[0..<size])
+    }
+
+    /// Decompresses chunk `index` into slot `s` on the reader's thread. Called with the lock
+    /// held; releases it while decompressing (the slot is marked running meanwhile).
+    private func decompressHere(_ s: Int, _ index: Int) {
+        let service = Service.shared
+        slots[s].state = .running
+        let buffer = slots[s].buffer
+        service.unlock()
+        let ok = decompress(index, into: buffer, context: readerContext)
+        service.lock()
+        slots[s].state = ok ? .ready : .failed
     }
 
     /// A slot that may be (re)filled: not the reader's, not being decompressed, and not

@@ -60,6 +60,16 @@ public struct RecordMerger<Stream: RecordStream> {
             return true
         }
 
+        /// Reads the first record of each stream not read yet into the heap.
+        func prime() throws(TraceFileError) {
+            while let k = unprimed.last {
+                // On error, k stays queued: the stream resumes after the bad part.
+                let more = try take(k)
+                unprimed.removeLast()
+                if more { push(Entry(key: heads[k].timestamp, index: k)) }
+            }
+        }
+
         @inline(__always) func push(_ e: Entry) {
             var i = count
             heap[i] = e
@@ -110,22 +120,18 @@ public struct RecordMerger<Stream: RecordStream> {
     @inline(__always)
     public mutating func next() throws(TraceFileError) -> (stream: Int, record: Record)? {
         let st = state
-        if _slowPath(!st.unprimed.isEmpty) {
-            while let k = st.unprimed.last {
-                // On error, k stays queued: the stream resumes after the bad part.
-                let more = try st.take(k)
-                st.unprimed.removeLast()
-                if more { st.push(Entry(key: st.heads[k].timestamp, index: k)) }
-            }
-        }
+        if _slowPath(!st.unprimed.isEmpty) { try st.prime() }
         let k = st.pending
         if k >= 0 {
             // k's entry is heap[0]; its record was returned by the last call.
             let r = st.refs[k]._withUnsafeGuaranteedRef { s -> Result<Record?, TraceFileError> in
                 do throws(TraceFileError) { return .success(try s.next()) } catch { return .failure(error) }
             }
+            // On error, k stays pending (its record is not returned again: the next call
+            // reads on after the bad part of the stream).
+            let next = try r.get()
             st.pending = -1
-            if let record = try r.get() {
+            if let record = next {
                 st.heap[0].key = record.timestamp
                 st.siftDown()
                 if st.heap[0].index == k {
@@ -153,13 +159,7 @@ extension RecordMerger {
     @inline(__always)
     mutating func nextIndex() throws(TraceFileError) -> Int? {
         let st = state
-        if _slowPath(!st.unprimed.isEmpty) {
-            while let k = st.unprimed.last {
-                let more = try st.take(k)
-                st.unprimed.removeLast()
-                if more { st.push(Entry(key: st.heads[k].timestamp, index: k)) }
-            }
-        }
+        if _slowPath(!st.unprimed.isEmpty) { try st.prime() }
         let k = st.pending
         if k >= 0 {
             let more = try st.take(k)

@@ -46,7 +46,7 @@ struct ChunkPrefetcherTests {
     func samePages() throws {
         let sources = try Self.multiChunkSources()
         #expect(!sources.isEmpty)
-        var rng = SplitMix(seed: 0x5eed)
+        var rng = SplitMix(seed: 0x5eed) // RingBufferTests' generator
         for src in sources {
             let file = try TraceFile.open(src.path)
             let plain = try CPUPageSource(file: file, buffer: src.buffer, cpuIndex: src.cpuIndex, decompressAhead: false)
@@ -98,6 +98,50 @@ struct ChunkPrefetcherTests {
         #expect(readers.isEmpty)
     }
 
+    @Test("merged records over a corrupt chunk: each stream's records once, in its order, reading on after the error")
+    func mergeAcrossACorruptChunk() throws {
+        let sources = try Self.multiChunkSources()
+        guard let src = sources.first(where: { $0.chunks >= 3 }) else {
+            Issue.record("no fixture with three chunks")
+            return
+        }
+        let original = try TraceFile.open(src.path)
+        let plain = try CPUPageSource(file: original, buffer: src.buffer, cpuIndex: src.cpuIndex, decompressAhead: false)
+        let bad = plain.chunks[1]
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: src.path)))
+        for k in bad.offset..<(bad.offset + bad.compressedSize) { bytes[k] = UInt8(truncatingIfNeeded: k &* 131) }
+        let file = try TraceFile(mapped: MappedFile(copying: bytes, path: "corrupt.dat"), mode: .full)
+        let buffer = try #require(file.buffers.first { $0.name == src.buffer.name })
+        for ahead in [true, false] {
+            // Each CPU alone, skipping its errors.
+            var perCPU: [Int: [[Int]]] = [:]
+            for s in try RecordIterator.streams(file: file, buffer: buffer, decompressAhead: ahead) {
+                var list: [[Int]] = []
+                var errors = 0
+                while errors < 1000 {
+                    do {
+                        guard let r = try s.next() else { break }
+                        list.append([r.pageIndex, r.offsetInPage])
+                    } catch { errors += 1 }
+                }
+                perCPU[s.cpu] = list
+            }
+            // Merged.
+            var merged: [Int: [[Int]]] = [:]
+            var it = try RecordIterator(file: file, buffer: buffer)
+            var errors = 0
+            while errors < 1000 {
+                do {
+                    guard let r = try it.next() else { break }
+                    merged[r.cpu, default: []].append([r.pageIndex, r.offsetInPage])
+                } catch { errors += 1 }
+            }
+            #expect(errors >= 1, "the corrupt chunk is reported")
+            let same = merged == perCPU
+            #expect(same, "decompressAhead: \(ahead); records per CPU merged \(merged.mapValues(\.count)), alone \(perCPU.mapValues(\.count))")
+        }
+    }
+
     @Test("a corrupt chunk fails with an error naming it, the chunks around it still read")
     func corruptChunk() throws {
         let sources = try Self.multiChunkSources()
@@ -129,19 +173,6 @@ struct ChunkPrefetcherTests {
                 #expect(error.description.contains("chunk 1"))
             }
             #expect(try Array(s.page(firstAfter)) == Array(plain.page(firstAfter)))
-        }
-    }
-
-    /// A small deterministic generator (no global random state in tests).
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
         }
     }
 }

@@ -110,6 +110,34 @@ import TraceEvent
 
     // MARK: Specific findings
 
+    /// FuzzRecords: heap use after free under AddressSanitizer. When a stream failed to read
+    /// its next page, the merge forgot that the stream was to be read again and returned its
+    /// previous record a second time, pointing into a chunk buffer already reused. No record
+    /// may come out twice; reading goes on after the error.
+    @Test func noRecordTwiceAfterAnError() throws {
+        let data = try Self.bytes("FuzzRecords/crash-stale-record-after-error-4791b42f.bin")
+        let f = try TraceFile(mapped: MappedFile(copying: data, path: "fuzz.dat"), mode: .full)
+        var errors = 0
+        var records = 0
+        for b in f.buffers where b.kind == .flyrecord {
+            var seen = Set<[Int]>()
+            var it = try RecordIterator(file: f, buffer: b)
+            while errors < 10_000 {
+                do {
+                    guard let r = try it.next() else { break }
+                    records += 1
+                    let key = [r.cpu, r.pageIndex, r.offsetInPage]
+                    let again = !seen.insert(key).inserted
+                    #expect(!again, "record returned twice: cpu \(r.cpu) page \(r.pageIndex) offset \(r.offsetInPage)")
+                } catch {
+                    errors += 1
+                }
+            }
+        }
+        #expect(errors > 0 && errors < 10_000)
+        #expect(records > 0)
+    }
+
     /// FuzzDump crashed (arithmetic overflow trap) in `TraceFile.sectionNames`: a v7 STRINGS
     /// section header whose size does not fit in the file is listed last by
     /// `sequentialSections()` with its size clamped to `Int.max`, and `offset + 16 + size`
