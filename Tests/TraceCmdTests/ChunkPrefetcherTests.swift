@@ -26,6 +26,22 @@ struct ChunkPrefetcherTests {
         return found
     }
 
+    /// A fixture's bytes with the compressed bytes of chunk 1 of a CPU that has at least three
+    /// chunks overwritten (its zstd frame header included), the CPU, and its intact source.
+    static func corruptedSecondChunk() throws -> (src: (path: String, buffer: TraceBuffer, cpuIndex: Int, chunks: Int),
+                                                   plain: CPUPageSource, bytes: [UInt8])? {
+        guard let src = try multiChunkSources().first(where: { $0.chunks >= 3 }) else {
+            Issue.record("no fixture with three chunks")
+            return nil
+        }
+        let original = try TraceFile.open(src.path)
+        let plain = try CPUPageSource(file: original, buffer: src.buffer, cpuIndex: src.cpuIndex, decompressAhead: false)
+        let bad = plain.chunks[1]
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: src.path)))
+        for k in bad.offset..<(bad.offset + bad.compressedSize) { bytes[k] = UInt8(truncatingIfNeeded: k &* 131) }
+        return (src, plain, bytes)
+    }
+
     static func pageBytes(_ s: CPUPageSource, _ i: Int) -> Result<[UInt8], TraceFileError> {
         do throws(TraceFileError) { return .success(Array(try s.page(i))) } catch { return .failure(error) }
     }
@@ -100,16 +116,7 @@ struct ChunkPrefetcherTests {
 
     @Test("merged records over a corrupt chunk: each stream's records once, in its order, reading on after the error")
     func mergeAcrossACorruptChunk() throws {
-        let sources = try Self.multiChunkSources()
-        guard let src = sources.first(where: { $0.chunks >= 3 }) else {
-            Issue.record("no fixture with three chunks")
-            return
-        }
-        let original = try TraceFile.open(src.path)
-        let plain = try CPUPageSource(file: original, buffer: src.buffer, cpuIndex: src.cpuIndex, decompressAhead: false)
-        let bad = plain.chunks[1]
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: src.path)))
-        for k in bad.offset..<(bad.offset + bad.compressedSize) { bytes[k] = UInt8(truncatingIfNeeded: k &* 131) }
+        guard let (src, _, bytes) = try Self.corruptedSecondChunk() else { return }
         let file = try TraceFile(mapped: MappedFile(copying: bytes, path: "corrupt.dat"), mode: .full)
         let buffer = try #require(file.buffers.first { $0.name == src.buffer.name })
         for ahead in [true, false] {
@@ -144,17 +151,8 @@ struct ChunkPrefetcherTests {
 
     @Test("a corrupt chunk fails with an error naming it, the chunks around it still read")
     func corruptChunk() throws {
-        let sources = try Self.multiChunkSources()
-        guard let src = sources.first(where: { $0.chunks >= 3 }) else {
-            Issue.record("no fixture with three chunks")
-            return
-        }
-        let original = try TraceFile.open(src.path)
-        let plain = try CPUPageSource(file: original, buffer: src.buffer, cpuIndex: src.cpuIndex, decompressAhead: false)
+        guard let (src, plain, bytes) = try Self.corruptedSecondChunk() else { return }
         let bad = plain.chunks[1]
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: src.path)))
-        // Overwrite the middle chunk's compressed bytes (its zstd frame header included).
-        for k in bad.offset..<(bad.offset + bad.compressedSize) { bytes[k] = UInt8(truncatingIfNeeded: k &* 131) }
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("prefetch-corrupt-\(getpid()).dat")
         try Data(bytes).write(to: tmp)
         defer { try? FileManager.default.removeItem(at: tmp) }
