@@ -188,8 +188,6 @@ struct FileLayoutReader {
         var visited = Set<UInt64>()
         var chainCut = false
         var strings: [UInt8] = []
-        let stringSections: [(offset: Int, bytes: [UInt8])] = []
-        _ = stringSections
         while next != 0 {
             guard !visited.contains(next) else {
                 throw TraceFileError(file: file, context: "options section chain", offset: Int(clamping: next),

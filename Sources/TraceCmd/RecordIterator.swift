@@ -52,12 +52,17 @@ public struct RecordMerger<Stream: RecordStream> {
 
         /// Takes stream `k`'s next record into `heads[k]`; false at its end.
         @inline(__always) func take(_ k: Int) throws(TraceFileError) -> Bool {
+            guard let record = try read(k) else { return false }
+            (heads + k).initialize(to: record)
+            return true
+        }
+
+        /// Stream `k`'s next record, read without retaining the stream.
+        @inline(__always) func read(_ k: Int) throws(TraceFileError) -> Record? {
             let r = refs[k]._withUnsafeGuaranteedRef { s -> Result<Record?, TraceFileError> in
                 do throws(TraceFileError) { return .success(try s.next()) } catch { return .failure(error) }
             }
-            guard let record = try r.get() else { return false }
-            (heads + k).initialize(to: record)
-            return true
+            return try r.get()
         }
 
         /// Reads the first record of each stream not read yet into the heap.
@@ -124,12 +129,9 @@ public struct RecordMerger<Stream: RecordStream> {
         let k = st.pending
         if k >= 0 {
             // k's entry is heap[0]; its record was returned by the last call.
-            let r = st.refs[k]._withUnsafeGuaranteedRef { s -> Result<Record?, TraceFileError> in
-                do throws(TraceFileError) { return .success(try s.next()) } catch { return .failure(error) }
-            }
             // On error, k stays pending (its record is not returned again: the next call
             // reads on after the bad part of the stream).
-            let next = try r.get()
+            let next = try st.read(k)
             st.pending = -1
             if let record = next {
                 st.heap[0].key = record.timestamp

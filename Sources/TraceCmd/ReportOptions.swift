@@ -55,10 +55,11 @@ public struct ReportOptions: Sendable {
     /// `-q`: quiet (no warnings).
     public var quiet = false
     /// `--threads`: how many threads the report uses (our extension): the reading thread
-    /// plus `threads - 1` threads that format lines. `nil`: two threads per core (none
-    /// but the reading thread on a single core); 1 formats on the reading thread. The output is the same either way:
-    /// records that depend on earlier ones (function plugin, `-w`, `--ts-diff`, `-R`, ...)
-    /// are always formatted in order.
+    /// plus `threads - 1` threads that format lines. `nil`: two threads per core (only the
+    /// reading thread on a single core); 1 does everything on the calling thread (no
+    /// formatting threads, no decompression ahead, no parallel start-up). The output is the
+    /// same either way: records that depend on earlier ones (function plugin, `-w`,
+    /// `--ts-diff`, `-R`, ...) are always formatted in order.
     public var threads: Int?
 
     public init() {}

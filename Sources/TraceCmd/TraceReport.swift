@@ -12,7 +12,9 @@ public struct TraceReport {
         let label: [UInt8]
         let isInstance: Bool
         let input: ReportOptions.Input?
-        var corrector: TimestampCorrector
+        /// Mutated (its per-cpu interval cache) by the reading thread only, per corrected
+        /// record: no dynamic exclusivity check.
+        @exclusivity(unchecked) var corrector: TimestampCorrector
         /// The number of its first CPU in the report's CPU numbering (`--cpu`).
         @exclusivity(unchecked) var startCPU = 0
         /// How its lines' time column is written (and its byte order).

@@ -205,23 +205,13 @@ extension TextBuffer {
     /// Appends `value` in lowercase hexadecimal without prefix (`%llx`).
     @inline(__always)
     mutating func appendHex(_ value: UInt64, minDigits: Int = 1, upper: Bool = false) {
-        var nd = 1
-        var v = value >> 4
-        while v != 0 { nd += 1; v >>= 4 }
+        let nd = Self.hexDigitCount(value)
         let zeros = minDigits > nd ? minDigits - nd : 0
-        let letter: UInt8 = upper ? 0x41 - 10 : 0x61 - 10
         // One reservation for the whole number (each single-byte append checks the storage).
         appendUnsafe(maxCount: zeros + nd) { p in
             var i = 0
             while i < zeros { p[i] = 0x30; i &+= 1 }
-            var k = zeros + nd
-            var x = value
-            while k > zeros {
-                k &-= 1
-                let d = UInt8(truncatingIfNeeded: x & 0xf)
-                p[k] = d < 10 ? 0x30 &+ d : letter &+ d
-                x >>= 4
-            }
+            Self.writeHex(value, digits: nd, upper: upper, at: p + zeros)
             return zeros + nd
         }
     }
@@ -229,21 +219,35 @@ extension TextBuffer {
     /// Appends `0x` and the hexadecimal of `value` (`0x%llx`).
     @inline(__always)
     mutating func append0xHex(_ value: UInt64) {
-        var nd = 1
-        var v = value >> 4
-        while v != 0 { nd += 1; v >>= 4 }
+        let nd = Self.hexDigitCount(value)
         appendUnsafe(maxCount: nd + 2) { p in
             p[0] = 0x30
             p[1] = 0x78
-            var k = nd + 2
-            var x = value
-            while k > 2 {
-                k &-= 1
-                let d = UInt8(truncatingIfNeeded: x & 0xf)
-                p[k] = d < 10 ? 0x30 &+ d : 0x61 - 10 &+ d
-                x >>= 4
-            }
+            Self.writeHex(value, digits: nd, upper: false, at: p + 2)
             return nd + 2
+        }
+    }
+
+    /// The number of hexadecimal digits of `value` (1 for 0).
+    @inline(__always)
+    static func hexDigitCount(_ value: UInt64) -> Int {
+        var nd = 1
+        var v = value >> 4
+        while v != 0 { nd += 1; v >>= 4 }
+        return nd
+    }
+
+    /// Writes the last `digits` hexadecimal digits of `value` at `p`.
+    @inline(__always)
+    static func writeHex(_ value: UInt64, digits: Int, upper: Bool, at p: UnsafeMutablePointer<UInt8>) {
+        let letter: UInt8 = upper ? 0x41 - 10 : 0x61 - 10
+        var k = digits
+        var x = value
+        while k > 0 {
+            k &-= 1
+            let d = UInt8(truncatingIfNeeded: x & 0xf)
+            p[k] = d < 10 ? 0x30 &+ d : letter &+ d
+            x >>= 4
         }
     }
 
