@@ -3,10 +3,10 @@ import PackageDescription
 
 let package = Package(
     name: "swift-tracecmd",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "TraceEvent", targets: ["TraceEvent"]),
         .library(name: "TraceCmd", targets: ["TraceCmd"]),
+        .library(name: "TraceReport", targets: ["TraceReport"]),
         .executable(name: "tracecmd", targets: ["tracecmd"]),
     ],
     dependencies: [
@@ -16,15 +16,16 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "TraceEvent"),
         .target(name: "TraceCmd", dependencies: ["TraceEvent", "CZlib"]),
+        .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
         .executableTarget(
             name: "tracecmd",
             dependencies: [
-                "TraceCmd", "TraceEvent",
+                "TraceReport", "TraceCmd", "TraceEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
-        .testTarget(name: "TraceCmdTests", dependencies: ["TraceCmd", "TraceEvent"]),
+        .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,6 +21,7 @@ let mainPackage = String(Context.packageDirectory.split(separator: "/").dropLast
 
 let traceEvent = Target.Dependency.product(name: "TraceEvent", package: mainPackage)
 let traceCmd = Target.Dependency.product(name: "TraceCmd", package: mainPackage)
+let traceReport = Target.Dependency.product(name: "TraceReport", package: mainPackage)
 
 /// The harnesses: executable target name and what it needs.
 let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
@@ -33,7 +34,7 @@ let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzFilter", [traceEvent]),
     ("FuzzSymbols", [traceEvent]),
     ("FuzzTimeShift", [traceCmd, traceEvent]),
-    ("FuzzReport", [traceCmd, traceEvent]),
+    ("FuzzReport", [traceReport, traceCmd, traceEvent]),
     ("FuzzSession", [traceCmd, traceEvent]),
 ]
 
@@ -42,7 +43,7 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         .target(name: "CFuzzDriver"),
-        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver", traceCmd, traceEvent]),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver", traceReport, traceCmd, traceEvent]),
         // Writes the seed corpora from Tests/Fixtures (not a harness).
         .executableTarget(name: "FuzzSeeds", dependencies: ["FuzzSupport", traceCmd, traceEvent]),
     ] + harnesses.map { h in

@@ -5,6 +5,7 @@ import Musl
 #endif
 import ArgumentParser
 import TraceCmd
+import TraceReport
 
 /// `tracecmd report`: the events of one or more trace files as text, like `trace-cmd report`.
 struct ReportCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TraceCmd
+@testable import TraceReport
 import TraceEvent
 
 /// Inputs that made a libFuzzer harness of `Fuzz/` crash, hang or run out of memory, replayed

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TraceCmd
+@testable import TraceReport
 
 /// Truncated and corrupted copies of every real fixture must end in a typed error or a
 /// correct read: never a crash, a hang or a huge allocation.

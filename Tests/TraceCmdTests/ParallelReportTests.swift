@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TraceCmd
+@testable import TraceReport
 import TraceEvent
 
 /// The report formats lines on several threads (``ParallelLineWriter``): its output must be

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TraceCmd
+@testable import TraceReport
 
 /// `TraceReport` against the reference's `trace-cmd report` output for every fixture and
 /// flag set in the golden manifest.

@@ -1,5 +1,6 @@
 import FuzzSupport
 import TraceCmd
+import TraceReport
 import TraceEvent
 
 /// Input: two flag bytes choosing report options (see `reportOptions`), then a trace file.

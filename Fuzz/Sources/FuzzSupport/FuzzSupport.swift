@@ -1,5 +1,6 @@
 import CFuzzDriver
 import TraceCmd
+import TraceReport
 import TraceEvent
 
 /// The C signature of a libFuzzer target (`LLVMFuzzerTestOneInput`).

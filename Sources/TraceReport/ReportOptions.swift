@@ -1,3 +1,5 @@
+import TraceCmd
+import TraceEvent
 /// The options of a report, named after `trace-cmd report`'s flags.
 public struct ReportOptions: Sendable {
     /// One input file and what applies to it alone.

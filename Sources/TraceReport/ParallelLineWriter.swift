@@ -1,3 +1,5 @@
+import TraceCmd
+import TraceEvent
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -6,15 +8,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// The number of processors the report may use.
-enum ProcessInfoCores {
-    /// Online processors (at least 1).
-    static var active: Int {
-        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
-        return n > 0 ? Int(n) : 1
-    }
-}
 
 /// Formats report lines on worker threads and hands their text to the sink in record order.
 ///
@@ -126,17 +119,17 @@ struct ParallelLineWriter {
 
     /// A formatting thread with its own printers.
     final class Worker: @unchecked Sendable {
-        let format: TraceReport.LineFormat
+        let format: ReportLine.LineFormat
         /// Per handle, read per record without reference counting: the printer (kept alive
         /// by `printers`), the line style, and the label column's text.
         let printers: [EventPrinter]
         private let printerRefs: UnsafeMutablePointer<Unmanaged<EventPrinter>>
-        private let styles: UnsafeMutablePointer<TraceReport.LineStyle>
+        private let styles: UnsafeMutablePointer<ReportLine.LineStyle>
         private let labelText: UnsafeMutableRawBufferPointer
         private let labelRanges: UnsafeMutablePointer<Range<Int>>
         let showLabels: Bool
 
-        init(index: Int, format: TraceReport.LineFormat, printers: [EventPrinter], styles: [TraceReport.LineStyle],
+        init(index: Int, format: ReportLine.LineFormat, printers: [EventPrinter], styles: [ReportLine.LineStyle],
              labels: [[UInt8]], showLabels: Bool, labelWidth: Int) {
             self.format = format
             self.printers = printers
@@ -150,7 +143,7 @@ struct ParallelLineWriter {
             labelRanges = .allocate(capacity: max(labels.count, 1))
             for (i, l) in labels.enumerated() {
                 let start = text.count
-                TraceReport.appendLabel(l, width: labelWidth, into: &text)
+                ReportLine.appendLabel(l, width: labelWidth, into: &text)
                 (labelRanges + i).initialize(to: start..<text.count)
             }
             let pool = UnsafeMutableRawBufferPointer.allocate(byteCount: max(text.count, 1), alignment: 1)
@@ -188,7 +181,7 @@ struct ParallelLineWriter {
                                                        count: Int(e.commCount))
                         let style = styles[hi]
                         printerRefs[hi]._withUnsafeGuaranteedRef { printer in
-                            TraceReport.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
+                            ReportLine.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
                                                   missed: e.missed, comm: comm, style: style, format: format,
                                                   printer: printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
                                                   lastTS: &lastTS, into: &out)

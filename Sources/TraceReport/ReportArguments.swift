@@ -1,3 +1,5 @@
+import TraceCmd
+import TraceEvent
 extension ReportOptions {
     /// A command line that ``ReportOptions/init(arguments:)`` cannot use.
     public struct ArgumentError: Error, Sendable {

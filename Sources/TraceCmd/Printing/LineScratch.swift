@@ -2,7 +2,7 @@
 /// (``TextBuffer/appendUnsafe(maxCount:_:)``), instead of a dozen small appends.
 ///
 /// Writers never check bounds: callers make sure the text fits in ``capacity``.
-struct LineScratch {
+package struct LineScratch {
     static let capacity = 128
     let base: UnsafeMutablePointer<UInt8>
     var count = 0

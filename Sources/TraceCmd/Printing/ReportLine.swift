@@ -1,0 +1,232 @@
+import TraceEvent
+
+/// The text of one `trace-cmd report` line: the prefix (`%16s-%-5d [%03d] time:`), the event
+/// name and its info, and a dropped-events line before it. Shared by the report and the event
+/// API, so that both print the same line.
+package enum ReportLine {
+    package static func appendLabel(_ label: [UInt8], width: Int, into out: inout TextBuffer) {
+        out.append(repeating: 0x20, count: width - label.count)
+        out.append(contentsOf: label)
+        if label.isEmpty {
+            out.append(0x20); out.append(0x20)
+        } else {
+            out.append(0x3a); out.append(0x20)
+        }
+    }
+
+    package static let spaces = [UInt8](repeating: 0x20, count: 64)
+
+    /// The options that shape every report line, as a plain value (formatting threads copy
+    /// it instead of sharing the report's options and their arrays).
+    package struct LineFormat: Sendable {
+        package var latency: Bool
+        package var raw: Bool
+        package var nanoseconds: Bool
+        package var tsDiff: Bool
+
+        package init(latency: Bool, raw: Bool, nanoseconds: Bool, tsDiff: Bool) {
+            self.latency = latency
+            self.raw = raw
+            self.nanoseconds = nanoseconds
+            self.tsDiff = tsDiff
+        }
+    }
+
+
+    /// What a report line needs of its input besides the record: fixed per handle, a value
+    /// that formatting threads can hold without touching the handle.
+    package struct LineStyle: Sendable {
+        package var inUsecs: Bool
+        package var useTraceClock: Bool
+        package var byteOrder: ByteOrder
+
+        package init(inUsecs: Bool, useTraceClock: Bool, byteOrder: ByteOrder) {
+            self.inUsecs = inUsecs
+            self.useTraceClock = useTraceClock
+            self.byteOrder = byteOrder
+        }
+    }
+
+    /// Formats one report line (and a dropped-events line before it).
+    ///
+    /// - Parameters:
+    ///   - pageRest: for `-R`, the payload followed by the rest of its page.
+    ///   - comm: the comm shown for the record's pid (looked up in record order).
+    package static func writeLine(payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?, cpu: Int, timestamp ts: UInt64,
+                          missed: Int64, comm: UnsafeBufferPointer<UInt8>, style h: LineStyle, format options: LineFormat,
+                          printer: EventPrinter, eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
+        if missed > 0 {
+            out.append("CPU:" as StaticString); out.appendDecimal(UInt64(cpu)); out.append(" [" as StaticString)
+            out.appendDecimal(missed); out.append(" EVENTS DROPPED]\n" as StaticString)
+        } else if missed < 0 {
+            out.append("CPU:"); out.appendDecimal(UInt64(cpu)); out.append(" [EVENTS DROPPED]\n")
+        }
+        let lineStart = out.count
+        let pid = printer.pid(of: payload)
+        if options.latency {
+            // "%8.8s-%-5d %3d"
+            let c = comm.prefix(8)
+            out.append(repeating: 0x20, count: 8 - c.count)
+            out.append(contentsOf: c)
+            out.append(0x2d)
+            Self.appendLeft(Int64(pid), width: 5, into: &out)
+            out.append(0x20)
+            Self.appendRight(Int64(cpu), width: 3, into: &out)
+            if options.raw {
+                out.append("-0x" as StaticString)
+                let flags = printer.registry.commonLayout.flags(in: payload, order: h.byteOrder) ?? 0
+                Self.appendHex(flags, into: &out)
+            } else {
+                Self.appendLatencyFlags(payload, printer: printer, into: &out)
+            }
+        } else if comm.count <= 32 {
+            // The common case in one copy: "%16s-%-5d [%03d]" and the time column.
+            let inUsecs = h.inUsecs, nanoseconds = options.nanoseconds
+            // Written in place: at most 32 + 1 + 11 + 2 + 20 + 1 + 1 + 20 + 1 + 9 + 1 = 99 bytes.
+            out.appendUnsafe(maxCount: LineScratch.capacity) { base in
+                var l = LineScratch(base: base)
+                l.pad(0x20, 16 - comm.count)
+                l.put(comm)
+                l.put(0x2d)
+                l.leftSigned(Int64(pid), width: 5)
+                l.put(0x20); l.put(0x5b)
+                l.zeroPadded(UInt64(cpu), width: 3)
+                l.put(0x5d)
+                if inUsecs {
+                    l.put(0x20)
+                    if nanoseconds {
+                        l.right(ts / 1_000_000_000, width: 5)
+                        l.put(0x2e)
+                        l.zeroPadded(ts % 1_000_000_000, width: 9)
+                    } else {
+                        let us = (ts &+ 500) / 1000
+                        l.right(us / 1_000_000, width: 5)
+                        l.put(0x2e)
+                        l.zeroPadded(us % 1_000_000, width: 6)
+                    }
+                } else {
+                    l.right(ts, width: 12)
+                }
+                l.put(0x3a)
+                return l.count
+            }
+        } else {
+            // "%16s-%-5d [%03d]"
+            out.append(repeating: 0x20, count: 16 - comm.count)
+            out.append(contentsOf: comm)
+            out.append(0x2d)
+            Self.appendLeft(Int64(pid), width: 5, into: &out)
+            out.append(" [" as StaticString)
+            Self.appendZeroPadded(UInt64(cpu), width: 3, into: &out)
+            out.append(0x5d)
+        }
+        if options.latency || comm.count > 32 {
+            if h.inUsecs {
+                out.append(0x20)
+                Self.appendTime(ts, into: &out, nanoseconds: options.nanoseconds)
+                out.append(0x3a)
+            } else {
+                Self.appendRight(ts, width: 12, into: &out)
+                out.append(0x3a)
+            }
+        }
+        if options.tsDiff {
+            var recTS = ts
+            if h.useTraceClock && !options.nanoseconds { recTS = (recTS &+ 500) / 1000 }
+            out.append(0x20)
+            let textStart = out.count
+            if lastTS != 0 {
+                out.append(0x28); out.append(0x2b)
+                out.appendDecimal(Int64(bitPattern: recTS &- lastTS))
+                out.append(0x29)
+            }
+            lastTS = recTS
+            out.append(repeating: 0x20, count: 8 - (out.count - textStart))
+        }
+        out.append(0x20)
+        if let idx = eventIndex {
+            printer.writeNameAndInfo(eventIndex: idx, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: ts,
+                                     into: &out)
+        } else {
+            out.append("(NULL): " as StaticString)
+            out.append(contentsOf: Self.spaces[0..<14])
+            let id = printer.registry.commonLayout.eventID(in: payload, order: h.byteOrder) ?? -1
+            out.append("[UNKNOWN EVENT \(id)]")
+        }
+        if out.count > lineStart, out.last == 0x0a {
+            out.removeLast()
+        }
+        out.append(0x0a)
+    }
+
+    /// `data_latency_format`: irqs-off, need-resched, hard/soft irq, preempt depth.
+    package static func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
+        let order = printer.file.byteOrder
+        let flags = printer.registry.commonLayout.flags(in: payload, order: order) ?? 0
+        let pc = printer.registry.commonLayout.preemptCount(in: payload, order: order) ?? 0
+        let hard = flags & 0x08 != 0, soft = flags & 0x10 != 0
+        out.append(flags & 0x01 != 0 ? UInt8(ascii: "d") : flags & 0x02 != 0 ? UInt8(ascii: "X") : UInt8(ascii: "."))
+        out.append(flags & 0x04 != 0 ? UInt8(ascii: "N") : UInt8(ascii: "."))
+        out.append(hard && soft ? UInt8(ascii: "H") : hard ? UInt8(ascii: "h") : soft ? UInt8(ascii: "s") : UInt8(ascii: "."))
+        if pc & 0xf != 0 { Self.appendHex(pc & 0xf, into: &out) } else { out.append(UInt8(ascii: ".")) }
+        if pc & 0xf0 != 0 { Self.appendHex(pc >> 4, into: &out) } else { out.append(UInt8(ascii: ".")) }
+        for name in ["common_migrate_disable", "common_lock_depth"] {
+            if let f = printer.hasCommonField(name) {
+                let v = f.signedValue(in: payload, order: order) ?? -1
+                if v < 0 { out.append(UInt8(ascii: ".")) } else { out.appendDecimal(v) }
+            }
+        }
+    }
+
+    /// `%5llu.%06llu` of microseconds (rounded), or `%5llu.%09llu` of nanoseconds.
+    package static func appendTime(_ ts: UInt64, into out: inout TextBuffer, nanoseconds: Bool) {
+        if nanoseconds {
+            Self.appendRight(ts / 1_000_000_000, width: 5, into: &out)
+            out.append(0x2e)
+            Self.appendZeroPadded(ts % 1_000_000_000, width: 9, into: &out)
+        } else {
+            let us = (ts &+ 500) / 1000
+            Self.appendRight(us / 1_000_000, width: 5, into: &out)
+            out.append(0x2e)
+            Self.appendZeroPadded(us % 1_000_000, width: 6, into: &out)
+        }
+    }
+
+    package static func appendRight(_ v: UInt64, width: Int, into out: inout TextBuffer) {
+        let n = Self.digits(v)
+        if n < width { out.append(repeating: 0x20, count: width - n) }
+        out.appendDecimal(v)
+    }
+
+    package static func appendRight(_ v: Int64, width: Int, into out: inout TextBuffer) {
+        let n = Self.digits(v.magnitude) + (v < 0 ? 1 : 0)
+        if n < width { out.append(repeating: 0x20, count: width - n) }
+        out.appendDecimal(v)
+    }
+
+    package static func appendLeft(_ v: Int64, width: Int, into out: inout TextBuffer) {
+        let n = Self.digits(v.magnitude) + (v < 0 ? 1 : 0)
+        out.appendDecimal(v)
+        if n < width { out.append(repeating: 0x20, count: width - n) }
+    }
+
+    package static func appendZeroPadded(_ v: UInt64, width: Int, into out: inout TextBuffer) {
+        let n = Self.digits(v)
+        if n < width { out.append(repeating: 0x30, count: width - n) }
+        out.appendDecimal(v)
+    }
+
+    /// Lower-case hexadecimal digits of `v` (`%x`).
+    package static func appendHex(_ v: UInt64, into out: inout TextBuffer) {
+        var n = 1
+        while n < 16 && v >> (4 * UInt64(n)) != 0 { n += 1 }
+        var i = n
+        while i > 0 {
+            i -= 1
+            let d = UInt8(truncatingIfNeeded: (v >> (4 * UInt64(i))) & 15)
+            out.append(d < 10 ? 0x30 &+ d : 0x61 &- 10 &+ d)
+        }
+    }
+
+    package static func digits(_ v: UInt64) -> Int { LineScratch.digits(v) }
+}
