@@ -10,6 +10,8 @@ public struct TraceReport {
     final class Handle {
         let file: TraceFile
         let buffer: TraceBuffer
+        /// The file's index among the inputs and the buffer's in its ``TraceFile/buffers``.
+        let peer: Int, bufferIndex: Int
         let printer: EventPrinter
         let label: [UInt8]
         let isInstance: Bool
@@ -22,11 +24,13 @@ public struct TraceReport {
         /// How its lines' time column is written (and its byte order).
         let style: ReportLine.LineStyle
 
-        init(file: TraceFile, buffer: TraceBuffer, printer: EventPrinter, label: String, isInstance: Bool,
+        init(file: TraceFile, buffer: TraceBuffer, peer: Int, bufferIndex: Int, printer: EventPrinter, label: String, isInstance: Bool,
              input: ReportOptions.Input?, corrector: TimestampCorrector, inUsecs: Bool, useTraceClock: Bool) {
             self.input = input
             self.file = file
             self.buffer = buffer
+            self.peer = peer
+            self.bufferIndex = bufferIndex
             self.printer = printer
             self.label = Array(label.utf8)
             self.isInstance = isInstance
@@ -93,7 +97,7 @@ public struct TraceReport {
             out.withUnsafeBytes { sink($0) }
             out.removeAll()
         }
-        let session = PluginSession()
+        let pluginSession = PluginSession()
         // By default two threads per core: the reading thread (about a third of the work) and
         // formatting threads that take batches in turn. More threads than cores keep the cores
         // busy when one formatting thread waits (measured on 2 cores: 4 threads 1.86-1.90 s,
@@ -109,24 +113,24 @@ public struct TraceReport {
         var instanceHandles: [Handle] = []
         for (i, f) in files.enumerated() {
             let printer: EventPrinter
-            do { printer = try EventPrinter(file: f, options: printerOptions, session: session) } catch {
+            do { printer = try EventPrinter(file: f, options: printerOptions, session: pluginSession) } catch {
                 throw .file(error)
             }
             let hasClockOption = f.options.contains { $0.id == .traceClock }
             let inUsecs = !options.rawTimestamps && (f.tsc2nsec.map { $0.multiplier != 0 } ?? false
                                                      || Self.clockInUsecs(f.clock))
             let input = options.inputs.indices.contains(i) ? options.inputs[i] : ReportOptions.Input(path: f.path)
-            if let top = f.topBuffer, top.kind == .flyrecord {
+            if let ti = f.buffers.firstIndex(where: { $0.isTopLevel }), case let top = f.buffers[ti], top.kind == .flyrecord {
                 let corrector = makeCorrector(f, buffer: top, userOffset: input.tsOffset)
-                handles.append(Handle(file: f, buffer: top, printer: printer,
+                handles.append(Handle(file: f, buffer: top, peer: i, bufferIndex: ti, printer: printer,
                                       label: options.multipleInputs ? input.label : "", isInstance: false,
                                       input: input, corrector: corrector, inUsecs: inUsecs,
                                       useTraceClock: hasClockOption))
             }
-            for b in f.instances where b.kind == .flyrecord {
+            for (bi, b) in f.buffers.enumerated() where !b.isTopLevel && b.kind == .flyrecord {
                 let corrector = makeCorrector(f, buffer: b, userOffset: input.tsOffset)
                 // With one input, trace-cmd gives instances an input of their own, without filters.
-                instanceHandles.append(Handle(file: f, buffer: b, printer: printer,
+                instanceHandles.append(Handle(file: f, buffer: b, peer: i, bufferIndex: bi, printer: printer,
                                               label: options.multipleInputs ? input.label : b.name, isInstance: true,
                                               input: options.multipleInputs ? input : nil, corrector: corrector,
                                               inUsecs: inUsecs, useTraceClock: hasClockOption))
@@ -168,29 +172,28 @@ public struct TraceReport {
         }
         if options.stat { flush(&out); return }
         let all = handles + instanceHandles
-        // Streams, in the reference's tie order: handle by handle, CPU by CPU.
-        var streams: [CPURecordStream] = []
-        var streamHandle: [Int] = []
-        var start = 0
-        for (hi, h) in all.enumerated() {
-            h.startCPU = start
-            let s: [CPURecordStream]
-            do {
-                s = try RecordIterator.streams(file: h.file, buffer: h.buffer,
-                                               decompressAhead: threads > 1 && CPUPageSource.decompressAhead)
-            } catch { throw .file(error) }
-            for st in s {
-                // No closure call per record when the timestamps are used as recorded.
-                if !h.corrector.isIdentity {
-                    let box = h
-                    let cpu = st.cpu
-                    st.timestampCorrection = { raw in box.corrector.correct(raw, cpu: cpu) }
-                }
-                streams.append(st)
-                streamHandle.append(hi)
+        // The session's one merged timeline; its buffers come in the reference's tie order
+        // (top-level buffers of the inputs in order, then their instances), as `all` does.
+        let settings = TimestampCorrector.Settings(rawTimestamps: options.rawTimestamps, ignoreDate: options.noDate)
+        var userOffsets: [Int: Int64] = [:]
+        for (i, input) in options.inputs.enumerated() where input.tsOffset != 0 { userOffsets[i] = input.tsOffset }
+        let traceSession = TraceSession(files: files, paths: options.inputs.map(\.path), settings: settings,
+                                   userOffsets: userOffsets)
+        var timeline: SessionTimeline
+        do {
+            timeline = try SessionTimeline(session: traceSession, selection: .init(mergedCPUs: options.cpus),
+                                           decompressAhead: threads > 1 && CPUPageSource.decompressAhead)
+        } catch { throw .file(error) }
+        var slotHandle: [Int] = []
+        for sl in timeline.buffers {
+            guard let hi = all.firstIndex(where: { $0.peer == sl.peer && $0.bufferIndex == sl.buffer }) else {
+                throw .file(TraceFileError(file: files[sl.peer].path, context: "buffer \(sl.buffer)", offset: 0,
+                                           kind: .invalidValue("buffer not known to the report")))
             }
-            start += max(h.file.cpuCount, (h.buffer.cpus.map(\.cpu).max() ?? -1) + 1)
+            all[hi].startCPU = sl.firstCPU
+            slotHandle.append(hi)
         }
+        let streamHandle = timeline.sources.map { slotHandle[$0.slot] }
         var filters: [EventFilter?] = []
         if all.contains(where: { !($0.input?.filters.isEmpty ?? true) || !($0.input?.excludingFilters.isEmpty ?? true) }) {
             for h in all {
@@ -207,7 +210,6 @@ public struct TraceReport {
                 }
             }
         }
-        var merger = RecordMerger(streams: streams)
         var lastTS: UInt64 = 0
         var wakeup: WakeupLatency? = options.wakeupLatency ? all.first.flatMap { WakeupLatency(printer: $0.printer) } : nil
         // Lines are formatted on other threads when nothing in them depends on the order of
@@ -229,16 +231,15 @@ public struct TraceReport {
             let si: Int
             // A bad page ends that part of its stream; the merge goes on with the rest.
             do throws(TraceFileError) {
-                guard let k = try merger.nextIndex() else { break }
+                guard let k = try timeline.nextSource() else { break }
                 si = k
             } catch { continue }
             // Read in place, field by field (a copy of the whole record just written by the
             // merge would wait for those writes).
-            let record = merger.head(si)
+            let record = timeline.head(si)
             let hi = streamHandle[si]
             handleRefs[hi]._withUnsafeGuaranteedRef { h in
                 let globalCPU = h.startCPU + record.pointee.cpu
-                if let cpus = options.cpus, !cpus.contains(globalCPU) { return }
                 let payload = record.pointee.payload
                 let printer = h.printer
                 let eventIndex = printer.eventIndex(of: payload)

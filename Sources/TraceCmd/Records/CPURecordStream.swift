@@ -34,9 +34,16 @@ public final class CPURecordStream: RecordStream {
     public let layout: RingBufferLayout
     /// The buffer's name (empty for the top-level buffer), for messages.
     public let bufferName: String
-    /// Called on each raw timestamp to produce the record's ``Record/timestamp`` (the
-    /// ordering key); `nil` keeps raw timestamps. Set it before reading.
-    @exclusivity(unchecked) public var timestampCorrection: ((UInt64) -> UInt64)?
+    /// The correction that turns each raw timestamp into the record's ``Record/timestamp``
+    /// (the ordering key), with the CPU index it is asked about; `nil` keeps raw timestamps.
+    /// Set it (``setCorrection(_:cpu:)``) before reading. A value stored in the stream: the
+    /// key is computed by inlined code, with no indirect call, and the corrector's per-CPU
+    /// sample-interval cache lives here.
+    @exclusivity(unchecked) private var corrector = TimestampCorrector()
+    @exclusivity(unchecked) private var correcting = false
+    private var correctionCPU = 0
+    /// `eventMask[id]` tells whether records of event `id` are kept; `nil` keeps all.
+    private var eventMask: [Bool]?
     /// libtracecmd's offset of page 0 (see ``Record/pageOffset``).
     public let referencePageBase: Int
 
@@ -86,6 +93,26 @@ public final class CPURecordStream: RecordStream {
         }
     }
 
+    /// Sets the timestamp correction of every record read from now on: `corrector` is asked
+    /// about CPU index `cpu` (libtracecmd's index of the CPU in its buffer, which selects the
+    /// CPU's TIME_SHIFT samples; by default ``cpu``). An identity corrector costs nothing per
+    /// record.
+    package func setCorrection(_ corrector: TimestampCorrector, cpu: Int? = nil) {
+        self.corrector = corrector
+        correcting = !corrector.isIdentity
+        correctionCPU = cpu ?? self.cpu
+    }
+
+    /// Keeps only records whose `common_type` is in `ids` (`nil` keeps all): the others are
+    /// skipped before a record is built.
+    package func keepEvents(_ ids: Set<Int>?) {
+        guard let ids else { eventMask = nil; return }
+        let top = ids.filter { $0 >= 0 && $0 <= 0xffff }.max() ?? -1
+        var mask = [Bool](repeating: false, count: top + 1)
+        for id in ids where id >= 0 && id <= top { mask[id] = true }
+        eventMask = mask
+    }
+
     /// The number of pages of this CPU.
     public var pageCount: Int { source.pageCount }
 
@@ -110,8 +137,13 @@ public final class CPURecordStream: RecordStream {
                 throw pageError(error)
             }
             if let event {
+                if let mask = eventMask {
+                    guard let id = event.payload.loadUnsigned(at: 0, size: 2, order: byteOrder).map({ Int($0) }),
+                          id < mask.count, mask[id] else { continue }
+                }
                 let raw = event.timestamp
-                let r = Record(cpu: cpu, timestamp: timestampCorrection.map { $0(raw) } ?? raw,
+                let ts = correcting ? corrector.correct(raw, cpu: correctionCPU) : raw
+                let r = Record(cpu: cpu, timestamp: ts,
                                rawTimestamp: raw, payload: event.payload,
                                missedEvents: event.missedEvents.asReferenceRecordValue,
                                pageOffset: pageOffset, pageIndex: pageIndex,

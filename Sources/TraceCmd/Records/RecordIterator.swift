@@ -51,14 +51,11 @@ public struct RecordIterator {
         return result
     }
 
-    /// Sets a timestamp correction on every stream (see
-    /// ``CPURecordStream/timestampCorrection``); `correction` gets the CPU and the raw
-    /// timestamp. Call it before the first ``next()``.
-    public func setTimestampCorrection(_ correction: @escaping (_ cpu: Int, _ raw: UInt64) -> UInt64) {
-        for s in merger.streams {
-            let cpu = s.cpu
-            s.timestampCorrection = { correction(cpu, $0) }
-        }
+    /// Sets the timestamp correction of every stream (by default the one `tracecmd_open`
+    /// applies to this buffer: see ``TimestampCorrector/init(file:buffer:settings:)``). Call it
+    /// before the first ``next()``.
+    public func setTimestampCorrector(_ corrector: TimestampCorrector) {
+        for s in merger.streams { s.setCorrection(corrector) }
     }
 
     /// The next record in timestamp order, or `nil` at the end.

@@ -1,5 +1,6 @@
 /// The records of every file, CPU and buffer of a ``TraceSession`` as one timeline, in
-/// corrected-timestamp order, read lazily.
+/// corrected-timestamp order, read lazily. This is the one merge of the package: the report,
+/// the event API and every other consumer read through it.
 ///
 /// Order is the reference's (`trace-cmd report -i host.dat -i guest.dat ...`, which merges
 /// with `tracecmd_iterate_events_multi`): the smallest corrected timestamp first; on equal
@@ -56,12 +57,31 @@ public struct SessionTimeline {
         public var buffer: Int
         /// The CPU number.
         public var cpu: Int
-        /// The CPU's index over all merged buffers, as `tracecmd_iterate_events_multi`
-        /// numbers them (each buffer's CPUs follow those of the buffers before it, whether
-        /// read or not).
+        /// The CPU's index over all merged buffers, as `trace-cmd report` numbers them for
+        /// `--cpu` (each buffer's CPUs follow those of the buffers before it, whether read or
+        /// not; see ``BufferSlot/firstCPU``).
         public var mergedCPU: Int
         /// The host PID running this VCPU (guest files matched to a GUEST entry with PIDs).
         public var hostPID: Int32?
+        /// Index of the stream's buffer in ``SessionTimeline/buffers``.
+        public var slot: Int
+    }
+
+    /// One buffer of one file, in the timeline's tie-break order: the top-level buffers of
+    /// the files in the order given, then the instance buffers (`-B`) of the first file, of
+    /// the second, and so on. Only buffers with records (flyrecord buffers) are listed.
+    public struct BufferSlot: Sendable {
+        /// The file index in the session.
+        public var peer: Int
+        /// Index of the buffer in the file's ``TraceFile/buffers``.
+        public var buffer: Int
+        /// Whether this is an instance buffer.
+        public var isInstance: Bool
+        /// The merged index of the buffer's CPU 0: the sum over the buffers before it of
+        /// `max(CPU count of the file, highest CPU number of the buffer + 1)`.
+        public var firstCPU: Int
+        /// Whether the buffer's records are read (chosen by the selection).
+        public var isRead: Bool
     }
 
     /// One record of the timeline.
@@ -81,50 +101,61 @@ public struct SessionTimeline {
     public let session: TraceSession
     /// The merged streams, in tie-break order.
     public let sources: [Source]
-    private var merger: RecordMerger<CorrectedRecordStream>
+    /// Every buffer with records, in tie-break order (read or not).
+    public let buffers: [BufferSlot]
+    private var merger: RecordMerger<CPURecordStream>
 
     /// Prepares the merge of `session`'s records chosen by `selection`.
     public init(session: TraceSession, selection: Selection = .init()) throws(TraceFileError) {
+        try self.init(session: session, selection: selection, decompressAhead: CPUPageSource.decompressAhead)
+    }
+
+    /// Prepares the merge; `decompressAhead` as in ``CPUPageSource``.
+    package init(session: TraceSession, selection: Selection, decompressAhead: Bool) throws(TraceFileError) {
         self.session = session
-        var streams: [CorrectedRecordStream] = []
-        var sources: [Source] = []
+        var slots: [BufferSlot] = []
         var start = 0
-        func add(_ peer: TraceSession.Peer, bufferIndex: Int, span: Int, read: Bool) throws(TraceFileError) {
-            defer { start += span }
-            let buffer = peer.file.buffers[bufferIndex]
-            guard read, buffer.kind == .flyrecord else { return }
-            let cpus = selection.cpusByPeer[peer.index] ?? selection.cpus
-            let corrector = peer.corrector(for: buffer)
-            let events = selection.eventIDsByPeer[peer.index]
-            for s in try RecordIterator.streams(file: peer.file, buffer: buffer, cpus: cpus) {
-                if let m = selection.mergedCPUs, !m.contains(start + s.cpu) { continue }
-                // libtracecmd indexes a buffer's CPUs by number: the samples of CPU n are used.
-                streams.append(CorrectedRecordStream(base: s, corrector: corrector, correctionCPU: s.cpu,
-                                                     eventIDs: events))
-                sources.append(Source(peer: peer.index, buffer: bufferIndex, cpu: s.cpu, mergedCPU: start + s.cpu,
-                                      hostPID: peer.hostPID(vcpu: s.cpu)))
-            }
-        }
-        func topSpan(_ f: TraceFile) -> Int {
-            max(f.cpuCount, f.topBuffer.map { $0.cpuSlots(in: f) } ?? 0)
+        func slot(_ peer: TraceSession.Peer, bufferIndex: Int, read: Bool) {
+            let b = peer.file.buffers[bufferIndex]
+            guard b.kind == .flyrecord else { return }
+            slots.append(BufferSlot(peer: peer.index, buffer: bufferIndex, isInstance: !b.isTopLevel,
+                                    firstCPU: start, isRead: read))
+            start += max(peer.file.cpuCount, (b.cpus.map(\.cpu).max() ?? -1) + 1)
         }
         for p in session.peers {
             let read = selection.peers?.contains(p.index) ?? true
             if let top = p.file.buffers.firstIndex(where: { $0.isTopLevel }) {
-                try add(p, bufferIndex: top, span: topSpan(p.file), read: read)
-            } else {
-                start += topSpan(p.file)
+                slot(p, bufferIndex: top, read: read)
             }
         }
         if selection.includeInstances {
             for p in session.peers {
                 let read = selection.peers?.contains(p.index) ?? true
                 for (i, b) in p.file.buffers.enumerated() where !b.isTopLevel {
-                    let chosen = read && (selection.instanceNames?.contains(b.name) ?? true)
-                    try add(p, bufferIndex: i, span: max(topSpan(p.file), b.cpuSlots(in: p.file)), read: chosen)
+                    slot(p, bufferIndex: i, read: read && (selection.instanceNames?.contains(b.name) ?? true))
                 }
             }
         }
+        var streams: [CPURecordStream] = []
+        var sources: [Source] = []
+        for (k, sl) in slots.enumerated() where sl.isRead {
+            let peer = session.peers[sl.peer]
+            let buffer = peer.file.buffers[sl.buffer]
+            let cpus = selection.cpusByPeer[peer.index] ?? selection.cpus
+            let corrector = peer.corrector(for: buffer)
+            let events = selection.eventIDsByPeer[peer.index]
+            for s in try RecordIterator.streams(file: peer.file, buffer: buffer, cpus: cpus,
+                                                decompressAhead: decompressAhead) {
+                if let m = selection.mergedCPUs, !m.contains(sl.firstCPU + s.cpu) { continue }
+                // libtracecmd indexes a buffer's CPUs by number: the samples of CPU n are used.
+                s.setCorrection(corrector, cpu: s.cpu)
+                s.keepEvents(events)
+                streams.append(s)
+                sources.append(Source(peer: peer.index, buffer: sl.buffer, cpu: s.cpu, mergedCPU: sl.firstCPU + s.cpu,
+                                      hostPID: peer.hostPID(vcpu: s.cpu), slot: k))
+            }
+        }
+        buffers = slots
         self.sources = sources
         merger = RecordMerger(streams: streams)
     }
@@ -144,4 +175,16 @@ public struct SessionTimeline {
         guard let (k, r) = try merger.next() else { return nil }
         return (k, r)
     }
+
+    /// Like ``nextIndexed()``, for a consumer that reads the record in place: the index in
+    /// ``sources`` of the stream whose record comes next, which ``head(_:)`` then holds (until
+    /// the next call), or `nil` at the end.
+    @inline(__always)
+    package mutating func nextSource() throws(TraceFileError) -> Int? {
+        try merger.nextIndex()
+    }
+
+    /// The record of source `k` returned by ``nextSource()``.
+    @inline(__always)
+    package func head(_ k: Int) -> UnsafePointer<Record> { merger.head(k) }
 }
