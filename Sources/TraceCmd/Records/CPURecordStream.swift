@@ -137,12 +137,9 @@ public final class CPURecordStream: RecordStream {
                 throw pageError(error)
             }
             if let event {
-                if let mask = eventMask {
-                    guard let id = event.payload.loadUnsigned(at: 0, size: 2, order: byteOrder).map({ Int($0) }),
-                          id < mask.count, mask[id] else { continue }
-                }
+                if eventMask != nil, !isKept(event.payload) { continue }
                 let raw = event.timestamp
-                let ts = correcting ? corrector.correct(raw, cpu: correctionCPU) : raw
+                let ts = correcting ? corrected(raw) : raw
                 let r = Record(cpu: cpu, timestamp: ts,
                                rawTimestamp: raw, payload: event.payload,
                                missedEvents: event.missedEvents.asReferenceRecordValue,
@@ -155,6 +152,20 @@ public final class CPURecordStream: RecordStream {
             try loadNextPage()
             if finished { return nil }
         }
+    }
+
+    // Out of line, so that the per-record path stays small enough to be inlined into the
+    // merge when there is nothing to correct or select.
+    @inline(never)
+    private func corrected(_ raw: UInt64) -> UInt64 {
+        corrector.correct(raw, cpu: correctionCPU)
+    }
+
+    @inline(never)
+    private func isKept(_ payload: UnsafeRawBufferPointer) -> Bool {
+        guard let mask = eventMask,
+              let id = payload.loadUnsigned(at: 0, size: 2, order: byteOrder).map({ Int($0) }) else { return false }
+        return id < mask.count && mask[id]
     }
 
     /// Consumes the record returned by the last ``peek()``.
