@@ -22,6 +22,7 @@ public final class CorrectedRecordStream: RecordStream {
 
     /// Wraps `base`.
     /// - Parameters:
+    ///   - base: the stream of raw records to correct.
     ///   - corrector: the timestamp correction of the stream's file and buffer.
     ///   - correctionCPU: the CPU index handed to the corrector; by default `base.cpu`.
     ///   - eventIDs: keep only records whose `common_type` is in this set; `nil` keeps all.
