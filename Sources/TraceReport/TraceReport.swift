@@ -37,7 +37,9 @@ public struct TraceReport {
 
     /// An error that ends the report.
     public enum Failure: Error, CustomStringConvertible {
+        /// An input could not be read.
         case file(TraceFileError)
+        /// A `-F` filter could not be built (the reference exits with the same message).
         case filter(EventFilterError)
 
         public var description: String {
@@ -48,6 +50,7 @@ public struct TraceReport {
         }
     }
 
+    /// What the report prints and how.
     public let options: ReportOptions
     /// The opened inputs, in order.
     public let files: [TraceFile]
