@@ -15,6 +15,7 @@ public struct ReportOptions: Sendable {
         /// and later inputs only).
         public var tsOffset: Int64 = 0
 
+        /// An input read with no filter and no offset of its own.
         public init(path: String) { self.path = path }
 
         /// The name shown in the file column: the path's last component.
@@ -64,5 +65,6 @@ public struct ReportOptions: Sendable {
     /// `--ts-diff`, `-R`, ...) are always formatted in order.
     public var threads: Int?
 
+    /// The options of `trace-cmd report` with no flag: one input, `trace.dat`.
     public init() {}
 }

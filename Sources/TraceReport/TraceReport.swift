@@ -3,8 +3,8 @@ import TraceEvent
 /// Produces the text of `trace-cmd report` for one or more trace files.
 ///
 /// Records are streamed from all inputs and their instance buffers, merged in timestamp
-/// order, filtered, and formatted into a ``TextBuffer`` that is handed to `sink` in large
-/// blocks. Nothing is allocated per record beyond the output itself.
+/// order, filtered, and formatted into a `TextBuffer` (TraceEvent) that is handed to `sink`
+/// in large blocks. Nothing is allocated per record beyond the output itself.
 public struct TraceReport {
     /// One input handle: a file's top-level buffer, or one of its instances.
     final class Handle {
@@ -41,7 +41,9 @@ public struct TraceReport {
 
     /// An error that ends the report.
     public enum Failure: Error, CustomStringConvertible {
+        /// An input could not be read.
         case file(TraceFileError)
+        /// A `-F` filter could not be built (the reference exits with the same message).
         case filter(EventFilterError)
 
         public var description: String {
@@ -52,6 +54,7 @@ public struct TraceReport {
         }
     }
 
+    /// What the report prints and how.
     public let options: ReportOptions
     /// The opened inputs, in order.
     public let files: [TraceFile]

@@ -144,7 +144,7 @@ public final class EventPrinter {
     /// A printer for another thread: it shares `other`'s parsed formats, symbols and comm
     /// table (all read-only once built) but compiles formats and binds plugins into its own
     /// caches, and its plugins register no comms (the owner of `other` does that, in record
-    /// order, with ``registerComms(eventAt:payload:cpu:)``). Only events for which
+    /// order, with ``prepareForWorker(eventAt:payload:cpu:)``). Only events for which
     /// ``isStateless(eventAt:)`` holds may be printed with it.
     public init(workerCopyOf other: EventPrinter) {
         file = other.file
@@ -275,9 +275,15 @@ public final class EventPrinter {
 
     /// Appends the event text of a record (what follows `name: ` in a report line).
     ///
-    /// - Parameter pageRest: the payload followed by the rest of its page. libtraceevent's
-    ///   raw field printer (`-R`) reads fixed-size fields in place even where they run past
-    ///   the record's end; this is what it then reads.
+    /// - Parameters:
+    ///   - index: the index of the record's event in ``registry`` (see ``eventIndex(of:)``).
+    ///   - payload: the record's payload.
+    ///   - pageRest: the payload followed by the rest of its page. libtraceevent's
+    ///     raw field printer (`-R`) reads fixed-size fields in place even where they run past
+    ///     the record's end; this is what it then reads.
+    ///   - cpu: the CPU the record was read from.
+    ///   - timestamp: the record's timestamp, for plugins that print it.
+    ///   - out: the text the event text is appended to.
     public func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
                           cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
         slot(index)._withUnsafeGuaranteedRef { s in

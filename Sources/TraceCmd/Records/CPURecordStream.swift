@@ -66,6 +66,9 @@ public final class CPURecordStream: RecordStream {
     /// Opens the data of `buffer.cpus[cpuIndex]`.
     ///
     /// - Parameters:
+    ///   - file: the file the buffer belongs to, opened in ``TraceFile/OpenMode/full`` mode.
+    ///   - buffer: the buffer to read (one of `file.buffers`).
+    ///   - cpuIndex: an index into `buffer.cpus` (not a CPU number).
     ///   - layout: the page layout; by default read from the file's header texts.
     ///   - referencePageBase: libtracecmd's offset of the first page; by default the file
     ///     offset for uncompressed data, and for compressed data the one

@@ -18,7 +18,10 @@ public struct RecordIterator {
     /// Prepares to read `buffer` (by default the top-level buffer, or the first buffer when the
     /// file has no top-level one) of `file`.
     ///
-    /// - Parameter cpus: read only these CPUs (like `trace-cmd report --cpu`); `nil` reads all.
+    /// - Parameters:
+    ///   - file: the file to read, opened in ``TraceFile/OpenMode/full`` mode.
+    ///   - buffer: the buffer to read (one of `file.buffers`).
+    ///   - cpus: read only these CPUs (like `trace-cmd report --cpu`); `nil` reads all.
     public init(file: TraceFile, buffer: TraceBuffer? = nil, cpus: Set<Int>? = nil) throws(TraceFileError) {
         guard let b = buffer ?? file.topBuffer ?? file.buffers.first else {
             throw TraceFileError(file: file.path, context: "records", offset: 0,
@@ -36,7 +39,11 @@ public struct RecordIterator {
     /// One ``CPURecordStream`` per CPU of `buffer` (restricted to `cpus` when given), sorted by
     /// CPU number: the order the reference uses to break timestamp ties.
     ///
-    /// - Parameter decompressAhead: see ``CPUPageSource/init(file:buffer:cpuIndex:decompressAhead:)``.
+    /// - Parameters:
+    ///   - file: the file to read, opened in ``TraceFile/OpenMode/full`` mode.
+    ///   - buffer: the buffer to read (one of `file.buffers`).
+    ///   - cpus: CPU numbers to read; `nil` reads all.
+    ///   - decompressAhead: see ``CPUPageSource/init(file:buffer:cpuIndex:decompressAhead:)``.
     public static func streams(file: TraceFile, buffer: TraceBuffer, cpus: Set<Int>? = nil,
                                decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) -> [CPURecordStream] {
         let layout = try RingBufferLayout(file: file)

@@ -61,9 +61,13 @@ public final class CPUPageSource {
 
     /// Prepares access to the data of `cpuIndex` (an index into `buffer.cpus`).
     ///
-    /// - Parameter decompressAhead: for compressed data, whether to decompress the chunks
-    ///   after the one being read on a background thread (see ``decompressAhead``, the
-    ///   default). The pages served are the same either way.
+    /// - Parameters:
+    ///   - file: the file the buffer belongs to, opened in ``TraceFile/OpenMode/full`` mode.
+    ///   - buffer: the buffer to read (one of `file.buffers`).
+    ///   - cpuIndex: an index into `buffer.cpus` (not a CPU number).
+    ///   - decompressAhead: for compressed data, whether to decompress the chunks
+    ///     after the one being read on a background thread (see ``decompressAhead``, the
+    ///     default). The pages served are the same either way.
     public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int,
                 decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) {
         guard file.mode == .full else {

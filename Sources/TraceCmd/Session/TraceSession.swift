@@ -92,6 +92,7 @@ public final class TraceSession: Sendable {
 
     /// Builds a session from opened files.
     /// - Parameters:
+    ///   - files: the session's files; the host's first when there is a host file.
     ///   - paths: display paths (by default each file's own path).
     ///   - settings: reader settings for every file (raw timestamps, `--nodate`, user offset).
     ///   - userOffsets: extra per-file offsets, added to `settings.userOffset` for the file

@@ -80,7 +80,9 @@ public struct SyncQuality: Sendable, Hashable {
     public var warnings: [Warning]
 
     /// Judges a parsed TIME_SHIFT option (`nil`: the file has none).
-    /// - Parameter hostTraceID: the host file's TRACEID, to check the peer ID against.
+    /// - Parameters:
+    ///   - timeShift: the guest file's parsed TIME_SHIFT option.
+    ///   - hostTraceID: the host file's TRACEID, to check the peer ID against.
     public init(timeShift: TimeShift?, hostTraceID: UInt64?) {
         cpus = []
         warnings = []

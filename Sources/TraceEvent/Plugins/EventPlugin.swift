@@ -147,7 +147,7 @@ public struct PluginEnvironment {
 }
 
 /// An output override bound to one event format: field offsets are resolved once, by
-/// ``EventPlugins/bind(_:byteOrder:longSize:)``, then ``write(_:into:environment:)``
+/// ``EventPlugins/bind(_:byteOrder:longSize:formatNamed:)``, then ``write(_:into:environment:)``
 /// formats records of that event.
 ///
 /// Bound plugins may keep state between records (the function plugin's per-CPU call

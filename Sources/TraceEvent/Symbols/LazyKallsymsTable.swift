@@ -20,7 +20,9 @@ public final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
 
     /// A table of the kallsyms `text`.
     ///
-    /// - Parameter background: start parsing now on another thread.
+    /// - Parameters:
+    ///   - text: the text of `/proc/kallsyms`, as a trace file stores it.
+    ///   - background: start parsing now on another thread.
     public init(text: [UInt8], background: Bool = false) {
         self.text = text
         mutex = .allocate(capacity: 1)
