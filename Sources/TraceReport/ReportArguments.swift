@@ -2,15 +2,15 @@ import TraceCmd
 import TraceEvent
 extension ReportOptions {
     /// A command line that ``ReportOptions/init(arguments:)`` cannot use.
-    public struct ArgumentError: Error, Sendable {
+    package struct ArgumentError: Error, Sendable {
         /// What is wrong.
-        public var message: String
+        package var message: String
     }
     typealias Problem = ArgumentError
 
     /// Parses `trace-cmd report`'s options (getopt style; `-v` makes the `-F` filters that
     /// follow it exclude records). Positional arguments: the input file when no `-i` is given.
-    public init(arguments args: [String]) throws(ArgumentError) {
+    package init(arguments args: [String]) throws(ArgumentError) {
         var o = ReportOptions()
         var inputs: [Input] = []
         var globalFilters: [(String, Bool)] = []

@@ -92,7 +92,12 @@ public struct TraceReport {
     }
 
     /// Runs the report, passing output to `sink` in blocks.
-    public func run(sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
+    public func run(sink: (RawSpan) -> Void) throws(Failure) {
+        try run(rawSink: { sink($0.bytes) })
+    }
+
+    /// ``run(sink:)`` for the command line tool, which writes the blocks out as they are.
+    package func run(rawSink sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
         var out = TextBuffer(capacity: 1 << 17)
         // Takes the buffer as a parameter: a nested function that captured `out` would make
         // every access to it, per record, a dynamic exclusivity check.

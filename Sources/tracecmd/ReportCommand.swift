@@ -44,9 +44,9 @@ struct ReportCommand: ParsableCommand {
         }
         var writer = OutputWriter()
         do {
-            try report.run { bytes in
+            try report.run(rawSink: { bytes in
                 writer.write(raw: bytes)
-            }
+            })
             writer.flush()
         } catch {
             writer.flush()

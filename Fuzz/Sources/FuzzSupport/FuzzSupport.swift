@@ -211,7 +211,7 @@ public func reportOptions(_ b0: UInt8, _ b1: UInt8, inputs: [String]) -> ReportO
 public func runReport(_ files: [TraceFile], _ options: ReportOptions) {
     let report = TraceReport(files: files, options: options)
     do {
-        try report.run { touch($0) }
+        try report.run(rawSink: { touch($0) })
     } catch {
         touch(error.description)
     }

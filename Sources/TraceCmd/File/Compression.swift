@@ -24,12 +24,12 @@ public struct Compression: Sendable, Hashable {
 ///
 /// zlib comes from `libz`; zstd is loaded at run time from the `libzstd.so.1` runtime
 /// library, so building needs no zstd headers.
-public struct Decompressor: Sendable {
+package struct Decompressor: Sendable {
     enum Algorithm: Sendable { case zlib, zstd }
     let algorithm: Algorithm
 
     /// A decompressor for the algorithm `name`, or `nil` when unknown or unavailable.
-    public init?(name: String) {
+    package init?(name: String) {
         switch name {
         case "zlib": algorithm = .zlib
         case "zstd":
@@ -41,7 +41,7 @@ public struct Decompressor: Sendable {
 
     /// Decompresses `source` into `destination`, which must be exactly as large as the
     /// declared uncompressed size. Returns the number of bytes produced, or `nil` on failure.
-    public func decompress(_ source: UnsafeRawBufferPointer,
+    package func decompress(_ source: UnsafeRawBufferPointer,
                            into destination: UnsafeMutableRawBufferPointer) -> Int? {
         guard let src = source.baseAddress, let dst = destination.baseAddress else {
             return destination.count == 0 ? 0 : nil

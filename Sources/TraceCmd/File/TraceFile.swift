@@ -14,7 +14,7 @@ public final class TraceFile: @unchecked Sendable {
     }
 
     /// The mapped bytes of the file.
-    public let mapped: MappedFile
+    package let mapped: MappedFile
     /// The path the file was opened with.
     public var path: String { mapped.path }
     /// How the file was opened.
@@ -96,7 +96,7 @@ public final class TraceFile: @unchecked Sendable {
     }
 
     /// Reads a trace file from already mapped (or in-memory) bytes.
-    public init(mapped: MappedFile, mode: OpenMode = .full) throws(TraceFileError) {
+    package init(mapped: MappedFile, mode: OpenMode = .full) throws(TraceFileError) {
         self.mapped = mapped
         self.mode = mode
         var r = FileLayoutReader(bytes: mapped.bytes, file: mapped.path)

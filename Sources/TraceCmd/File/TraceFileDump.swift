@@ -2,9 +2,9 @@
 ///
 /// ``options(of:)`` prints the same lines as `trace-cmd dump --options`; ``summary(of:displayPath:)``
 /// those of `trace-cmd dump --summary`.
-public enum TraceFileDump {
+package enum TraceFileDump {
     /// The `--options` listing.
-    public static func options(of file: TraceFile) -> String {
+    package static func options(of file: TraceFile) -> String {
         var out = ""
         var count = 0
         let order = file.byteOrder
@@ -186,7 +186,7 @@ public enum TraceFileDump {
     }
 
     /// The `--summary` listing.
-    public static func summary(of file: TraceFile, displayPath: String? = nil) -> String {
+    package static func summary(of file: TraceFile, displayPath: String? = nil) -> String {
         var out = "\n Tracing meta data in file \(displayPath ?? file.path):\n"
         out += "\t[Initial format]\n"
         out += "\t\t\(file.version)\t[Version]\n"
@@ -259,7 +259,7 @@ extension TraceFile {
     /// For v7: the sections laid out one after the other from ``sectionsStart`` (how
     /// `trace-cmd dump` walks them), stopping at the end of the file or at a header that does
     /// not fit. Bounded by the file size.
-    public func sequentialSections() -> [SectionInfo] {
+    package func sequentialSections() -> [SectionInfo] {
         guard let start = sectionsStart else { return [] }
         var out: [SectionInfo] = []
         var at = start
@@ -278,7 +278,7 @@ extension TraceFile {
     }
 
     /// Section description strings by id (offset into the concatenated STRINGS sections).
-    public var sectionNames: [Int: String] {
+    package var sectionNames: [Int: String] {
         var all: [UInt8] = []
         for s in sequentialSections() where s.id == 15 {
             if s.isCompressed {

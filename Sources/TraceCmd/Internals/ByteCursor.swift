@@ -2,22 +2,22 @@
 ///
 /// Every read checks the remaining length first and throws a ``TraceFileError`` naming the
 /// file, what is being read and the absolute offset; nothing traps on bad data.
-public struct ByteCursor {
+package struct ByteCursor {
     /// The bytes being read.
-    public let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
     /// Current position within ``bytes``.
-    public var position: Int
+    package var position: Int
     /// Byte order for multi-byte integers.
-    public var order: ByteOrder
+    package var order: ByteOrder
     /// File offset of `bytes[0]`, for error messages (for a decompressed section, the
     /// offset of the section in the file).
-    public var baseOffset: Int
+    package var baseOffset: Int
     /// The file's path, for error messages.
-    public var file: String
+    package var file: String
     /// What is being read, for error messages.
-    public var context: String
+    package var context: String
 
-    public init(bytes: UnsafeRawBufferPointer, position: Int = 0, order: ByteOrder, baseOffset: Int = 0,
+    package init(bytes: UnsafeRawBufferPointer, position: Int = 0, order: ByteOrder, baseOffset: Int = 0,
                 file: String, context: String) {
         self.bytes = bytes
         self.position = position
@@ -28,14 +28,14 @@ public struct ByteCursor {
     }
 
     /// Bytes left after ``position``.
-    public var remaining: Int { max(0, bytes.count - position) }
+    package var remaining: Int { max(0, bytes.count - position) }
     /// Whether everything has been read.
-    public var isAtEnd: Bool { position >= bytes.count }
+    package var isAtEnd: Bool { position >= bytes.count }
     /// Absolute offset of ``position``, for messages.
-    public var absoluteOffset: Int { baseOffset + position }
+    package var absoluteOffset: Int { baseOffset + position }
 
     /// An error at the current position.
-    public func error(_ kind: TraceFileError.Kind) -> TraceFileError {
+    package func error(_ kind: TraceFileError.Kind) -> TraceFileError {
         TraceFileError(file: file, context: context, offset: absoluteOffset, kind: kind)
     }
 
@@ -45,32 +45,32 @@ public struct ByteCursor {
         }
     }
 
-    public mutating func readU8() throws(TraceFileError) -> UInt8 {
+    package mutating func readU8() throws(TraceFileError) -> UInt8 {
         try need(1)
         defer { position += 1 }
         return bytes[position]
     }
 
-    public mutating func readU16() throws(TraceFileError) -> UInt16 {
+    package mutating func readU16() throws(TraceFileError) -> UInt16 {
         try need(2)
         defer { position += 2 }
         return UInt16(truncatingIfNeeded: bytes.loadUnsigned(at: position, size: 2, order: order) ?? 0)
     }
 
-    public mutating func readU32() throws(TraceFileError) -> UInt32 {
+    package mutating func readU32() throws(TraceFileError) -> UInt32 {
         try need(4)
         defer { position += 4 }
         return UInt32(truncatingIfNeeded: bytes.loadUnsigned(at: position, size: 4, order: order) ?? 0)
     }
 
-    public mutating func readU64() throws(TraceFileError) -> UInt64 {
+    package mutating func readU64() throws(TraceFileError) -> UInt64 {
         try need(8)
         defer { position += 8 }
         return bytes.loadUnsigned(at: position, size: 8, order: order) ?? 0
     }
 
     /// Reads a 64-bit value that must be usable as a non-negative `Int` (a size or offset).
-    public mutating func readSize64(_ what: String) throws(TraceFileError) -> Int {
+    package mutating func readSize64(_ what: String) throws(TraceFileError) -> Int {
         let at = absoluteOffset
         let v = try readU64()
         guard v <= UInt64(Int.max / 2) else {
@@ -81,14 +81,14 @@ public struct ByteCursor {
     }
 
     /// Reads `n` bytes as a view into the underlying buffer.
-    public mutating func readBytes(_ n: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+    package mutating func readBytes(_ n: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
         try need(n)
         defer { position += n }
         return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
     }
 
     /// Reads a NUL-terminated string (the NUL is consumed, not returned).
-    public mutating func readCString() throws(TraceFileError) -> String {
+    package mutating func readCString() throws(TraceFileError) -> String {
         var end = position
         while end < bytes.count && bytes[end] != 0 { end += 1 }
         guard end < bytes.count else {
@@ -100,7 +100,7 @@ public struct ByteCursor {
     }
 
     /// Moves to `offset` within ``bytes``.
-    public mutating func seek(to offset: Int) throws(TraceFileError) {
+    package mutating func seek(to offset: Int) throws(TraceFileError) {
         guard offset >= 0, offset <= bytes.count else {
             throw error(.invalidValue("offset \(offset) is past the end (\(bytes.count))"))
         }
@@ -108,7 +108,7 @@ public struct ByteCursor {
     }
 
     /// Skips `n` bytes.
-    public mutating func skip(_ n: Int) throws(TraceFileError) {
+    package mutating func skip(_ n: Int) throws(TraceFileError) {
         try need(n)
         position += n
     }

@@ -7,15 +7,15 @@ import Darwin
 #endif
 
 /// A read-only memory mapping of a whole file. The bytes stay valid as long as the object lives.
-public final class MappedFile: @unchecked Sendable {
+package final class MappedFile: @unchecked Sendable {
     /// The path the file was opened with.
-    public let path: String
+    package let path: String
     /// The file's bytes.
-    public let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
 
     /// Maps the file at `path` read-only.
-    public init(path: String) throws(TraceFileError) {
+    package init(path: String) throws(TraceFileError) {
         self.path = path
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
@@ -43,7 +43,7 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     /// Wraps bytes already in memory (copied), e.g. for tests or fuzzing.
-    public init(copying data: [UInt8], path: String = "<memory>") {
+    package init(copying data: [UInt8], path: String = "<memory>") {
         self.path = path
         let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
         data.withUnsafeBytes { src in
@@ -57,7 +57,7 @@ public final class MappedFile: @unchecked Sendable {
     /// while: their pages leave the process's resident set (the page cache keeps them, and a
     /// later access reads them again). Only whole system pages inside `range` are released.
     /// Used to keep the resident memory of a long sequential read bounded.
-    public func releasePages(_ range: Range<Int>) {
+    package func releasePages(_ range: Range<Int>) {
         guard mapped, let base = bytes.baseAddress else { return }
         let page = MappedFile.systemPageSize
         let lo = (max(0, range.lowerBound) + page - 1) / page * page
@@ -69,7 +69,7 @@ public final class MappedFile: @unchecked Sendable {
     /// Asks the kernel to map the bytes in `range` now, in one call (`MADV_POPULATE_READ`),
     /// instead of one page fault per few pages as they are first read. A hint: kernels
     /// without it (before 5.14) fault the pages in on access as usual.
-    public func prefault(_ range: Range<Int>) {
+    package func prefault(_ range: Range<Int>) {
         guard mapped, let base = bytes.baseAddress else { return }
         let page = MappedFile.systemPageSize
         let lo = max(0, range.lowerBound) / page * page

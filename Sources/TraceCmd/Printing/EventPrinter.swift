@@ -2,18 +2,18 @@ import Dispatch
 /// Everything needed to print the events of one trace file like `trace-cmd report`: the
 /// file's event formats, their compiled print formats and output plugins (both prepared on
 /// first use of each event), kernel symbols, printk formats and the comm table.
-public final class EventPrinter {
+package final class EventPrinter {
     /// How event text is produced.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// `-R`: print every field as `name=value` instead of the print format.
-        public var raw = false
+        package var raw = false
         /// Output plugins in effect (`EventPlugins.none` for `-N`).
-        public var plugins: EventPlugins = .standard
+        package var plugins: EventPlugins = .standard
         /// Whether setting up may use other threads (event formats parsed on all cores,
         /// kallsyms parsed in the background); otherwise all of it runs on the calling thread.
-        public var concurrent = true
+        package var concurrent = true
 
-        public init(raw: Bool = false, plugins: EventPlugins = .standard, concurrent: Bool = true) {
+        package init(raw: Bool = false, plugins: EventPlugins = .standard, concurrent: Bool = true) {
             self.raw = raw
             self.plugins = plugins
             self.concurrent = concurrent
@@ -21,20 +21,20 @@ public final class EventPrinter {
     }
 
     /// The file whose events are printed.
-    public let file: TraceFile
+    package let file: TraceFile
     /// All event formats of the file.
-    @exclusivity(unchecked) public private(set) var registry: EventRegistry
+    @exclusivity(unchecked) package private(set) var registry: EventRegistry
     /// The file's kernel symbols (parsed in the background from the printer's creation; this
     /// waits for them).
-    public var symbols: KallsymsTable { kallsyms.table }
+    package var symbols: KallsymsTable { kallsyms.table }
     /// The file's kernel symbols, for lookups that need not wait before their first use.
-    public let kallsyms: LazyKallsymsTable
+    package let kallsyms: LazyKallsymsTable
     /// pid → comm, as the report shows it.
-    public let comms: CommTable
+    package let comms: CommTable
     /// Printing options.
-    public let options: Options
+    package let options: Options
     /// Formats that could not be parsed (the reference skips them too).
-    public private(set) var formatErrors: [EventFormatError] = []
+    package private(set) var formatErrors: [EventFormatError] = []
 
     let context: PrintFormatContext
     /// What printing one event needs, prepared on first use of the event.
@@ -65,10 +65,10 @@ public final class EventPrinter {
     private let slots: UnsafeMutablePointer<Unmanaged<EventSlot>?>
     private let slotCount: Int
     /// Environment handed to plugins.
-    @exclusivity(unchecked) public var environment: PluginEnvironment
+    @exclusivity(unchecked) package var environment: PluginEnvironment
 
     /// Prepares printing for `file`; `session` is shared plugin state for a whole report.
-    public init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
+    package init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
         self.file = file
         self.options = options
         // Start-up work runs on all cores (unless `options.concurrent` is off): the event
@@ -146,7 +146,7 @@ public final class EventPrinter {
     /// caches, and its plugins register no comms (the owner of `other` does that, in record
     /// order, with ``prepareForWorker(eventAt:payload:cpu:)``). Only events for which
     /// ``isStateless(eventAt:)`` holds may be printed with it.
-    public init(workerCopyOf other: EventPrinter) {
+    package init(workerCopyOf other: EventPrinter) {
         file = other.file
         options = other.options
         registry = other.registry
@@ -174,7 +174,7 @@ public final class EventPrinter {
     /// record (function, function graph) or its print format is one the reference renders
     /// statefully. Binds the event's format and plugin on first use.
     @inline(__always)
-    public func isStateless(eventAt index: Int) -> Bool {
+    package func isStateless(eventAt index: Int) -> Bool {
         slot(index)._withUnsafeGuaranteedRef { $0.stateless }
     }
 
@@ -205,7 +205,7 @@ public final class EventPrinter {
     /// register (the sched plugin's) and returns true. Returns false, registering nothing,
     /// when the record must be printed by this printer, in order.
     @inline(__always)
-    public func prepareForWorker(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) -> Bool {
+    package func prepareForWorker(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) -> Bool {
         slot(index)._withUnsafeGuaranteedRef { s in
             guard s.stateless else { return false }
             s.plugin?.registerComms(PluginRecord(payload: payload, cpu: cpu), environment: environment)
@@ -215,19 +215,19 @@ public final class EventPrinter {
 
     /// The index of the record's event in ``registry``, or `nil` when unknown.
     @inline(__always)
-    public func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
+    package func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
         guard let id = registry.commonLayout.eventID(in: payload, order: file.byteOrder) else { return nil }
         return registry.index(ofID: id)
     }
 
     /// The common pid of a record.
     @inline(__always)
-    public func pid(of payload: UnsafeRawBufferPointer) -> Int32 {
+    package func pid(of payload: UnsafeRawBufferPointer) -> Int32 {
         registry.commonLayout.pid(in: payload, order: file.byteOrder) ?? 0
     }
 
     /// The compiled print format of the event at `index`.
-    public func printFormat(ofEventAt index: Int) -> CompiledPrintFormat {
+    package func printFormat(ofEventAt index: Int) -> CompiledPrintFormat {
         slot(index).takeUnretainedValue().format
     }
 
@@ -238,7 +238,7 @@ public final class EventPrinter {
     /// Appends `name: ` padded to 20 columns (the report's event column), then the event
     /// text, as ``writeInfo(eventIndex:payload:pageRest:cpu:timestamp:into:)``.
     @inline(__always)
-    public func writeNameAndInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer,
+    package func writeNameAndInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer,
                                  pageRest: UnsafeRawBufferPointer? = nil, cpu: Int, timestamp: UInt64,
                                  into out: inout TextBuffer) {
         slot(index)._withUnsafeGuaranteedRef { s in
@@ -284,7 +284,7 @@ public final class EventPrinter {
     ///   - cpu: the CPU the record was read from.
     ///   - timestamp: the record's timestamp, for plugins that print it.
     ///   - out: the text the event text is appended to.
-    public func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
+    package func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
                           cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
         slot(index)._withUnsafeGuaranteedRef { s in
             write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
@@ -292,7 +292,7 @@ public final class EventPrinter {
     }
 
     /// Whether the file's common fields include `name` (e.g. `common_migrate_disable`).
-    public func hasCommonField(_ name: String) -> FormatField? {
+    package func hasCommonField(_ name: String) -> FormatField? {
         registry.commonFields.first { $0.name == name }
     }
 }

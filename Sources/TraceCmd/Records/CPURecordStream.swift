@@ -3,7 +3,7 @@
 /// ``peek()`` returns the next record without consuming it (repeated calls return the same
 /// record); ``advance()`` consumes it. A record's payload stays valid until the next call
 /// to ``peek()`` after ``advance()``.
-public protocol RecordStream: AnyObject {
+package protocol RecordStream: AnyObject {
     /// The next record, without consuming it; `nil` at the end.
     ///
     /// A thrown error ends the part of the stream that could not be read (a page, or the
@@ -25,15 +25,15 @@ public protocol RecordStream: AnyObject {
 /// Errors: a page whose commit is larger than the page ends the stream, as in the reference
 /// ("bad page read"); an event that extends outside its page ends that page only. Either
 /// way the error is thrown once, and the next call continues.
-public final class CPURecordStream: RecordStream {
+package final class CPURecordStream: RecordStream {
     /// The CPU number.
-    public let cpu: Int
+    package let cpu: Int
     /// The page source.
-    public let source: CPUPageSource
+    package let source: CPUPageSource
     /// The ring-buffer layout used to decode the pages.
-    public let layout: RingBufferLayout
+    package let layout: RingBufferLayout
     /// The buffer's name (empty for the top-level buffer), for messages.
-    public let bufferName: String
+    package let bufferName: String
     /// The correction that turns each raw timestamp into the record's ``Record/timestamp``
     /// (the ordering key), with the CPU index it is asked about; `nil` keeps raw timestamps.
     /// Set it (``setCorrection(_:cpu:)``) before reading. A value stored in the stream: the
@@ -45,12 +45,12 @@ public final class CPURecordStream: RecordStream {
     /// `eventMask[id]` tells whether records of event `id` are kept; `nil` keeps all.
     private var eventMask: [Bool]?
     /// libtracecmd's offset of page 0 (see ``Record/pageOffset``).
-    public let referencePageBase: Int
+    package let referencePageBase: Int
 
     /// Index of the page being read (-1 before the first).
-    @exclusivity(unchecked) public private(set) var pageIndex = -1
+    @exclusivity(unchecked) package private(set) var pageIndex = -1
     /// The header of the page being read.
-    @exclusivity(unchecked) public private(set) var currentPage: RingBufferPage?
+    @exclusivity(unchecked) package private(set) var currentPage: RingBufferPage?
 
     // The stream is single-threaded by contract; dynamic exclusivity checks on these
     // per-record fields would cost more than the decoding itself.
@@ -74,7 +74,7 @@ public final class CPURecordStream: RecordStream {
     ///     offset for uncompressed data, and for compressed data the one
     ///     ``TraceFile/referenceDataOffsets(of:)`` computes.
     ///   - decompressAhead: see ``CPUPageSource/init(file:buffer:cpuIndex:decompressAhead:)``.
-    public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int, layout: RingBufferLayout? = nil,
+    package init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int, layout: RingBufferLayout? = nil,
                 referencePageBase: Int? = nil,
                 decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) {
         source = try CPUPageSource(file: file, buffer: buffer, cpuIndex: cpuIndex, decompressAhead: decompressAhead)
@@ -117,10 +117,10 @@ public final class CPURecordStream: RecordStream {
     }
 
     /// The number of pages of this CPU.
-    public var pageCount: Int { source.pageCount }
+    package var pageCount: Int { source.pageCount }
 
     /// The next record without consuming it, or `nil` when the CPU has no more.
-    public func peek() throws(TraceFileError) -> Record? {
+    package func peek() throws(TraceFileError) -> Record? {
         if let peeked { return peeked }
         let r = try decode()
         peeked = r
@@ -172,11 +172,11 @@ public final class CPURecordStream: RecordStream {
     }
 
     /// Consumes the record returned by the last ``peek()``.
-    public func advance() { peeked = nil }
+    package func advance() { peeked = nil }
 
     /// The next record, consumed.
     @inline(__always)
-    public func next() throws(TraceFileError) -> Record? {
+    package func next() throws(TraceFileError) -> Record? {
         if let p = peeked {
             peeked = nil
             return p
@@ -186,7 +186,7 @@ public final class CPURecordStream: RecordStream {
 
     /// Moves to page `index` (0-based), dropping any record peeked; reading continues with
     /// the page's first record.
-    public func seek(toPage index: Int) {
+    package func seek(toPage index: Int) {
         peeked = nil
         events = nil
         currentPage = nil
@@ -239,7 +239,7 @@ extension TraceFile {
     /// numbers the decompressed data of the CPUs one after the other, starting at one page
     /// size and rounding each CPU up to whole pages, in CPU order: top-level buffer first;
     /// an instance buffer continues where the top-level buffer ended.
-    public func referenceDataOffsets(of buffer: TraceBuffer) throws(TraceFileError) -> [Int] {
+    package func referenceDataOffsets(of buffer: TraceBuffer) throws(TraceFileError) -> [Int] {
         guard buffer.isCompressed else { return buffer.cpus.map(\.offset) }
         var next = pageSize
         func assign(_ b: TraceBuffer) throws(TraceFileError) -> [Int] {

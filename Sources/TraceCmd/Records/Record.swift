@@ -3,38 +3,38 @@
 /// The payload is a view into the page it was read from: it stays valid until the stream (or
 /// iterator) that returned the record is asked for its next record. Copy what you need to
 /// keep.
-public struct Record {
+package struct Record {
     // Stored compactly and in an order without holes (records are copied through the merge
     // for every event): the small fields are kept in 32 bits, the missed events as
     // libtracecmd's number.
 
     /// The timestamp used for ordering: the raw timestamp, or what the stream's timestamp
     /// correction made of it.
-    public var timestamp: UInt64
+    package var timestamp: UInt64
     /// The raw timestamp decoded from the ring buffer (page timestamp + deltas).
-    public var rawTimestamp: UInt64
+    package var rawTimestamp: UInt64
     /// The page's timestamp (`tracecmd_page_ts`).
-    public var pageTimestamp: UInt64
+    package var pageTimestamp: UInt64
     /// The event payload, starting at `common_type` (`record->data`, `record->size`).
-    public var payload: UnsafeRawBufferPointer
+    package var payload: UnsafeRawBufferPointer
     /// The page's offset in libtracecmd's numbering: the file offset of the page for
     /// uncompressed data; for compressed data, the offset libtracecmd gives the page in its
     /// decompressed copy of the CPU data.
-    public var pageOffset: Int
+    package var pageOffset: Int
     /// The page's index in the CPU's data.
-    public var pageIndex: Int
+    package var pageIndex: Int
     /// The CPU the record was written on.
-    public var cpu: Int
+    package var cpu: Int
     /// ``missedEventsValue``.
     @usableFromInline var missed: Int64
     @usableFromInline var storedOffsetInPage: UInt32
     @usableFromInline var storedRecordSize: UInt32
     /// The event header's `time_delta` field (`tracecmd_record_ts_delta`).
-    public var timeDelta: UInt32
+    package var timeDelta: UInt32
     /// Whether this is the first record of its page (`tracecmd_record_at_buffer_start`).
-    public var isFirstOnPage: Bool
+    package var isFirstOnPage: Bool
     /// Byte order of the payload's numbers.
-    public var byteOrder: ByteOrder
+    package var byteOrder: ByteOrder
 
     /// Events lost just before this record, as libtracecmd reports them in
     /// `record->missed_events`: only the first record of a page whose commit word has the
@@ -43,21 +43,21 @@ public struct Record {
     /// reads as ``MissedEvents/unknown``). Counts above `Int64.max` are kept as `Int64.max`, and
     /// a count of 0 reads as ``MissedEvents/none``.
     @inlinable
-    public var missedEvents: MissedEvents {
+    package var missedEvents: MissedEvents {
         get { missed == 0 ? .none : (missed < 0 ? .unknown : .count(UInt64(missed))) }
         set { missed = Self.value(of: newValue) }
     }
 
     /// Offset of the record's event header from the start of its page.
     @inlinable
-    public var offsetInPage: Int {
+    package var offsetInPage: Int {
         get { Int(storedOffsetInPage) }
         set { storedOffsetInPage = UInt32(clamping: newValue) }
     }
 
     /// Bytes from the event header to the end of the payload (`record->record_size`).
     @inlinable
-    public var recordSize: Int {
+    package var recordSize: Int {
         get { Int(storedRecordSize) }
         set { storedRecordSize = UInt32(clamping: newValue) }
     }
@@ -74,7 +74,7 @@ public struct Record {
     /// A record with every field given (streams build records; tests and tools may too).
     /// Offsets and sizes within a page are kept in 32 bits.
     @inlinable
-    public init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
+    package init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
                 missedEvents: MissedEvents, pageOffset: Int, pageIndex: Int, offsetInPage: Int,
                 recordSize: Int, timeDelta: UInt32, pageTimestamp: UInt64, isFirstOnPage: Bool,
                 byteOrder: ByteOrder) {
@@ -94,38 +94,38 @@ public struct Record {
     }
 
     /// libtracecmd's `record->offset`: ``pageOffset`` + ``offsetInPage``.
-    public var offset: Int { pageOffset + offsetInPage }
+    package var offset: Int { pageOffset + offsetInPage }
     /// Payload size in bytes (`record->size`).
-    public var size: Int { payload.count }
+    package var size: Int { payload.count }
 
     /// `common_type` (u16 at offset 0): the event id, or `nil` when the payload is too short.
     @inlinable
-    public var eventID: Int? {
+    package var eventID: Int? {
         payload.loadUnsigned(at: 0, size: 2, order: byteOrder).map { Int($0) }
     }
 
     /// `common_flags` (u8 at offset 2): irqs-off, need-resched, hardirq, softirq flags.
     @inlinable
-    public var flags: UInt8? {
+    package var flags: UInt8? {
         payload.loadUnsigned(at: 2, size: 1, order: byteOrder).map { UInt8(truncatingIfNeeded: $0) }
     }
 
     /// `common_preempt_count` (u8 at offset 3).
     @inlinable
-    public var preemptCount: UInt8? {
+    package var preemptCount: UInt8? {
         payload.loadUnsigned(at: 3, size: 1, order: byteOrder).map { UInt8(truncatingIfNeeded: $0) }
     }
 
     /// `common_pid` (i32 at offset 4).
     @inlinable
-    public var pid: Int32? {
+    package var pid: Int32? {
         payload.loadSigned(at: 4, size: 4, order: byteOrder).map { Int32(truncatingIfNeeded: $0) }
     }
 
     /// The missed-events value as libtracecmd stores it in `record->missed_events`:
     /// 0 none, -1 unknown, else the count.
     @inlinable
-    public var missedEventsValue: Int64 { missed }
+    package var missedEventsValue: Int64 { missed }
 }
 
 extension MissedEvents {

@@ -6,13 +6,13 @@
 /// while let r = try it.next() { ... }
 /// ```
 /// Each record's payload is valid until the next call to ``next()``.
-public struct RecordIterator {
+package struct RecordIterator {
     /// The file being read.
-    public let file: TraceFile
+    package let file: TraceFile
     /// The buffer being read.
-    public let buffer: TraceBuffer
+    package let buffer: TraceBuffer
     /// One stream per CPU read, in CPU order.
-    public var streams: [CPURecordStream] { merger.streams }
+    package var streams: [CPURecordStream] { merger.streams }
     private var merger: RecordMerger<CPURecordStream>
 
     /// Prepares to read `buffer` (by default the top-level buffer, or the first buffer when the
@@ -22,7 +22,7 @@ public struct RecordIterator {
     ///   - file: the file to read, opened in ``TraceFile/OpenMode/full`` mode.
     ///   - buffer: the buffer to read (one of `file.buffers`).
     ///   - cpus: read only these CPUs (like `trace-cmd report --cpu`); `nil` reads all.
-    public init(file: TraceFile, buffer: TraceBuffer? = nil, cpus: Set<Int>? = nil) throws(TraceFileError) {
+    package init(file: TraceFile, buffer: TraceBuffer? = nil, cpus: Set<Int>? = nil) throws(TraceFileError) {
         guard let b = buffer ?? file.topBuffer ?? file.buffers.first else {
             throw TraceFileError(file: file.path, context: "records", offset: 0,
                                  kind: .invalidValue("the file has no ring buffer"))
@@ -44,7 +44,7 @@ public struct RecordIterator {
     ///   - buffer: the buffer to read (one of `file.buffers`).
     ///   - cpus: CPU numbers to read; `nil` reads all.
     ///   - decompressAhead: see ``CPUPageSource/init(file:buffer:cpuIndex:decompressAhead:)``.
-    public static func streams(file: TraceFile, buffer: TraceBuffer, cpus: Set<Int>? = nil,
+    package static func streams(file: TraceFile, buffer: TraceBuffer, cpus: Set<Int>? = nil,
                                decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) -> [CPURecordStream] {
         let layout = try RingBufferLayout(file: file)
         let bases = try file.referenceDataOffsets(of: buffer)
@@ -61,7 +61,7 @@ public struct RecordIterator {
     /// Sets the timestamp correction of every stream (by default the one `tracecmd_open`
     /// applies to this buffer: see ``TimestampCorrector/init(file:buffer:settings:)``). Call it
     /// before the first ``next()``.
-    public func setTimestampCorrector(_ corrector: TimestampCorrector) {
+    package func setTimestampCorrector(_ corrector: TimestampCorrector) {
         for s in merger.streams { s.setCorrection(corrector) }
     }
 
@@ -69,7 +69,7 @@ public struct RecordIterator {
     ///
     /// A thrown error ends the unreadable part of one CPU (see ``CPURecordStream``); calling
     /// `next()` again continues with the rest, as the reference does after "bad page read".
-    public mutating func next() throws(TraceFileError) -> Record? {
+    package mutating func next() throws(TraceFileError) -> Record? {
         try merger.next()?.record
     }
 }

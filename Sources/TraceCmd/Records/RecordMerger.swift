@@ -7,9 +7,9 @@
 ///
 /// The record returned by ``next()`` stays valid until the next call to ``next()``: the
 /// stream it came from is only advanced then.
-public struct RecordMerger<Stream: RecordStream> {
+package struct RecordMerger<Stream: RecordStream> {
     /// The streams, in tie-break order.
-    public let streams: [Stream]
+    package let streams: [Stream]
 
     struct Entry {
         var key: UInt64
@@ -112,7 +112,7 @@ public struct RecordMerger<Stream: RecordStream> {
     let state: State
 
     /// A merge of `streams`, listed in tie-break order.
-    public init(streams: [Stream]) {
+    package init(streams: [Stream]) {
         self.streams = streams
         state = State(streams)
     }
@@ -123,7 +123,7 @@ public struct RecordMerger<Stream: RecordStream> {
     /// A stream's error is rethrown; calling `next()` again continues after the bad part
     /// of that stream.
     @inline(__always)
-    public mutating func next() throws(TraceFileError) -> (stream: Int, record: Record)? {
+    package mutating func next() throws(TraceFileError) -> (stream: Int, record: Record)? {
         let st = state
         if _slowPath(!st.unprimed.isEmpty) { try st.prime() }
         let k = st.pending

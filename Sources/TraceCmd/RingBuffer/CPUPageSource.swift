@@ -4,35 +4,35 @@
 /// decompressed one chunk at a time into a buffer owned by the source and reused. A page
 /// returned by ``page(_:)`` stays valid until the next call to ``page(_:)`` on the same
 /// source (or the source is released). Not thread-safe: use one source per thread.
-public final class CPUPageSource {
+package final class CPUPageSource {
     /// A compressed chunk of CPU data.
-    public struct Chunk: Sendable, Equatable {
+    package struct Chunk: Sendable, Equatable {
         /// File offset of the compressed bytes.
-        public var offset: Int
+        package var offset: Int
         /// Compressed size.
-        public var compressedSize: Int
+        package var compressedSize: Int
         /// Uncompressed size (a multiple of the page size).
-        public var uncompressedSize: Int
+        package var uncompressedSize: Int
     }
 
     /// The file this data belongs to.
-    public let file: TraceFile
+    package let file: TraceFile
     /// The CPU number.
-    public let cpu: Int
+    package let cpu: Int
     /// Ring-buffer page size.
-    public let pageSize: Int
+    package let pageSize: Int
     /// Number of whole pages of data.
-    public let pageCount: Int
+    package let pageCount: Int
     /// Where the data is in the file.
-    public let location: CPUDataLocation
+    package let location: CPUDataLocation
     /// The chunks of compressed data (empty when uncompressed).
-    public let chunks: [Chunk]
+    package let chunks: [Chunk]
     /// Bytes of data after the last whole page (a truncated file or a partial page); such
     /// bytes are not served.
-    public let trailingBytes: Int
+    package let trailingBytes: Int
 
     /// Where the compressed data ends early (a file cut inside a chunk), if it does.
-    public let truncation: TraceFileError?
+    package let truncation: TraceFileError?
 
     private let firstPageOfChunk: [Int]
     private var loadedChunk = -1
@@ -47,10 +47,10 @@ public final class CPUPageSource {
 
     /// Whether sources decompress ahead of their reader on a background thread unless told
     /// otherwise: where there is more than one core.
-    public static let decompressAhead = ProcessInfoCores.active > 1
+    package static let decompressAhead = ProcessInfoCores.active > 1
 
     /// Whether this source decompresses ahead of its reader.
-    public var decompressesAhead: Bool { prefetcher != nil }
+    package var decompressesAhead: Bool { prefetcher != nil }
     /// File offset below which this source's mapped bytes were released (see ``releaseBehind``).
     private var releasedUpTo = 0
     /// Resident bytes of the file kept behind the current read position, per source. Reading
@@ -68,7 +68,7 @@ public final class CPUPageSource {
     ///   - decompressAhead: for compressed data, whether to decompress the chunks
     ///     after the one being read on a background thread (see ``decompressAhead``, the
     ///     default). The pages served are the same either way.
-    public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int,
+    package init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int,
                 decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) {
         guard file.mode == .full else {
             throw TraceFileError(file: file.path, context: "CPU data", offset: 0, kind: .headOnly)
@@ -164,7 +164,7 @@ public final class CPUPageSource {
     }
 
     /// The file offset of page `index` (for compressed data: of its chunk).
-    public func fileOffset(ofPage index: Int) -> Int {
+    package func fileOffset(ofPage index: Int) -> Int {
         if chunks.isEmpty { return location.offset + index * pageSize }
         return chunks[chunkIndex(ofPage: index)].offset
     }
@@ -180,7 +180,7 @@ public final class CPUPageSource {
     }
 
     /// The bytes of page `index` (0 ..< ``pageCount``).
-    public func page(_ index: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+    package func page(_ index: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
         guard index >= 0, index < pageCount else {
             throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: location.offset,
                                  kind: .invalidValue("page \(index) out of range 0..<\(pageCount)"))

@@ -9,49 +9,49 @@
 /// Like the reference (libtraceevent's kbuffer), the decoder uses the header page's
 /// `commit` size as the kernel's long size (4 or 8) and the fixed positions of the page
 /// header; a file whose texts describe anything else is refused rather than misread.
-public struct RingBufferLayout: Sendable, Equatable {
+package struct RingBufferLayout: Sendable, Equatable {
     /// A field of the page header: its offset and size in bytes.
-    public struct Field: Sendable, Equatable {
+    package struct Field: Sendable, Equatable {
         /// Offset from the start of the page.
-        public var offset: Int
+        package var offset: Int
         /// Size in bytes.
-        public var size: Int
+        package var size: Int
 
         /// A field at `offset` of `size` bytes.
-        public init(offset: Int, size: Int) {
+        package init(offset: Int, size: Int) {
             self.offset = offset
             self.size = size
         }
     }
 
     /// Byte order of the page words (the file's byte order).
-    public var byteOrder: ByteOrder
+    package var byteOrder: ByteOrder
     /// The page's timestamp field (`u64 timestamp`, offset 0, size 8).
-    public var timestamp: Field
+    package var timestamp: Field
     /// The page's commit word (`local_t commit`, offset 8, size = kernel long size).
-    public var commit: Field
+    package var commit: Field
     /// The `overwrite` flag byte, when the kernel declares it.
-    public var overwrite: Field?
+    package var overwrite: Field?
     /// The data area (`char data`): its offset is where the first event starts.
-    public var data: Field
+    package var data: Field
     /// The event header format.
-    public var eventHeader: EventHeaderFormat
+    package var eventHeader: EventHeaderFormat
 
     /// The kernel's `long` size (4 or 8), taken from the commit field.
-    public var longSize: Int { commit.size }
+    package var longSize: Int { commit.size }
     /// The number of bytes before the first event on a page (16 for 64-bit kernels, 12 for
     /// 32-bit ones), as kbuffer computes it.
-    public var pageHeaderSize: Int { 8 + commit.size }
+    package var pageHeaderSize: Int { 8 + commit.size }
 
     /// Commit word bit: events were lost between the previous page and this one.
-    public static let missedEventsFlag: UInt64 = 1 << 31
+    package static let missedEventsFlag: UInt64 = 1 << 31
     /// Commit word bit: the number of lost events is stored right after the page's data.
-    public static let missedStoredFlag: UInt64 = 1 << 30
+    package static let missedStoredFlag: UInt64 = 1 << 30
     /// The bits of the commit word that hold the data length.
-    public static let commitMask: UInt64 = (1 << 27) - 1
+    package static let commitMask: UInt64 = (1 << 27) - 1
 
     /// The standard layout of a kernel with the given long size and byte order.
-    public init(longSize: Int, byteOrder: ByteOrder, pageSize: Int = 4096) {
+    package init(longSize: Int, byteOrder: ByteOrder, pageSize: Int = 4096) {
         self.byteOrder = byteOrder
         timestamp = Field(offset: 0, size: 8)
         commit = Field(offset: 8, size: longSize)
@@ -70,7 +70,7 @@ public struct RingBufferLayout: Sendable, Equatable {
     ///   - file: the file's path, for error messages.
     /// - Throws: ``TraceFileError`` when a mandatory field is missing, the long size is not 4
     ///   or 8, or the layout differs from the one every kernel since 2.6.31 writes.
-    public init(headerPage: String, headerEvent: String, byteOrder: ByteOrder,
+    package init(headerPage: String, headerEvent: String, byteOrder: ByteOrder,
                 file: String = "") throws(TraceFileError) {
         func fail(_ context: String, _ what: String) -> TraceFileError {
             TraceFileError(file: file, context: context, offset: 0, kind: .invalidValue(what))
@@ -104,7 +104,7 @@ public struct RingBufferLayout: Sendable, Equatable {
     }
 
     /// Reads the layout of `file` from its `header_page` and `header_event` texts.
-    public init(file: TraceFile) throws(TraceFileError) {
+    package init(file: TraceFile) throws(TraceFileError) {
         try self.init(headerPage: file.headerPage, headerEvent: file.headerEvent,
                       byteOrder: file.byteOrder, file: file.path)
     }
@@ -130,29 +130,29 @@ public struct RingBufferLayout: Sendable, Equatable {
 }
 
 /// The ring-buffer event header format (`header_event`): bit widths and special type values.
-public struct EventHeaderFormat: Sendable, Equatable {
+package struct EventHeaderFormat: Sendable, Equatable {
     /// Width of `type_len` (5).
-    public var typeLenBits: Int
+    package var typeLenBits: Int
     /// Width of `time_delta` (27).
-    public var timeDeltaBits: Int
+    package var timeDeltaBits: Int
     /// Width of the `array` word (32).
-    public var arrayBits: Int
+    package var arrayBits: Int
     /// `type_len` of padding (29).
-    public var padding: UInt32
+    package var padding: UInt32
     /// `type_len` of a time extend (30).
-    public var timeExtend: UInt32
+    package var timeExtend: UInt32
     /// `type_len` of an absolute time stamp (31).
-    public var timeStamp: UInt32
+    package var timeStamp: UInt32
     /// The largest `type_len` of a data event whose length is `type_len * 4` (28).
-    public var maxDataTypeLen: UInt32
+    package var maxDataTypeLen: UInt32
 
     /// The format of every kernel since 2.6.31.
-    public static let standard = EventHeaderFormat(typeLenBits: 5, timeDeltaBits: 27, arrayBits: 32,
+    package static let standard = EventHeaderFormat(typeLenBits: 5, timeDeltaBits: 27, arrayBits: 32,
                                                    padding: 29, timeExtend: 30, timeStamp: 31,
                                                    maxDataTypeLen: 28)
 
     /// A format with the given widths and type values.
-    public init(typeLenBits: Int, timeDeltaBits: Int, arrayBits: Int, padding: UInt32, timeExtend: UInt32,
+    package init(typeLenBits: Int, timeDeltaBits: Int, arrayBits: Int, padding: UInt32, timeExtend: UInt32,
                 timeStamp: UInt32, maxDataTypeLen: UInt32) {
         self.typeLenBits = typeLenBits
         self.timeDeltaBits = timeDeltaBits
@@ -168,7 +168,7 @@ public struct EventHeaderFormat: Sendable, Equatable {
     ///
     /// - Throws: ``TraceFileError`` when the text states a format other than ``standard``
     ///   (the decoder, like kbuffer, only knows that one).
-    public init(parsing text: String, file: String = "") throws(TraceFileError) {
+    package init(parsing text: String, file: String = "") throws(TraceFileError) {
         self = .standard
         for raw in text.split(whereSeparator: { $0 == "\n" }) {
             let line = raw.trimmingSpaces()

@@ -1,5 +1,5 @@
 /// Events lost between the previous page of a CPU and the current one.
-public enum MissedEvents: Sendable, Equatable, Hashable {
+package enum MissedEvents: Sendable, Equatable, Hashable {
     /// Nothing was lost.
     case none
     /// Events were lost, but the kernel did not store how many.
@@ -9,9 +9,9 @@ public enum MissedEvents: Sendable, Equatable, Hashable {
 }
 
 /// Why a ring-buffer page could not be decoded (further).
-public struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// The page is smaller than its header.
         case pageTooSmall(Int)
         /// The commit word gives more data bytes than the page holds (the reference stops
@@ -26,18 +26,18 @@ public struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConve
     }
 
     /// Offset in the page of the word that is wrong.
-    public var offset: Int
+    package var offset: Int
     /// What is wrong.
-    public var kind: Kind
+    package var kind: Kind
 
     /// An error at `offset` in the page.
-    public init(offset: Int, kind: Kind) {
+    package init(offset: Int, kind: Kind) {
         self.offset = offset
         self.kind = kind
     }
 
     /// A one-line explanation.
-    public var description: String {
+    package var description: String {
         switch kind {
         case .pageTooSmall(let n): return "page of \(n) bytes is smaller than its header"
         case .commitTooLarge(let c, let p): return "bad page read, with size of \(c) (page size \(p))"
@@ -50,26 +50,26 @@ public struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConve
 }
 
 /// One data event of a ring-buffer page.
-public struct RingBufferEvent {
+package struct RingBufferEvent {
     /// Absolute (raw) timestamp: the page timestamp plus all deltas, time extends and time
     /// stamps up to and including this event, computed as kbuffer does.
-    public var timestamp: UInt64
+    package var timestamp: UInt64
     /// The event's payload, starting at `common_type`; its length is the kernel's (rounded
     /// up to 4 bytes), as `record->size` in libtracecmd.
-    public var payload: UnsafeRawBufferPointer
+    package var payload: UnsafeRawBufferPointer
     /// Offset of the event's header from the start of the page (libtracecmd's
     /// `record->offset` within the page).
-    public var offset: Int
+    package var offset: Int
     /// The bytes from the header to the end of the event (`record->record_size`).
-    public var recordSize: Int
+    package var recordSize: Int
     /// The header's 27-bit `time_delta` field.
-    public var timeDelta: UInt32
+    package var timeDelta: UInt32
     /// Whether this is the first data event of the page.
-    public var isFirstOnPage: Bool
+    package var isFirstOnPage: Bool
     /// Missed events reported with this event, exactly as kbuffer reports them: only an event
     /// whose header is the very first word of the page data carries the page's missed events
     /// (when the page starts with a time extend, the reference reports none).
-    public var missedEvents: MissedEvents
+    package var missedEvents: MissedEvents
 }
 
 /// A zero-copy view of one ring-buffer page (sub-buffer): its header, and an iterator over
@@ -78,26 +78,26 @@ public struct RingBufferEvent {
 /// The page bytes are not copied; they must stay valid while the page and its events are
 /// used. Every length read from the page is checked against the page: a corrupt page ends
 /// with a ``RingBufferPageError``, never a read outside it.
-public struct RingBufferPage {
+package struct RingBufferPage {
     /// The page bytes (the full page, including its header).
-    public let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
     /// The page timestamp (the time of the first event, before its delta).
-    public let timestamp: UInt64
+    package let timestamp: UInt64
     /// The raw commit word (length and flags).
-    public let commitWord: UInt64
+    package let commitWord: UInt64
     /// Number of data bytes after the header (the commit word's low 27 bits).
-    public let dataSize: Int
+    package let dataSize: Int
     /// Offset of the first event (the page header size: 16, or 12 for 32-bit kernels).
-    public let dataOffset: Int
+    package let dataOffset: Int
     /// Events lost before this page, from the commit word's flags.
-    public let missedEvents: MissedEvents
+    package let missedEvents: MissedEvents
     let bigEndian: Bool
 
     /// Decodes the header of a page.
     ///
     /// - Throws: ``RingBufferPageError`` when the page is smaller than its header, its commit
     ///   is larger than the page, or a stored missed-events count lies outside it.
-    public init(_ bytes: UnsafeRawBufferPointer, layout: RingBufferLayout) throws(RingBufferPageError) {
+    package init(_ bytes: UnsafeRawBufferPointer, layout: RingBufferLayout) throws(RingBufferPageError) {
         self.bytes = bytes
         bigEndian = layout.byteOrder == .big
         let start = layout.pageHeaderSize
@@ -128,16 +128,16 @@ public struct RingBufferPage {
     }
 
     /// Whether the page holds no event bytes.
-    public var isEmpty: Bool { dataSize == 0 }
+    package var isEmpty: Bool { dataSize == 0 }
 
     /// An iterator over the data events of the page.
-    public func makeIterator() -> Events { Events(page: self) }
+    package func makeIterator() -> Events { Events(page: self) }
 
     /// The data events of a page in order, with their absolute timestamps. Padding, time
     /// extends and time stamps are consumed, not yielded.
-    public struct Events {
+    package struct Events {
         /// The page being read.
-        public let page: RingBufferPage
+        package let page: RingBufferPage
         /// Offset, relative to the data start, of the next entry to decode.
         var nextIndex = 0
         /// The running timestamp.
@@ -151,13 +151,13 @@ public struct RingBufferPage {
 
         /// The running timestamp (the timestamp of the last event yielded, or the page
         /// timestamp before the first).
-        public var timestamp: UInt64 { time }
+        package var timestamp: UInt64 { time }
 
         /// The next data event, or `nil` at the end of the page's data.
         ///
         /// - Throws: ``RingBufferPageError`` when an entry extends past the page or holds an
         ///   impossible length; the page is then finished.
-        public mutating func next() throws(RingBufferPageError) -> RingBufferEvent? {
+        package mutating func next() throws(RingBufferPageError) -> RingBufferEvent? {
             let bytes = page.bytes
             let start = page.dataOffset
             let size = page.dataSize
@@ -249,24 +249,24 @@ public struct RingBufferPage {
 
     /// One entry of the page as stored, whatever its type (for debugging output such as
     /// `trace-cmd report --debug`).
-    public struct RawEntry: Sendable, Equatable {
+    package struct RawEntry: Sendable, Equatable {
         /// The `type_len` field (0-28 data, 29 padding, 30 time extend, 31 time stamp).
-        public var typeLen: UInt32
+        package var typeLen: UInt32
         /// The delta: `time_delta`, or for time extends and stamps the combined 59-bit value.
-        public var delta: UInt64
+        package var delta: UInt64
         /// Length in bytes after the header word(s) (payload length; for padding, array[0]).
-        public var length: Int
+        package var length: Int
         /// Offset of the entry's header in the page.
-        public var offset: Int
+        package var offset: Int
         /// Offset of the entry that follows.
-        public var nextOffset: Int
+        package var nextOffset: Int
     }
 
     /// The entry whose header is at `offset` (from the start of the page), decoded like
     /// kbuffer's `kbuffer_raw_get`; `nil` when `offset` is outside the page's data or the
     /// entry does not fit in the page. Absolute time stamps are returned without their
     /// high bits.
-    public func rawEntry(at offset: Int) -> RawEntry? {
+    package func rawEntry(at offset: Int) -> RawEntry? {
         guard offset >= dataOffset, offset < dataOffset + dataSize, let w = word(at: offset) else { return nil }
         let typeLen = bigEndian ? w >> 27 : w & 31
         let delta = UInt64(bigEndian ? w & 0x07ff_ffff : w >> 5)

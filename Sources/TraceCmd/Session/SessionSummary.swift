@@ -6,70 +6,70 @@
 /// The JSON has the keys of the golden `info.json` that `scripts/golden/tcinfo.c` prints
 /// from libtracecmd, plus `host`, `diagnostics`, and per file `syncQuality` and
 /// `readErrors`.
-public struct SessionSummary: Sendable {
+package struct SessionSummary: Sendable {
     /// One GUEST entry of a host file.
-    public struct Guest: Sendable, Equatable {
-        public var name: String
-        public var traceID: UInt64
-        public var vcpus: Int
-        public var hostPIDs: [Int32]
+    package struct Guest: Sendable, Equatable {
+        package var name: String
+        package var traceID: UInt64
+        package var vcpus: Int
+        package var hostPIDs: [Int32]
         /// The session file with this guest's trace (as given), `nil` when none.
-        public var file: String?
+        package var file: String?
     }
 
     /// The TIME_SHIFT samples of one CPU as stored in the option (file order).
-    public struct StoredSamples: Sendable, Equatable {
-        public var cpu: Int
-        public var samples: Int
-        public var firstOffset: Int64?
-        public var lastOffset: Int64?
+    package struct StoredSamples: Sendable, Equatable {
+        package var cpu: Int
+        package var samples: Int
+        package var firstOffset: Int64?
+        package var lastOffset: Int64?
     }
 
     /// The TIME_SHIFT option as stored.
-    public struct TimeSync: Sendable, Equatable {
-        public var peerTraceID: UInt64
-        public var flags: UInt32
-        public var cpus: [StoredSamples]
+    package struct TimeSync: Sendable, Equatable {
+        package var peerTraceID: UInt64
+        package var flags: UInt32
+        package var cpus: [StoredSamples]
     }
 
     /// An instance buffer.
-    public struct Instance: Sendable, Equatable {
-        public var name: String
-        public var firstTimestamp: UInt64
-        public var cpus: Int
-        public var cpuStats: [BufferStatistics.CPU]
+    package struct Instance: Sendable, Equatable {
+        package var name: String
+        package var firstTimestamp: UInt64
+        package var cpus: Int
+        package var cpuStats: [BufferStatistics.CPU]
     }
 
     /// One file.
-    public struct File: Sendable {
-        public var path: String
-        public var version: Int
-        public var compression: Compression?
-        public var clock: String
-        public var traceID: UInt64?
-        public var role: TraceFile.Role
+    package struct File: Sendable {
+        package var path: String
+        package var version: Int
+        package var compression: Compression?
+        package var clock: String
+        package var traceID: UInt64?
+        package var role: TraceFile.Role
         /// `tracecmd_get_first_ts` of the top-level buffer.
-        public var firstTimestamp: UInt64
-        public var cpus: Int
-        public var cpuStats: [BufferStatistics.CPU]
-        public var instances: [Instance]
-        public var guests: [Guest]
-        public var timeSync: TimeSync?
+        package var firstTimestamp: UInt64
+        package var cpus: Int
+        package var cpuStats: [BufferStatistics.CPU]
+        package var instances: [Instance]
+        package var guests: [Guest]
+        package var timeSync: TimeSync?
         /// For guests (and files matched to a guest entry): the sync quality.
-        public var syncQuality: SyncQuality?
+        package var syncQuality: SyncQuality?
         /// Errors met while counting records (the rest of that CPU was skipped).
-        public var readErrors: [TraceFileError]
+        package var readErrors: [TraceFileError]
     }
 
-    public var files: [File]
+    package var files: [File]
     /// Index of the host file, if any.
-    public var hostIndex: Int?
+    package var hostIndex: Int?
     /// The session's diagnostics.
-    public var diagnostics: [SessionDiagnostic]
+    package var diagnostics: [SessionDiagnostic]
 
     /// Reads every record of every buffer of the session's files (they must be opened
     /// ``TraceFile/OpenMode/full``) to count them.
-    public init(session: TraceSession) throws(TraceFileError) {
+    package init(session: TraceSession) throws(TraceFileError) {
         hostIndex = session.hostIndex
         diagnostics = session.diagnostics
         files = []
@@ -117,7 +117,7 @@ public struct SessionSummary: Sendable {
     /// The TIME_SHIFT option as stored: peer ID, flags and per CPU the stored count and the
     /// first and last stored offsets, read with the stored counts (CPUs whose samples do not
     /// fit are left out, as `tcinfo` does).
-    public static func storedTimeSync(_ payload: [UInt8], order: ByteOrder) -> TimeSync? {
+    package static func storedTimeSync(_ payload: [UInt8], order: ByteOrder) -> TimeSync? {
         payload.withUnsafeBytes { p -> TimeSync? in
             guard p.count >= 16,
                   let peer = p.loadUnsigned(at: 0, size: 8, order: order),
@@ -151,7 +151,7 @@ public struct SessionSummary: Sendable {
 extension SessionSummary {
     /// The summary as one JSON document `{"files": [...], "host": ..., "diagnostics": [...]}`,
     /// ending with a newline.
-    public func json() -> String {
+    package func json() -> String {
         var w = JSONText()
         w.open("{")
         w.key("files")
@@ -306,7 +306,7 @@ extension SessionSummary {
 
 extension SessionSummary {
     /// The summary for people: one block per file, then the session's diagnostics.
-    public func text() -> String {
+    package func text() -> String {
         var out = ""
         let hostPath = hostIndex.map { files[$0].path }
         if files.count > 1 {

@@ -13,30 +13,30 @@
 /// Peers, buffers, CPUs and event ids can be left out before anything is decoded (see
 /// ``Selection``). Nothing is allocated per record; a record's payload is valid until the
 /// next call to ``next()``.
-public struct SessionTimeline {
+package struct SessionTimeline {
     /// What to read.
-    public struct Selection: Sendable {
+    package struct Selection: Sendable {
         /// File indices to read; `nil` reads all.
-        public var peers: Set<Int>?
+        package var peers: Set<Int>?
         /// CPUs to read in every file (like `trace-cmd report --cpu`); `nil` reads all.
-        public var cpus: Set<Int>?
+        package var cpus: Set<Int>?
         /// Per file index, the CPUs to read there (overrides ``cpus`` for that file).
-        public var cpusByPeer: [Int: Set<Int>]
+        package var cpusByPeer: [Int: Set<Int>]
         /// Per file index, the event ids (`common_type` values of that file's formats) to
         /// keep; files not listed keep every event.
-        public var eventIDsByPeer: [Int: Set<Int>]
+        package var eventIDsByPeer: [Int: Set<Int>]
         /// Whether instance buffers are read (the reference's report does; its
         /// `tracecmd_iterate_events_multi` over the opened files alone does not).
-        public var includeInstances: Bool
+        package var includeInstances: Bool
         /// Instance names to read (when ``includeInstances``); `nil` reads all.
-        public var instanceNames: Set<String>?
+        package var instanceNames: Set<String>?
         /// Merged CPU indices to read (see ``Source/mergedCPU``); `nil` reads all. This is
         /// what `trace-cmd report --cpu N` selects when given several files: the reference
         /// compares `N` with the CPU's index over all files, so `--cpu 0` keeps only CPU 0
         /// of the first file.
-        public var mergedCPUs: Set<Int>?
+        package var mergedCPUs: Set<Int>?
 
-        public init(peers: Set<Int>? = nil, cpus: Set<Int>? = nil, cpusByPeer: [Int: Set<Int>] = [:],
+        package init(peers: Set<Int>? = nil, cpus: Set<Int>? = nil, cpusByPeer: [Int: Set<Int>] = [:],
                     eventIDsByPeer: [Int: Set<Int>] = [:], includeInstances: Bool = true,
                     instanceNames: Set<String>? = nil, mergedCPUs: Set<Int>? = nil) {
             self.peers = peers
@@ -50,63 +50,63 @@ public struct SessionTimeline {
     }
 
     /// Where the records of one merged stream come from.
-    public struct Source: Sendable {
+    package struct Source: Sendable {
         /// The file index in the session.
-        public var peer: Int
+        package var peer: Int
         /// Index of the buffer in the file's ``TraceFile/buffers``.
-        public var buffer: Int
+        package var buffer: Int
         /// The CPU number.
-        public var cpu: Int
+        package var cpu: Int
         /// The CPU's index over all merged buffers, as `trace-cmd report` numbers them for
         /// `--cpu` (each buffer's CPUs follow those of the buffers before it, whether read or
         /// not; see ``BufferSlot/firstCPU``).
-        public var mergedCPU: Int
+        package var mergedCPU: Int
         /// The host PID running this VCPU (guest files matched to a GUEST entry with PIDs).
-        public var hostPID: Int32?
+        package var hostPID: Int32?
         /// Index of the stream's buffer in ``SessionTimeline/buffers``.
-        public var slot: Int
+        package var slot: Int
     }
 
     /// One buffer of one file, in the timeline's tie-break order: the top-level buffers of
     /// the files in the order given, then the instance buffers (`-B`) of the first file, of
     /// the second, and so on. Only buffers with records (flyrecord buffers) are listed.
-    public struct BufferSlot: Sendable {
+    package struct BufferSlot: Sendable {
         /// The file index in the session.
-        public var peer: Int
+        package var peer: Int
         /// Index of the buffer in the file's ``TraceFile/buffers``.
-        public var buffer: Int
+        package var buffer: Int
         /// Whether this is an instance buffer.
-        public var isInstance: Bool
+        package var isInstance: Bool
         /// The merged index of the buffer's CPU 0: the sum over the buffers before it of
         /// `max(CPU count of the file, highest CPU number of the buffer + 1)`.
-        public var firstCPU: Int
+        package var firstCPU: Int
         /// Whether the buffer's records are read (chosen by the selection).
-        public var isRead: Bool
+        package var isRead: Bool
     }
 
     /// One record of the timeline.
-    public struct Entry {
+    package struct Entry {
         /// The file index in the session.
-        public var peer: Int
+        package var peer: Int
         /// Index of the buffer in the file's ``TraceFile/buffers``.
-        public var buffer: Int
+        package var buffer: Int
         /// The host PID running the record's VCPU, for a guest record whose host GUEST
         /// option knows it.
-        public var hostPID: Int32?
+        package var hostPID: Int32?
         /// The record; ``Record/timestamp`` is corrected, ``Record/rawTimestamp`` is not.
-        public var record: Record
+        package var record: Record
     }
 
     /// The session read.
-    public let session: TraceSession
+    package let session: TraceSession
     /// The merged streams, in tie-break order.
-    public let sources: [Source]
+    package let sources: [Source]
     /// Every buffer with records, in tie-break order (read or not).
-    public let buffers: [BufferSlot]
+    package let buffers: [BufferSlot]
     private var merger: RecordMerger<CPURecordStream>
 
     /// Prepares the merge of `session`'s records chosen by `selection`.
-    public init(session: TraceSession, selection: Selection = .init()) throws(TraceFileError) {
+    package init(session: TraceSession, selection: Selection = .init()) throws(TraceFileError) {
         try self.init(session: session, selection: selection, decompressAhead: CPUPageSource.decompressAhead)
     }
 
@@ -164,14 +164,14 @@ public struct SessionTimeline {
     ///
     /// A thrown error ends the unreadable part of one CPU; calling `next()` again goes on
     /// with the rest.
-    public mutating func next() throws(TraceFileError) -> Entry? {
+    package mutating func next() throws(TraceFileError) -> Entry? {
         guard let (k, r) = try nextIndexed() else { return nil }
         let s = sources[k]
         return Entry(peer: s.peer, buffer: s.buffer, hostPID: s.hostPID, record: r)
     }
 
     /// The next record and the index of its stream in ``sources``.
-    public mutating func nextIndexed() throws(TraceFileError) -> (source: Int, record: Record)? {
+    package mutating func nextIndexed() throws(TraceFileError) -> (source: Int, record: Record)? {
         guard let (k, r) = try merger.next() else { return nil }
         return (k, r)
     }

@@ -194,7 +194,7 @@ public final class TraceSession: Sendable {
     }
 
     /// The merged timeline of the session (see ``SessionTimeline``).
-    public func timeline(_ selection: SessionTimeline.Selection = .init()) throws(TraceFileError) -> SessionTimeline {
+    package func timeline(_ selection: SessionTimeline.Selection = .init()) throws(TraceFileError) -> SessionTimeline {
         try SessionTimeline(session: self, selection: selection)
     }
 }

@@ -133,7 +133,12 @@ public struct SyncQuality: Sendable, Hashable {
 
     /// Parses and judges a TIME_SHIFT payload (`nil`: the file has none), and recognises
     /// trace-cmd 3.1.6's inconsistent layout.
-    public static func analyze(payload: UnsafeRawBufferPointer?, order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {
+    /// Analyses a TIME_SHIFT option's payload against the host's trace ID.
+    public static func analyze(payload: [UInt8], order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {
+        payload.withUnsafeBytes { analyze(payload: $0, order: order, hostTraceID: hostTraceID) }
+    }
+
+    package static func analyze(payload: UnsafeRawBufferPointer?, order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {
         guard let payload else { return SyncQuality(timeShift: nil, hostTraceID: hostTraceID) }
         var q: SyncQuality
         do {
@@ -157,7 +162,7 @@ public struct SyncQuality: Sendable, Hashable {
     /// its CPUs got different counts: every count field holds the last cpu's count `c`, each
     /// cpu's three arrays have their real length, and the fraction block has `c` entries per
     /// cpu. Returns `nil` when the payload is consistent or does not fit that layout.
-    public static func writerCountBugCounts(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> [Int]? {
+    package static func writerCountBugCounts(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> [Int]? {
         guard payload.count >= 20,
               let rawCPUs = payload.loadUnsigned(at: 12, size: 4, order: order),
               let rawLast = payload.loadUnsigned(at: 16, size: 4, order: order)

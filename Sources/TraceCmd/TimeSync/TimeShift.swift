@@ -129,7 +129,7 @@ public struct TimeShift: Sendable, Hashable {
     /// Counts are checked against the remaining bytes before anything is allocated by them.
     /// Note: the reference does not read this option at all when raw timestamps are asked for.
     /// - Throws: ``TimeShiftError`` where the reference fails to open the file.
-    public static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) throws(TimeShiftError) -> TimeShift? {
+    package static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) throws(TimeShiftError) -> TimeShift? {
         let size = payload.count
         guard size >= 16,
               let peer = payload.loadUnsigned(at: 0, size: 8, order: order),
@@ -224,7 +224,7 @@ public struct TSCConversion: Sendable, Hashable {
 
     /// Parses a TSC2NSEC payload: u32 mult, u32 shift, u64 offset.
     /// Returns `nil` when shorter than 16 bytes (the reference ignores it).
-    public static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> TSCConversion? {
+    package static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> TSCConversion? {
         guard payload.count >= 16,
               let m = payload.loadUnsigned(at: 0, size: 4, order: order),
               let s = payload.loadUnsigned(at: 4, size: 4, order: order),

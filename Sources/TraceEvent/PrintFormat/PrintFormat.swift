@@ -1,17 +1,17 @@
 /// What the print-format engine needs to know about the trace besides the event format.
-public struct PrintFormatContext: Sendable {
+package struct PrintFormatContext: Sendable {
     /// Byte order of the record data.
-    public var byteOrder: ByteOrder
+    package var byteOrder: ByteOrder
     /// Size of a C `long` on the traced machine (4 or 8), from the trace file header.
-    public var longSize: Int
+    package var longSize: Int
     /// Kernel symbols for `%pS`/`%ps`/`%pF`/`%pf`; without them addresses print as hex.
-    public var symbols: (any SymbolResolver)?
+    package var symbols: (any SymbolResolver)?
     /// The kernel's printk format strings by address (the trace file's printk section), in
     /// the form libtraceevent keeps them: without the surrounding quotes and a final `\n`
     /// (as ``PrintkFormats`` stores them). libtraceevent prints a pointer-sized field passed
     /// to `%s` as the string found here, and takes the formats of `ftrace:bprint` records
     /// (trace_printk) from here.
-    public var printkStrings: [UInt64: String]
+    package var printkStrings: [UInt64: String]
 
     /// Creates a context.
     /// - Parameters:
@@ -19,7 +19,7 @@ public struct PrintFormatContext: Sendable {
     ///   - longSize: size of a C `long` on the traced machine (4 or 8).
     ///   - symbols: kernel symbol table for the `%pS` family, if any.
     ///   - printkStrings: printk format strings by address, if any.
-    public init(byteOrder: ByteOrder = .host, longSize: Int = 8, symbols: (any SymbolResolver)? = nil,
+    package init(byteOrder: ByteOrder = .host, longSize: Int = 8, symbols: (any SymbolResolver)? = nil,
                 printkStrings: [UInt64: String] = [:]) {
         self.byteOrder = byteOrder
         self.longSize = longSize
@@ -30,13 +30,13 @@ public struct PrintFormatContext: Sendable {
 
 /// Why an event's print format cannot be used as written. The engine then prints the event
 /// the way libtraceevent does for such events: `[FAILED TO PARSE]` and the raw fields.
-public struct PrintFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct PrintFormatError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The event (`system:name`).
-    public var event: String
+    package var event: String
     /// What went wrong.
-    public var message: String
+    package var message: String
 
-    public var description: String { "print fmt of \(event): \(message)" }
+    package var description: String { "print fmt of \(event): \(message)" }
 }
 
 /// An event's `print fmt:` compiled once into a renderer that turns record payloads into the
@@ -50,7 +50,7 @@ public struct PrintFormatError: Error, Sendable, Equatable, CustomStringConverti
 /// events whose format failed) remembers string fields that once held unprintable bytes and
 /// prints them as `ARRAY[...]` from then on, and after a `bprint` record whose buffer lacks
 /// arguments for its format, every later `bprint` record prints as failed.
-public final class CompiledPrintFormat: @unchecked Sendable {
+package final class CompiledPrintFormat: @unchecked Sendable {
     // `indirect`: a piece is one reference, so the per-record loop over pieces copies a
     // pointer instead of a multi-payload tuple through the runtime's generic copy.
     indirect enum Piece: Sendable {
@@ -72,10 +72,10 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     }
 
     /// The event this format belongs to.
-    public let eventName: String
+    package let eventName: String
     /// The reason the format could not be used, if it could not; ``render(payload:into:)``
     /// then prints `[FAILED TO PARSE]` and the raw fields, as the reference does.
-    public let parseFailure: PrintFormatError?
+    package let parseFailure: PrintFormatError?
 
     let pieces: [Piece]
     /// Per piece: the event field it prints (for `-R` output), and for literal pieces
@@ -120,7 +120,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     /// Never fails: a format the reference cannot handle either (unknown helper function,
     /// missing arguments, syntax error) compiles to the reference's fallback output, and
     /// ``parseFailure`` says why.
-    public init(event: EventFormat, context: PrintFormatContext) {
+    package init(event: EventFormat, context: PrintFormatContext) {
         eventName = event.system + ":" + event.name
         byteOrder = context.byteOrder
         longSize = context.longSize
@@ -200,11 +200,11 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     /// held unprintable bytes) nor for `ftrace:bprint` (a record without arguments makes
     /// every later one print as failed): those must be rendered in record order by one
     /// instance.
-    public var isStateless: Bool { parseFailure == nil && bprint == nil }
+    package var isStateless: Bool { parseFailure == nil && bprint == nil }
 
     /// Compiles the print format of `event`, throwing instead of falling back when the
     /// reference would print `[FAILED TO PARSE]`.
-    public static func strict(event: EventFormat, context: PrintFormatContext) throws(PrintFormatError) -> CompiledPrintFormat {
+    package static func strict(event: EventFormat, context: PrintFormatContext) throws(PrintFormatError) -> CompiledPrintFormat {
         let c = CompiledPrintFormat(event: event, context: context)
         if let e = c.parseFailure { throw e }
         return c
@@ -232,7 +232,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     ///   - payload: the record's event data, starting at `common_type` (all of the record's
     ///     data, as its size is used for `__data_loc` bounds and zero-sized fields).
     ///   - out: the buffer to append to.
-    public func render(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    package func render(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         if parseFailure != nil || notString[rawFields.count] {
             renderFailed(payload, into: &out)
             return
@@ -366,7 +366,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     /// in raw mode (`trace-cmd report -R`): a field that a conversion of the format prints
     /// is printed through that conversion (the search resumes after the conversion used for
     /// the previous field), arrays, strings and other fields are printed from their bytes.
-    public func renderRawFields(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    package func renderRawFields(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         let count = pieces.count
         // libtraceevent keeps no parsed format for bprint events: their fields print raw.
         var cursor: Int? = (parseFailure == nil && count > 0 && bprint == nil) ? 0 : nil
@@ -399,7 +399,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
     }
 
     /// Convenience: the text of one record as a `String`.
-    public func render(payload: UnsafeRawBufferPointer) -> String {
+    package func render(payload: UnsafeRawBufferPointer) -> String {
         var b = TextBuffer(capacity: 256)
         render(payload: payload, into: &b)
         return String(decoding: b.bytes, as: UTF8.self)
@@ -668,7 +668,7 @@ public final class CompiledPrintFormat: @unchecked Sendable {
 
     /// Appends ` name=value` for every event field, formatted from the raw data the way
     /// libtraceevent does when it cannot use the print format.
-    public func appendRawFields(_ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    package func appendRawFields(_ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         for index in 0..<rawFields.count {
             out.append(contentsOf: rawFields[index].label)
             appendRawField(index, data, into: &out)

@@ -46,7 +46,12 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     }
 
     /// Parses kallsyms text given as bytes. A NUL byte ends the text.
-    public init(parsing bytes: UnsafeRawBufferPointer) {
+    /// Parses a kallsyms text given as bytes (as stored in a trace file).
+    public init(parsing bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { Self(parsing: $0) }
+    }
+
+    package init(parsing bytes: UnsafeRawBufferPointer) {
         // Pass 1: parse lines in file order into temporary arrays.
         var fileAddr: [UInt64] = []
         var nameStart: [Int32] = []
@@ -140,7 +145,7 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     }
 
     /// Calls `body` with the bytes of symbol `index`'s name, without allocating.
-    public func withName<R>(atIndex index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+    package func withName<R>(atIndex index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         guard index >= 0, index < addresses.count else { return nil }
         let s = Int(nameOffsets[index]), e = Int(nameOffsets[index + 1])
         return try names.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[s..<e])) }

@@ -13,7 +13,7 @@ import Darwin
 /// Safe to use from several threads: the first use parses (others wait for it); after that
 /// each use takes a lock briefly, so put a ``SharedSymbolResolver`` (which caches answers) in
 /// front of it on hot paths.
-public final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
+package final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var text: [UInt8]
     private var parsed: KallsymsTable?
@@ -23,7 +23,7 @@ public final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
     /// - Parameters:
     ///   - text: the text of `/proc/kallsyms`, as a trace file stores it.
     ///   - background: start parsing now on another thread.
-    public init(text: [UInt8], background: Bool = false) {
+    package init(text: [UInt8], background: Bool = false) {
         self.text = text
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
@@ -33,7 +33,7 @@ public final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
     }
 
     /// An already parsed table.
-    public init(_ table: KallsymsTable) {
+    package init(_ table: KallsymsTable) {
         text = []
         parsed = table
         mutex = .allocate(capacity: 1)
@@ -46,7 +46,7 @@ public final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
     }
 
     /// The parsed table (parsed now if it is not yet).
-    public var table: KallsymsTable {
+    package var table: KallsymsTable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         if let t = parsed { return t }
@@ -56,11 +56,11 @@ public final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
         return t
     }
 
-    public func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
+    package func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
         table.symbol(containing: address)
     }
 
-    public func symbol(at address: UInt64) -> String? {
+    package func symbol(at address: UInt64) -> String? {
         table.symbol(at: address)
     }
 }

@@ -22,7 +22,12 @@ public struct PrintkFormats: Sendable {
     }
 
     /// Parses `printk_formats` text given as bytes. A NUL byte ends the text.
-    public init(parsing bytes: UnsafeRawBufferPointer) {
+    /// Parses a printk formats text given as bytes (as stored in a trace file).
+    public init(parsing bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { Self(parsing: $0) }
+    }
+
+    package init(parsing bytes: UnsafeRawBufferPointer) {
         var fileAddr: [UInt64] = []
         var fileFormat: [String] = []
         let end = TextLines.textEnd(bytes)

@@ -26,7 +26,12 @@ public struct SavedCmdlines: Sendable {
     }
 
     /// Parses `saved_cmdlines` text given as bytes. A NUL byte ends the text.
-    public init(parsing bytes: UnsafeRawBufferPointer) {
+    /// Parses a saved cmdlines text given as bytes (as stored in a trace file).
+    public init(parsing bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { Self(parsing: $0) }
+    }
+
+    package init(parsing bytes: UnsafeRawBufferPointer) {
         var filePid: [Int32] = []
         var fileComm: [String] = []
         let end = TextLines.textEnd(bytes)

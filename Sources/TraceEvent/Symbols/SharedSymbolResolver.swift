@@ -7,9 +7,9 @@
 /// It also remembers recent ``symbol(containing:)`` answers (the same few call sites and
 /// functions recur in every trace), so it is **not** safe to use from several threads at
 /// once: give each thread its own (``init(sharing:)``).
-public final class SharedSymbolResolver: SymbolResolver, @unchecked Sendable {
+package final class SharedSymbolResolver: SymbolResolver, @unchecked Sendable {
     /// The resolver answering lookups.
-    public let base: any SymbolResolver
+    package let base: any SymbolResolver
 
     private static let cacheSize = 1024
     private let cacheKeys: UnsafeMutablePointer<UInt64>
@@ -22,7 +22,7 @@ public final class SharedSymbolResolver: SymbolResolver, @unchecked Sendable {
     private let starts: UnsafeMutablePointer<UInt64>
 
     /// Boxes `base`.
-    public init(_ base: any SymbolResolver) {
+    package init(_ base: any SymbolResolver) {
         self.base = base
         cacheKeys = .allocate(capacity: Self.cacheSize)
         cacheKeys.initialize(repeating: 0, count: Self.cacheSize)
@@ -36,7 +36,7 @@ public final class SharedSymbolResolver: SymbolResolver, @unchecked Sendable {
     }
 
     /// A resolver for another thread: the same table, its own cache.
-    public convenience init(sharing other: SharedSymbolResolver) {
+    package convenience init(sharing other: SharedSymbolResolver) {
         self.init(other.base)
     }
 
@@ -74,14 +74,14 @@ public final class SharedSymbolResolver: SymbolResolver, @unchecked Sendable {
         return r
     }
 
-    public func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
+    package func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
         let slot = Self.slot(address)
         if address != 0 && cacheKeys[slot] == address { return cacheValues[slot] }
         return fill(slot, address)
     }
 
     /// Appends the name from the cache's bytes, without a `String`.
-    public func appendName(containing address: UInt64, into out: inout TextBuffer) -> UInt64? {
+    package func appendName(containing address: UInt64, into out: inout TextBuffer) -> UInt64? {
         let slot = Self.slot(address)
         if address == 0 || cacheKeys[slot] != address {
             guard let r = fill(slot, address) else { return nil }
@@ -100,5 +100,5 @@ public final class SharedSymbolResolver: SymbolResolver, @unchecked Sendable {
         return r.start
     }
 
-    public func symbol(at address: UInt64) -> String? { base.symbol(at: address) }
+    package func symbol(at address: UInt64) -> String? { base.symbol(at: address) }
 }

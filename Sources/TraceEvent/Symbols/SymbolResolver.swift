@@ -1,5 +1,5 @@
 /// Something that turns a kernel address into a symbol, such as a kallsyms table.
-public protocol SymbolResolver: Sendable {
+package protocol SymbolResolver: Sendable {
     /// The symbol containing `address`: its name, start address and, when known, its size
     /// (distance to the next symbol). `nil` when no symbol covers the address.
     func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)?
@@ -13,7 +13,7 @@ public protocol SymbolResolver: Sendable {
 
 extension SymbolResolver {
     /// Appends the name through ``symbol(containing:)``.
-    public func appendName(containing address: UInt64, into out: inout TextBuffer) -> UInt64? {
+    package func appendName(containing address: UInt64, into out: inout TextBuffer) -> UInt64? {
         guard let sym = symbol(containing: address) else { return nil }
         out.append(sym.name)
         return sym.start

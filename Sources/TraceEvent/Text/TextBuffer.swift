@@ -4,7 +4,7 @@
 /// `String(format:)` or Foundation on the hot path. A value type (copies are independent,
 /// copy-on-write) over one raw allocation: an append is a capacity check and a copy, and
 /// ``appendUnsafe(maxCount:_:)`` lets formatting code write its bytes in place.
-public struct TextBuffer: @unchecked Sendable {
+package struct TextBuffer: @unchecked Sendable {
     @usableFromInline
     final class Storage {
         @usableFromInline let base: UnsafeMutablePointer<UInt8>
@@ -22,33 +22,33 @@ public struct TextBuffer: @unchecked Sendable {
     @usableFromInline var storage: Storage
     @usableFromInline var _count: Int
     /// Number of bytes held.
-    @inlinable public var count: Int { _count }
+    @inlinable package var count: Int { _count }
 
-    public init(capacity: Int = 1 << 16) {
+    package init(capacity: Int = 1 << 16) {
         storage = Storage(capacity: capacity)
         _count = 0
     }
 
     /// The bytes written so far, as an array (a copy; use ``withUnsafeBytes(_:)`` to read
     /// them in place).
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         Array(UnsafeBufferPointer(start: storage.base, count: count))
     }
 
     /// The last byte, if any.
-    @inlinable public var last: UInt8? { count > 0 ? storage.base[count - 1] : nil }
+    @inlinable package var last: UInt8? { count > 0 ? storage.base[count - 1] : nil }
 
     /// Whether no bytes are held.
-    @inlinable public var isEmpty: Bool { count == 0 }
+    @inlinable package var isEmpty: Bool { count == 0 }
 
     /// The byte at `index` (which must be below ``count``).
-    @inlinable public subscript(index: Int) -> UInt8 {
+    @inlinable package subscript(index: Int) -> UInt8 {
         precondition(index >= 0 && index < count, "TextBuffer index out of range")
         return storage.base[index]
     }
 
     /// Calls `body` with the bytes written so far.
-    @inlinable public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    @inlinable package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withExtendedLifetime(storage) {
             try body(UnsafeRawBufferPointer(start: storage.base, count: count))
         }
@@ -72,35 +72,35 @@ public struct TextBuffer: @unchecked Sendable {
     /// Lets `body` write at most `maxCount` bytes at the end in place; it returns how many
     /// it wrote.
     @inlinable @inline(__always)
-    public mutating func appendUnsafe(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+    package mutating func appendUnsafe(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
         let p = reserveTail(maxCount)
         let n = body(p)
         _count += Swift.min(Swift.max(n, 0), maxCount)
     }
 
-    @inlinable @inline(__always) public mutating func append(_ byte: UInt8) {
+    @inlinable @inline(__always) package mutating func append(_ byte: UInt8) {
         let p = reserveTail(1)
         p.pointee = byte
         _count &+= 1
     }
 
-    @inlinable public mutating func append(_ s: String) {
+    @inlinable package mutating func append(_ s: String) {
         var s = s
         s.withUTF8 { append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
-    @inlinable public mutating func append(contentsOf b: some Sequence<UInt8>) {
+    @inlinable package mutating func append(contentsOf b: some Sequence<UInt8>) {
         let done: Bool? = b.withContiguousStorageIfAvailable { append(contentsOf: UnsafeRawBufferPointer($0)); return true }
         if done == nil { for x in b { append(x) } }
     }
 
     /// Appends the bytes of an array with one copy.
-    @inlinable @inline(__always) public mutating func append(contentsOf b: [UInt8]) {
+    @inlinable @inline(__always) package mutating func append(contentsOf b: [UInt8]) {
         b.withUnsafeBytes { append(contentsOf: $0) }
     }
 
     /// Appends raw bytes with one copy.
-    @inlinable @inline(__always) public mutating func append(contentsOf b: UnsafeRawBufferPointer) {
+    @inlinable @inline(__always) package mutating func append(contentsOf b: UnsafeRawBufferPointer) {
         let n = b.count
         guard n > 0, let src = b.baseAddress else { return }
         let p = reserveTail(n)
@@ -115,7 +115,7 @@ public struct TextBuffer: @unchecked Sendable {
     }
 
     /// Appends `byte` `count` times (padding).
-    @inlinable @inline(__always) public mutating func append(repeating byte: UInt8, count n: Int) {
+    @inlinable @inline(__always) package mutating func append(repeating byte: UInt8, count n: Int) {
         if n <= 0 { return }
         let p = reserveTail(n)
         if n <= 32 {
@@ -128,7 +128,7 @@ public struct TextBuffer: @unchecked Sendable {
     }
 
     /// Appends the decimal text of `value`.
-    @inlinable public mutating func appendDecimal(_ value: UInt64) {
+    @inlinable package mutating func appendDecimal(_ value: UInt64) {
         let p = reserveTail(20)
         if value < 10 {
             p.pointee = UInt8(truncatingIfNeeded: value) &+ 0x30
@@ -149,12 +149,12 @@ public struct TextBuffer: @unchecked Sendable {
     }
 
     /// Appends the bytes of a static string (a literal), without creating a `String`.
-    @inlinable public mutating func append(_ s: StaticString) {
+    @inlinable package mutating func append(_ s: StaticString) {
         s.withUTF8Buffer { append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
     /// Appends the decimal text of `value`, with a leading `-` when negative.
-    @inlinable public mutating func appendDecimal(_ value: Int64) {
+    @inlinable package mutating func appendDecimal(_ value: Int64) {
         if value < 0 {
             append(0x2d)
             appendDecimal(UInt64(bitPattern: 0 &- value))
@@ -164,12 +164,12 @@ public struct TextBuffer: @unchecked Sendable {
     }
 
     /// Removes the last `n` bytes (at most all of them).
-    @inlinable public mutating func removeLast(_ n: Int = 1) {
+    @inlinable package mutating func removeLast(_ n: Int = 1) {
         _count -= Swift.min(Swift.max(n, 0), count)
     }
 
     /// Removes all bytes, keeping the capacity.
-    @inlinable public mutating func removeAll() {
+    @inlinable package mutating func removeAll() {
         if !isKnownUniquelyReferenced(&storage) { storage = Storage(capacity: storage.capacity) }
         _count = 0
     }
