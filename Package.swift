@@ -26,6 +26,7 @@ let package = Package(
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "ExamplesTests", dependencies: ["TraceCmd", "TraceEvent"]),
     ],
     swiftLanguageModes: [.v6]
 )
