@@ -18,6 +18,9 @@ final class EventCursor {
         var types: [EventType?]
         let style: ReportLine.LineStyle
         let longSize: Int
+        /// Where the common fields are (read per event without copying the registry).
+        let layout: CommonFieldLayout
+        let order: ByteOrder
 
         init(index: Int, printer: EventPrinter, filter: EventFilter?, style: ReportLine.LineStyle) {
             self.index = index
@@ -25,6 +28,8 @@ final class EventCursor {
             self.filter = filter
             self.style = style
             longSize = printer.file.longSize
+            layout = printer.registry.commonLayout
+            order = printer.file.byteOrder
             types = Array(repeating: nil, count: printer.registry.formats.count)
         }
 
@@ -38,7 +43,7 @@ final class EventCursor {
     }
 
     let session: TraceSession
-    var timeline: SessionTimeline
+    @exclusivity(unchecked) var timeline: SessionTimeline
     let sources: [SessionTimeline.Source]
     /// By file index; `nil` for files not read.
     let peers: [PeerState?]
@@ -51,15 +56,15 @@ final class EventCursor {
     private var done = false
 
     // The current record.
-    var record: Record
-    var sourceIndex = -1
-    var eventIndex: Int?
-    private var peer: PeerState?
+    @exclusivity(unchecked) var record: Record
+    @exclusivity(unchecked) var sourceIndex = -1
+    @exclusivity(unchecked) var eventIndex: Int?
+    @exclusivity(unchecked) private var peer: PeerState?
     private var comm: [UInt8]?
     private var line: String?
     /// UTF-8 offset of the info in ``line``.
     private var infoOffset = 0
-    private var registered = true
+    @exclusivity(unchecked) private var registered = true
     private var text = TextBuffer(capacity: 4096)
 
     static let lineFormat = ReportLine.LineFormat(latency: false, raw: false, nanoseconds: false, tsDiff: false)

@@ -5,10 +5,12 @@ import TraceEvent
 /// A view reads the record where the ring buffer page holds it: nothing is copied or
 /// allocated unless asked for (a string field, ``comm``, ``reportLine``). It is valid only
 /// inside the closure it is handed to, and the compiler enforces that: the view is
-/// `~Copyable` and handed over `borrowing`, so it cannot be stored in an outer variable
-/// (`saved = view` is an error: a borrowed value cannot be consumed) nor captured by an
-/// escaping closure (`{ view.cpu }` stored for later is an error: a noncopyable value
-/// cannot be captured by an escaping closure). To keep an event, take ``owned()``.
+/// `~Copyable` and handed over `borrowing`, so it cannot be copied (`let copy = view`:
+/// "'view' is borrowed and cannot be consumed"), stored in an outer variable
+/// (`saved = view`: "implicit conversion to 'EventView?' is consuming") nor captured by
+/// an escaping closure stored for later (`later.append { view.cpu }` does not compile;
+/// Swift 6.3.1's move-only checker crashes on it instead of printing its diagnostic).
+/// To keep an event, take ``owned()``.
 ///
 /// ```swift
 /// try session.forEachEvent { e in
@@ -21,7 +23,7 @@ public struct EventView: ~Copyable {
     init(cursor: EventCursor) { self.cursor = cursor }
 
     @inline(__always) var record: Record { cursor.record }
-    @inline(__always) var registry: EventRegistry { cursor.peerState.printer.registry }
+    @inline(__always) var peerState: EventCursor.PeerState { cursor.peerState }
 
     /// The file index (peer) in the session.
     public var peer: Int { cursor.source.peer }
@@ -39,24 +41,23 @@ public struct EventView: ~Copyable {
     /// ``timestamp`` in seconds.
     public var seconds: Double { Double(cursor.record.timestamp) / 1e9 }
     /// The event id (`common_type`), `nil` when the record is too short to hold one.
-    public var id: Int? { registry.commonLayout.eventID(in: cursor.record.payload, order: cursor.record.byteOrder) }
+    public var id: Int? { peerState.layout.eventID(in: cursor.record.payload, order: peerState.order) }
     /// The task's pid (`common_pid`); 0 when the record does not hold it.
-    public var pid: Int32 { cursor.peerState.printer.pid(of: cursor.record.payload) }
+    public var pid: Int32 { peerState.layout.pid(in: cursor.record.payload, order: peerState.order) ?? 0 }
     /// `common_flags`: irqs-off (0x01), need-resched (0x04), hardirq (0x08), softirq (0x10)...
     public var flags: UInt8 {
-        UInt8(truncatingIfNeeded: registry.commonLayout.flags(in: cursor.record.payload, order: cursor.record.byteOrder) ?? 0)
+        UInt8(truncatingIfNeeded: peerState.layout.flags(in: cursor.record.payload, order: peerState.order) ?? 0)
     }
     /// `common_preempt_count`.
     public var preemptCount: UInt8 {
-        UInt8(truncatingIfNeeded: registry.commonLayout.preemptCount(in: cursor.record.payload,
-                                                                     order: cursor.record.byteOrder) ?? 0)
+        UInt8(truncatingIfNeeded: peerState.layout.preemptCount(in: cursor.record.payload, order: peerState.order) ?? 0)
     }
     /// The event's type (fields, system, name); `nil` for an id the file has no format for.
     public var type: EventType? { cursor.type }
     /// The event name (`sched_switch`); empty when ``type`` is `nil`.
-    public var name: String { cursor.eventIndex.map { registry.formats[$0].name } ?? "" }
+    public var name: String { cursor.type?.name ?? "" }
     /// The event's system (`sched`); empty when ``type`` is `nil`.
-    public var system: String { cursor.eventIndex.map { registry.formats[$0].system } ?? "" }
+    public var system: String { cursor.type?.system ?? "" }
     /// The task name as the report shows it for ``pid`` at this point of the trace
     /// (`<idle>` for pid 0, `<...>` when unknown).
     public var comm: String { String(decoding: cursor.commBytes(), as: UTF8.self) }
