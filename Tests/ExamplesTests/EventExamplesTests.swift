@@ -271,3 +271,34 @@ struct EventExamples {
         #expect(lines == (try Reference.report(Self.guestSession, in: dir)))
     }
 }
+
+/// Opening a session by path, by URL, and reading it through every entry point.
+@Suite struct OpeningSessions {
+    @Test("open by path and by URL; forEachEvent, events() and asyncEvents agree")
+    func openings() async throws {
+        let path = Reference.path("v7-zstd.dat")
+        let byPath = try TraceSession.open(path)
+        let byURL = try TraceSession.open(URL(fileURLWithPath: path))
+        #expect(byPath.peers.count == 1 && byURL.peers.count == 1)
+        var viaView: [Event] = []
+        try byPath.forEachEvent { viaView.append($0.owned()) }
+        let viaSequence = Array(try byURL.events())
+        var viaAsync: [Event] = []
+        for try await e in byPath.asyncEvents { viaAsync.append(e) }
+        #expect(!viaView.isEmpty)
+        #expect(viaView.map(\.reportLine) == viaSequence.map(\.reportLine))
+        #expect(viaView.map(\.reportLine) == viaAsync.map(\.reportLine))
+        #expect(viaView.map(\.bytes) == viaSequence.map(\.bytes))
+    }
+
+    @Test("a time window and a CPU selection")
+    func window() throws {
+        let session = try TraceSession.open(Reference.path("events.dat"))
+        let all = Array(try session.events())
+        let start = all[all.count / 4].timestamp, end = all[all.count / 2].timestamp
+        let inWindow = Array(try session.events(EventSelection(cpus: [1], start: start, end: end)))
+        let expected = all.filter { $0.cpu == 1 && $0.timestamp >= start && $0.timestamp <= end }
+        #expect(!expected.isEmpty)
+        #expect(inWindow.map(\.reportLine) == expected.map(\.reportLine))
+    }
+}
