@@ -63,8 +63,24 @@ struct EventExamples {
 
     // MARK: Report lines
 
-    @Test("every record printed as its report line equals trace-cmd report",
-          arguments: ["events.dat", "buffers.dat", "lost-events.dat", "v7-zstd.dat", "kstack.dat"])
+    /// Every recording at the top of Tests/Fixtures.
+    static let singleFiles: [String] = {
+        ((try? FileManager.default.contentsOfDirectory(atPath: Reference.fixtures)) ?? [])
+            .filter { $0.hasSuffix(".dat") }.sorted()
+    }()
+
+    /// Every host + guests session of Tests/Fixtures: the host, then its guests.
+    static let sessions: [String] = {
+        ((try? FileManager.default.contentsOfDirectory(atPath: Reference.fixtures)) ?? [])
+            .filter { $0.hasPrefix("session-") }.sorted()
+    }()
+
+    static func sessionFiles(_ dir: String) -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: Reference.path(dir))) ?? []
+        return ["trace.dat"] + files.filter { $0.hasPrefix("trace-") && $0.hasSuffix(".dat") }.sorted()
+    }
+
+    @Test("every record printed as its report line equals trace-cmd report", arguments: singleFiles)
     func reportLines(file: String) throws {
         let session = try TraceSession.open(Reference.path(file))
         var ours: [String] = []
@@ -78,17 +94,19 @@ struct EventExamples {
         }
     }
 
-    @Test("the host + 2 guests session printed line by line equals trace-cmd report -i ... -i ... -i ...")
-    func sessionReportLines() throws {
-        let dir = Self.guestDirectory
-        let session = try TraceSession.open(Self.guestSession.map { dir + "/" + $0 })
+    @Test("a host + guests session printed line by line equals trace-cmd report -i ... -i ... -i ...",
+          arguments: sessions)
+    func sessionReportLines(name: String) throws {
+        let dir = Reference.path(name)
+        let files = Self.sessionFiles(name)
+        let session = try TraceSession.open(files.map { dir + "/" + $0 })
         var ours: [String] = []
         var infos: [String] = []
         for e in try session.events() {
             ours.append(e.reportText)
             infos.append(e.info)
         }
-        let expected = try Reference.report(Self.guestSession, in: dir)
+        let expected = try Reference.report(files, in: dir)
         #expect(ours.count == expected.count)
         for (i, (a, b)) in zip(ours, expected).enumerated() where a != b {
             Issue.record("line \(i):\n ours: \(a)\n ref:  \(b)")
