@@ -6,7 +6,9 @@
 /// data are skipped as `trace-cmd report` skips them and listed in ``errors``. A cancelled
 /// task's iteration ends (`next()` returns `nil`).
 public struct AsyncEventSequence: AsyncSequence, Sendable {
+    /// Owned events.
     public typealias Element = Event
+    /// What the first `next()` may throw (setting up the iteration).
     public typealias Failure = EventQueryError
 
     /// The session read.

@@ -33,5 +33,6 @@ public struct EventField: Sendable, Hashable, CustomStringConvertible {
     /// The type it belongs to (a field is only read through its own type's layout).
     let owner: ObjectIdentifier
 
+    /// `name (kind)`.
     public var description: String { "\(name) (\(kind))" }
 }

@@ -10,6 +10,7 @@ public enum EventQueryError: Error, Sendable, CustomStringConvertible {
     /// A name of ``EventSelection/events`` is no event of any selected file.
     case unknownEvent(String)
 
+    /// A one-line message naming the file, filter or event.
     public var description: String {
         switch self {
         case .file(let e): return e.description

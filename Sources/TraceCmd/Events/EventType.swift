@@ -89,8 +89,9 @@ public final class EventType: Sendable, Hashable, CustomStringConvertible {
                 return FieldPlan(field: f, kind: .string, elementSize: 1)
             }
             var es = f.elementSize(longSize: longSize)
-            if f.storage == .inline, f.arrayLength == 0 {
-                // A flexible array (`long args[]`): its element by type.
+            if (f.storage == .inline && f.arrayLength == 0) || (f.storage != .inline && es == 0) {
+                // A flexible array (`long args[]`) or a dynamic array of a C type
+                // (`__data_loc unsigned int[]`): its element by type.
                 es = flags.contains(.long) || flags.contains(.pointer) ? longSize : Self.scalarSize(last) ?? 0
             }
             guard es == 2 || es == 4 || es == 8 else { return FieldPlan(field: f, kind: .bytes, elementSize: 1) }
@@ -98,7 +99,7 @@ public final class EventType: Sendable, Hashable, CustomStringConvertible {
             if f.storage == .inline {
                 signed = f.isSigned
             } else {
-                signed = ["s8", "s16", "s32", "s64"].contains(last)
+                signed = ["s8", "s16", "s32", "s64", "__s8", "__s16", "__s32", "__s64"].contains(last)
                     || (!type.contains("unsigned") && !type.contains("*")
                         && ["int", "long", "short"].contains(last))
             }
@@ -114,7 +115,7 @@ public final class EventType: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func scalarSize(_ name: String) -> Int? {
-        switch name {
+        switch name.hasPrefix("__") ? String(name.dropFirst(2)) : name {
         case "u8", "s8", "char": return 1
         case "u16", "s16", "short": return 2
         case "u32", "s32", "int": return 4
@@ -176,11 +177,14 @@ public final class EventType: Sendable, Hashable, CustomStringConvertible {
     /// `system:name`.
     public var description: String { "\(system):\(name)" }
 
+    /// The same type: the same object, or the same file index, id, system, name, print
+    /// format and field names (types of two iterations of one session are equal).
     public static func == (a: EventType, b: EventType) -> Bool {
         a === b || (a.peer == b.peer && a.id == b.id && a.system == b.system && a.name == b.name
                     && a.printFormat == b.printFormat && a.fields.map(\.name) == b.fields.map(\.name))
     }
 
+    /// Hashes the file index, id and name.
     public func hash(into h: inout Hasher) {
         h.combine(peer)
         h.combine(id)
