@@ -320,3 +320,58 @@ struct EventExamples {
         #expect(inWindow.map(\.reportLine) == expected.map(\.reportLine))
     }
 }
+
+/// Field values against `trace-cmd report -R`, which prints every field as `name=value`.
+@Suite(.enabled(if: Reference.available, "trace-cmd is not installed"))
+struct FieldValuesAgainstRaw {
+    /// ` name=value` pairs of a raw line's info (a value runs to the next ` name=`).
+    static func pairs(_ info: String) -> [(String, String)] {
+        let marks = info.matches(of: /(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=/)
+        var out: [(String, String)] = []
+        for (i, m) in marks.enumerated() {
+            let end = i + 1 < marks.count ? marks[i + 1].range.lowerBound : info.endIndex
+            out.append((String(m.output.1), String(info[m.range.upperBound..<end])))
+        }
+        return out
+    }
+
+    @Test("decimal numbers and strings of every event equal the raw report's",
+          arguments: ["events.dat", "all-events.dat", "kstack.dat"])
+    func rawFields(file: String) throws {
+        let session = try TraceSession.open(Reference.path(file))
+        let ref = try Reference.report([file], extra: ["-R"])
+        var events: [Event] = []
+        try session.forEachEvent { events.append($0.owned()) }
+        let lines = ref.compactMap { Reference.parse($0, labelled: false) }
+        #expect(lines.count == events.count)
+        var numbers = 0, strings = 0, mismatches: [String] = []
+        for (e, l) in zip(events, lines) {
+            guard let type = e.type else { continue }
+            for (name, text) in Self.pairs(l.info) {
+                guard let field = type.field(named: name), let v = e.value(of: field) else { continue }
+                switch field.kind {
+                case .signed, .unsigned:
+                    guard let n = Int64(text) else { continue } // hex, symbols: printed through the format
+                    numbers += 1
+                    // `%d` of an unsigned field prints its bits as signed: compare the bits; a
+                    // field the print format shows with `%x` or `%o` reads as hex or octal digits.
+                    let ours = v.unsignedInteger ?? 0, theirs = UInt64(bitPattern: n)
+                    if ours != theirs && ours & 0xffff_ffff != theirs & 0xffff_ffff
+                        && UInt64(text, radix: 16) != ours && UInt64(text, radix: 8) != ours {
+                        mismatches.append("\(e.name).\(name): \(v) vs \(text)")
+                    }
+                case .string:
+                    strings += 1
+                    // The report drops a final newline of the text.
+                    var ours = v.string ?? ""
+                    if ours.hasSuffix("\n") { ours.removeLast() }
+                    if ours.contains("\n") { continue } // the reference's line ends there
+                    if ours != text { mismatches.append("\(e.name).\(name): \(ours) vs \(text)") }
+                default: break
+                }
+            }
+        }
+        #expect(numbers > 1000 && strings > 100)
+        #expect(mismatches.isEmpty, "\(mismatches.count): \(mismatches.prefix(10).map { String($0.prefix(200)) })")
+    }
+}
