@@ -277,6 +277,25 @@ struct EventExamples {
         #expect(Set(kept).count == kept.count)
     }
 
+    @Test("events kept now and then, with text asked only for those, read as the report printed them",
+          arguments: ["events.dat", "kstack.dat", "buffers.dat"])
+    func sparseOwned(file: String) throws {
+        let session = try TraceSession.open(Reference.path(file))
+        var kept: [(index: Int, event: Event)] = []
+        var i = 0
+        try session.forEachEvent { e in
+            if i % 7 == 3 { kept.append((i, e.owned())) }
+            i += 1
+        }
+        let expected = try Reference.report([file])
+        // A report line may span lines (stack traces): map record i to its text.
+        var all: [Event] = []
+        for e in try session.events() { all.append(e) }
+        #expect(all.map(\.reportText).joined(separator: "\n") == expected.joined(separator: "\n"))
+        #expect(kept.count == (all.count + 3) / 7)
+        for (index, e) in kept { #expect(e == all[index]) }
+    }
+
     @Test("async events: the same events in a task")
     func asyncEvents() async throws {
         let dir = Self.guestDirectory

@@ -60,7 +60,7 @@ final class EventCursor {
     @exclusivity(unchecked) var sourceIndex = -1
     @exclusivity(unchecked) var eventIndex: Int?
     @exclusivity(unchecked) private var peer: PeerState?
-    private var comm: [UInt8]?
+    @exclusivity(unchecked) private var comm: [UInt8] = []
     private var line: String?
     /// UTF-8 offset of the info in ``line``.
     private var infoOffset = 0
@@ -196,7 +196,9 @@ final class EventCursor {
             sourceIndex = k
             eventIndex = idx
             peer = ps
-            comm = nil
+            // Looked up for every record, as the report does: the comm table's state (when it
+            // sorts what plugins registered) depends on when the first lookup happens.
+            comm = printer.comms.displayBytes(for: printer.pid(of: payload))
             line = nil
             registered = false
             // Printed statefully by the report: printed now, in order.
@@ -226,13 +228,7 @@ final class EventCursor {
 
     /// The comm the report shows for the current record (looked up once per record,
     /// before the record's own comms are registered).
-    func commBytes() -> [UInt8] {
-        if let comm { return comm }
-        let ps = peerState
-        let c = ps.printer.comms.displayBytes(for: ps.printer.pid(of: record.payload))
-        comm = c
-        return c
-    }
+    func commBytes() -> [UInt8] { comm }
 
     /// The report's line of the current record (with the file column, without a newline
     /// and without a dropped-events line).
