@@ -74,17 +74,22 @@ final class EventCursor {
         start = selection.start
         end = selection.end
         let plugins = PluginSession()
-        var printers: [EventPrinter] = []
+        // A printer for each file read, and for the other files of a multi-file report
+        // whose first file is read (its kvm events find guest symbols through them).
+        let selected = { (i: Int) in selection.peers?.contains(i) ?? true }
+        let tops = session.peers.indices.filter { session.peers[$0].file.topBuffer?.kind == .flyrecord }
+        let guestMap = tops.count > 1 && selected(tops[0])
+        var printers: [EventPrinter?] = []
         for p in session.peers {
+            guard selected(p.index) || (guestMap && tops.contains(p.index)) else { printers.append(nil); continue }
             do { printers.append(try EventPrinter(file: p.file, options: .init(), session: plugins)) } catch {
                 throw .file(error)
             }
         }
         // As the report: the first file's kvm events find guest symbols through the VCPU threads.
-        let tops = session.peers.indices.filter { session.peers[$0].file.topBuffer?.kind == .flyrecord }
-        if tops.count > 1, let host = tops.first {
-            let guests = tops.dropFirst().map { (printers[$0].file, printers[$0].kallsyms as any SymbolResolver) }
-            printers[host].environment.guestFunctions = GuestSymbolMap(host: printers[host].file, guests: guests)
+        if guestMap, let host = printers[tops[0]] {
+            let guests = tops.dropFirst().compactMap { printers[$0].map { ($0.file, $0.kallsyms as any SymbolResolver) } }
+            host.environment.guestFunctions = GuestSymbolMap(host: host.file, guests: guests)
         }
         // Event names to ids, per file.
         var idsByPeer: [Int: Set<Int>] = [:]
@@ -92,7 +97,7 @@ final class EventCursor {
             var found = Set<String>()
             for p in session.peers where selection.peers?.contains(p.index) ?? true {
                 var ids = Set<Int>()
-                for f in printers[p.index].registry.formats {
+                for f in printers[p.index]?.registry.formats ?? [] {
                     let full = f.system + ":" + f.name
                     if names.contains(f.name) { ids.insert(f.id); found.insert(f.name) }
                     if names.contains(full) { ids.insert(f.id); found.insert(full) }
@@ -104,7 +109,7 @@ final class EventCursor {
         var states: [PeerState?] = []
         for p in session.peers {
             guard selection.peers?.contains(p.index) ?? true else { states.append(nil); continue }
-            let printer = printers[p.index]
+            guard let printer = printers[p.index] else { states.append(nil); continue }
             var filter: EventFilter?
             if let text = selection.filter {
                 do {
