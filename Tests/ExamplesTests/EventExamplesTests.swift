@@ -119,9 +119,37 @@ struct EventExamples {
 
     // MARK: Guests
 
-    @Test("guest events: peer, VCPU, host-clock time and the VCPU's host PID")
-    func guestEvents() throws {
-        let dir = Self.guestDirectory
+    /// A copy of the 2-guest session whose host file's GUEST options name host PIDs for
+    /// the VCPUs (the recording has -1, unknown): 4000 + 100 × guest + VCPU, written over
+    /// the `-1`s after each guest's name, trace ID and CPU count.
+    static func sessionWithHostPIDs() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("examples-pids-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for f in guestSession.dropFirst() {
+            try FileManager.default.copyItem(atPath: guestDirectory + "/" + f, toPath: dir + "/" + f)
+        }
+        var host = [UInt8](try Data(contentsOf: URL(fileURLWithPath: guestDirectory + "/trace.dat")))
+        for (g, name) in ["guest1.vm", "guest2.vm"].enumerated() {
+            let needle = Array(name.utf8) + [0]
+            guard let at = (0...(host.count - needle.count)).first(where: { host[$0..<($0 + needle.count)].elementsEqual(needle) })
+            else { throw CocoaError(.fileReadCorruptFile) }
+            var o = at + needle.count + 8
+            let cpus = Int(host[o]) | Int(host[o + 1]) << 8
+            o += 4
+            for cpu in 0..<cpus {
+                let pid = UInt32(4000 + 100 * (g + 1) + cpu)
+                for k in 0..<4 { host[o + 4 + k] = UInt8(truncatingIfNeeded: pid >> (8 * UInt32(k))) }
+                o += 8
+            }
+        }
+        try Data(host).write(to: URL(fileURLWithPath: dir + "/trace.dat"))
+        return dir
+    }
+
+    @Test("guest events: peer, VCPU, host-clock time and the VCPU's host PID", arguments: [false, true])
+    func guestEvents(withHostPIDs: Bool) throws {
+        let dir = withHostPIDs ? try Self.sessionWithHostPIDs() : Self.guestDirectory
+        defer { if withHostPIDs { try? FileManager.default.removeItem(atPath: dir) } }
         let session = try TraceSession.open(Self.guestSession.map { dir + "/" + $0 })
         struct Row: Equatable { var file: String; var vcpu: Int; var micros: Int64; var hostPID: Int32? }
         var ours: [Row] = []
@@ -141,6 +169,7 @@ struct EventExamples {
             if let id = try Reference.traceID(dir + "/" + f) { pidByFile[f] = pids[id] }
         }
         #expect(pidByFile.count == 2)
+        #expect(pidByFile.values.allSatisfy { $0.allSatisfy { ($0 == -1) != withHostPIDs } })
         let expected = ref.map { l -> Row in
             let p = pidByFile[l.label].flatMap { l.cpu < $0.count ? $0[l.cpu] : nil }
             return Row(file: l.label, vcpu: l.cpu, micros: l.microseconds, hostPID: p == -1 ? nil : p)
