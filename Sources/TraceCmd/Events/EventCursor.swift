@@ -61,9 +61,11 @@ final class EventCursor {
     @exclusivity(unchecked) var eventIndex: Int?
     @exclusivity(unchecked) private var peer: PeerState?
     @exclusivity(unchecked) private var comm: [UInt8] = []
+    /// The current record's report line, once made.
     private var line: String?
-    /// UTF-8 offset of the info in ``line``.
+    /// Where the info starts in ``text`` (which holds the current record's line once made).
     private var infoOffset = 0
+    /// Whether the comms the current record teaches (sched plugin) are registered.
     @exclusivity(unchecked) private var registered = true
     private var text = TextBuffer(capacity: 4096)
 
