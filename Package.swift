@@ -12,11 +12,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "TraceEvent"),
-        .target(name: "TraceCmd", dependencies: ["TraceEvent", "CZlib"]),
+        .target(name: "TraceCmd", dependencies: [
+            "TraceEvent", "CZlib",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
         .executableTarget(
             name: "tracecmd",
@@ -27,6 +31,7 @@ let package = Package(
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "ExamplesTests", dependencies: ["TraceCmd", "TraceEvent"]),
     ],
     swiftLanguageModes: [.v6]
 )

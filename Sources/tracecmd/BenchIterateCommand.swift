@@ -9,11 +9,12 @@ import TraceEvent
 
 /// `tracecmd bench-iterate FILE [--decode] [--head-only]`: a benchmark of the library.
 ///
-/// Reads every record of the file's top-level buffer and of its instances (all CPUs merged in
-/// timestamp order, as the report reads them) and prints records/s and MB/s of ring-buffer
-/// data. `--decode` also looks up each record's event format and reads every field
-/// (numbers, and the bytes of strings and arrays). `--head-only` times opening the file's
-/// metadata only. Hidden: used by `scripts/bench`.
+/// Reads every event of the file's top-level buffer and of its instances (all CPUs merged in
+/// timestamp order, as the report reads them) through the public event API
+/// (``TraceSession/forEachEvent(_:_:)``: each event's timestamp, id and name) and prints
+/// records/s and MB/s of event data. `--decode` also decodes every field of each event
+/// (``EventView/value(of:)``). `--head-only` times opening the file's metadata only.
+/// Hidden: used by `scripts/bench`.
 struct BenchIterateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-iterate",
@@ -54,59 +55,38 @@ struct BenchIterateCommand: ParsableCommand {
 
     func iterate() throws {
         let t0 = Self.now()
-        let f: TraceFile
-        do { f = try TraceFile.open(file) } catch { CLI.fail(error.description) }
+        let session: TraceSession
+        do { session = try TraceSession.open(file) } catch { CLI.fail(error.description) }
         var records = 0, bytes = 0
         var checksum: UInt64 = 0
-        let order = f.byteOrder
         let decode = self.decode // not the property wrapper per record
-        var registry = EventRegistry(byteOrder: order, longSize: f.longSize)
-        if decode {
-            for text in f.ftraceFormats { _ = try? registry.add(parsing: text, system: "ftrace") }
-            for sys in f.eventFormats {
-                for text in sys.formats { _ = try? registry.add(parsing: text, system: sys.system) }
-            }
-        }
-        // Per event index: (offset, size, kind) of each field; kind 0 number, 1 dynamic, 2 inline bytes.
-        let plans: [[(offset: Int, size: Int, field: FormatField, kind: Int)]] = registry.formats.map { fmt in
-            fmt.fields.map { fld in
-                let k = fld.storage != .inline ? 1 : (fld.size == 1 || fld.size == 2 || fld.size == 4 || fld.size == 8) ? 0 : 2
-                return (fld.offset, fld.size, fld, k)
-            }
-        }
-        _ = plans.count
-        let buffers = f.buffers.filter { $0.kind == .flyrecord }
-        for b in buffers {
-            var it: RecordIterator
-            do { it = try RecordIterator(file: f, buffer: b) } catch { CLI.fail(error.description) }
-            while true {
-                let rec: Record?
-                do { rec = try it.next() } catch { continue }
-                guard let r = rec else { break }
+        // Through the public event API: every record of the file's top-level buffer and its
+        // instances, merged in timestamp order; per event its timestamp, id and name (and with
+        // --decode every field, decoded).
+        do {
+            try session.forEachEvent { e in
                 records += 1
-                bytes &+= r.recordSize
-                checksum &+= r.timestamp
-                if decode {
-                    let p = r.payload
-                    guard let id = registry.commonLayout.eventID(in: p, order: order),
-                          let idx = registry.index(ofID: id) else { continue }
-                    checksum &+= UInt64(bitPattern: Int64(registry.commonLayout.pid(in: p, order: order) ?? 0))
-                    plans.withUnsafeBufferPointer { pl in
-                        for fp in pl[idx] {
-                            switch fp.kind {
-                            case 0:
-                                checksum &+= p.loadUnsigned(at: fp.offset, size: fp.size, order: order) ?? 0
-                            case 1:
-                                if let d = fp.field.bytes(in: p, order: order) {
-                                    checksum &+= UInt64(d.count) &+ UInt64(d.first ?? 0)
-                                }
-                            default:
-                                if fp.offset + fp.size <= p.count { checksum &+= UInt64(p[fp.offset]) }
-                            }
-                        }
+                bytes &+= e.withBytes { $0.byteCount }
+                checksum &+= e.timestamp
+                guard let id = e.id else { return }
+                checksum &+= UInt64(id) &+ UInt64(e.name.utf8.count)
+                guard decode, let type = e.type else { return }
+                checksum &+= UInt64(bitPattern: Int64(e.pid))
+                for field in type.fields {
+                    switch e.value(of: field) {
+                    case .signed(let v)?: checksum &+= UInt64(bitPattern: v)
+                    case .unsigned(let v)?: checksum &+= v
+                    case .string(let s)?: checksum &+= UInt64(s.utf8.count)
+                    case .bytes(let b)?: checksum &+= UInt64(b.count) &+ UInt64(b.first ?? 0)
+                    case .signedArray(let a)?: checksum &+= UInt64(a.count)
+                    case .unsignedArray(let a)?: checksum &+= UInt64(a.count)
+                    case .cpumask(let c)?: checksum &+= UInt64(c.count)
+                    case nil: break
                     }
                 }
             }
+        } catch {
+            CLI.fail("\(error)")
         }
         let dt = Self.now() - t0
         let mb = Double(bytes) / 1e6

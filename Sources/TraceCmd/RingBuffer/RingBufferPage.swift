@@ -1,13 +1,3 @@
-/// Events lost between the previous page of a CPU and the current one.
-package enum MissedEvents: Sendable, Equatable, Hashable {
-    /// Nothing was lost.
-    case none
-    /// Events were lost, but the kernel did not store how many.
-    case unknown
-    /// This many events were lost.
-    case count(UInt64)
-}
-
 /// Why a ring-buffer page could not be decoded (further).
 package struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong.

@@ -1,0 +1,295 @@
+import TraceEvent
+
+/// The state of one iteration over a session's events: the merged timeline, one
+/// ``EventPrinter`` per file (comms, names, report text; not thread-safe, so one per
+/// iteration), the parsed filters, the event types met so far, and the current record.
+///
+/// Text that depends on earlier records is produced in record order, as the report does:
+/// the comms an output plugin registers (sched events) are registered once the body has
+/// seen the record, and events printed statefully (function, function graph) are printed
+/// as they come, whether or not their text is asked for.
+final class EventCursor {
+    /// What one file needs during the iteration.
+    final class PeerState {
+        let index: Int
+        let printer: EventPrinter
+        var filter: EventFilter?
+        /// Per event index of the printer's registry: its type, made on first use.
+        var types: [EventType?]
+        let style: ReportLine.LineStyle
+        let longSize: Int
+        /// Where the common fields are (read per event without copying the registry).
+        let layout: CommonFieldLayout
+        let order: ByteOrder
+
+        init(index: Int, printer: EventPrinter, filter: EventFilter?, style: ReportLine.LineStyle) {
+            self.index = index
+            self.printer = printer
+            self.filter = filter
+            self.style = style
+            longSize = printer.file.longSize
+            layout = printer.registry.commonLayout
+            order = printer.file.byteOrder
+            types = Array(repeating: nil, count: printer.registry.formats.count)
+        }
+
+        func type(at index: Int) -> EventType {
+            if let t = types[index] { return t }
+            let t = EventType(peer: self.index, format: printer.registry.formats[index],
+                              byteOrder: printer.file.byteOrder, longSize: longSize)
+            types[index] = t
+            return t
+        }
+    }
+
+    let session: TraceSession
+    @exclusivity(unchecked) var timeline: SessionTimeline
+    let sources: [SessionTimeline.Source]
+    /// By file index; `nil` for files not read.
+    let peers: [PeerState?]
+    /// Per source: the file column of its lines (label, padding and `: `), empty without labels.
+    let labels: [[UInt8]]
+    let start: UInt64?
+    let end: UInt64?
+    /// Errors met while reading (each ended the unreadable part of one CPU).
+    var errors: [TraceFileError] = []
+    private var done = false
+
+    // The current record.
+    @exclusivity(unchecked) var record: Record
+    @exclusivity(unchecked) var sourceIndex = -1
+    @exclusivity(unchecked) var eventIndex: Int?
+    @exclusivity(unchecked) private var peer: PeerState?
+    @exclusivity(unchecked) private var comm: [UInt8] = []
+    /// The current record's report line, once made.
+    private var line: String?
+    /// Where the info starts in ``text`` (which holds the current record's line once made).
+    private var infoOffset = 0
+    /// Whether the comms the current record teaches (sched plugin) are registered.
+    @exclusivity(unchecked) private var registered = true
+    private var text = TextBuffer(capacity: 4096)
+
+    static let lineFormat = ReportLine.LineFormat(latency: false, raw: false, nanoseconds: false, tsDiff: false)
+
+    init(session: TraceSession, selection: EventSelection) throws(EventQueryError) {
+        self.session = session
+        start = selection.start
+        end = selection.end
+        let plugins = PluginSession()
+        // A printer for each file read, and for the other files of a multi-file report
+        // whose first file is read (its kvm events find guest symbols through them).
+        let selected = { (i: Int) in selection.peers?.contains(i) ?? true }
+        let tops = session.peers.indices.filter { session.peers[$0].file.topBuffer?.kind == .flyrecord }
+        let guestMap = tops.count > 1 && selected(tops[0])
+        var printers: [EventPrinter?] = []
+        for p in session.peers {
+            guard selected(p.index) || (guestMap && tops.contains(p.index)) else { printers.append(nil); continue }
+            do { printers.append(try EventPrinter(file: p.file, options: .init(), session: plugins)) } catch {
+                throw .file(error)
+            }
+        }
+        // As the report: the first file's kvm events find guest symbols through the VCPU threads.
+        if guestMap, let host = printers[tops[0]] {
+            let guests = tops.dropFirst().compactMap { printers[$0].map { ($0.file, $0.kallsyms as any SymbolResolver) } }
+            host.environment.guestFunctions = GuestSymbolMap(host: host.file, guests: guests)
+        }
+        // Event names to ids, per file.
+        var idsByPeer: [Int: Set<Int>] = [:]
+        if let names = selection.events {
+            var found = Set<String>()
+            for p in session.peers where selection.peers?.contains(p.index) ?? true {
+                var ids = Set<Int>()
+                for f in printers[p.index]?.registry.formats ?? [] {
+                    let full = f.system + ":" + f.name
+                    if names.contains(f.name) { ids.insert(f.id); found.insert(f.name) }
+                    if names.contains(full) { ids.insert(f.id); found.insert(full) }
+                }
+                idsByPeer[p.index] = ids
+            }
+            if let missing = names.sorted().first(where: { !found.contains($0) }) { throw .unknownEvent(missing) }
+        }
+        var states: [PeerState?] = []
+        for p in session.peers {
+            guard selection.peers?.contains(p.index) ?? true else { states.append(nil); continue }
+            guard let printer = printers[p.index] else { states.append(nil); continue }
+            var filter: EventFilter?
+            if let text = selection.filter {
+                do {
+                    filter = try EventFilter(filters: [text], events: printer.registry.formats,
+                                             byteOrder: p.file.byteOrder, symbols: printer.kallsyms)
+                } catch {
+                    throw .filter(peer: p.index, error)
+                }
+            }
+            let f = p.file
+            let inUsecs = !session.settings.rawTimestamps
+                && ((f.tsc2nsec.map { $0.multiplier != 0 } ?? false) || Self.clockInUsecs(f.clock))
+            let style = ReportLine.LineStyle(inUsecs: inUsecs, useTraceClock: f.options.contains { $0.id == .traceClock },
+                                             byteOrder: f.byteOrder)
+            states.append(PeerState(index: p.index, printer: printer, filter: filter, style: style))
+        }
+        peers = states
+        do {
+            timeline = try session.timeline(.init(peers: selection.peers, cpus: selection.cpus,
+                                                  eventIDsByPeer: idsByPeer))
+        } catch {
+            throw .file(error)
+        }
+        sources = timeline.sources
+        // The report's file column: every line has one when there are several files or
+        // any instance buffer; the name is the file's last path component (several files)
+        // or the instance's name.
+        let multiple = session.peers.count > 1
+        func name(_ p: TraceSession.Peer) -> String {
+            if let i = p.path.lastIndex(of: "/") { return String(p.path[p.path.index(after: i)...]) }
+            return p.path
+        }
+        var all: [String] = []
+        var hasInstances = false
+        for p in session.peers {
+            for b in p.file.buffers where b.kind == .flyrecord {
+                if !b.isTopLevel { hasInstances = true }
+                all.append(multiple ? name(p) : b.name)
+            }
+        }
+        let width = all.reduce(0) { max($0, $1.utf8.count) }
+        labels = sources.map { s in
+            guard multiple || hasInstances else { return [] }
+            let p = session.peers[s.peer]
+            let label = Array((multiple ? name(p) : p.file.buffers[s.buffer].name).utf8)
+            var out = TextBuffer(capacity: width + 4)
+            ReportLine.appendLabel(label, width: width, into: &out)
+            return out.bytes
+        }
+        record = Record(cpu: 0, timestamp: 0, rawTimestamp: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                        missedEvents: .none, pageOffset: 0, pageIndex: 0, offsetInPage: 0, recordSize: 0,
+                        timeDelta: 0, pageTimestamp: 0, isFirstOnPage: false, byteOrder: .little)
+    }
+
+    /// The clocks in nanoseconds, whose times the report prints as seconds.microseconds.
+    static func clockInUsecs(_ clock: String) -> Bool {
+        ["local", "global", "uptime", "perf", "tai", "x86-tsc-nsec"].contains(clock) || clock.hasPrefix("mono")
+    }
+
+    /// Moves to the next selected record; false at the end.
+    func advance() -> Bool {
+        finishCurrent()
+        guard !done else { return false }
+        while true {
+            let next: (source: Int, record: Record)?
+            do throws(TraceFileError) {
+                next = try timeline.nextIndexed()
+            } catch {
+                // A bad page ends that part of its CPU; the merge goes on with the rest.
+                errors.append(error)
+                continue
+            }
+            guard let (k, r) = next else { done = true; return false }
+            if let start, r.timestamp < start { continue }
+            if let end, r.timestamp > end { done = true; return false }
+            let src = sources[k]
+            guard let ps = peers[src.peer] else { continue }
+            let payload = r.payload
+            let printer = ps.printer
+            let idx = printer.eventIndex(of: payload)
+            if ps.filter != nil {
+                let id = idx.map { printer.registry.formats[$0].id } ?? -1
+                let comms = printer.comms
+                let keep = ps.filter?.accept(eventID: id, payload: payload, cpu: src.mergedCPU,
+                                             comm: { comms.comm(for: $0) }) ?? true
+                if !keep { continue }
+            }
+            record = r
+            sourceIndex = k
+            eventIndex = idx
+            peer = ps
+            // Looked up for every record, as the report does: the comm table's state (when it
+            // sorts what plugins registered) depends on when the first lookup happens.
+            comm = printer.comms.displayBytes(for: printer.pid(of: payload))
+            line = nil
+            registered = false
+            // Printed statefully by the report: printed now, in order.
+            if let idx, !printer.isStateless(eventAt: idx) { _ = reportLine() }
+            return true
+        }
+    }
+
+    /// After the body has seen the current record: registers the comms that printing it
+    /// registers in the report.
+    func finishCurrent() {
+        guard !registered, let ps = peer else { return }
+        registered = true
+        if let idx = eventIndex {
+            _ = ps.printer.prepareForWorker(eventAt: idx, payload: record.payload, cpu: record.cpu)
+        }
+    }
+
+    var peerState: PeerState { peer! }
+    var source: SessionTimeline.Source { sources[sourceIndex] }
+
+    /// The current record's type.
+    var type: EventType? {
+        guard let idx = eventIndex else { return nil }
+        return peerState.type(at: idx)
+    }
+
+    /// The comm the report shows for the current record (looked up once per record,
+    /// before the record's own comms are registered).
+    func commBytes() -> [UInt8] { comm }
+
+    /// The report's line of the current record (with the file column, without a newline
+    /// and without a dropped-events line).
+    func reportLine() -> String {
+        if let line { return line }
+        let ps = peerState
+        let c = commBytes()
+        let label = labels[sourceIndex]
+        text.removeAll()
+        text.append(contentsOf: label)
+        var lastTS: UInt64 = 0
+        let r = record
+        c.withUnsafeBufferPointer { cb in
+            ReportLine.writeLine(payload: r.payload, pageRest: nil, cpu: r.cpu, timestamp: r.timestamp, missed: 0,
+                                 comm: cb, style: ps.style, format: Self.lineFormat, printer: ps.printer,
+                                 eventIndex: eventIndex, lastTS: &lastTS, into: &text)
+        }
+        registered = true
+        if text.last == 0x0a { text.removeLast() }
+        // The info follows the prefix (`comm-pid [cpu] time:`, whose comm column is at least
+        // 16 bytes and whose other columns have no colon), a space and the name column.
+        var i = label.count + max(16, c.count)
+        while i < text.count, text[i] != 0x3a { i += 1 }
+        let nameLength = eventIndex.map { ps.printer.registry.formats[$0].name.utf8.count } ?? 6
+        infoOffset = min(text.count, i + 2 + (nameLength < 20 ? 22 : nameLength + 2))
+        let s = text.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        line = s
+        return s
+    }
+
+    /// The info part of ``reportLine()``.
+    func info() -> String {
+        _ = reportLine()
+        return text.withUnsafeBytes { String(decoding: $0[min(infoOffset, $0.count)...], as: UTF8.self) }
+    }
+
+    /// The line the report prints before the current record when events were lost just
+    /// before it, or `nil`.
+    var droppedNotice: String? {
+        let m = record.missedEventsValue
+        if m > 0 { return "CPU:\(record.cpu) [\(m) EVENTS DROPPED]" }
+        if m < 0 { return "CPU:\(record.cpu) [EVENTS DROPPED]" }
+        return nil
+    }
+
+    /// What the report prints for a line `line` with a file column of `labelLength` bytes
+    /// and the dropped-events line `notice` (written after the file column, as the report does).
+    static func reportText(line: String, labelLength: Int, notice: String?) -> String {
+        guard let notice else { return line }
+        let u = line.utf8
+        let cut = u.index(u.startIndex, offsetBy: min(labelLength, u.count))
+        return String(line[..<cut]) + notice + "\n" + String(line[cut...])
+    }
+
+    /// The file column of the current record's lines.
+    var labelLength: Int { labels[sourceIndex].count }
+}

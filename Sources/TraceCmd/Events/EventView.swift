@@ -1,0 +1,109 @@
+import TraceEvent
+
+/// One event of a session, seen in place during ``TraceSession/forEachEvent(_:_:)``.
+///
+/// A view reads the record where the ring buffer page holds it: nothing is copied or
+/// allocated unless asked for (a string field, ``comm``, ``reportLine``). It is valid only
+/// inside the closure it is handed to, and the compiler enforces that: the view is
+/// `~Copyable` and handed over `borrowing`, so it cannot be copied (`let copy = view`:
+/// "'view' is borrowed and cannot be consumed"), stored in an outer variable
+/// (`saved = view`: "implicit conversion to 'EventView?' is consuming") nor captured by
+/// an escaping closure stored for later (`later.append { view.cpu }` does not compile;
+/// Swift 6.3.1's move-only checker crashes on it instead of printing its diagnostic).
+/// To keep an event, take ``owned()``.
+///
+/// ```swift
+/// try session.forEachEvent { e in
+///     if e.name == "sched_switch", let pid = e["prev_pid"]?.integer { ... }
+/// }
+/// ```
+public struct EventView: ~Copyable {
+    unowned(unsafe) let cursor: EventCursor
+
+    init(cursor: EventCursor) { self.cursor = cursor }
+
+    @inline(__always) var record: Record { cursor.record }
+    @inline(__always) var peerState: EventCursor.PeerState { cursor.peerState }
+
+    /// The file index (peer) in the session.
+    public var peer: Int { cursor.source.peer }
+    /// The CPU (a VCPU for a guest's event).
+    public var cpu: Int { cursor.record.cpu }
+    /// The buffer's name: empty for the top-level buffer, else the instance's name.
+    public var buffer: String { cursor.session.peers[cursor.source.peer].file.buffers[cursor.source.buffer].name }
+    /// The timestamp in ns, corrected as `trace-cmd report` corrects it (a guest's on the
+    /// host clock, through its TIME_SHIFT; offsets and dates applied).
+    public var timestamp: UInt64 { cursor.record.timestamp }
+    /// The timestamp as the ring buffer recorded it (the file's own clock).
+    public var rawTimestamp: UInt64 { cursor.record.rawTimestamp }
+    /// ``timestamp`` as a `Duration`.
+    public var time: Duration { .nanoseconds(Int64(bitPattern: cursor.record.timestamp)) }
+    /// ``timestamp`` in seconds.
+    public var seconds: Double { Double(cursor.record.timestamp) / 1e9 }
+    /// The event id (`common_type`), `nil` when the record is too short to hold one.
+    public var id: Int? { peerState.layout.eventID(in: cursor.record.payload, order: peerState.order) }
+    /// The task's pid (`common_pid`); 0 when the record does not hold it.
+    public var pid: Int32 { peerState.layout.pid(in: cursor.record.payload, order: peerState.order) ?? 0 }
+    /// `common_flags`: irqs-off (0x01), need-resched (0x04), hardirq (0x08), softirq (0x10)...
+    public var flags: UInt8 {
+        UInt8(truncatingIfNeeded: peerState.layout.flags(in: cursor.record.payload, order: peerState.order) ?? 0)
+    }
+    /// `common_preempt_count`.
+    public var preemptCount: UInt8 {
+        UInt8(truncatingIfNeeded: peerState.layout.preemptCount(in: cursor.record.payload, order: peerState.order) ?? 0)
+    }
+    /// The event's type (fields, system, name); `nil` for an id the file has no format for.
+    public var type: EventType? { cursor.type }
+    /// The event name (`sched_switch`); empty when ``type`` is `nil`.
+    public var name: String { cursor.type?.name ?? "" }
+    /// The event's system (`sched`); empty when ``type`` is `nil`.
+    public var system: String { cursor.type?.system ?? "" }
+    /// The task name as the report shows it for ``pid`` at this point of the trace
+    /// (`<idle>` for pid 0, `<...>` when unknown).
+    public var comm: String { String(decoding: cursor.commBytes(), as: UTF8.self) }
+    /// For a guest's event: the host PID of the task running its VCPU, when the host's
+    /// GUEST option knows it.
+    public var hostPID: Int32? { cursor.source.hostPID }
+    /// Events lost on this CPU just before this one.
+    public var missedEvents: MissedEvents { cursor.record.missedEvents }
+
+    /// The field named `name` (an event field, else a common field), decoded; `nil` when
+    /// the event has no such field or the record does not hold it.
+    public subscript(_ name: String) -> FieldValue? {
+        guard let t = cursor.type, let f = t.field(named: name) else { return nil }
+        return t.value(at: f.index, in: cursor.record.payload)
+    }
+
+    /// The value of `field` (resolved once with ``EventType/field(named:)``), decoded. A
+    /// field of another type is looked up by name.
+    public func value(of field: EventField) -> FieldValue? {
+        guard let t = cursor.type, let i = t.index(of: field) else { return nil }
+        return t.value(at: i, in: cursor.record.payload)
+    }
+
+    /// The line `trace-cmd report` prints for this event (with its file column when the
+    /// session has several files or instance buffers), without the newline and without
+    /// the dropped-events line before it (see ``reportText``).
+    public var reportLine: String { cursor.reportLine() }
+    /// What `trace-cmd report` prints for this event, without the final newline: the
+    /// ``reportLine``, preceded by the report's `CPU:n [k EVENTS DROPPED]` line when events
+    /// were lost just before this one (after the file column, as the report writes it).
+    public var reportText: String {
+        EventCursor.reportText(line: cursor.reportLine(), labelLength: cursor.labelLength, notice: cursor.droppedNotice)
+    }
+    /// The event's text: what follows `name:` in ``reportLine``.
+    public var info: String { cursor.info() }
+
+    /// Calls `body` with the event's data (from `common_type` on) in place.
+    public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
+        try body(RawSpan(_unsafeBytes: cursor.record.payload))
+    }
+
+    /// A copy of the event's data (from `common_type` on).
+    public var bytes: [UInt8] { Array(cursor.record.payload) }
+
+    /// The event as a value to keep: its data copied, its text captured now.
+    public func owned() -> Event {
+        Event(view: self)
+    }
+}
