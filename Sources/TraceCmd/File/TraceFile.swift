@@ -138,11 +138,11 @@ public final class TraceFile: @unchecked Sendable {
             let content = try FileLayoutReader.decompressSection(s, bytes: mapped.bytes, order: byteOrder,
                                                                  decompressor: decompressor, file: path)
             return try content.withTypedBytes { (buf) throws(TraceFileError) in
-                try Self.lengthPrefixed(buf, base: s.offset + 16, loc: loc, file: path, order: byteOrder)
+                try Self.lengthPrefixed(buf, base: s.contentOffset, loc: loc, file: path, order: byteOrder)
             }
         }
-        let start = loc.section.map { $0.offset + 16 } ?? loc.plainOffset
-        let end = loc.section.map { $0.offset + 16 + $0.size } ?? mapped.bytes.count
+        let start = loc.section.map { $0.contentOffset } ?? loc.plainOffset
+        let end = loc.section.map { $0.contentRange.upperBound } ?? mapped.bytes.count
         guard start <= end, end <= mapped.bytes.count else {
             throw TraceFileError(file: path, context: loc.context, offset: start,
                                  kind: .truncated(needed: end - start, available: mapped.bytes.count - start))
