@@ -4,7 +4,7 @@
 /// `tracecmd_open_head`) to read metadata only, without touching the trace data. The file is
 /// memory-mapped; metadata is decoded at open, bulky texts (kallsyms, printk formats, saved
 /// command lines) on demand.
-public final class TraceFile: @unchecked Sendable {
+public final class TraceFile: Sendable {
     /// How much of the file to prepare.
     public enum OpenMode: Sendable {
         /// Metadata and record access.
