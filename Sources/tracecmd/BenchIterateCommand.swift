@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import ArgumentParser
 import TraceCmd
 import TraceEvent
@@ -32,18 +27,14 @@ struct BenchIterateCommand: ParsableCommand {
     @Option(help: "repeat the measurement this many times and print each")
     var repeats = 1
 
-    static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-    }
+    static func now() -> Double { LibC.monotonicSeconds() }
 
     func run() throws {
         for _ in 0..<max(1, repeats) {
             if headOnly {
                 let t0 = Self.now()
                 let f: TraceFile
-                do { f = try TraceFile.open(file, mode: .headOnly) } catch { CLI.fail(error.description) }
+                do { f = try TraceFile.open(file, mode: .headOnly) } catch { throw CLI.failure(error.description) }
                 let dt = Self.now() - t0
                 print("head-only open: \(Int(dt * 1e6)) us, \(f.buffers.count) buffers, \(f.cpuCount) cpus")
                 continue
@@ -55,7 +46,7 @@ struct BenchIterateCommand: ParsableCommand {
     func iterate() throws {
         let t0 = Self.now()
         let f: TraceFile
-        do { f = try TraceFile.open(file) } catch { CLI.fail(error.description) }
+        do { f = try TraceFile.open(file) } catch { throw CLI.failure(error.description) }
         var records = 0, bytes = 0
         var checksum: UInt64 = 0
         let order = f.byteOrder
@@ -78,7 +69,7 @@ struct BenchIterateCommand: ParsableCommand {
         let buffers = f.buffers.filter { $0.kind == .flyrecord }
         for b in buffers {
             var it: RecordIterator
-            do { it = try RecordIterator(file: f, buffer: b) } catch { CLI.fail(error.description) }
+            do { it = try RecordIterator(file: f, buffer: b) } catch { throw CLI.failure(error.description) }
             while true {
                 let rec: Record?
                 do { rec = try it.next() } catch { continue }
