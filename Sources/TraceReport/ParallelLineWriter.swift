@@ -1,13 +1,6 @@
 import TraceCmd
 import TraceEvent
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Formats report lines on worker threads and hands their text to the sink in record order.
 ///
@@ -34,6 +27,9 @@ struct ParallelLineWriter {
     static let batchArenaBytes = 1 << 19
 
     /// One batch of lines: their inputs, then their text.
+    ///
+    /// `@unchecked Sendable`: one thread at a time owns a batch (see below); the hand-overs
+    /// (the queue, then ``done``) order its writes before the next owner's reads.
     final class Batch: @unchecked Sendable {
         struct Entry {
             /// Payload (or, for preformatted lines, text) location in ``arena`` (``text``).
@@ -117,8 +113,13 @@ struct ParallelLineWriter {
         }
     }
 
-    /// A formatting thread with its own printers.
-    final class Worker: @unchecked Sendable {
+    /// A formatting context: its own printers, used by one thread at a time.
+    ///
+    /// Not `Sendable`: its printers (``EventPrinter/init(workerCopyOf:)`` copies, made for
+    /// this context alone) cache per thread and are not safe to share. A context crosses
+    /// threads at one point only, ``ContextPool``: a task takes it under the pool's lock,
+    /// formats one batch, and puts it back; nothing else touches it after ``init``.
+    final class Worker {
         let format: ReportLine.LineFormat
         /// Per handle, read per record without reference counting: the printer (kept alive
         /// by `printers`), the line style, and the label column's text.
@@ -308,28 +309,30 @@ struct ParallelLineWriter {
 
     /// The formatting contexts not in use. A task takes one (waiting while all are busy) and
     /// puts it back.
+    ///
+    /// `@unchecked Sendable`: the single hand-over point of the (non-`Sendable`) contexts.
+    /// `free` is guarded by `lock`; a context taken out belongs to the taking task until it
+    /// is put back, so no two threads use one at a time.
     final class ContextPool: @unchecked Sendable {
-        private let lock = DispatchSemaphore(value: 1)
-        private let available: DispatchSemaphore
+        private let lock = Lock()
+        /// Signalled when a context is put back.
+        private let available = Lock.Condition()
         private var free: [Unmanaged<Worker>]
 
         init(_ workers: [Worker]) {
             free = workers.map { .passUnretained($0) }
-            available = DispatchSemaphore(value: workers.count)
         }
 
         func take() -> Unmanaged<Worker> {
-            available.wait()
-            lock.wait()
+            lock.lock()
+            while free.isEmpty { available.wait(lock) }
             let w = free.removeLast()
-            lock.signal()
+            lock.unlock()
             return w
         }
 
         func put(_ w: Unmanaged<Worker>) {
-            lock.wait()
-            free.append(w)
-            lock.signal()
+            lock.withLock { free.append(w) }
             available.signal()
         }
     }

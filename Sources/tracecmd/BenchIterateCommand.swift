@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import ArgumentParser
 import TraceCmd
 import TraceEvent
@@ -33,18 +28,14 @@ struct BenchIterateCommand: ParsableCommand {
     @Option(help: "repeat the measurement this many times and print each")
     var repeats = 1
 
-    static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-    }
+    static func now() -> Double { LibC.monotonicSeconds() }
 
     func run() throws {
         for _ in 0..<max(1, repeats) {
             if headOnly {
                 let t0 = Self.now()
                 let f: TraceFile
-                do { f = try TraceFile.open(file, mode: .headOnly) } catch { CLI.fail(error.description) }
+                do { f = try TraceFile.open(file, mode: .headOnly) } catch { throw CLI.failure(error.description) }
                 let dt = Self.now() - t0
                 print("head-only open: \(Int(dt * 1e6)) us, \(f.buffers.count) buffers, \(f.cpuCount) cpus")
                 continue
@@ -56,7 +47,7 @@ struct BenchIterateCommand: ParsableCommand {
     func iterate() throws {
         let t0 = Self.now()
         let session: TraceSession
-        do { session = try TraceSession.open(file) } catch { CLI.fail(error.description) }
+        do { session = try TraceSession.open(file) } catch { throw CLI.failure(error.description) }
         var records = 0, bytes = 0
         var checksum: UInt64 = 0
         let decode = self.decode // not the property wrapper per record
@@ -86,7 +77,7 @@ struct BenchIterateCommand: ParsableCommand {
                 }
             }
         } catch {
-            CLI.fail("\(error)")
+            throw CLI.failure("\(error)")
         }
         let dt = Self.now() - t0
         let mb = Double(bytes) / 1e6

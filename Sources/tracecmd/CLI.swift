@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ArgumentParser
 import TraceCmd
 
@@ -15,21 +8,26 @@ enum CLI {
         do {
             return try TraceFile.open(path, mode: mode)
         } catch {
-            fail(error.description)
+            throw failure(error.description)
         }
     }
 
     /// Prints `message` to standard error as one line.
     static func warn(_ message: String) {
-        var m = "tracecmd: " + String(message.map { $0 == "\n" ? " " : $0 }) + "\n"
-        m.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
+        writeError("tracecmd: " + String(message.map { $0 == "\n" ? " " : $0 }) + "\n")
     }
 
-    /// Prints `message` to standard error as one line and exits with status 1.
-    static func fail(_ message: String) -> Never {
-        var m = "tracecmd: " + String(message.map { $0 == "\n" ? " " : $0 }) + "\n"
-        m.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
-        exit(1)
+    /// Prints `message` to standard error as one line and returns exit status 1, for `run`
+    /// to throw.
+    static func failure(_ message: String) -> ExitCode {
+        warn(message)
+        return .failure
+    }
+
+    /// Writes `text` to standard error as it is.
+    static func writeError(_ text: String) {
+        var text = text
+        text.withUTF8 { LibC.writeAll(LibC.standardError, UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -58,15 +56,7 @@ struct OutputWriter {
     }
 
     func writeAll(_ raw: UnsafeRawBufferPointer) {
-        var done = 0
-        while done < raw.count {
-            let n = Glibc.write(1, raw.baseAddress.map { $0 + done }, raw.count - done)
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                break
-            }
-            done += n
-        }
+        LibC.writeAll(LibC.standardOutput, raw)
     }
 
     mutating func write(bytes: [UInt8]) {

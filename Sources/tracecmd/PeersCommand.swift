@@ -36,7 +36,7 @@ struct PeersCommand: ParsableCommand {
             let session = try TraceSession.open(paths, settings: settings)
             summary = try SessionSummary(session: session)
         } catch {
-            CLI.fail(error.description)
+            throw CLI.failure(error.description)
         }
         var out = OutputWriter()
         out.write(json ? summary.json() : summary.text())

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import ArgumentParser
 import TraceCmd
 import TraceReport
@@ -27,13 +22,13 @@ struct ReportCommand: ParsableCommand {
         do {
             options = try ReportOptions(arguments: arguments)
         } catch {
-            CLI.fail(error.message)
+            throw CLI.failure(error.message)
         }
         let report: TraceReport
         do {
             report = try TraceReport(options: options)
         } catch {
-            CLI.fail(error.description)
+            throw CLI.failure(error.description)
         }
         if !options.quiet {
             for f in report.files {
@@ -52,11 +47,10 @@ struct ReportCommand: ParsableCommand {
             writer.flush()
             switch error {
             case .filter(let f):
-                var m = f.reportOutput
-                m.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
-                Glibc.exit(f.reportExitStatus)
+                CLI.writeError(f.reportOutput)
+                throw ExitCode(f.reportExitStatus)
             case .file(let e):
-                CLI.fail(e.description)
+                throw CLI.failure(e.description)
             }
         }
     }

@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CZlib
 
 /// The compression algorithm named in a version 7 file's header.
@@ -62,6 +55,10 @@ package struct Decompressor: Sendable {
 }
 
 /// The few zstd entry points we use, looked up in `libzstd.so.1` once.
+///
+/// `@unchecked Sendable`: immutable C function pointers (`@convention(c)` types are not
+/// `Sendable`); the library is never closed, and the functions keep no shared state (each
+/// thread uses its own context, ``DecompressionContext``).
 final class ZstdLibrary: @unchecked Sendable {
     typealias DecompressFn = @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int) -> Int
     typealias IsErrorFn = @convention(c) (Int) -> UInt32
@@ -81,15 +78,16 @@ final class ZstdLibrary: @unchecked Sendable {
     private init?() {
         var handle: UnsafeMutableRawPointer? = nil
         for name in ["libzstd.so.1", "libzstd.so", "libzstd.dylib", "libzstd.1.dylib"] {
-            handle = dlopen(name, RTLD_NOW | RTLD_LOCAL)
+            handle = LibC.openLibrary(name)
             if handle != nil { break }
         }
         guard let h = handle,
-              let d = dlsym(h, "ZSTD_decompress"),
-              let e = dlsym(h, "ZSTD_isError") else { return nil }
+              let d = LibC.symbol("ZSTD_decompress", in: h),
+              let e = LibC.symbol("ZSTD_isError", in: h) else { return nil }
         decompress = unsafeBitCast(d, to: DecompressFn.self)
         isError = unsafeBitCast(e, to: IsErrorFn.self)
-        if let c = dlsym(h, "ZSTD_createDCtx"), let f = dlsym(h, "ZSTD_freeDCtx"), let x = dlsym(h, "ZSTD_decompressDCtx") {
+        if let c = LibC.symbol("ZSTD_createDCtx", in: h), let f = LibC.symbol("ZSTD_freeDCtx", in: h),
+           let x = LibC.symbol("ZSTD_decompressDCtx", in: h) {
             createDCtx = unsafeBitCast(c, to: CreateDCtxFn.self)
             freeDCtx = unsafeBitCast(f, to: FreeDCtxFn.self)
             decompressDCtx = unsafeBitCast(x, to: DecompressDCtxFn.self)

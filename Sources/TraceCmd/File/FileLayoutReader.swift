@@ -205,7 +205,7 @@ struct FileLayoutReader {
             let section: SectionInfo
             let content: SectionContent
             do {
-                (section, content) = try readSection(at: Int(next), expecting: 0, what: "options section")
+                (section, content) = try readSection(at: Int(next), expecting: TraceOption.ID.done.rawValue, what: "options section")
             } catch {
                 if optionGroups.isEmpty { throw error }
                 guard case .truncated = error.kind else { throw error }
@@ -274,7 +274,7 @@ struct FileLayoutReader {
                 sections.append(s)
                 buffers.append(TraceBuffer(name: b.name, clock: b.clock, pageSize: pageSize, cpus: [],
                                            isCompressed: s.isCompressed, kind: .latency,
-                                           textRange: (s.offset + 16)..<(s.offset + 16 + s.size)))
+                                           textRange: s.contentRange))
             default: break
             }
         }
@@ -288,7 +288,7 @@ struct FileLayoutReader {
         }
         if cpuCount == 0 { cpuCount = buffers.first?.cpus.count ?? 0 }
         // Section names from the strings sections.
-        let stringSecs = sections.filter { $0.id == 15 }
+        let stringSecs = sections.filter { $0.id == TraceOption.ID.strings.rawValue }
         if !stringSecs.isEmpty {
             var all: [UInt8] = []
             for s in stringSecs {
@@ -321,7 +321,7 @@ struct FileLayoutReader {
 
     /// A section header read without checking that the section fits in the file.
     func rawSectionHeader(at offset: Int) -> SectionInfo? {
-        guard offset >= 0, offset + 16 <= bytes.count,
+        guard offset >= 0, offset + SectionInfo.headerSize <= bytes.count,
               let id = bytes.loadUnsigned(at: offset, size: 2, order: order),
               let fl = bytes.loadUnsigned(at: offset + 2, size: 2, order: order),
               let sid = bytes.loadUnsigned(at: offset + 4, size: 4, order: order),
@@ -339,12 +339,12 @@ struct FileLayoutReader {
         var at = start
         var flyrecord: SectionInfo?
         var steps = 0
-        while at + 16 <= bytes.count, steps < 10_000 {
+        while at + SectionInfo.headerSize <= bytes.count, steps < 10_000 {
             steps += 1
             guard let s = rawSectionHeader(at: at) else { break }
-            if s.id == 3 { flyrecord = s; break }
-            guard s.size <= bytes.count - at - 16 else { break }
-            at += 16 + s.size
+            if s.id == TraceOption.ID.buffer.rawValue { flyrecord = s; break }
+            guard s.size <= bytes.count - at - SectionInfo.headerSize else { break }
+            at += SectionInfo.headerSize + s.size
         }
         guard let fly = flyrecord, fly.isCompressed, compression != nil else {
             warnings.append(TraceFileError(file: file, context: "BUFFER option", offset: bytes.count,
@@ -352,7 +352,7 @@ struct FileLayoutReader {
             return nil
         }
         func align(_ x: Int) -> Int { (x + pageSize - 1) / pageSize * pageSize }
-        var p = align(fly.offset + 16)
+        var p = align(fly.contentOffset)
         var cpus: [CPUDataLocation] = []
         for cpu in 0..<cpuCount {
             guard p + 4 <= bytes.count, let n = bytes.loadUnsigned(at: p, size: 4, order: order) else { break }
@@ -402,17 +402,16 @@ struct FileLayoutReader {
         }
         if s.isCompressed {
             let content = try Self.decompressSection(s, bytes: bytes, order: order, decompressor: decompressor, file: file)
-            return (s, .owned(base: s.offset + 16, bytes: content))
+            return (s, .owned(base: s.contentOffset, bytes: content))
         }
-        return (s, .mapped(base: s.offset + 16,
-                           bytes: UnsafeRawBufferPointer(rebasing: bytes[(s.offset + 16)..<(s.offset + 16 + s.size)])))
+        return (s, .mapped(base: s.contentOffset, bytes: UnsafeRawBufferPointer(rebasing: bytes[s.contentRange])))
     }
 
     func sectionContent(_ s: SectionInfo) throws(TraceFileError) -> [UInt8] {
         if s.isCompressed {
             return try Self.decompressSection(s, bytes: bytes, order: order, decompressor: decompressor, file: file)
         }
-        return Array(UnsafeRawBufferPointer(rebasing: bytes[(s.offset + 16)..<(s.offset + 16 + s.size)]))
+        return Array(UnsafeRawBufferPointer(rebasing: bytes[s.contentRange]))
     }
 
     /// Decompresses a compressed section's content (after its 16-byte header).
@@ -423,7 +422,7 @@ struct FileLayoutReader {
             throw TraceFileError(file: file, context: what, offset: s.offset,
                                  kind: .invalidValue("section is flagged compressed but the file has no compression"))
         }
-        var c = ByteCursor(bytes: bytes, position: s.offset + 16, order: order, file: file, context: what)
+        var c = ByteCursor(bytes: bytes, position: s.contentOffset, order: order, file: file, context: what)
         let csize = Int(try c.readU32())
         let usize = Int(try c.readU32())
         guard csize <= s.size - 8 else {
@@ -436,7 +435,7 @@ struct FileLayoutReader {
         var out = [UInt8](repeating: 0, count: usize)
         let n = out.withUnsafeMutableBytes { d.decompress(src, into: $0) }
         guard let n, n == usize else {
-            throw TraceFileError(file: file, context: what, offset: s.offset + 24,
+            throw TraceFileError(file: file, context: what, offset: s.contentOffset + 8,
                                  kind: .decompressionFailed("expected \(usize) bytes, got \(n.map(String.init) ?? "an error")"))
         }
         return out
@@ -444,16 +443,17 @@ struct FileLayoutReader {
 
     mutating func readMetadataSection(id: TraceOption.ID, offset: UInt64, optionOffset: Int) throws(TraceFileError) {
         let what: String
-        let sid: UInt16
         switch id {
-        case .headerInfo: what = "header info section"; sid = 16
-        case .ftraceEvents: what = "ftrace events section"; sid = 17
-        case .eventFormats: what = "event formats section"; sid = 18
-        case .kallsyms: what = "kallsyms section"; sid = 19
-        case .printk: what = "printk section"; sid = 20
-        case .cmdlines: what = "cmdlines section"; sid = 21
+        case .headerInfo: what = "header info section"
+        case .ftraceEvents: what = "ftrace events section"
+        case .eventFormats: what = "event formats section"
+        case .kallsyms: what = "kallsyms section"
+        case .printk: what = "printk section"
+        case .cmdlines: what = "cmdlines section"
         default: return
         }
+        // The option's id is also the id of the section it points to.
+        let sid = id.rawValue
         guard offset < UInt64(bytes.count) else {
             throw TraceFileError(file: file, context: "\(id.dumpName) option", offset: optionOffset,
                                  kind: .invalidValue("section offset \(offset) is past the end (\(bytes.count))"))

@@ -31,8 +31,9 @@ public struct TraceBuffer: Sendable {
 
 /// A section of a version 7 file, as found by following the options.
 public struct SectionInfo: Sendable, Equatable {
-    /// The section id (0 options, 16 headers, 17 ftrace events, 18 event formats, 19 kallsyms,
-    /// 20 printk, 21 cmdlines, 3 buffer flyrecord, 22 buffer text, 15 strings, ...).
+    /// The section id: the ``TraceOption/ID`` raw value of the option that points to it
+    /// (`done` for an options section, `buffer` for flyrecord data, `bufferText`, `strings`,
+    /// `headerInfo` ... `cmdlines`).
     public var id: UInt16
     /// Section flags (bit 0: compressed).
     public var flags: UInt16
@@ -46,6 +47,13 @@ public struct SectionInfo: Sendable, Equatable {
     public var size: Int
     /// Whether the content is compressed.
     public var isCompressed: Bool { flags & 1 != 0 }
+
+    /// Bytes of a section header: id (2), flags (2), description string id (4), size (8).
+    public static let headerSize = 16
+    /// File offset of the section's content (just after its header).
+    public var contentOffset: Int { offset + Self.headerSize }
+    /// File offsets of the section's content as stored (compressed when compressed).
+    public var contentRange: Range<Int> { contentOffset..<(contentOffset + size) }
 }
 
 extension TraceFile {
@@ -54,7 +62,7 @@ extension TraceFile {
     public func latencyText(of buffer: TraceBuffer) throws(TraceFileError) -> [UInt8]? {
         guard buffer.kind == .latency, let range = buffer.textRange else { return nil }
         let bytes = mapped.bytes
-        if version >= 7, let s = sections.first(where: { $0.id == 22 && $0.offset + 16 == range.lowerBound }),
+        if version >= 7, let s = sections.first(where: { $0.id == TraceOption.ID.bufferText.rawValue && $0.contentOffset == range.lowerBound }),
            s.isCompressed {
             return try FileLayoutReader.decompressSection(s, bytes: bytes, order: byteOrder,
                                                           decompressor: decompressor, file: path)

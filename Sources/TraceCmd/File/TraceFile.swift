@@ -4,7 +4,7 @@
 /// `tracecmd_open_head`) to read metadata only, without touching the trace data. The file is
 /// memory-mapped; metadata is decoded at open, bulky texts (kallsyms, printk formats, saved
 /// command lines) on demand.
-public final class TraceFile: @unchecked Sendable {
+public final class TraceFile: Sendable {
     /// How much of the file to prepare.
     public enum OpenMode: Sendable {
         /// Metadata and record access.
@@ -138,11 +138,11 @@ public final class TraceFile: @unchecked Sendable {
             let content = try FileLayoutReader.decompressSection(s, bytes: mapped.bytes, order: byteOrder,
                                                                  decompressor: decompressor, file: path)
             return try content.withTypedBytes { (buf) throws(TraceFileError) in
-                try Self.lengthPrefixed(buf, base: s.offset + 16, loc: loc, file: path, order: byteOrder)
+                try Self.lengthPrefixed(buf, base: s.contentOffset, loc: loc, file: path, order: byteOrder)
             }
         }
-        let start = loc.section.map { $0.offset + 16 } ?? loc.plainOffset
-        let end = loc.section.map { $0.offset + 16 + $0.size } ?? mapped.bytes.count
+        let start = loc.section.map { $0.contentOffset } ?? loc.plainOffset
+        let end = loc.section.map { $0.contentRange.upperBound } ?? mapped.bytes.count
         guard start <= end, end <= mapped.bytes.count else {
             throw TraceFileError(file: path, context: loc.context, offset: start,
                                  kind: .truncated(needed: end - start, available: mapped.bytes.count - start))

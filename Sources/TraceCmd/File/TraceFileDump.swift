@@ -264,15 +264,15 @@ extension TraceFile {
         var out: [SectionInfo] = []
         var at = start
         let bytes = mapped.bytes
-        while at + 16 <= bytes.count {
+        while at + SectionInfo.headerSize <= bytes.count {
             guard let id = bytes.loadUnsigned(at: at, size: 2, order: byteOrder),
                   let fl = bytes.loadUnsigned(at: at + 2, size: 2, order: byteOrder),
                   let sid = bytes.loadUnsigned(at: at + 4, size: 4, order: byteOrder),
                   let size = bytes.loadUnsigned(at: at + 8, size: 8, order: byteOrder) else { break }
             out.append(SectionInfo(id: UInt16(id), flags: UInt16(fl), stringID: UInt32(sid), name: nil,
                                    offset: at, size: Int(clamping: size)))
-            guard size <= UInt64(bytes.count - at - 16) else { break }
-            at += 16 + Int(size)
+            guard size <= UInt64(bytes.count - at - SectionInfo.headerSize) else { break }
+            at += SectionInfo.headerSize + Int(size)
         }
         return out
     }
@@ -280,15 +280,15 @@ extension TraceFile {
     /// Section description strings by id (offset into the concatenated STRINGS sections).
     package var sectionNames: [Int: String] {
         var all: [UInt8] = []
-        for s in sequentialSections() where s.id == 15 {
+        for s in sequentialSections() where s.id == TraceOption.ID.strings.rawValue {
             if s.isCompressed {
                 if let c = try? FileLayoutReader.decompressSection(s, bytes: mapped.bytes, order: byteOrder,
                                                                    decompressor: decompressor, file: path) {
                     all += c
                 }
-            } else if s.size <= mapped.bytes.count - s.offset - 16 {
+            } else if s.size <= mapped.bytes.count - s.contentOffset {
                 // (A section whose size does not fit may be listed last; its size can be Int.max.)
-                all += UnsafeRawBufferPointer(rebasing: mapped.bytes[(s.offset + 16)..<(s.offset + 16 + s.size)])
+                all += UnsafeRawBufferPointer(rebasing: mapped.bytes[s.contentRange])
             }
         }
         var names: [Int: String] = [:]

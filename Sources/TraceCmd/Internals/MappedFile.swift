@@ -1,12 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A read-only memory mapping of a whole file. The bytes stay valid as long as the object lives.
+///
+/// `@unchecked Sendable`: every property is a `let` and the bytes are never written after
+/// `init` (a read-only mapping, or a private copy); the page hints change no byte.
 package final class MappedFile: @unchecked Sendable {
     /// The path the file was opened with.
     package let path: String
@@ -17,26 +12,21 @@ package final class MappedFile: @unchecked Sendable {
     /// Maps the file at `path` read-only.
     package init(path: String) throws(TraceFileError) {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        let fd = LibC.openReadOnly(path)
         guard fd >= 0 else {
-            throw TraceFileError(file: path, context: "open", offset: 0,
-                                 kind: .io(String(cString: strerror(errno))))
+            throw TraceFileError(file: path, context: "open", offset: 0, kind: .io(LibC.lastErrorText))
         }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw TraceFileError(file: path, context: "stat", offset: 0,
-                                 kind: .io(String(cString: strerror(errno))))
+        defer { LibC.closeFile(fd) }
+        guard let size = LibC.fileSize(fd) else {
+            throw TraceFileError(file: path, context: "stat", offset: 0, kind: .io(LibC.lastErrorText))
         }
-        let size = Int(st.st_size)
         if size == 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             mapped = false
             return
         }
-        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
-            throw TraceFileError(file: path, context: "mmap", offset: 0,
-                                 kind: .io(String(cString: strerror(errno))))
+        guard let p = LibC.mapReadOnly(fd, size: size) else {
+            throw TraceFileError(file: path, context: "mmap", offset: 0, kind: .io(LibC.lastErrorText))
         }
         bytes = UnsafeRawBufferPointer(start: p, count: size)
         mapped = true
@@ -63,7 +53,7 @@ package final class MappedFile: @unchecked Sendable {
         let lo = (max(0, range.lowerBound) + page - 1) / page * page
         let hi = min(range.upperBound, bytes.count) / page * page
         guard hi > lo else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: base + lo), hi - lo, MADV_DONTNEED)
+        LibC.adviseNotNeeded(base + lo, count: hi - lo)
     }
 
     /// Asks the kernel to map the bytes in `range` now, in one call (`MADV_POPULATE_READ`),
@@ -75,14 +65,14 @@ package final class MappedFile: @unchecked Sendable {
         let lo = max(0, range.lowerBound) / page * page
         let hi = min(range.upperBound, bytes.count)
         guard hi > lo else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: base + lo), hi - lo, 22 /* MADV_POPULATE_READ */)
+        LibC.advisePopulateRead(base + lo, count: hi - lo)
     }
 
-    static let systemPageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
+    static let systemPageSize = max(4096, LibC.pageSize ?? 0)
 
     deinit {
         if mapped, let base = bytes.baseAddress {
-            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+            LibC.unmap(base, count: bytes.count)
         } else if let base = bytes.baseAddress {
             UnsafeMutableRawPointer(mutating: base).deallocate()
         }

@@ -141,18 +141,22 @@ package final class EventPrinter {
         environment = PluginEnvironment(symbols: resolver, comms: comms, session: session)
     }
 
-    /// A printer for another thread: it shares `other`'s parsed formats, symbols and comm
-    /// table (all read-only once built) but compiles formats and binds plugins into its own
-    /// caches, and its plugins register no comms (the owner of `other` does that, in record
-    /// order, with ``prepareForWorker(eventAt:payload:cpu:)``). Only events for which
-    /// ``isStateless(eventAt:)`` holds may be printed with it.
+    /// A printer for another thread: it shares `other`'s file, parsed formats (values) and
+    /// kernel symbols (``LazyKallsymsTable`` is thread-safe) but compiles formats, binds
+    /// plugins and caches symbol lookups into its own state. Its comm table is its own and
+    /// empty, and its plugins register no comms: the caller shows the comms that `other`
+    /// settles, in record order, with ``prepareForWorker(eventAt:payload:cpu:)``. Only
+    /// events for which ``isStateless(eventAt:)`` holds may be printed with it.
+    ///
+    /// The copy shares no mutable object with `other`: it may be handed to another thread
+    /// (and used by one thread at a time, like every printer).
     package init(workerCopyOf other: EventPrinter) {
         file = other.file
         options = other.options
         registry = other.registry
         formatErrors = other.formatErrors
         kallsyms = other.kallsyms
-        comms = other.comms
+        comms = CommTable(SavedCmdlines())
         // Its own symbol lookup cache (the resolver is per thread).
         var ctx = other.context
         var resolver: (any SymbolResolver)? = ctx.symbols
@@ -275,15 +279,9 @@ package final class EventPrinter {
 
     /// Appends the event text of a record (what follows `name: ` in a report line).
     ///
-    /// - Parameters:
-    ///   - index: the index of the record's event in ``registry`` (see ``eventIndex(of:)``).
-    ///   - payload: the record's payload.
-    ///   - pageRest: the payload followed by the rest of its page. libtraceevent's
-    ///     raw field printer (`-R`) reads fixed-size fields in place even where they run past
-    ///     the record's end; this is what it then reads.
-    ///   - cpu: the CPU the record was read from.
-    ///   - timestamp: the record's timestamp, for plugins that print it.
-    ///   - out: the text the event text is appended to.
+    /// - Parameter pageRest: the payload followed by the rest of its page. libtraceevent's
+    ///   raw field printer (`-R`) reads fixed-size fields in place even where they run past
+    ///   the record's end; this is what it then reads.
     package func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
                           cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
         slot(index)._withUnsafeGuaranteedRef { s in

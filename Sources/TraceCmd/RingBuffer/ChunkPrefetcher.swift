@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TraceEvent
 
 /// Decompresses the chunks of one CPU's compressed data ahead of its reader, on a background
 /// thread, while the reader decodes the chunk before.
@@ -18,6 +12,11 @@ import Darwin
 ///
 /// The buffer returned by ``acquire(_:)`` stays valid (and is not reused) until the next
 /// ``acquire(_:)``. Memory: ``depth`` buffers of one chunk each.
+///
+/// `@unchecked Sendable`: its jobs go to the background thread. The slots are only read or
+/// written with the service's lock held (a running slot's buffer belongs to the thread that
+/// marked it running); ``current`` and the reader's context are the reader thread's only;
+/// the rest is immutable.
 final class ChunkPrefetcher: @unchecked Sendable {
     /// Chunks in memory at once: the one being read and the ones decompressed ahead.
     static let depth = 3
@@ -190,12 +189,17 @@ final class ChunkPrefetcher: @unchecked Sendable {
     }
 
     /// The background thread and its queue; one lock guards the queue and every slot.
+    ///
+    /// `@unchecked Sendable`: the queue and `started` are guarded by ``mutex``; the
+    /// decompression contexts are the background thread's only.
     final class Service: @unchecked Sendable {
         static let shared = Service()
 
-        private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-        private let work: UnsafeMutablePointer<pthread_cond_t>
-        private let done: UnsafeMutablePointer<pthread_cond_t>
+        private let mutex = Lock()
+        /// Signalled when a job is queued.
+        private let work = Lock.Condition()
+        /// Broadcast when a job is finished.
+        private let done = Lock.Condition()
         /// Jobs, oldest first from `head` (guarded by the lock).
         private var jobs: [(Unmanaged<ChunkPrefetcher>, Int)] = []
         private var head = 0
@@ -204,21 +208,14 @@ final class ChunkPrefetcher: @unchecked Sendable {
         private var zstdContext: DecompressionContext?
         private var zlibContext: DecompressionContext?
 
-        private init() {
-            mutex = .allocate(capacity: 1)
-            pthread_mutex_init(mutex, nil)
-            work = .allocate(capacity: 1)
-            pthread_cond_init(work, nil)
-            done = .allocate(capacity: 1)
-            pthread_cond_init(done, nil)
-        }
+        private init() {}
 
-        func lock() { pthread_mutex_lock(mutex) }
-        func unlock() { pthread_mutex_unlock(mutex) }
+        func lock() { mutex.lock() }
+        func unlock() { mutex.unlock() }
         /// Lock held: waits until some job finishes.
-        func waitDone() { pthread_cond_wait(done, mutex) }
-        func broadcastDone() { pthread_cond_broadcast(done) }
-        func signalWork() { pthread_cond_signal(work) }
+        func waitDone() { done.wait(mutex) }
+        func broadcastDone() { done.broadcast() }
+        func signalWork() { work.signal() }
 
         /// Lock held. `job` is retained until it has run.
         func enqueue(_ job: Unmanaged<ChunkPrefetcher>, slot: Int) {
@@ -230,22 +227,9 @@ final class ChunkPrefetcher: @unchecked Sendable {
         }
 
         private func startThread() {
-            var thread = pthread_t()
-            var attr = pthread_attr_t()
-            pthread_attr_init(&attr)
-            pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-            let rc = pthread_create(&thread, &attr, { _ in
-                #if os(Linux)
-                // A batch thread: woken for a chunk, it does not preempt the reader that woke
-                // it (which would then wait for the CPU it just handed work to).
-                var param = sched_param()
-                _ = sched_setscheduler(0, 3 /* SCHED_BATCH */, &param)
-                #endif
-                ChunkPrefetcher.Service.shared.loop()
-                return nil
-            }, nil)
-            pthread_attr_destroy(&attr)
-            if rc != 0 {
+            // A batch thread: woken for a chunk, it does not preempt the reader that woke it
+            // (which would then wait for the CPU it just handed work to).
+            if !LibC.startDetachedThread(batch: true, { ChunkPrefetcher.Service.shared.loop() }) {
                 // No thread: queued chunks are decompressed by their readers when needed.
                 started = false
             }
@@ -275,7 +259,7 @@ final class ChunkPrefetcher: @unchecked Sendable {
                         jobs.removeAll(keepingCapacity: true)
                         head = 0
                     }
-                    pthread_cond_wait(work, mutex)
+                    work.wait(mutex)
                 }
                 let (job, slot) = jobs[head]
                 head += 1

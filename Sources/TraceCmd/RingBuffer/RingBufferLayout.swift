@@ -147,9 +147,35 @@ package struct EventHeaderFormat: Sendable, Equatable {
     package var maxDataTypeLen: UInt32
 
     /// The format of every kernel since 2.6.31.
-    package static let standard = EventHeaderFormat(typeLenBits: 5, timeDeltaBits: 27, arrayBits: 32,
-                                                   padding: 29, timeExtend: 30, timeStamp: 31,
-                                                   maxDataTypeLen: 28)
+    package static let standard = EventHeaderFormat(typeLenBits: Standard.typeLenBits, timeDeltaBits: Standard.timeDeltaBits,
+                                                   arrayBits: 32, padding: Standard.padding,
+                                                   timeExtend: Standard.timeExtend, timeStamp: Standard.timeStamp,
+                                                   maxDataTypeLen: Standard.maxDataTypeLen)
+
+    /// The values of ``standard`` as constants, for the page decoder (which only knows that
+    /// format). The header word holds `type_len` in its low 5 bits and `time_delta` in the
+    /// 27 bits above when little-endian; `type_len` in the top 5 bits when big-endian.
+    /// (Computed: constants folded into the decoder, with no global initialization.)
+    enum Standard {
+        static var typeLenBits: Int { 5 }
+        static var timeDeltaBits: Int { 27 }
+        /// `type_len` of padding.
+        static var padding: UInt32 { 29 }
+        /// `type_len` of a time extend: `time_delta` plus `array[0] << timeDeltaBits`.
+        static var timeExtend: UInt32 { 30 }
+        /// `type_len` of an absolute time stamp (its value lacks the top 5 bits).
+        static var timeStamp: UInt32 { 31 }
+        /// The largest `type_len` of a data event whose length is `type_len * 4`.
+        static var maxDataTypeLen: UInt32 { 28 }
+        /// `type_len` of a data event whose length is in `array[0]`.
+        static var dataWithLength: UInt32 { 0 }
+        /// Mask of `type_len` once shifted down (`0x1f`).
+        static var typeLenMask: UInt32 { (1 << typeLenBits) - 1 }
+        /// Mask of `time_delta` once shifted down (`0x07ff_ffff`).
+        static var timeDeltaMask: UInt32 { (1 << timeDeltaBits) - 1 }
+        /// The bits of a running time that an absolute time stamp does not carry (its top 5).
+        static var timeStampHighBits: UInt64 { ~((1 << (64 - typeLenBits)) - 1) }
+    }
 
     /// A format with the given widths and type values.
     package init(typeLenBits: Int, timeDeltaBits: Int, arrayBits: Int, padding: UInt32, timeExtend: UInt32,

@@ -69,6 +69,9 @@ package struct RingBufferEvent {
 /// used. Every length read from the page is checked against the page: a corrupt page ends
 /// with a ``RingBufferPageError``, never a read outside it.
 package struct RingBufferPage {
+    /// The event header's layout (the only one the decoder knows).
+    typealias Header = EventHeaderFormat.Standard
+
     /// The page bytes (the full page, including its header).
     package let bytes: UnsafeRawBufferPointer
     /// The page timestamp (the time of the first event, before its delta).
@@ -162,14 +165,14 @@ package struct RingBufferPage {
                 let typeLen: UInt32
                 let delta: UInt32
                 if page.bigEndian {
-                    typeLen = word >> 27
-                    delta = word & 0x07ff_ffff
+                    typeLen = word >> Header.timeDeltaBits
+                    delta = word & Header.timeDeltaMask
                 } else {
-                    typeLen = word & 31
-                    delta = word >> 5
+                    typeLen = word & Header.typeLenMask
+                    delta = word >> Header.typeLenBits
                 }
                 switch typeLen {
-                case 29:  // padding: array[0] is the length of the rest
+                case Header.padding:  // array[0] is the length of the rest
                     guard let len = page.word(at: at + 4) else {
                         // Padding in the page's last word: the rest of the page is unused.
                         nextIndex = size
@@ -177,25 +180,25 @@ package struct RingBufferPage {
                     }
                     time &+= UInt64(delta)
                     nextIndex = curr + 4 + Int(len)
-                case 30:  // time extend: delta += array[0] << 27
+                case Header.timeExtend:  // delta += array[0] << 27
                     guard let ext = page.word(at: at + 4) else {
                         nextIndex = size
                         throw RingBufferPageError(offset: at, kind: .eventOutsidePage(end: at + 8))
                     }
-                    time &+= (UInt64(ext) << 27) &+ UInt64(delta)
+                    time &+= (UInt64(ext) << Header.timeDeltaBits) &+ UInt64(delta)
                     nextIndex = curr + 8
-                case 31:  // absolute time stamp: its 5 most significant bits come from the running time
+                case Header.timeStamp:  // absolute: its 5 most significant bits come from the running time
                     guard let ext = page.word(at: at + 4) else {
                         nextIndex = size
                         throw RingBufferPageError(offset: at, kind: .eventOutsidePage(end: at + 8))
                     }
-                    let msb = time & (0xf8 << 56)
-                    time = ((UInt64(ext) << 27) &+ UInt64(delta)) | msb
+                    let msb = time & Header.timeStampHighBits
+                    time = ((UInt64(ext) << Header.timeDeltaBits) &+ UInt64(delta)) | msb
                     nextIndex = curr + 8
                 default:
                     let payloadStart: Int
                     let length: Int
-                    if typeLen == 0 {
+                    if typeLen == Header.dataWithLength {
                         guard let raw = page.word(at: at + 4) else {
                             nextIndex = size
                             throw RingBufferPageError(offset: at, kind: .eventOutsidePage(end: at + 8))
@@ -258,18 +261,18 @@ package struct RingBufferPage {
     /// high bits.
     package func rawEntry(at offset: Int) -> RawEntry? {
         guard offset >= dataOffset, offset < dataOffset + dataSize, let w = word(at: offset) else { return nil }
-        let typeLen = bigEndian ? w >> 27 : w & 31
-        let delta = UInt64(bigEndian ? w & 0x07ff_ffff : w >> 5)
+        let typeLen = bigEndian ? w >> Header.timeDeltaBits : w & Header.typeLenMask
+        let delta = UInt64(bigEndian ? w & Header.timeDeltaMask : w >> Header.typeLenBits)
         switch typeLen {
-        case 29:
+        case Header.padding:
             guard let len = word(at: offset + 4) else { return nil }
             return RawEntry(typeLen: typeLen, delta: delta, length: Int(len), offset: offset,
                             nextOffset: offset + 4 + Int(len))
-        case 30, 31:
+        case Header.timeExtend, Header.timeStamp:
             guard let ext = word(at: offset + 4) else { return nil }
-            return RawEntry(typeLen: typeLen, delta: (UInt64(ext) << 27) &+ delta, length: 0, offset: offset,
+            return RawEntry(typeLen: typeLen, delta: (UInt64(ext) << Header.timeDeltaBits) &+ delta, length: 0, offset: offset,
                             nextOffset: offset + 8)
-        case 0:
+        case Header.dataWithLength:
             guard let raw = word(at: offset + 4), raw >= 4 else { return nil }
             let len = (Int(raw) - 4 + 3) & ~3
             return RawEntry(typeLen: 0, delta: delta, length: len, offset: offset, nextOffset: offset + 8 + len)

@@ -54,7 +54,7 @@ package struct EventFilter: Sendable {
     private var include: [Clause]
     private var exclude: [Clause]
     private let order: ByteOrder
-    private let symbols: (any SymbolResolver)?
+    private let symbols: (any SymbolResolver & Sendable)?
     private let kernelStackID: Int
     private let userStackID: Int
     /// Per CPU: whether the last record that reached the `-v` stage was kept (trace-cmd keeps
@@ -73,7 +73,7 @@ package struct EventFilter: Sendable {
     /// - Throws: ``EventFilterError`` for the first filter that does not parse (the reference
     ///   then prints ``EventFilterError/reportMessage`` and exits with status 255).
     package init(filters: [String], excluding: [String] = [], events: [EventFormat],
-                byteOrder: ByteOrder, symbols: (any SymbolResolver)? = nil) throws(EventFilterError) {
+                byteOrder: ByteOrder, symbols: (any SymbolResolver & Sendable)? = nil) throws(EventFilterError) {
         let sorted = events.sorted { $0.id < $1.id }
         var inc: [Clause] = []
         var exc: [Clause] = []

@@ -1,39 +1,37 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A compiled POSIX basic regular expression (`regcomp(3)` with `REG_ICASE | REG_NOSUB`),
 /// the dialect libtraceevent uses for event names and for the `=~` / `!~` filter operators.
 ///
 /// libc's matcher is used on purpose: the reference matches with glibc's `regexec`, so
 /// using the same engine gives the same answers for every pattern (BRE syntax, `\|`, classes).
 final class EventFilterRegex: @unchecked Sendable {
-    // `regexec` on a compiled pattern is thread-safe in glibc (it locks the DFA); the
-    // pattern is never modified after `init`.
-    private var compiled = regex_t()
+    // `@unchecked Sendable`: the compiled pattern is written by `init` only and read by
+    // `regexec`, which POSIX requires to be thread-safe (glibc locks the pattern's DFA); it
+    // lives at a fixed address, so matching takes no access to a Swift property.
+    private let compiled: UnsafeMutablePointer<LibC.Regex>
     /// The pattern as written.
     let pattern: String
 
     /// Compiles `pattern`; `nil` when `regcomp` rejects it.
     init?(_ pattern: String) {
         self.pattern = pattern
-        let flags = REG_ICASE | REG_NOSUB
-        let rc = pattern.withCString { regcomp(&compiled, $0, Int32(flags)) }
-        if rc != 0 {
-            regfree(&compiled)
+        let compiled = UnsafeMutablePointer<LibC.Regex>.allocate(capacity: 1)
+        compiled.initialize(to: LibC.Regex())
+        guard pattern.withCString({ LibC.compileRegexIgnoringCase(compiled, $0) }) else {
+            LibC.freeRegex(compiled)
+            compiled.deallocate()
             return nil
         }
+        self.compiled = compiled
     }
 
-    deinit { regfree(&compiled) }
+    deinit {
+        LibC.freeRegex(compiled)
+        compiled.deallocate()
+    }
 
     /// Whether the NUL-terminated string at `cString` matches.
     func matches(cString: UnsafePointer<CChar>) -> Bool {
-        regexec(&compiled, cString, 0, nil, 0) == 0
+        LibC.regexMatches(compiled, cString)
     }
 
     /// Whether `string` matches (stops at an embedded NUL, as C does).

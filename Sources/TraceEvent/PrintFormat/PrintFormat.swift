@@ -1,5 +1,7 @@
 /// What the print-format engine needs to know about the trace besides the event format.
-package struct PrintFormatContext: Sendable {
+///
+/// Not `Sendable`: its symbol resolver may be one thread's (``SharedSymbolResolver``).
+package struct PrintFormatContext {
     /// Byte order of the record data.
     package var byteOrder: ByteOrder
     /// Size of a C `long` on the traced machine (4 or 8), from the trace file header.
@@ -50,7 +52,10 @@ package struct PrintFormatError: Error, Sendable, Equatable, CustomStringConvert
 /// events whose format failed) remembers string fields that once held unprintable bytes and
 /// prints them as `ARRAY[...]` from then on, and after a `bprint` record whose buffer lacks
 /// arguments for its format, every later `bprint` record prints as failed.
-package final class CompiledPrintFormat: @unchecked Sendable {
+///
+/// Not `Sendable`: that memory is written while rendering, and the symbol resolver may be one
+/// thread's. Compile one per thread (as ``EventPrinter`` copies do).
+package final class CompiledPrintFormat {
     // `indirect`: a piece is one reference, so the per-record loop over pieces copies a
     // pointer instead of a multi-payload tuple through the runtime's generic copy.
     indirect enum Piece: Sendable {

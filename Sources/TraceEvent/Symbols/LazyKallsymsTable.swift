@@ -1,11 +1,4 @@
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A ``KallsymsTable`` parsed when it is first needed, or in the background from the start:
 /// a trace whose events print no kernel symbol never waits for its kallsyms to be parsed.
@@ -13,20 +6,18 @@ import Darwin
 /// Safe to use from several threads: the first use parses (others wait for it); after that
 /// each use takes a lock briefly, so put a ``SharedSymbolResolver`` (which caches answers) in
 /// front of it on hot paths.
+///
+/// `@unchecked Sendable`: its two variables are only read or written with `lock` held.
 package final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let lock = Lock()
     private var text: [UInt8]
     private var parsed: KallsymsTable?
 
     /// A table of the kallsyms `text`.
     ///
-    /// - Parameters:
-    ///   - text: the text of `/proc/kallsyms`, as a trace file stores it.
-    ///   - background: start parsing now on another thread.
+    /// - Parameter background: start parsing now on another thread.
     package init(text: [UInt8], background: Bool = false) {
         self.text = text
-        mutex = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
         if background {
             DispatchQueue.global().async { [self] in _ = self.table }
         }
@@ -36,24 +27,17 @@ package final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
     package init(_ table: KallsymsTable) {
         text = []
         parsed = table
-        mutex = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
     /// The parsed table (parsed now if it is not yet).
     package var table: KallsymsTable {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        if let t = parsed { return t }
-        let t = text.withUnsafeBytes { KallsymsTable(parsing: $0) }
-        parsed = t
-        text = []
-        return t
+        lock.withLock {
+            if let t = parsed { return t }
+            let t = text.withUnsafeBytes { KallsymsTable(parsing: $0) }
+            parsed = t
+            text = []
+            return t
+        }
     }
 
     package func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {

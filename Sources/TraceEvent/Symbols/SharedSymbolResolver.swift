@@ -6,8 +6,8 @@
 ///
 /// It also remembers recent ``symbol(containing:)`` answers (the same few call sites and
 /// functions recur in every trace), so it is **not** safe to use from several threads at
-/// once: give each thread its own (``init(sharing:)``).
-package final class SharedSymbolResolver: SymbolResolver, @unchecked Sendable {
+/// once, and not `Sendable`: give each thread its own (``init(sharing:)``).
+package final class SharedSymbolResolver: SymbolResolver {
     /// The resolver answering lookups.
     package let base: any SymbolResolver
 

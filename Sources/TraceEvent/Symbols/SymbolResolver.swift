@@ -1,5 +1,9 @@
 /// Something that turns a kernel address into a symbol, such as a kallsyms table.
-package protocol SymbolResolver: Sendable {
+///
+/// Not necessarily `Sendable`: a resolver may cache answers for one thread
+/// (``SharedSymbolResolver``); the tables themselves (``KallsymsTable``,
+/// ``LazyKallsymsTable``) are `Sendable`.
+package protocol SymbolResolver {
     /// The symbol containing `address`: its name, start address and, when known, its size
     /// (distance to the next symbol). `nil` when no symbol covers the address.
     func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)?

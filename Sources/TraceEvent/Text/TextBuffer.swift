@@ -4,6 +4,10 @@
 /// `String(format:)` or Foundation on the hot path. A value type (copies are independent,
 /// copy-on-write) over one raw allocation: an append is a capacity check and a copy, and
 /// ``appendUnsafe(maxCount:_:)`` lets formatting code write its bytes in place.
+///
+/// `@unchecked Sendable` (its storage class is not `Sendable`): copy-on-write as `Array` is:
+/// the storage's bytes are written only through ``reserveTail(_:)``, after
+/// `isKnownUniquelyReferenced`, so no copy, on any thread, sees them change.
 package struct TextBuffer: @unchecked Sendable {
     @usableFromInline
     final class Storage {

@@ -1,19 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Byte scanning for the line-based text sections (kallsyms, printk formats, cmdlines).
 enum TextLines {
     /// The index of the first `byte` in `b[from..<to]`, or `to` when there is none.
     @inline(__always)
     static func index(of byte: UInt8, in b: UnsafeRawBufferPointer, from: Int, to: Int) -> Int {
         guard from < to, let base = b.baseAddress else { return to }
-        guard let p = memchr(base + from, Int32(byte), to - from) else { return to }
-        return UnsafeRawPointer(p) - base
+        guard let p = LibC.firstByte(byte, in: base + from, count: to - from) else { return to }
+        return p - base
     }
 
     /// The length of the text: up to the first NUL byte, as C string functions see it.
