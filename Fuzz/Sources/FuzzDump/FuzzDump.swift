@@ -1,6 +1,6 @@
 import FuzzSupport
-import TraceCmd
-import TraceEvent
+@testable import TraceCmd
+@testable import TraceEvent
 
 /// Input: a trace file. Opens it in both modes and prints what `trace-cmd dump --options`
 /// and `trace-cmd dump --summary` print.

@@ -1,6 +1,6 @@
 import FuzzSupport
-import TraceCmd
-import TraceEvent
+@testable import TraceCmd
+@testable import TraceEvent
 
 /// Input: `<filters>\0<excluding filters>\0<record payload>`: `-F` filter strings, one per
 /// line, given before `-v`, then those given after `-v`, then one record's event data. The

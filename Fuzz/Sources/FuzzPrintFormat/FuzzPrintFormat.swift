@@ -1,6 +1,6 @@
 import FuzzSupport
-import TraceCmd
-import TraceEvent
+@testable import TraceCmd
+@testable import TraceEvent
 
 /// Input: `<system>\n<event format text>\0<record payload>` (the first line names the
 /// system, the rest up to the first NUL byte is the format file, everything after it is one

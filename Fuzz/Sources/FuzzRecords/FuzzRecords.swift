@@ -1,6 +1,6 @@
 import FuzzSupport
-import TraceCmd
-import TraceEvent
+@testable import TraceCmd
+@testable import TraceEvent
 
 /// Input: a trace file. Reads every record of every buffer, all CPUs merged
 /// (`RecordIterator`), then every CPU stream on its own, again from its middle page

@@ -1,7 +1,7 @@
 import FuzzSupport
-import TraceCmd
-import TraceReport
-import TraceEvent
+@testable import TraceCmd
+@testable import TraceReport
+@testable import TraceEvent
 
 /// Input: two flag bytes choosing report options (see `reportOptions`), then a trace file.
 /// Runs the whole `trace-cmd report` (`TraceReport`) on it: every record of every buffer

@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 import FuzzSupport
-import TraceCmd
-import TraceEvent
+@testable import TraceCmd
+@testable import TraceEvent
 
 /// Writes the seed corpora of the harnesses from the real fixtures in `Tests/Fixtures`:
 ///

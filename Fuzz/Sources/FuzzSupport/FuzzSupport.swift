@@ -1,7 +1,7 @@
 import CFuzzDriver
-import TraceCmd
-import TraceReport
-import TraceEvent
+@testable import TraceCmd
+@testable import TraceReport
+@testable import TraceEvent
 
 /// The C signature of a libFuzzer target (`LLVMFuzzerTestOneInput`).
 public typealias FuzzTarget = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt

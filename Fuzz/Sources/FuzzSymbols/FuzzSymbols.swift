@@ -1,6 +1,6 @@
 import FuzzSupport
-import TraceCmd
-import TraceEvent
+@testable import TraceCmd
+@testable import TraceEvent
 
 /// Input: a text read as `/proc/kallsyms`, as `printk_formats` and as `saved_cmdlines`; then
 /// every entry found is looked up again.

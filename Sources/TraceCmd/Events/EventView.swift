@@ -96,7 +96,10 @@ public struct EventView: ~Copyable {
 
     /// Calls `body` with the event's data (from `common_type` on) in place.
     public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
-        try body(RawSpan(_unsafeBytes: cursor.record.payload))
+        // The payload taken into a local first: a span made straight from the stored record
+        // crashes Swift 6.3.1's optimizer (an ownership verifier error in CopyPropagation).
+        let payload = cursor.record.payload
+        return try body(payload.bytes)
     }
 
     /// A copy of the event's data (from `common_type` on).
