@@ -1,4 +1,4 @@
-@_exported import TraceEvent
+@_exported @_spi(Engine) import TraceEvent
 
 /// TraceCmd: the trace-cmd file format, ring-buffer records, instances, peers and time sync.
 public enum TraceCmdModule {

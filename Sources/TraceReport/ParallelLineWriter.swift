@@ -1,5 +1,5 @@
-import TraceCmd
-import TraceEvent
+@_spi(Engine) import TraceCmd
+@_spi(Engine) import TraceEvent
 import Dispatch
 
 /// Formats report lines on worker threads and hands their text to the sink in record order.

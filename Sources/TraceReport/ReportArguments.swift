@@ -1,16 +1,16 @@
-import TraceCmd
-import TraceEvent
+@_spi(Engine) import TraceCmd
+@_spi(Engine) import TraceEvent
 extension ReportOptions {
     /// A command line that ``ReportOptions/init(arguments:)`` cannot use.
-    package struct ArgumentError: Error, Sendable {
+    @_spi(Engine) public struct ArgumentError: Error, Sendable {
         /// What is wrong.
-        package var message: String
+        @_spi(Engine) public var message: String
     }
     typealias Problem = ArgumentError
 
     /// Parses `trace-cmd report`'s options (getopt style; `-v` makes the `-F` filters that
     /// follow it exclude records). Positional arguments: the input file when no `-i` is given.
-    package init(arguments args: [String]) throws(ArgumentError) {
+    @_spi(Engine) public init(arguments args: [String]) throws(ArgumentError) {
         var o = ReportOptions()
         var inputs: [Input] = []
         var globalFilters: [(String, Bool)] = []

@@ -1,5 +1,5 @@
-import TraceCmd
-import TraceEvent
+@_spi(Engine) import TraceCmd
+@_spi(Engine) import TraceEvent
 /// The options of a report, named after `trace-cmd report`'s flags.
 public struct ReportOptions: Sendable {
     /// One input file and what applies to it alone.

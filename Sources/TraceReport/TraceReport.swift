@@ -1,5 +1,5 @@
-import TraceCmd
-import TraceEvent
+@_spi(Engine) import TraceCmd
+@_spi(Engine) import TraceEvent
 /// Produces the text of `trace-cmd report` for one or more trace files.
 ///
 /// Records are streamed from all inputs and their instance buffers, merged in timestamp
@@ -97,7 +97,7 @@ public struct TraceReport {
     }
 
     /// ``run(sink:)`` for the command line tool, which writes the blocks out as they are.
-    package func run(rawSink sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
+    @_spi(Engine) public func run(rawSink sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
         var out = TextBuffer(capacity: 1 << 17)
         // Takes the buffer as a parameter: a nested function that captured `out` would make
         // every access to it, per record, a dynamic exclusivity check.

@@ -1,5 +1,5 @@
-import TraceCmd
-import TraceEvent
+@_spi(Engine) import TraceCmd
+@_spi(Engine) import TraceEvent
 /// `trace-cmd report -w`: the latency from a task's wakeup to the sched_switch that runs it,
 /// appended to sched_switch lines, and a summary (average, maximum, minimum; and the same for
 /// real-time tasks) at the end.

@@ -1,6 +1,6 @@
 import ArgumentParser
-import TraceCmd
-import TraceEvent
+@_spi(Engine) import TraceCmd
+@_spi(Engine) import TraceEvent
 
 /// `tracecmd bench-iterate FILE [--decode] [--head-only]`: a benchmark of the library.
 ///

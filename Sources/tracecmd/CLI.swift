@@ -1,5 +1,6 @@
+@_spi(Engine) import TraceEvent
 import ArgumentParser
-import TraceCmd
+@_spi(Engine) import TraceCmd
 
 /// Shared helpers of the command line tool.
 enum CLI {

@@ -1,5 +1,6 @@
+@_spi(Engine) import TraceEvent
 import ArgumentParser
-import TraceCmd
+@_spi(Engine) import TraceCmd
 
 /// `tracecmd dump`: a listing of a file's headers, sections and options.
 struct DumpCommand: ParsableCommand {

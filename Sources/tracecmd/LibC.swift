@@ -1,3 +1,5 @@
+@_spi(Engine) import TraceCmd
+@_spi(Engine) import TraceEvent
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,5 +1,6 @@
+@_spi(Engine) import TraceEvent
 import ArgumentParser
-import TraceCmd
+@_spi(Engine) import TraceCmd
 
 /// `tracecmd peers`: the host and guests of a multi-peer session at a glance.
 struct PeersCommand: ParsableCommand {

@@ -1,6 +1,7 @@
+@_spi(Engine) import TraceEvent
 import ArgumentParser
-import TraceCmd
-import TraceReport
+@_spi(Engine) import TraceCmd
+@_spi(Engine) import TraceReport
 
 /// `tracecmd report`: the events of one or more trace files as text, like `trace-cmd report`.
 struct ReportCommand: ParsableCommand {

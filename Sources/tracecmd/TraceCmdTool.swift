@@ -1,5 +1,6 @@
+@_spi(Engine) import TraceEvent
 import ArgumentParser
-import TraceCmd
+@_spi(Engine) import TraceCmd
 
 @main
 struct TraceCmdTool: ParsableCommand {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// Decompressing ahead of the reader (``ChunkPrefetcher``) serves the same pages as
 /// decompressing on demand, in any order of access, and fails the same way on bad chunks.

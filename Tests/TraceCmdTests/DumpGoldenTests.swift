@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 @Suite struct DumpGoldenTests {
     @Test(arguments: Fixtures.entries("dump-options"))

@@ -1,6 +1,6 @@
 import Testing
-@testable import TraceCmd
-import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) import TraceEvent
 
 /// How an event type classifies and decodes each kind of field, on a synthetic format and
 /// a record built byte by byte.

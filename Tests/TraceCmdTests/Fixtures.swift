@@ -1,5 +1,5 @@
 import Foundation
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// Access to the real recordings in Tests/Fixtures and the reference's golden outputs.
 enum Fixtures {

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-@testable import TraceCmd
-@testable import TraceReport
-import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceReport
+@_spi(Engine) import TraceEvent
 
 /// Inputs that made a libFuzzer harness of `Fuzz/` crash, hang or run out of memory, replayed
 /// the way that harness runs them (`Tests/Fixtures/fuzz-regressions/<Harness>/`, see the

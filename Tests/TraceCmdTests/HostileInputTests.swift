@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-@testable import TraceCmd
-@testable import TraceReport
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceReport
 
 /// Truncated and corrupted copies of every real fixture must end in a typed error or a
 /// correct read: never a crash, a hang or a huge allocation.

@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 @Test func referenceVersion() {
     #expect(TraceCmdModule.referenceVersion == "3.1.6")

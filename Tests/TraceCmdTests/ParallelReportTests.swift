@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-@testable import TraceCmd
-@testable import TraceReport
-import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceReport
+@_spi(Engine) import TraceEvent
 
 /// The report formats lines on several threads (``ParallelLineWriter``): its output must be
 /// the serial one, byte for byte, whatever the batch boundaries. Every golden report of the

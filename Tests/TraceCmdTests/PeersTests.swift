@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// `tracecmd peers` rendering (the library part the CLI prints) and sync quality.
 @Suite struct PeersTests {

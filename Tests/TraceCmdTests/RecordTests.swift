@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// `Record` keeps some fields compactly; what goes in comes out.
 @Suite("Record")

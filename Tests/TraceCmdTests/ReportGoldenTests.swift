@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-@testable import TraceCmd
-@testable import TraceReport
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceReport
 
 /// `TraceReport` against the reference's `trace-cmd report` output for every fixture and
 /// flag set in the golden manifest.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-@testable import TraceCmd
-@testable import TraceReport
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceReport
 
 /// Every single-file fixture with every flag set of the report issue, compared live with the
 /// installed reference `trace-cmd report` (the committed golden files cover a subset; this

@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// The record streams checked on the shared fixtures (Tests/Fixtures/*.dat) against the
 /// reference's golden data: `golden/<id>/records.txt` ("cpu ts" per record in

@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// Ring-buffer decoding checked against the reference (libtracecmd 3.1.6 / trace-cmd report)
 /// on real recordings in Tests/Fixtures/ringbuffer (see scripts/ringbuffer/record-fixtures.sh).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// Sessions and per-file facts against libtracecmd (golden `info.json` and `records.txt` of
 /// `scripts/golden/tcinfo.c`) and the reference's report order.

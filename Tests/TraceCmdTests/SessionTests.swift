@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// Session matching, diagnostics, reader settings and timeline selection on the real
 /// host/guest recordings.

@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 @Suite struct SyncQualityTests {
     typealias S = TimeShiftSample

@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// Builds TIME_SHIFT payloads from sample tables (hand-chosen tables for the parsing rules).
 enum TimeShiftPayload {

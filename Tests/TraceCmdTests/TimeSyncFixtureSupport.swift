@@ -1,5 +1,5 @@
 import Foundation
-import TraceCmd
+@_spi(Engine) import TraceCmd
 
 /// Access to Tests/Fixtures/timesync and parsing of the reference's report lines.
 enum TimeSyncFixtures {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// Corrected timestamps against the reference (`trace-cmd report -t -i host -i guest`) on
 /// real host/guest recordings of trace-cmd 3.1.6, and on copies of a real guest file whose

@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceCmd
+@_spi(Engine) @testable import TraceCmd
 
 /// The per-record rules of sync.md on hand-chosen sample tables; expected values are worked
 /// out by hand from the rules (the same rules are checked against the reference on real

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-@testable import TraceCmd
-@testable import TraceReport
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceReport
 
 /// A recording killed mid-way leaves a truncated file. The reference refuses such files
 /// ("failed to init data"); we print every record of every complete page before the cut and

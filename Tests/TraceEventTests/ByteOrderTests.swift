@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 @Test func loadUnsignedBothOrders() {
     let bytes: [UInt8] = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08]

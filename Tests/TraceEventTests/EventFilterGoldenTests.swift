@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 /// What `scripts/golden/filter-extract.c` dumped of a trace with the reference libtraceevent:
 /// the event formats (as libtraceevent parsed them), every record, the comms and symbols.

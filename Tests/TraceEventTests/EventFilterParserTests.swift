@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 @Suite struct EventFilterParserTests {
     static let fixture: Result<EventFilterFixture, any Error> = Result { try EventFilterFixture.load("trace") }

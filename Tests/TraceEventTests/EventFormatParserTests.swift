@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 /// The offset/size/signed values of every `field:` line, read with a plain regex.
 func fieldNumbersInText(_ text: String) throws -> [(offset: Int, size: Int, signed: Int?)] {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 @Suite struct EventRegistryTests {
     /// `text` with its name/ID lines replaced.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 /// Formats, symbol and comm tables against what the reference stored and printed for the recorded fixtures
 /// (`Tests/Fixtures/golden/<name>/report/default.txt`, made by `trace-cmd report`). The

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 /// Builds event data the way the kernel lays it out, for a given byte order.
 struct PayloadBuilder {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 /// Inputs that made a text harness of `Fuzz/` (event formats, print formats, symbol tables)
 /// crash, hang or run out of memory, replayed the way that harness runs them

@@ -1,5 +1,5 @@
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 /// A small deterministic generator, so that failures reproduce.
 private struct SplitMix: RandomNumberGenerator {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 /// Golden data written by scripts/golden/plugin-extract.c (libtracecmd + libtraceevent
 /// with the installed plugins) from traces recorded by scripts/golden/record-plugins.sh.

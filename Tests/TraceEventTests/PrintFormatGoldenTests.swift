@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 /// Golden data written by scripts/golden/printfmt-golden.sh: real records recorded by the
 /// reference trace-cmd on this machine, with the text the reference libtraceevent 1.7.1

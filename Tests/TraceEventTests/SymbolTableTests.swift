@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceEvent
 
 private func hex(_ v: UInt64) -> String { String(v, radix: 16) }
 

@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: a trace file. Opens it in both modes and prints what `trace-cmd dump --options`
 /// and `trace-cmd dump --summary` print.

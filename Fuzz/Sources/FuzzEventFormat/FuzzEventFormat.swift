@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: the text of an event `format` file. Parses it as an ftrace event and as an event
 /// of another system, and adds it to an event registry.

@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: `<filters>\0<excluding filters>\0<record payload>`: `-F` filter strings, one per
 /// line, given before `-v`, then those given after `-v`, then one record's event data. The

@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: a trace file. Sets up printing as a report does (event formats compiled, plugins
 /// bound, kallsyms, printk formats, saved cmdlines) and prints every record of every buffer

@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: a trace file. Opens it in both modes (full, head-only) and reads all of its
 /// metadata: format texts (parsed), kallsyms, printk formats, saved cmdlines (parsed),

@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: `<system>\n<event format text>\0<record payload>` (the first line names the
 /// system, the rest up to the first NUL byte is the format file, everything after it is one

@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: a trace file. Reads every record of every buffer, all CPUs merged
 /// (`RecordIterator`), then every CPU stream on its own, again from its middle page

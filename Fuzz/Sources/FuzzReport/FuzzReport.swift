@@ -1,7 +1,7 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceReport
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceReport
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: two flag bytes choosing report options (see `reportOptions`), then a trace file.
 /// Runs the whole `trace-cmd report` (`TraceReport`) on it: every record of every buffer

@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Writes the seed corpora of the harnesses from the real fixtures in `Tests/Fixtures`:
 ///

@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: two flag bytes choosing report options (see `reportOptions`), a 4-byte little-endian
 /// length N, N bytes of a host trace file, then a guest trace file (the rest). Runs

@@ -1,7 +1,7 @@
 import CFuzzDriver
-@testable import TraceCmd
-@testable import TraceReport
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceReport
+@_spi(Engine) @testable import TraceEvent
 
 /// The C signature of a libFuzzer target (`LLVMFuzzerTestOneInput`).
 public typealias FuzzTarget = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt

@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input: a text read as `/proc/kallsyms`, as `printk_formats` and as `saved_cmdlines`; then
 /// every entry found is looked up again.

@@ -1,6 +1,6 @@
 import FuzzSupport
-@testable import TraceCmd
-@testable import TraceEvent
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceEvent
 
 /// Input (binary): byte 0 flags (bit 0 big endian, bit 1 raw timestamps, bit 2 ignore DATE,
 /// bit 3 use a clock frequency); bytes 1-2 the TIME_SHIFT payload length L (little endian);

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// The events of a session as owned ``Event`` values, for consumers in tasks (see
 /// ``TraceSession/asyncEvents(_:)``).
 ///

@@ -1,4 +1,4 @@
-import TraceEvent
+@_spi(Engine) import TraceEvent
 
 /// One event of a session, owned: it keeps its data, and may be stored, sent to other
 /// tasks and compared. Made by ``EventView/owned()`` and by ``TraceSession/events(_:)``.

@@ -1,4 +1,4 @@
-import TraceEvent
+@_spi(Engine) import TraceEvent
 
 /// The state of one iteration over a session's events: the merged timeline, one
 /// ``EventPrinter`` per file (comms, names, report text; not thread-safe, so one per

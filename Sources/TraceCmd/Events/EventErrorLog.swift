@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 import Synchronization
 
 /// The read errors an event sequence skipped (shared by a sequence and its iterators).

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// One field of an ``EventType``, resolved once: pass it to ``EventView/value(of:)`` or
 /// ``Event/value(of:)`` to read the field of many events without a lookup by name.
 public struct EventField: Sendable, Hashable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import TraceEvent
+@_spi(Engine) import TraceEvent
 
 /// Why a session's events cannot be read as asked (thrown before the first event).
 public enum EventQueryError: Error, Sendable, CustomStringConvertible {

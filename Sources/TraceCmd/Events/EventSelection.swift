@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// Which events of a session to read: ``TraceSession/forEachEvent(_:_:)``,
 /// ``TraceSession/events(_:)`` and ``TraceSession/asyncEvents(_:)`` take one.
 ///

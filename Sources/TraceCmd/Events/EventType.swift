@@ -1,4 +1,4 @@
-import TraceEvent
+@_spi(Engine) import TraceEvent
 
 /// An event type of one file of a session (`sched:sched_switch` of the host, say): its
 /// identity and its fields, each classified once (see ``EventField/Kind``).

@@ -1,4 +1,4 @@
-import TraceEvent
+@_spi(Engine) import TraceEvent
 
 /// One event of a session, seen in place during ``TraceSession/forEachEvent(_:_:)``.
 ///

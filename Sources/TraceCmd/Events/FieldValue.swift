@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// The decoded value of one field of an event.
 ///
 /// How a field decodes is settled once per event type from its format (see

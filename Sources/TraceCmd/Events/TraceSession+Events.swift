@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// Reading a session's events: decoded, with the report's comm and text.
 extension TraceSession {
     /// Opens one trace file as a session of one.

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 import SystemPackage
 
 /// Opening sessions by `FilePath` (swift-system).

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 

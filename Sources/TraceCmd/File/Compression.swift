@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 import CZlib
 
 /// The compression algorithm named in a version 7 file's header.
@@ -17,12 +18,12 @@ public struct Compression: Sendable, Hashable {
 ///
 /// zlib comes from `libz`; zstd is loaded at run time from the `libzstd.so.1` runtime
 /// library, so building needs no zstd headers.
-package struct Decompressor: Sendable {
+@_spi(Engine) public struct Decompressor: Sendable {
     enum Algorithm: Sendable { case zlib, zstd }
     let algorithm: Algorithm
 
     /// A decompressor for the algorithm `name`, or `nil` when unknown or unavailable.
-    package init?(name: String) {
+    @_spi(Engine) public init?(name: String) {
         switch name {
         case "zlib": algorithm = .zlib
         case "zstd":
@@ -34,7 +35,7 @@ package struct Decompressor: Sendable {
 
     /// Decompresses `source` into `destination`, which must be exactly as large as the
     /// declared uncompressed size. Returns the number of bytes produced, or `nil` on failure.
-    package func decompress(_ source: UnsafeRawBufferPointer,
+    @_spi(Engine) public func decompress(_ source: UnsafeRawBufferPointer,
                            into destination: UnsafeMutableRawBufferPointer) -> Int? {
         guard let src = source.baseAddress, let dst = destination.baseAddress else {
             return destination.count == 0 ? 0 : nil

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// Reads the layout of a trace file: initial format, headers, formats, options, sections and
 /// buffer locations, for versions 6 and 7. Used by ``TraceFile``.
 struct FileLayoutReader {

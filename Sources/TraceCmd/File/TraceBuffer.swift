@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// One ring buffer stored in a trace file: the top-level buffer or an instance (`-B name`).
 public struct TraceBuffer: Sendable {
     /// How the buffer's data is stored.

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// An opened trace-cmd trace file (version 6 or 7): its layout and all of its metadata.
 ///
 /// Open it ``OpenMode/full`` to read records, or ``OpenMode/headOnly`` (like
@@ -14,7 +15,7 @@ public final class TraceFile: Sendable {
     }
 
     /// The mapped bytes of the file.
-    package let mapped: MappedFile
+    @_spi(Engine) public let mapped: MappedFile
     /// The path the file was opened with.
     public var path: String { mapped.path }
     /// How the file was opened.
@@ -96,7 +97,7 @@ public final class TraceFile: Sendable {
     }
 
     /// Reads a trace file from already mapped (or in-memory) bytes.
-    package init(mapped: MappedFile, mode: OpenMode = .full) throws(TraceFileError) {
+    @_spi(Engine) public init(mapped: MappedFile, mode: OpenMode = .full) throws(TraceFileError) {
         self.mapped = mapped
         self.mode = mode
         var r = FileLayoutReader(bytes: mapped.bytes, file: mapped.path)

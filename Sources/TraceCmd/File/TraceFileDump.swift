@@ -1,10 +1,11 @@
+@_spi(Engine) import TraceEvent
 /// Renders a trace file's layout and metadata as text, in the layout of `trace-cmd dump`.
 ///
 /// ``options(of:)`` prints the same lines as `trace-cmd dump --options`; ``summary(of:displayPath:)``
 /// those of `trace-cmd dump --summary`.
-package enum TraceFileDump {
+@_spi(Engine) public enum TraceFileDump {
     /// The `--options` listing.
-    package static func options(of file: TraceFile) -> String {
+    @_spi(Engine) public static func options(of file: TraceFile) -> String {
         var out = ""
         var count = 0
         let order = file.byteOrder
@@ -186,7 +187,7 @@ package enum TraceFileDump {
     }
 
     /// The `--summary` listing.
-    package static func summary(of file: TraceFile, displayPath: String? = nil) -> String {
+    @_spi(Engine) public static func summary(of file: TraceFile, displayPath: String? = nil) -> String {
         var out = "\n Tracing meta data in file \(displayPath ?? file.path):\n"
         out += "\t[Initial format]\n"
         out += "\t\t\(file.version)\t[Version]\n"
@@ -259,7 +260,7 @@ extension TraceFile {
     /// For v7: the sections laid out one after the other from ``sectionsStart`` (how
     /// `trace-cmd dump` walks them), stopping at the end of the file or at a header that does
     /// not fit. Bounded by the file size.
-    package func sequentialSections() -> [SectionInfo] {
+    @_spi(Engine) public func sequentialSections() -> [SectionInfo] {
         guard let start = sectionsStart else { return [] }
         var out: [SectionInfo] = []
         var at = start
@@ -278,7 +279,7 @@ extension TraceFile {
     }
 
     /// Section description strings by id (offset into the concatenated STRINGS sections).
-    package var sectionNames: [Int: String] {
+    @_spi(Engine) public var sectionNames: [Int: String] {
         var all: [UInt8] = []
         for s in sequentialSections() where s.id == TraceOption.ID.strings.rawValue {
             if s.isCompressed {

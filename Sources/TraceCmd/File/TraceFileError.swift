@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// An error met while reading a trace file: what went wrong, in which file, while reading
 /// which part of it, and at which byte offset.
 public struct TraceFileError: Error, Sendable, CustomStringConvertible, Equatable {

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// One option of a trace file, with its raw payload and its typed value.
 ///
 /// Every option id 0–25 that trace-cmd defines has a typed ``Value``; an unknown id is kept as

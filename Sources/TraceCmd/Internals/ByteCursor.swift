@@ -1,23 +1,24 @@
+@_spi(Engine) import TraceEvent
 /// A bounds-checked reader over a span of bytes in a trace file (or a decompressed section).
 ///
 /// Every read checks the remaining length first and throws a ``TraceFileError`` naming the
 /// file, what is being read and the absolute offset; nothing traps on bad data.
-package struct ByteCursor {
+@_spi(Engine) public struct ByteCursor {
     /// The bytes being read.
-    package let bytes: UnsafeRawBufferPointer
+    @_spi(Engine) public let bytes: UnsafeRawBufferPointer
     /// Current position within ``bytes``.
-    package var position: Int
+    @_spi(Engine) public var position: Int
     /// Byte order for multi-byte integers.
-    package var order: ByteOrder
+    @_spi(Engine) public var order: ByteOrder
     /// File offset of `bytes[0]`, for error messages (for a decompressed section, the
     /// offset of the section in the file).
-    package var baseOffset: Int
+    @_spi(Engine) public var baseOffset: Int
     /// The file's path, for error messages.
-    package var file: String
+    @_spi(Engine) public var file: String
     /// What is being read, for error messages.
-    package var context: String
+    @_spi(Engine) public var context: String
 
-    package init(bytes: UnsafeRawBufferPointer, position: Int = 0, order: ByteOrder, baseOffset: Int = 0,
+    @_spi(Engine) public init(bytes: UnsafeRawBufferPointer, position: Int = 0, order: ByteOrder, baseOffset: Int = 0,
                 file: String, context: String) {
         self.bytes = bytes
         self.position = position
@@ -28,14 +29,14 @@ package struct ByteCursor {
     }
 
     /// Bytes left after ``position``.
-    package var remaining: Int { max(0, bytes.count - position) }
+    @_spi(Engine) public var remaining: Int { max(0, bytes.count - position) }
     /// Whether everything has been read.
-    package var isAtEnd: Bool { position >= bytes.count }
+    @_spi(Engine) public var isAtEnd: Bool { position >= bytes.count }
     /// Absolute offset of ``position``, for messages.
-    package var absoluteOffset: Int { baseOffset + position }
+    @_spi(Engine) public var absoluteOffset: Int { baseOffset + position }
 
     /// An error at the current position.
-    package func error(_ kind: TraceFileError.Kind) -> TraceFileError {
+    @_spi(Engine) public func error(_ kind: TraceFileError.Kind) -> TraceFileError {
         TraceFileError(file: file, context: context, offset: absoluteOffset, kind: kind)
     }
 
@@ -45,32 +46,32 @@ package struct ByteCursor {
         }
     }
 
-    package mutating func readU8() throws(TraceFileError) -> UInt8 {
+    @_spi(Engine) public mutating func readU8() throws(TraceFileError) -> UInt8 {
         try need(1)
         defer { position += 1 }
         return bytes[position]
     }
 
-    package mutating func readU16() throws(TraceFileError) -> UInt16 {
+    @_spi(Engine) public mutating func readU16() throws(TraceFileError) -> UInt16 {
         try need(2)
         defer { position += 2 }
         return UInt16(truncatingIfNeeded: bytes.loadUnsigned(at: position, size: 2, order: order) ?? 0)
     }
 
-    package mutating func readU32() throws(TraceFileError) -> UInt32 {
+    @_spi(Engine) public mutating func readU32() throws(TraceFileError) -> UInt32 {
         try need(4)
         defer { position += 4 }
         return UInt32(truncatingIfNeeded: bytes.loadUnsigned(at: position, size: 4, order: order) ?? 0)
     }
 
-    package mutating func readU64() throws(TraceFileError) -> UInt64 {
+    @_spi(Engine) public mutating func readU64() throws(TraceFileError) -> UInt64 {
         try need(8)
         defer { position += 8 }
         return bytes.loadUnsigned(at: position, size: 8, order: order) ?? 0
     }
 
     /// Reads a 64-bit value that must be usable as a non-negative `Int` (a size or offset).
-    package mutating func readSize64(_ what: String) throws(TraceFileError) -> Int {
+    @_spi(Engine) public mutating func readSize64(_ what: String) throws(TraceFileError) -> Int {
         let at = absoluteOffset
         let v = try readU64()
         guard v <= UInt64(Int.max / 2) else {
@@ -81,14 +82,14 @@ package struct ByteCursor {
     }
 
     /// Reads `n` bytes as a view into the underlying buffer.
-    package mutating func readBytes(_ n: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+    @_spi(Engine) public mutating func readBytes(_ n: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
         try need(n)
         defer { position += n }
         return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
     }
 
     /// Reads a NUL-terminated string (the NUL is consumed, not returned).
-    package mutating func readCString() throws(TraceFileError) -> String {
+    @_spi(Engine) public mutating func readCString() throws(TraceFileError) -> String {
         var end = position
         while end < bytes.count && bytes[end] != 0 { end += 1 }
         guard end < bytes.count else {
@@ -100,7 +101,7 @@ package struct ByteCursor {
     }
 
     /// Moves to `offset` within ``bytes``.
-    package mutating func seek(to offset: Int) throws(TraceFileError) {
+    @_spi(Engine) public mutating func seek(to offset: Int) throws(TraceFileError) {
         guard offset >= 0, offset <= bytes.count else {
             throw error(.invalidValue("offset \(offset) is past the end (\(bytes.count))"))
         }
@@ -108,7 +109,7 @@ package struct ByteCursor {
     }
 
     /// Skips `n` bytes.
-    package mutating func skip(_ n: Int) throws(TraceFileError) {
+    @_spi(Engine) public mutating func skip(_ n: Int) throws(TraceFileError) {
         try need(n)
         position += n
     }

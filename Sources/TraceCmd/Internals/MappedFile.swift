@@ -1,16 +1,17 @@
+@_spi(Engine) import TraceEvent
 /// A read-only memory mapping of a whole file. The bytes stay valid as long as the object lives.
 ///
 /// `@unchecked Sendable`: every property is a `let` and the bytes are never written after
 /// `init` (a read-only mapping, or a private copy); the page hints change no byte.
-package final class MappedFile: @unchecked Sendable {
+@_spi(Engine) public final class MappedFile: @unchecked Sendable {
     /// The path the file was opened with.
-    package let path: String
+    @_spi(Engine) public let path: String
     /// The file's bytes.
-    package let bytes: UnsafeRawBufferPointer
+    @_spi(Engine) public let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
 
     /// Maps the file at `path` read-only.
-    package init(path: String) throws(TraceFileError) {
+    @_spi(Engine) public init(path: String) throws(TraceFileError) {
         self.path = path
         let fd = LibC.openReadOnly(path)
         guard fd >= 0 else {
@@ -33,7 +34,7 @@ package final class MappedFile: @unchecked Sendable {
     }
 
     /// Wraps bytes already in memory (copied), e.g. for tests or fuzzing.
-    package init(copying data: [UInt8], path: String = "<memory>") {
+    @_spi(Engine) public init(copying data: [UInt8], path: String = "<memory>") {
         self.path = path
         let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
         data.withUnsafeBytes { src in
@@ -47,7 +48,7 @@ package final class MappedFile: @unchecked Sendable {
     /// while: their pages leave the process's resident set (the page cache keeps them, and a
     /// later access reads them again). Only whole system pages inside `range` are released.
     /// Used to keep the resident memory of a long sequential read bounded.
-    package func releasePages(_ range: Range<Int>) {
+    @_spi(Engine) public func releasePages(_ range: Range<Int>) {
         guard mapped, let base = bytes.baseAddress else { return }
         let page = MappedFile.systemPageSize
         let lo = (max(0, range.lowerBound) + page - 1) / page * page
@@ -59,7 +60,7 @@ package final class MappedFile: @unchecked Sendable {
     /// Asks the kernel to map the bytes in `range` now, in one call (`MADV_POPULATE_READ`),
     /// instead of one page fault per few pages as they are first read. A hint: kernels
     /// without it (before 5.14) fault the pages in on access as usual.
-    package func prefault(_ range: Range<Int>) {
+    @_spi(Engine) public func prefault(_ range: Range<Int>) {
         guard mapped, let base = bytes.baseAddress else { return }
         let page = MappedFile.systemPageSize
         let lo = max(0, range.lowerBound) / page * page

@@ -1,7 +1,8 @@
+@_spi(Engine) import TraceEvent
 /// The number of processors the report may use.
-package enum ProcessInfoCores {
+@_spi(Engine) public enum ProcessInfoCores {
     /// Online processors (at least 1).
-    package static var active: Int {
+    @_spi(Engine) public static var active: Int {
         LibC.onlineProcessors ?? 1
     }
 }

@@ -1,19 +1,20 @@
+@_spi(Engine) import TraceEvent
 import Dispatch
 /// Everything needed to print the events of one trace file like `trace-cmd report`: the
 /// file's event formats, their compiled print formats and output plugins (both prepared on
 /// first use of each event), kernel symbols, printk formats and the comm table.
-package final class EventPrinter {
+@_spi(Engine) public final class EventPrinter {
     /// How event text is produced.
-    package struct Options: Sendable {
+    @_spi(Engine) public struct Options: Sendable {
         /// `-R`: print every field as `name=value` instead of the print format.
-        package var raw = false
+        @_spi(Engine) public var raw = false
         /// Output plugins in effect (`EventPlugins.none` for `-N`).
-        package var plugins: EventPlugins = .standard
+        @_spi(Engine) public var plugins: EventPlugins = .standard
         /// Whether setting up may use other threads (event formats parsed on all cores,
         /// kallsyms parsed in the background); otherwise all of it runs on the calling thread.
-        package var concurrent = true
+        @_spi(Engine) public var concurrent = true
 
-        package init(raw: Bool = false, plugins: EventPlugins = .standard, concurrent: Bool = true) {
+        @_spi(Engine) public init(raw: Bool = false, plugins: EventPlugins = .standard, concurrent: Bool = true) {
             self.raw = raw
             self.plugins = plugins
             self.concurrent = concurrent
@@ -21,18 +22,18 @@ package final class EventPrinter {
     }
 
     /// The file whose events are printed.
-    package let file: TraceFile
+    @_spi(Engine) public let file: TraceFile
     /// All event formats of the file.
     @exclusivity(unchecked) package private(set) var registry: EventRegistry
     /// The file's kernel symbols (parsed in the background from the printer's creation; this
     /// waits for them).
-    package var symbols: KallsymsTable { kallsyms.table }
+    @_spi(Engine) public var symbols: KallsymsTable { kallsyms.table }
     /// The file's kernel symbols, for lookups that need not wait before their first use.
-    package let kallsyms: LazyKallsymsTable
+    @_spi(Engine) public let kallsyms: LazyKallsymsTable
     /// pid → comm, as the report shows it.
-    package let comms: CommTable
+    @_spi(Engine) public let comms: CommTable
     /// Printing options.
-    package let options: Options
+    @_spi(Engine) public let options: Options
     /// Formats that could not be parsed (the reference skips them too).
     package private(set) var formatErrors: [EventFormatError] = []
 
@@ -65,10 +66,10 @@ package final class EventPrinter {
     private let slots: UnsafeMutablePointer<Unmanaged<EventSlot>?>
     private let slotCount: Int
     /// Environment handed to plugins.
-    @exclusivity(unchecked) package var environment: PluginEnvironment
+    @exclusivity(unchecked) @_spi(Engine) public var environment: PluginEnvironment
 
     /// Prepares printing for `file`; `session` is shared plugin state for a whole report.
-    package init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
+    @_spi(Engine) public init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
         self.file = file
         self.options = options
         // Start-up work runs on all cores (unless `options.concurrent` is off): the event
@@ -150,7 +151,7 @@ package final class EventPrinter {
     ///
     /// The copy shares no mutable object with `other`: it may be handed to another thread
     /// (and used by one thread at a time, like every printer).
-    package init(workerCopyOf other: EventPrinter) {
+    @_spi(Engine) public init(workerCopyOf other: EventPrinter) {
         file = other.file
         options = other.options
         registry = other.registry
@@ -178,7 +179,7 @@ package final class EventPrinter {
     /// record (function, function graph) or its print format is one the reference renders
     /// statefully. Binds the event's format and plugin on first use.
     @inline(__always)
-    package func isStateless(eventAt index: Int) -> Bool {
+    @_spi(Engine) public func isStateless(eventAt index: Int) -> Bool {
         slot(index)._withUnsafeGuaranteedRef { $0.stateless }
     }
 
@@ -209,7 +210,7 @@ package final class EventPrinter {
     /// register (the sched plugin's) and returns true. Returns false, registering nothing,
     /// when the record must be printed by this printer, in order.
     @inline(__always)
-    package func prepareForWorker(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) -> Bool {
+    @_spi(Engine) public func prepareForWorker(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) -> Bool {
         slot(index)._withUnsafeGuaranteedRef { s in
             guard s.stateless else { return false }
             s.plugin?.registerComms(PluginRecord(payload: payload, cpu: cpu), environment: environment)
@@ -219,19 +220,19 @@ package final class EventPrinter {
 
     /// The index of the record's event in ``registry``, or `nil` when unknown.
     @inline(__always)
-    package func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
+    @_spi(Engine) public func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
         guard let id = registry.commonLayout.eventID(in: payload, order: file.byteOrder) else { return nil }
         return registry.index(ofID: id)
     }
 
     /// The common pid of a record.
     @inline(__always)
-    package func pid(of payload: UnsafeRawBufferPointer) -> Int32 {
+    @_spi(Engine) public func pid(of payload: UnsafeRawBufferPointer) -> Int32 {
         registry.commonLayout.pid(in: payload, order: file.byteOrder) ?? 0
     }
 
     /// The compiled print format of the event at `index`.
-    package func printFormat(ofEventAt index: Int) -> CompiledPrintFormat {
+    @_spi(Engine) public func printFormat(ofEventAt index: Int) -> CompiledPrintFormat {
         slot(index).takeUnretainedValue().format
     }
 
@@ -242,7 +243,7 @@ package final class EventPrinter {
     /// Appends `name: ` padded to 20 columns (the report's event column), then the event
     /// text, as ``writeInfo(eventIndex:payload:pageRest:cpu:timestamp:into:)``.
     @inline(__always)
-    package func writeNameAndInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer,
+    @_spi(Engine) public func writeNameAndInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer,
                                  pageRest: UnsafeRawBufferPointer? = nil, cpu: Int, timestamp: UInt64,
                                  into out: inout TextBuffer) {
         slot(index)._withUnsafeGuaranteedRef { s in
@@ -282,7 +283,7 @@ package final class EventPrinter {
     /// - Parameter pageRest: the payload followed by the rest of its page. libtraceevent's
     ///   raw field printer (`-R`) reads fixed-size fields in place even where they run past
     ///   the record's end; this is what it then reads.
-    package func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
+    @_spi(Engine) public func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
                           cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
         slot(index)._withUnsafeGuaranteedRef { s in
             write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
@@ -290,7 +291,7 @@ package final class EventPrinter {
     }
 
     /// Whether the file's common fields include `name` (e.g. `common_migrate_disable`).
-    package func hasCommonField(_ name: String) -> FormatField? {
+    @_spi(Engine) public func hasCommonField(_ name: String) -> FormatField? {
         registry.commonFields.first { $0.name == name }
     }
 }

@@ -1,8 +1,9 @@
+@_spi(Engine) import TraceEvent
 /// A writer of a report line's fixed columns straight into the output's reserved tail
 /// (``TextBuffer/appendUnsafe(maxCount:_:)``), instead of a dozen small appends.
 ///
 /// Writers never check bounds: callers make sure the text fits in ``capacity``.
-package struct LineScratch {
+@_spi(Engine) public struct LineScratch {
     static let capacity = 128
     let base: UnsafeMutablePointer<UInt8>
     var count = 0

@@ -1,10 +1,10 @@
-import TraceEvent
+@_spi(Engine) import TraceEvent
 
 /// The text of one `trace-cmd report` line: the prefix (`%16s-%-5d [%03d] time:`), the event
 /// name and its info, and a dropped-events line before it. Shared by the report and the event
 /// API, so that both print the same line.
-package enum ReportLine {
-    package static func appendLabel(_ label: [UInt8], width: Int, into out: inout TextBuffer) {
+@_spi(Engine) public enum ReportLine {
+    @_spi(Engine) public static func appendLabel(_ label: [UInt8], width: Int, into out: inout TextBuffer) {
         out.append(repeating: 0x20, count: width - label.count)
         out.append(contentsOf: label)
         if label.isEmpty {
@@ -14,17 +14,17 @@ package enum ReportLine {
         }
     }
 
-    package static let spaces = [UInt8](repeating: 0x20, count: 64)
+    @_spi(Engine) public static let spaces = [UInt8](repeating: 0x20, count: 64)
 
     /// The options that shape every report line, as a plain value (formatting threads copy
     /// it instead of sharing the report's options and their arrays).
-    package struct LineFormat: Sendable {
-        package var latency: Bool
-        package var raw: Bool
-        package var nanoseconds: Bool
-        package var tsDiff: Bool
+    @_spi(Engine) public struct LineFormat: Sendable {
+        @_spi(Engine) public var latency: Bool
+        @_spi(Engine) public var raw: Bool
+        @_spi(Engine) public var nanoseconds: Bool
+        @_spi(Engine) public var tsDiff: Bool
 
-        package init(latency: Bool, raw: Bool, nanoseconds: Bool, tsDiff: Bool) {
+        @_spi(Engine) public init(latency: Bool, raw: Bool, nanoseconds: Bool, tsDiff: Bool) {
             self.latency = latency
             self.raw = raw
             self.nanoseconds = nanoseconds
@@ -35,12 +35,12 @@ package enum ReportLine {
 
     /// What a report line needs of its input besides the record: fixed per handle, a value
     /// that formatting threads can hold without touching the handle.
-    package struct LineStyle: Sendable {
-        package var inUsecs: Bool
-        package var useTraceClock: Bool
-        package var byteOrder: ByteOrder
+    @_spi(Engine) public struct LineStyle: Sendable {
+        @_spi(Engine) public var inUsecs: Bool
+        @_spi(Engine) public var useTraceClock: Bool
+        @_spi(Engine) public var byteOrder: ByteOrder
 
-        package init(inUsecs: Bool, useTraceClock: Bool, byteOrder: ByteOrder) {
+        @_spi(Engine) public init(inUsecs: Bool, useTraceClock: Bool, byteOrder: ByteOrder) {
             self.inUsecs = inUsecs
             self.useTraceClock = useTraceClock
             self.byteOrder = byteOrder
@@ -52,7 +52,7 @@ package enum ReportLine {
     /// - Parameters:
     ///   - pageRest: for `-R`, the payload followed by the rest of its page.
     ///   - comm: the comm shown for the record's pid (looked up in record order).
-    package static func writeLine(payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?, cpu: Int, timestamp ts: UInt64,
+    @_spi(Engine) public static func writeLine(payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?, cpu: Int, timestamp ts: UInt64,
                           missed: Int64, comm: UnsafeBufferPointer<UInt8>, style h: LineStyle, format options: LineFormat,
                           printer: EventPrinter, eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
         if missed > 0 {
@@ -160,7 +160,7 @@ package enum ReportLine {
     }
 
     /// `data_latency_format`: irqs-off, need-resched, hard/soft irq, preempt depth.
-    package static func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
+    @_spi(Engine) public static func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
         let order = printer.file.byteOrder
         let flags = printer.registry.commonLayout.flags(in: payload, order: order) ?? 0
         let pc = printer.registry.commonLayout.preemptCount(in: payload, order: order) ?? 0
@@ -179,7 +179,7 @@ package enum ReportLine {
     }
 
     /// `%5llu.%06llu` of microseconds (rounded), or `%5llu.%09llu` of nanoseconds.
-    package static func appendTime(_ ts: UInt64, into out: inout TextBuffer, nanoseconds: Bool) {
+    @_spi(Engine) public static func appendTime(_ ts: UInt64, into out: inout TextBuffer, nanoseconds: Bool) {
         if nanoseconds {
             Self.appendRight(ts / 1_000_000_000, width: 5, into: &out)
             out.append(0x2e)
@@ -192,32 +192,32 @@ package enum ReportLine {
         }
     }
 
-    package static func appendRight(_ v: UInt64, width: Int, into out: inout TextBuffer) {
+    @_spi(Engine) public static func appendRight(_ v: UInt64, width: Int, into out: inout TextBuffer) {
         let n = Self.digits(v)
         if n < width { out.append(repeating: 0x20, count: width - n) }
         out.appendDecimal(v)
     }
 
-    package static func appendRight(_ v: Int64, width: Int, into out: inout TextBuffer) {
+    @_spi(Engine) public static func appendRight(_ v: Int64, width: Int, into out: inout TextBuffer) {
         let n = Self.digits(v.magnitude) + (v < 0 ? 1 : 0)
         if n < width { out.append(repeating: 0x20, count: width - n) }
         out.appendDecimal(v)
     }
 
-    package static func appendLeft(_ v: Int64, width: Int, into out: inout TextBuffer) {
+    @_spi(Engine) public static func appendLeft(_ v: Int64, width: Int, into out: inout TextBuffer) {
         let n = Self.digits(v.magnitude) + (v < 0 ? 1 : 0)
         out.appendDecimal(v)
         if n < width { out.append(repeating: 0x20, count: width - n) }
     }
 
-    package static func appendZeroPadded(_ v: UInt64, width: Int, into out: inout TextBuffer) {
+    @_spi(Engine) public static func appendZeroPadded(_ v: UInt64, width: Int, into out: inout TextBuffer) {
         let n = Self.digits(v)
         if n < width { out.append(repeating: 0x30, count: width - n) }
         out.appendDecimal(v)
     }
 
     /// Lower-case hexadecimal digits of `v` (`%x`).
-    package static func appendHex(_ v: UInt64, into out: inout TextBuffer) {
+    @_spi(Engine) public static func appendHex(_ v: UInt64, into out: inout TextBuffer) {
         var n = 1
         while n < 16 && v >> (4 * UInt64(n)) != 0 { n += 1 }
         var i = n
@@ -228,5 +228,5 @@ package enum ReportLine {
         }
     }
 
-    package static func digits(_ v: UInt64) -> Int { LineScratch.digits(v) }
+    @_spi(Engine) public static func digits(_ v: UInt64) -> Int { LineScratch.digits(v) }
 }

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 extension TimestampCorrector {
     /// The correction libtracecmd's `tracecmd_open` applies to the records of `buffer` of
     /// `file` (by default its top-level buffer):

@@ -1,9 +1,10 @@
+@_spi(Engine) import TraceEvent
 /// A source of records in timestamp order that a ``RecordMerger`` can merge.
 ///
 /// ``peek()`` returns the next record without consuming it (repeated calls return the same
 /// record); ``advance()`` consumes it. A record's payload stays valid until the next call
 /// to ``peek()`` after ``advance()``.
-package protocol RecordStream: AnyObject {
+@_spi(Engine) public protocol RecordStream: AnyObject {
     /// The next record, without consuming it; `nil` at the end.
     ///
     /// A thrown error ends the part of the stream that could not be read (a page, or the
@@ -25,15 +26,15 @@ package protocol RecordStream: AnyObject {
 /// Errors: a page whose commit is larger than the page ends the stream, as in the reference
 /// ("bad page read"); an event that extends outside its page ends that page only. Either
 /// way the error is thrown once, and the next call continues.
-package final class CPURecordStream: RecordStream {
+@_spi(Engine) public final class CPURecordStream: RecordStream {
     /// The CPU number.
-    package let cpu: Int
+    @_spi(Engine) public let cpu: Int
     /// The page source.
-    package let source: CPUPageSource
+    @_spi(Engine) public let source: CPUPageSource
     /// The ring-buffer layout used to decode the pages.
-    package let layout: RingBufferLayout
+    @_spi(Engine) public let layout: RingBufferLayout
     /// The buffer's name (empty for the top-level buffer), for messages.
-    package let bufferName: String
+    @_spi(Engine) public let bufferName: String
     /// The correction that turns each raw timestamp into the record's ``Record/timestamp``
     /// (the ordering key), with the CPU index it is asked about; `nil` keeps raw timestamps.
     /// Set it (``setCorrection(_:cpu:)``) before reading. A value stored in the stream: the
@@ -45,7 +46,7 @@ package final class CPURecordStream: RecordStream {
     /// `eventMask[id]` tells whether records of event `id` are kept; `nil` keeps all.
     private var eventMask: [Bool]?
     /// libtracecmd's offset of page 0 (see ``Record/pageOffset``).
-    package let referencePageBase: Int
+    @_spi(Engine) public let referencePageBase: Int
 
     /// Index of the page being read (-1 before the first).
     @exclusivity(unchecked) package private(set) var pageIndex = -1
@@ -74,7 +75,7 @@ package final class CPURecordStream: RecordStream {
     ///     offset for uncompressed data, and for compressed data the one
     ///     ``TraceFile/referenceDataOffsets(of:)`` computes.
     ///   - decompressAhead: see ``CPUPageSource/init(file:buffer:cpuIndex:decompressAhead:)``.
-    package init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int, layout: RingBufferLayout? = nil,
+    @_spi(Engine) public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int, layout: RingBufferLayout? = nil,
                 referencePageBase: Int? = nil,
                 decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) {
         source = try CPUPageSource(file: file, buffer: buffer, cpuIndex: cpuIndex, decompressAhead: decompressAhead)
@@ -100,7 +101,7 @@ package final class CPURecordStream: RecordStream {
     /// about CPU index `cpu` (libtracecmd's index of the CPU in its buffer, which selects the
     /// CPU's TIME_SHIFT samples; by default ``cpu``). An identity corrector costs nothing per
     /// record.
-    package func setCorrection(_ corrector: TimestampCorrector, cpu: Int? = nil) {
+    @_spi(Engine) public func setCorrection(_ corrector: TimestampCorrector, cpu: Int? = nil) {
         self.corrector = corrector
         correcting = !corrector.isIdentity
         correctionCPU = cpu ?? self.cpu
@@ -108,7 +109,7 @@ package final class CPURecordStream: RecordStream {
 
     /// Keeps only records whose `common_type` is in `ids` (`nil` keeps all): the others are
     /// skipped before a record is built.
-    package func keepEvents(_ ids: Set<Int>?) {
+    @_spi(Engine) public func keepEvents(_ ids: Set<Int>?) {
         guard let ids else { eventMask = nil; return }
         let top = ids.filter { $0 >= 0 && $0 <= 0xffff }.max() ?? -1
         var mask = [Bool](repeating: false, count: top + 1)
@@ -117,10 +118,10 @@ package final class CPURecordStream: RecordStream {
     }
 
     /// The number of pages of this CPU.
-    package var pageCount: Int { source.pageCount }
+    @_spi(Engine) public var pageCount: Int { source.pageCount }
 
     /// The next record without consuming it, or `nil` when the CPU has no more.
-    package func peek() throws(TraceFileError) -> Record? {
+    @_spi(Engine) public func peek() throws(TraceFileError) -> Record? {
         if let peeked { return peeked }
         let r = try decode()
         peeked = r
@@ -172,11 +173,11 @@ package final class CPURecordStream: RecordStream {
     }
 
     /// Consumes the record returned by the last ``peek()``.
-    package func advance() { peeked = nil }
+    @_spi(Engine) public func advance() { peeked = nil }
 
     /// The next record, consumed.
     @inline(__always)
-    package func next() throws(TraceFileError) -> Record? {
+    @_spi(Engine) public func next() throws(TraceFileError) -> Record? {
         if let p = peeked {
             peeked = nil
             return p
@@ -186,7 +187,7 @@ package final class CPURecordStream: RecordStream {
 
     /// Moves to page `index` (0-based), dropping any record peeked; reading continues with
     /// the page's first record.
-    package func seek(toPage index: Int) {
+    @_spi(Engine) public func seek(toPage index: Int) {
         peeked = nil
         events = nil
         currentPage = nil
@@ -239,7 +240,7 @@ extension TraceFile {
     /// numbers the decompressed data of the CPUs one after the other, starting at one page
     /// size and rounding each CPU up to whole pages, in CPU order: top-level buffer first;
     /// an instance buffer continues where the top-level buffer ended.
-    package func referenceDataOffsets(of buffer: TraceBuffer) throws(TraceFileError) -> [Int] {
+    @_spi(Engine) public func referenceDataOffsets(of buffer: TraceBuffer) throws(TraceFileError) -> [Int] {
         guard buffer.isCompressed else { return buffer.cpus.map(\.offset) }
         var next = pageSize
         func assign(_ b: TraceBuffer) throws(TraceFileError) -> [Int] {

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// Events lost between the previous page of a CPU and the current one.
 public enum MissedEvents: Sendable, Equatable, Hashable {
     /// Nothing was lost.

@@ -1,40 +1,41 @@
+@_spi(Engine) import TraceEvent
 /// One trace record (a data event of a CPU's ring buffer), as a small value.
 ///
 /// The payload is a view into the page it was read from: it stays valid until the stream (or
 /// iterator) that returned the record is asked for its next record. Copy what you need to
 /// keep.
-package struct Record {
+@_spi(Engine) public struct Record {
     // Stored compactly and in an order without holes (records are copied through the merge
     // for every event): the small fields are kept in 32 bits, the missed events as
     // libtracecmd's number.
 
     /// The timestamp used for ordering: the raw timestamp, or what the stream's timestamp
     /// correction made of it.
-    package var timestamp: UInt64
+    @_spi(Engine) public var timestamp: UInt64
     /// The raw timestamp decoded from the ring buffer (page timestamp + deltas).
-    package var rawTimestamp: UInt64
+    @_spi(Engine) public var rawTimestamp: UInt64
     /// The page's timestamp (`tracecmd_page_ts`).
-    package var pageTimestamp: UInt64
+    @_spi(Engine) public var pageTimestamp: UInt64
     /// The event payload, starting at `common_type` (`record->data`, `record->size`).
-    package var payload: UnsafeRawBufferPointer
+    @_spi(Engine) public var payload: UnsafeRawBufferPointer
     /// The page's offset in libtracecmd's numbering: the file offset of the page for
     /// uncompressed data; for compressed data, the offset libtracecmd gives the page in its
     /// decompressed copy of the CPU data.
-    package var pageOffset: Int
+    @_spi(Engine) public var pageOffset: Int
     /// The page's index in the CPU's data.
-    package var pageIndex: Int
+    @_spi(Engine) public var pageIndex: Int
     /// The CPU the record was written on.
-    package var cpu: Int
+    @_spi(Engine) public var cpu: Int
     /// ``missedEventsValue``.
     @usableFromInline var missed: Int64
     @usableFromInline var storedOffsetInPage: UInt32
     @usableFromInline var storedRecordSize: UInt32
     /// The event header's `time_delta` field (`tracecmd_record_ts_delta`).
-    package var timeDelta: UInt32
+    @_spi(Engine) public var timeDelta: UInt32
     /// Whether this is the first record of its page (`tracecmd_record_at_buffer_start`).
-    package var isFirstOnPage: Bool
+    @_spi(Engine) public var isFirstOnPage: Bool
     /// Byte order of the payload's numbers.
-    package var byteOrder: ByteOrder
+    @_spi(Engine) public var byteOrder: ByteOrder
 
     /// Events lost just before this record, as libtracecmd reports them in
     /// `record->missed_events`: only the first record of a page whose commit word has the
@@ -43,21 +44,21 @@ package struct Record {
     /// reads as ``MissedEvents/unknown``). Counts above `Int64.max` are kept as `Int64.max`, and
     /// a count of 0 reads as ``MissedEvents/none``.
     @inlinable
-    package var missedEvents: MissedEvents {
+    @_spi(Engine) public var missedEvents: MissedEvents {
         get { missed == 0 ? .none : (missed < 0 ? .unknown : .count(UInt64(missed))) }
         set { missed = Self.value(of: newValue) }
     }
 
     /// Offset of the record's event header from the start of its page.
     @inlinable
-    package var offsetInPage: Int {
+    @_spi(Engine) public var offsetInPage: Int {
         get { Int(storedOffsetInPage) }
         set { storedOffsetInPage = UInt32(clamping: newValue) }
     }
 
     /// Bytes from the event header to the end of the payload (`record->record_size`).
     @inlinable
-    package var recordSize: Int {
+    @_spi(Engine) public var recordSize: Int {
         get { Int(storedRecordSize) }
         set { storedRecordSize = UInt32(clamping: newValue) }
     }
@@ -74,7 +75,7 @@ package struct Record {
     /// A record with every field given (streams build records; tests and tools may too).
     /// Offsets and sizes within a page are kept in 32 bits.
     @inlinable
-    package init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
+    @_spi(Engine) public init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
                 missedEvents: MissedEvents, pageOffset: Int, pageIndex: Int, offsetInPage: Int,
                 recordSize: Int, timeDelta: UInt32, pageTimestamp: UInt64, isFirstOnPage: Bool,
                 byteOrder: ByteOrder) {
@@ -94,38 +95,38 @@ package struct Record {
     }
 
     /// libtracecmd's `record->offset`: ``pageOffset`` + ``offsetInPage``.
-    package var offset: Int { pageOffset + offsetInPage }
+    @_spi(Engine) public var offset: Int { pageOffset + offsetInPage }
     /// Payload size in bytes (`record->size`).
-    package var size: Int { payload.count }
+    @_spi(Engine) public var size: Int { payload.count }
 
     /// `common_type` (u16 at offset 0): the event id, or `nil` when the payload is too short.
     @inlinable
-    package var eventID: Int? {
+    @_spi(Engine) public var eventID: Int? {
         payload.loadUnsigned(at: 0, size: 2, order: byteOrder).map { Int($0) }
     }
 
     /// `common_flags` (u8 at offset 2): irqs-off, need-resched, hardirq, softirq flags.
     @inlinable
-    package var flags: UInt8? {
+    @_spi(Engine) public var flags: UInt8? {
         payload.loadUnsigned(at: 2, size: 1, order: byteOrder).map { UInt8(truncatingIfNeeded: $0) }
     }
 
     /// `common_preempt_count` (u8 at offset 3).
     @inlinable
-    package var preemptCount: UInt8? {
+    @_spi(Engine) public var preemptCount: UInt8? {
         payload.loadUnsigned(at: 3, size: 1, order: byteOrder).map { UInt8(truncatingIfNeeded: $0) }
     }
 
     /// `common_pid` (i32 at offset 4).
     @inlinable
-    package var pid: Int32? {
+    @_spi(Engine) public var pid: Int32? {
         payload.loadSigned(at: 4, size: 4, order: byteOrder).map { Int32(truncatingIfNeeded: $0) }
     }
 
     /// The missed-events value as libtracecmd stores it in `record->missed_events`:
     /// 0 none, -1 unknown, else the count.
     @inlinable
-    package var missedEventsValue: Int64 { missed }
+    @_spi(Engine) public var missedEventsValue: Int64 { missed }
 }
 
 extension MissedEvents {

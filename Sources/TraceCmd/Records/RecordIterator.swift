@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// All records of one buffer of a trace file, every CPU merged in timestamp order (equal
 /// timestamps: lower CPU number first), as `trace-cmd report` lists them.
 ///
@@ -6,13 +7,13 @@
 /// while let r = try it.next() { ... }
 /// ```
 /// Each record's payload is valid until the next call to ``next()``.
-package struct RecordIterator {
+@_spi(Engine) public struct RecordIterator {
     /// The file being read.
-    package let file: TraceFile
+    @_spi(Engine) public let file: TraceFile
     /// The buffer being read.
-    package let buffer: TraceBuffer
+    @_spi(Engine) public let buffer: TraceBuffer
     /// One stream per CPU read, in CPU order.
-    package var streams: [CPURecordStream] { merger.streams }
+    @_spi(Engine) public var streams: [CPURecordStream] { merger.streams }
     private var merger: RecordMerger<CPURecordStream>
 
     /// Prepares to read `buffer` (by default the top-level buffer, or the first buffer when the
@@ -22,7 +23,7 @@ package struct RecordIterator {
     ///   - file: the file to read, opened in ``TraceFile/OpenMode/full`` mode.
     ///   - buffer: the buffer to read (one of `file.buffers`).
     ///   - cpus: read only these CPUs (like `trace-cmd report --cpu`); `nil` reads all.
-    package init(file: TraceFile, buffer: TraceBuffer? = nil, cpus: Set<Int>? = nil) throws(TraceFileError) {
+    @_spi(Engine) public init(file: TraceFile, buffer: TraceBuffer? = nil, cpus: Set<Int>? = nil) throws(TraceFileError) {
         guard let b = buffer ?? file.topBuffer ?? file.buffers.first else {
             throw TraceFileError(file: file.path, context: "records", offset: 0,
                                  kind: .invalidValue("the file has no ring buffer"))
@@ -44,7 +45,7 @@ package struct RecordIterator {
     ///   - buffer: the buffer to read (one of `file.buffers`).
     ///   - cpus: CPU numbers to read; `nil` reads all.
     ///   - decompressAhead: see ``CPUPageSource/init(file:buffer:cpuIndex:decompressAhead:)``.
-    package static func streams(file: TraceFile, buffer: TraceBuffer, cpus: Set<Int>? = nil,
+    @_spi(Engine) public static func streams(file: TraceFile, buffer: TraceBuffer, cpus: Set<Int>? = nil,
                                decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) -> [CPURecordStream] {
         let layout = try RingBufferLayout(file: file)
         let bases = try file.referenceDataOffsets(of: buffer)
@@ -61,7 +62,7 @@ package struct RecordIterator {
     /// Sets the timestamp correction of every stream (by default the one `tracecmd_open`
     /// applies to this buffer: see ``TimestampCorrector/init(file:buffer:settings:)``). Call it
     /// before the first ``next()``.
-    package func setTimestampCorrector(_ corrector: TimestampCorrector) {
+    @_spi(Engine) public func setTimestampCorrector(_ corrector: TimestampCorrector) {
         for s in merger.streams { s.setCorrection(corrector) }
     }
 
@@ -69,7 +70,7 @@ package struct RecordIterator {
     ///
     /// A thrown error ends the unreadable part of one CPU (see ``CPURecordStream``); calling
     /// `next()` again continues with the rest, as the reference does after "bad page read".
-    package mutating func next() throws(TraceFileError) -> Record? {
+    @_spi(Engine) public mutating func next() throws(TraceFileError) -> Record? {
         try merger.next()?.record
     }
 }

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// A k-way merge of record streams by timestamp.
 ///
 /// Order is the reference's (`tracecmd_iterate_events_multi`): the record with the smallest
@@ -7,9 +8,9 @@
 ///
 /// The record returned by ``next()`` stays valid until the next call to ``next()``: the
 /// stream it came from is only advanced then.
-package struct RecordMerger<Stream: RecordStream> {
+@_spi(Engine) public struct RecordMerger<Stream: RecordStream> {
     /// The streams, in tie-break order.
-    package let streams: [Stream]
+    @_spi(Engine) public let streams: [Stream]
 
     struct Entry {
         var key: UInt64
@@ -112,7 +113,7 @@ package struct RecordMerger<Stream: RecordStream> {
     let state: State
 
     /// A merge of `streams`, listed in tie-break order.
-    package init(streams: [Stream]) {
+    @_spi(Engine) public init(streams: [Stream]) {
         self.streams = streams
         state = State(streams)
     }
@@ -123,7 +124,7 @@ package struct RecordMerger<Stream: RecordStream> {
     /// A stream's error is rethrown; calling `next()` again continues after the bad part
     /// of that stream.
     @inline(__always)
-    package mutating func next() throws(TraceFileError) -> (stream: Int, record: Record)? {
+    @_spi(Engine) public mutating func next() throws(TraceFileError) -> (stream: Int, record: Record)? {
         let st = state
         if _slowPath(!st.unprimed.isEmpty) { try st.prime() }
         let k = st.pending
@@ -159,7 +160,7 @@ extension RecordMerger {
     /// the stream whose record comes next, which ``head(_:)`` then holds (until the next
     /// call). Reading the fields it needs from there, the caller copies no whole record.
     @inline(__always)
-    package mutating func nextIndex() throws(TraceFileError) -> Int? {
+    @_spi(Engine) public mutating func nextIndex() throws(TraceFileError) -> Int? {
         let st = state
         if _slowPath(!st.unprimed.isEmpty) { try st.prime() }
         let k = st.pending
@@ -181,5 +182,5 @@ extension RecordMerger {
 
     /// The record of stream `k` returned by ``nextIndex()``.
     @inline(__always)
-    package func head(_ k: Int) -> UnsafePointer<Record> { UnsafePointer(state.heads + k) }
+    @_spi(Engine) public func head(_ k: Int) -> UnsafePointer<Record> { UnsafePointer(state.heads + k) }
 }

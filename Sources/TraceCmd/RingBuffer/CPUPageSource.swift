@@ -1,38 +1,39 @@
+@_spi(Engine) import TraceEvent
 /// Page-by-page access to one CPU's ring-buffer data in one buffer of a trace file.
 ///
 /// Uncompressed data is served straight from the memory map; compressed data (v7) is
 /// decompressed one chunk at a time into a buffer owned by the source and reused. A page
 /// returned by ``page(_:)`` stays valid until the next call to ``page(_:)`` on the same
 /// source (or the source is released). Not thread-safe: use one source per thread.
-package final class CPUPageSource {
+@_spi(Engine) public final class CPUPageSource {
     /// A compressed chunk of CPU data.
-    package struct Chunk: Sendable, Equatable {
+    @_spi(Engine) public struct Chunk: Sendable, Equatable {
         /// File offset of the compressed bytes.
-        package var offset: Int
+        @_spi(Engine) public var offset: Int
         /// Compressed size.
-        package var compressedSize: Int
+        @_spi(Engine) public var compressedSize: Int
         /// Uncompressed size (a multiple of the page size).
-        package var uncompressedSize: Int
+        @_spi(Engine) public var uncompressedSize: Int
     }
 
     /// The file this data belongs to.
-    package let file: TraceFile
+    @_spi(Engine) public let file: TraceFile
     /// The CPU number.
-    package let cpu: Int
+    @_spi(Engine) public let cpu: Int
     /// Ring-buffer page size.
-    package let pageSize: Int
+    @_spi(Engine) public let pageSize: Int
     /// Number of whole pages of data.
-    package let pageCount: Int
+    @_spi(Engine) public let pageCount: Int
     /// Where the data is in the file.
-    package let location: CPUDataLocation
+    @_spi(Engine) public let location: CPUDataLocation
     /// The chunks of compressed data (empty when uncompressed).
-    package let chunks: [Chunk]
+    @_spi(Engine) public let chunks: [Chunk]
     /// Bytes of data after the last whole page (a truncated file or a partial page); such
     /// bytes are not served.
-    package let trailingBytes: Int
+    @_spi(Engine) public let trailingBytes: Int
 
     /// Where the compressed data ends early (a file cut inside a chunk), if it does.
-    package let truncation: TraceFileError?
+    @_spi(Engine) public let truncation: TraceFileError?
 
     private let firstPageOfChunk: [Int]
     private var loadedChunk = -1
@@ -47,10 +48,10 @@ package final class CPUPageSource {
 
     /// Whether sources decompress ahead of their reader on a background thread unless told
     /// otherwise: where there is more than one core.
-    package static let decompressAhead = ProcessInfoCores.active > 1
+    @_spi(Engine) public static let decompressAhead = ProcessInfoCores.active > 1
 
     /// Whether this source decompresses ahead of its reader.
-    package var decompressesAhead: Bool { prefetcher != nil }
+    @_spi(Engine) public var decompressesAhead: Bool { prefetcher != nil }
     /// File offset below which this source's mapped bytes were released (see ``releaseBehind``).
     private var releasedUpTo = 0
     /// Resident bytes of the file kept behind the current read position, per source. Reading
@@ -68,7 +69,7 @@ package final class CPUPageSource {
     ///   - decompressAhead: for compressed data, whether to decompress the chunks
     ///     after the one being read on a background thread (see ``decompressAhead``, the
     ///     default). The pages served are the same either way.
-    package init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int,
+    @_spi(Engine) public init(file: TraceFile, buffer: TraceBuffer, cpuIndex: Int,
                 decompressAhead: Bool = CPUPageSource.decompressAhead) throws(TraceFileError) {
         guard file.mode == .full else {
             throw TraceFileError(file: file.path, context: "CPU data", offset: 0, kind: .headOnly)
@@ -164,7 +165,7 @@ package final class CPUPageSource {
     }
 
     /// The file offset of page `index` (for compressed data: of its chunk).
-    package func fileOffset(ofPage index: Int) -> Int {
+    @_spi(Engine) public func fileOffset(ofPage index: Int) -> Int {
         if chunks.isEmpty { return location.offset + index * pageSize }
         return chunks[chunkIndex(ofPage: index)].offset
     }
@@ -180,7 +181,7 @@ package final class CPUPageSource {
     }
 
     /// The bytes of page `index` (0 ..< ``pageCount``).
-    package func page(_ index: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+    @_spi(Engine) public func page(_ index: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
         guard index >= 0, index < pageCount else {
             throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: location.offset,
                                  kind: .invalidValue("page \(index) out of range 0..<\(pageCount)"))

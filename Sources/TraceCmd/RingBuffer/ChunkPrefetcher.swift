@@ -1,4 +1,4 @@
-import TraceEvent
+@_spi(Engine) import TraceEvent
 
 /// Decompresses the chunks of one CPU's compressed data ahead of its reader, on a background
 /// thread, while the reader decodes the chunk before.

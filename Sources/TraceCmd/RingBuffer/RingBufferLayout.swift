@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// The layout of the kernel's ring-buffer pages and event headers, as described by the
 /// `header_page` and `header_event` texts stored in every trace file.
 ///
@@ -9,49 +10,49 @@
 /// Like the reference (libtraceevent's kbuffer), the decoder uses the header page's
 /// `commit` size as the kernel's long size (4 or 8) and the fixed positions of the page
 /// header; a file whose texts describe anything else is refused rather than misread.
-package struct RingBufferLayout: Sendable, Equatable {
+@_spi(Engine) public struct RingBufferLayout: Sendable, Equatable {
     /// A field of the page header: its offset and size in bytes.
-    package struct Field: Sendable, Equatable {
+    @_spi(Engine) public struct Field: Sendable, Equatable {
         /// Offset from the start of the page.
-        package var offset: Int
+        @_spi(Engine) public var offset: Int
         /// Size in bytes.
-        package var size: Int
+        @_spi(Engine) public var size: Int
 
         /// A field at `offset` of `size` bytes.
-        package init(offset: Int, size: Int) {
+        @_spi(Engine) public init(offset: Int, size: Int) {
             self.offset = offset
             self.size = size
         }
     }
 
     /// Byte order of the page words (the file's byte order).
-    package var byteOrder: ByteOrder
+    @_spi(Engine) public var byteOrder: ByteOrder
     /// The page's timestamp field (`u64 timestamp`, offset 0, size 8).
-    package var timestamp: Field
+    @_spi(Engine) public var timestamp: Field
     /// The page's commit word (`local_t commit`, offset 8, size = kernel long size).
-    package var commit: Field
+    @_spi(Engine) public var commit: Field
     /// The `overwrite` flag byte, when the kernel declares it.
-    package var overwrite: Field?
+    @_spi(Engine) public var overwrite: Field?
     /// The data area (`char data`): its offset is where the first event starts.
-    package var data: Field
+    @_spi(Engine) public var data: Field
     /// The event header format.
-    package var eventHeader: EventHeaderFormat
+    @_spi(Engine) public var eventHeader: EventHeaderFormat
 
     /// The kernel's `long` size (4 or 8), taken from the commit field.
-    package var longSize: Int { commit.size }
+    @_spi(Engine) public var longSize: Int { commit.size }
     /// The number of bytes before the first event on a page (16 for 64-bit kernels, 12 for
     /// 32-bit ones), as kbuffer computes it.
-    package var pageHeaderSize: Int { 8 + commit.size }
+    @_spi(Engine) public var pageHeaderSize: Int { 8 + commit.size }
 
     /// Commit word bit: events were lost between the previous page and this one.
-    package static let missedEventsFlag: UInt64 = 1 << 31
+    @_spi(Engine) public static let missedEventsFlag: UInt64 = 1 << 31
     /// Commit word bit: the number of lost events is stored right after the page's data.
-    package static let missedStoredFlag: UInt64 = 1 << 30
+    @_spi(Engine) public static let missedStoredFlag: UInt64 = 1 << 30
     /// The bits of the commit word that hold the data length.
-    package static let commitMask: UInt64 = (1 << 27) - 1
+    @_spi(Engine) public static let commitMask: UInt64 = (1 << 27) - 1
 
     /// The standard layout of a kernel with the given long size and byte order.
-    package init(longSize: Int, byteOrder: ByteOrder, pageSize: Int = 4096) {
+    @_spi(Engine) public init(longSize: Int, byteOrder: ByteOrder, pageSize: Int = 4096) {
         self.byteOrder = byteOrder
         timestamp = Field(offset: 0, size: 8)
         commit = Field(offset: 8, size: longSize)
@@ -70,7 +71,7 @@ package struct RingBufferLayout: Sendable, Equatable {
     ///   - file: the file's path, for error messages.
     /// - Throws: ``TraceFileError`` when a mandatory field is missing, the long size is not 4
     ///   or 8, or the layout differs from the one every kernel since 2.6.31 writes.
-    package init(headerPage: String, headerEvent: String, byteOrder: ByteOrder,
+    @_spi(Engine) public init(headerPage: String, headerEvent: String, byteOrder: ByteOrder,
                 file: String = "") throws(TraceFileError) {
         func fail(_ context: String, _ what: String) -> TraceFileError {
             TraceFileError(file: file, context: context, offset: 0, kind: .invalidValue(what))
@@ -104,7 +105,7 @@ package struct RingBufferLayout: Sendable, Equatable {
     }
 
     /// Reads the layout of `file` from its `header_page` and `header_event` texts.
-    package init(file: TraceFile) throws(TraceFileError) {
+    @_spi(Engine) public init(file: TraceFile) throws(TraceFileError) {
         try self.init(headerPage: file.headerPage, headerEvent: file.headerEvent,
                       byteOrder: file.byteOrder, file: file.path)
     }
@@ -130,24 +131,24 @@ package struct RingBufferLayout: Sendable, Equatable {
 }
 
 /// The ring-buffer event header format (`header_event`): bit widths and special type values.
-package struct EventHeaderFormat: Sendable, Equatable {
+@_spi(Engine) public struct EventHeaderFormat: Sendable, Equatable {
     /// Width of `type_len` (5).
-    package var typeLenBits: Int
+    @_spi(Engine) public var typeLenBits: Int
     /// Width of `time_delta` (27).
-    package var timeDeltaBits: Int
+    @_spi(Engine) public var timeDeltaBits: Int
     /// Width of the `array` word (32).
-    package var arrayBits: Int
+    @_spi(Engine) public var arrayBits: Int
     /// `type_len` of padding (29).
-    package var padding: UInt32
+    @_spi(Engine) public var padding: UInt32
     /// `type_len` of a time extend (30).
-    package var timeExtend: UInt32
+    @_spi(Engine) public var timeExtend: UInt32
     /// `type_len` of an absolute time stamp (31).
-    package var timeStamp: UInt32
+    @_spi(Engine) public var timeStamp: UInt32
     /// The largest `type_len` of a data event whose length is `type_len * 4` (28).
-    package var maxDataTypeLen: UInt32
+    @_spi(Engine) public var maxDataTypeLen: UInt32
 
     /// The format of every kernel since 2.6.31.
-    package static let standard = EventHeaderFormat(typeLenBits: Standard.typeLenBits, timeDeltaBits: Standard.timeDeltaBits,
+    @_spi(Engine) public static let standard = EventHeaderFormat(typeLenBits: Standard.typeLenBits, timeDeltaBits: Standard.timeDeltaBits,
                                                    arrayBits: 32, padding: Standard.padding,
                                                    timeExtend: Standard.timeExtend, timeStamp: Standard.timeStamp,
                                                    maxDataTypeLen: Standard.maxDataTypeLen)
@@ -178,7 +179,7 @@ package struct EventHeaderFormat: Sendable, Equatable {
     }
 
     /// A format with the given widths and type values.
-    package init(typeLenBits: Int, timeDeltaBits: Int, arrayBits: Int, padding: UInt32, timeExtend: UInt32,
+    @_spi(Engine) public init(typeLenBits: Int, timeDeltaBits: Int, arrayBits: Int, padding: UInt32, timeExtend: UInt32,
                 timeStamp: UInt32, maxDataTypeLen: UInt32) {
         self.typeLenBits = typeLenBits
         self.timeDeltaBits = timeDeltaBits
@@ -194,7 +195,7 @@ package struct EventHeaderFormat: Sendable, Equatable {
     ///
     /// - Throws: ``TraceFileError`` when the text states a format other than ``standard``
     ///   (the decoder, like kbuffer, only knows that one).
-    package init(parsing text: String, file: String = "") throws(TraceFileError) {
+    @_spi(Engine) public init(parsing text: String, file: String = "") throws(TraceFileError) {
         self = .standard
         for raw in text.split(whereSeparator: { $0 == "\n" }) {
             let line = raw.trimmingSpaces()

@@ -1,7 +1,8 @@
+@_spi(Engine) import TraceEvent
 /// Why a ring-buffer page could not be decoded (further).
-package struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConvertible {
+@_spi(Engine) public struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong.
-    package enum Kind: Sendable, Equatable {
+    @_spi(Engine) public enum Kind: Sendable, Equatable {
         /// The page is smaller than its header.
         case pageTooSmall(Int)
         /// The commit word gives more data bytes than the page holds (the reference stops
@@ -16,18 +17,18 @@ package struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConv
     }
 
     /// Offset in the page of the word that is wrong.
-    package var offset: Int
+    @_spi(Engine) public var offset: Int
     /// What is wrong.
-    package var kind: Kind
+    @_spi(Engine) public var kind: Kind
 
     /// An error at `offset` in the page.
-    package init(offset: Int, kind: Kind) {
+    @_spi(Engine) public init(offset: Int, kind: Kind) {
         self.offset = offset
         self.kind = kind
     }
 
     /// A one-line explanation.
-    package var description: String {
+    @_spi(Engine) public var description: String {
         switch kind {
         case .pageTooSmall(let n): return "page of \(n) bytes is smaller than its header"
         case .commitTooLarge(let c, let p): return "bad page read, with size of \(c) (page size \(p))"
@@ -40,26 +41,26 @@ package struct RingBufferPageError: Error, Sendable, Equatable, CustomStringConv
 }
 
 /// One data event of a ring-buffer page.
-package struct RingBufferEvent {
+@_spi(Engine) public struct RingBufferEvent {
     /// Absolute (raw) timestamp: the page timestamp plus all deltas, time extends and time
     /// stamps up to and including this event, computed as kbuffer does.
-    package var timestamp: UInt64
+    @_spi(Engine) public var timestamp: UInt64
     /// The event's payload, starting at `common_type`; its length is the kernel's (rounded
     /// up to 4 bytes), as `record->size` in libtracecmd.
-    package var payload: UnsafeRawBufferPointer
+    @_spi(Engine) public var payload: UnsafeRawBufferPointer
     /// Offset of the event's header from the start of the page (libtracecmd's
     /// `record->offset` within the page).
-    package var offset: Int
+    @_spi(Engine) public var offset: Int
     /// The bytes from the header to the end of the event (`record->record_size`).
-    package var recordSize: Int
+    @_spi(Engine) public var recordSize: Int
     /// The header's 27-bit `time_delta` field.
-    package var timeDelta: UInt32
+    @_spi(Engine) public var timeDelta: UInt32
     /// Whether this is the first data event of the page.
-    package var isFirstOnPage: Bool
+    @_spi(Engine) public var isFirstOnPage: Bool
     /// Missed events reported with this event, exactly as kbuffer reports them: only an event
     /// whose header is the very first word of the page data carries the page's missed events
     /// (when the page starts with a time extend, the reference reports none).
-    package var missedEvents: MissedEvents
+    @_spi(Engine) public var missedEvents: MissedEvents
 }
 
 /// A zero-copy view of one ring-buffer page (sub-buffer): its header, and an iterator over
@@ -68,29 +69,29 @@ package struct RingBufferEvent {
 /// The page bytes are not copied; they must stay valid while the page and its events are
 /// used. Every length read from the page is checked against the page: a corrupt page ends
 /// with a ``RingBufferPageError``, never a read outside it.
-package struct RingBufferPage {
+@_spi(Engine) public struct RingBufferPage {
     /// The event header's layout (the only one the decoder knows).
     typealias Header = EventHeaderFormat.Standard
 
     /// The page bytes (the full page, including its header).
-    package let bytes: UnsafeRawBufferPointer
+    @_spi(Engine) public let bytes: UnsafeRawBufferPointer
     /// The page timestamp (the time of the first event, before its delta).
-    package let timestamp: UInt64
+    @_spi(Engine) public let timestamp: UInt64
     /// The raw commit word (length and flags).
-    package let commitWord: UInt64
+    @_spi(Engine) public let commitWord: UInt64
     /// Number of data bytes after the header (the commit word's low 27 bits).
-    package let dataSize: Int
+    @_spi(Engine) public let dataSize: Int
     /// Offset of the first event (the page header size: 16, or 12 for 32-bit kernels).
-    package let dataOffset: Int
+    @_spi(Engine) public let dataOffset: Int
     /// Events lost before this page, from the commit word's flags.
-    package let missedEvents: MissedEvents
+    @_spi(Engine) public let missedEvents: MissedEvents
     let bigEndian: Bool
 
     /// Decodes the header of a page.
     ///
     /// - Throws: ``RingBufferPageError`` when the page is smaller than its header, its commit
     ///   is larger than the page, or a stored missed-events count lies outside it.
-    package init(_ bytes: UnsafeRawBufferPointer, layout: RingBufferLayout) throws(RingBufferPageError) {
+    @_spi(Engine) public init(_ bytes: UnsafeRawBufferPointer, layout: RingBufferLayout) throws(RingBufferPageError) {
         self.bytes = bytes
         bigEndian = layout.byteOrder == .big
         let start = layout.pageHeaderSize
@@ -121,16 +122,16 @@ package struct RingBufferPage {
     }
 
     /// Whether the page holds no event bytes.
-    package var isEmpty: Bool { dataSize == 0 }
+    @_spi(Engine) public var isEmpty: Bool { dataSize == 0 }
 
     /// An iterator over the data events of the page.
-    package func makeIterator() -> Events { Events(page: self) }
+    @_spi(Engine) public func makeIterator() -> Events { Events(page: self) }
 
     /// The data events of a page in order, with their absolute timestamps. Padding, time
     /// extends and time stamps are consumed, not yielded.
-    package struct Events {
+    @_spi(Engine) public struct Events {
         /// The page being read.
-        package let page: RingBufferPage
+        @_spi(Engine) public let page: RingBufferPage
         /// Offset, relative to the data start, of the next entry to decode.
         var nextIndex = 0
         /// The running timestamp.
@@ -144,13 +145,13 @@ package struct RingBufferPage {
 
         /// The running timestamp (the timestamp of the last event yielded, or the page
         /// timestamp before the first).
-        package var timestamp: UInt64 { time }
+        @_spi(Engine) public var timestamp: UInt64 { time }
 
         /// The next data event, or `nil` at the end of the page's data.
         ///
         /// - Throws: ``RingBufferPageError`` when an entry extends past the page or holds an
         ///   impossible length; the page is then finished.
-        package mutating func next() throws(RingBufferPageError) -> RingBufferEvent? {
+        @_spi(Engine) public mutating func next() throws(RingBufferPageError) -> RingBufferEvent? {
             let bytes = page.bytes
             let start = page.dataOffset
             let size = page.dataSize
@@ -242,24 +243,24 @@ package struct RingBufferPage {
 
     /// One entry of the page as stored, whatever its type (for debugging output such as
     /// `trace-cmd report --debug`).
-    package struct RawEntry: Sendable, Equatable {
+    @_spi(Engine) public struct RawEntry: Sendable, Equatable {
         /// The `type_len` field (0-28 data, 29 padding, 30 time extend, 31 time stamp).
-        package var typeLen: UInt32
+        @_spi(Engine) public var typeLen: UInt32
         /// The delta: `time_delta`, or for time extends and stamps the combined 59-bit value.
-        package var delta: UInt64
+        @_spi(Engine) public var delta: UInt64
         /// Length in bytes after the header word(s) (payload length; for padding, array[0]).
-        package var length: Int
+        @_spi(Engine) public var length: Int
         /// Offset of the entry's header in the page.
-        package var offset: Int
+        @_spi(Engine) public var offset: Int
         /// Offset of the entry that follows.
-        package var nextOffset: Int
+        @_spi(Engine) public var nextOffset: Int
     }
 
     /// The entry whose header is at `offset` (from the start of the page), decoded like
     /// kbuffer's `kbuffer_raw_get`; `nil` when `offset` is outside the page's data or the
     /// entry does not fit in the page. Absolute time stamps are returned without their
     /// high bits.
-    package func rawEntry(at offset: Int) -> RawEntry? {
+    @_spi(Engine) public func rawEntry(at offset: Int) -> RawEntry? {
         guard offset >= dataOffset, offset < dataOffset + dataSize, let w = word(at: offset) else { return nil }
         let typeLen = bigEndian ? w >> Header.timeDeltaBits : w & Header.typeLenMask
         let delta = UInt64(bigEndian ? w & Header.timeDeltaMask : w >> Header.typeLenBits)

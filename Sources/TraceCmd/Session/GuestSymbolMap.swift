@@ -1,11 +1,12 @@
+@_spi(Engine) import TraceEvent
 /// For host kvm events in a multi-file report: which guest's kernel symbols to use for a
 /// guest address, found through the host task (VCPU thread) that logged the event, as
 /// `trace-cmd report -i host -i guest...` does with the GUEST options of the host file.
-package final class GuestSymbolMap: GuestFunctionResolver {
+@_spi(Engine) public final class GuestSymbolMap: GuestFunctionResolver {
     private var byPID: [Int32: any SymbolResolver] = [:]
 
     /// Maps each VCPU host PID of every guest file found in the host's GUEST options.
-    package init?(host: TraceFile, guests: [(file: TraceFile, symbols: any SymbolResolver)]) {
+    @_spi(Engine) public init?(host: TraceFile, guests: [(file: TraceFile, symbols: any SymbolResolver)]) {
         for g in guests {
             guard let id = g.file.traceID, let info = host.guest(traceID: id) else { continue }
             for pid in info.hostPIDs where byPID[pid] == nil { byPID[pid] = g.symbols }
@@ -13,7 +14,7 @@ package final class GuestSymbolMap: GuestFunctionResolver {
         if byPID.isEmpty { return nil }
     }
 
-    package func guestFunction(hostPid: Int32, address: UInt64) -> (name: String, start: UInt64)? {
+    @_spi(Engine) public func guestFunction(hostPid: Int32, address: UInt64) -> (name: String, start: UInt64)? {
         guard let table = byPID[hostPid], let s = table.symbol(containing: address) else { return nil }
         return (s.name, s.start)
     }

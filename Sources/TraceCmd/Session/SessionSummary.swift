@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// The session at a glance (`tracecmd peers`): per file its format, clock, trace ID, role,
 /// record counts and timestamps exactly as libtracecmd reports them, its instances, the
 /// host's guests with their files, the time-sync data and its quality; rendered as JSON for
@@ -6,70 +7,70 @@
 /// The JSON has the keys of the golden `info.json` that `scripts/golden/tcinfo.c` prints
 /// from libtracecmd, plus `host`, `diagnostics`, and per file `syncQuality` and
 /// `readErrors`.
-package struct SessionSummary: Sendable {
+@_spi(Engine) public struct SessionSummary: Sendable {
     /// One GUEST entry of a host file.
-    package struct Guest: Sendable, Equatable {
-        package var name: String
-        package var traceID: UInt64
-        package var vcpus: Int
-        package var hostPIDs: [Int32]
+    @_spi(Engine) public struct Guest: Sendable, Equatable {
+        @_spi(Engine) public var name: String
+        @_spi(Engine) public var traceID: UInt64
+        @_spi(Engine) public var vcpus: Int
+        @_spi(Engine) public var hostPIDs: [Int32]
         /// The session file with this guest's trace (as given), `nil` when none.
-        package var file: String?
+        @_spi(Engine) public var file: String?
     }
 
     /// The TIME_SHIFT samples of one CPU as stored in the option (file order).
-    package struct StoredSamples: Sendable, Equatable {
-        package var cpu: Int
-        package var samples: Int
-        package var firstOffset: Int64?
-        package var lastOffset: Int64?
+    @_spi(Engine) public struct StoredSamples: Sendable, Equatable {
+        @_spi(Engine) public var cpu: Int
+        @_spi(Engine) public var samples: Int
+        @_spi(Engine) public var firstOffset: Int64?
+        @_spi(Engine) public var lastOffset: Int64?
     }
 
     /// The TIME_SHIFT option as stored.
-    package struct TimeSync: Sendable, Equatable {
-        package var peerTraceID: UInt64
-        package var flags: UInt32
-        package var cpus: [StoredSamples]
+    @_spi(Engine) public struct TimeSync: Sendable, Equatable {
+        @_spi(Engine) public var peerTraceID: UInt64
+        @_spi(Engine) public var flags: UInt32
+        @_spi(Engine) public var cpus: [StoredSamples]
     }
 
     /// An instance buffer.
-    package struct Instance: Sendable, Equatable {
-        package var name: String
-        package var firstTimestamp: UInt64
-        package var cpus: Int
-        package var cpuStats: [BufferStatistics.CPU]
+    @_spi(Engine) public struct Instance: Sendable, Equatable {
+        @_spi(Engine) public var name: String
+        @_spi(Engine) public var firstTimestamp: UInt64
+        @_spi(Engine) public var cpus: Int
+        @_spi(Engine) public var cpuStats: [BufferStatistics.CPU]
     }
 
     /// One file.
-    package struct File: Sendable {
-        package var path: String
-        package var version: Int
-        package var compression: Compression?
-        package var clock: String
-        package var traceID: UInt64?
-        package var role: TraceFile.Role
+    @_spi(Engine) public struct File: Sendable {
+        @_spi(Engine) public var path: String
+        @_spi(Engine) public var version: Int
+        @_spi(Engine) public var compression: Compression?
+        @_spi(Engine) public var clock: String
+        @_spi(Engine) public var traceID: UInt64?
+        @_spi(Engine) public var role: TraceFile.Role
         /// `tracecmd_get_first_ts` of the top-level buffer.
-        package var firstTimestamp: UInt64
-        package var cpus: Int
-        package var cpuStats: [BufferStatistics.CPU]
-        package var instances: [Instance]
-        package var guests: [Guest]
-        package var timeSync: TimeSync?
+        @_spi(Engine) public var firstTimestamp: UInt64
+        @_spi(Engine) public var cpus: Int
+        @_spi(Engine) public var cpuStats: [BufferStatistics.CPU]
+        @_spi(Engine) public var instances: [Instance]
+        @_spi(Engine) public var guests: [Guest]
+        @_spi(Engine) public var timeSync: TimeSync?
         /// For guests (and files matched to a guest entry): the sync quality.
-        package var syncQuality: SyncQuality?
+        @_spi(Engine) public var syncQuality: SyncQuality?
         /// Errors met while counting records (the rest of that CPU was skipped).
-        package var readErrors: [TraceFileError]
+        @_spi(Engine) public var readErrors: [TraceFileError]
     }
 
-    package var files: [File]
+    @_spi(Engine) public var files: [File]
     /// Index of the host file, if any.
-    package var hostIndex: Int?
+    @_spi(Engine) public var hostIndex: Int?
     /// The session's diagnostics.
-    package var diagnostics: [SessionDiagnostic]
+    @_spi(Engine) public var diagnostics: [SessionDiagnostic]
 
     /// Reads every record of every buffer of the session's files (they must be opened
     /// ``TraceFile/OpenMode/full``) to count them.
-    package init(session: TraceSession) throws(TraceFileError) {
+    @_spi(Engine) public init(session: TraceSession) throws(TraceFileError) {
         hostIndex = session.hostIndex
         diagnostics = session.diagnostics
         files = []
@@ -117,7 +118,7 @@ package struct SessionSummary: Sendable {
     /// The TIME_SHIFT option as stored: peer ID, flags and per CPU the stored count and the
     /// first and last stored offsets, read with the stored counts (CPUs whose samples do not
     /// fit are left out, as `tcinfo` does).
-    package static func storedTimeSync(_ payload: [UInt8], order: ByteOrder) -> TimeSync? {
+    @_spi(Engine) public static func storedTimeSync(_ payload: [UInt8], order: ByteOrder) -> TimeSync? {
         payload.withUnsafeBytes { p -> TimeSync? in
             guard p.count >= 16,
                   let peer = p.loadUnsigned(at: 0, size: 8, order: order),
@@ -151,7 +152,7 @@ package struct SessionSummary: Sendable {
 extension SessionSummary {
     /// The summary as one JSON document `{"files": [...], "host": ..., "diagnostics": [...]}`,
     /// ending with a newline.
-    package func json() -> String {
+    @_spi(Engine) public func json() -> String {
         var w = JSONText()
         w.open("{")
         w.key("files")
@@ -306,7 +307,7 @@ extension SessionSummary {
 
 extension SessionSummary {
     /// The summary for people: one block per file, then the session's diagnostics.
-    package func text() -> String {
+    @_spi(Engine) public func text() -> String {
         var out = ""
         let hostPath = hostIndex.map { files[$0].path }
         if files.count > 1 {

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// The records of every file, CPU and buffer of a ``TraceSession`` as one timeline, in
 /// corrected-timestamp order, read lazily. This is the one merge of the package: the report,
 /// the event API and every other consumer read through it.
@@ -13,30 +14,30 @@
 /// Peers, buffers, CPUs and event ids can be left out before anything is decoded (see
 /// ``Selection``). Nothing is allocated per record; a record's payload is valid until the
 /// next call to ``next()``.
-package struct SessionTimeline {
+@_spi(Engine) public struct SessionTimeline {
     /// What to read.
-    package struct Selection: Sendable {
+    @_spi(Engine) public struct Selection: Sendable {
         /// File indices to read; `nil` reads all.
-        package var peers: Set<Int>?
+        @_spi(Engine) public var peers: Set<Int>?
         /// CPUs to read in every file (like `trace-cmd report --cpu`); `nil` reads all.
-        package var cpus: Set<Int>?
+        @_spi(Engine) public var cpus: Set<Int>?
         /// Per file index, the CPUs to read there (overrides ``cpus`` for that file).
-        package var cpusByPeer: [Int: Set<Int>]
+        @_spi(Engine) public var cpusByPeer: [Int: Set<Int>]
         /// Per file index, the event ids (`common_type` values of that file's formats) to
         /// keep; files not listed keep every event.
-        package var eventIDsByPeer: [Int: Set<Int>]
+        @_spi(Engine) public var eventIDsByPeer: [Int: Set<Int>]
         /// Whether instance buffers are read (the reference's report does; its
         /// `tracecmd_iterate_events_multi` over the opened files alone does not).
-        package var includeInstances: Bool
+        @_spi(Engine) public var includeInstances: Bool
         /// Instance names to read (when ``includeInstances``); `nil` reads all.
-        package var instanceNames: Set<String>?
+        @_spi(Engine) public var instanceNames: Set<String>?
         /// Merged CPU indices to read (see ``Source/mergedCPU``); `nil` reads all. This is
         /// what `trace-cmd report --cpu N` selects when given several files: the reference
         /// compares `N` with the CPU's index over all files, so `--cpu 0` keeps only CPU 0
         /// of the first file.
-        package var mergedCPUs: Set<Int>?
+        @_spi(Engine) public var mergedCPUs: Set<Int>?
 
-        package init(peers: Set<Int>? = nil, cpus: Set<Int>? = nil, cpusByPeer: [Int: Set<Int>] = [:],
+        @_spi(Engine) public init(peers: Set<Int>? = nil, cpus: Set<Int>? = nil, cpusByPeer: [Int: Set<Int>] = [:],
                     eventIDsByPeer: [Int: Set<Int>] = [:], includeInstances: Bool = true,
                     instanceNames: Set<String>? = nil, mergedCPUs: Set<Int>? = nil) {
             self.peers = peers
@@ -50,68 +51,68 @@ package struct SessionTimeline {
     }
 
     /// Where the records of one merged stream come from.
-    package struct Source: Sendable {
+    @_spi(Engine) public struct Source: Sendable {
         /// The file index in the session.
-        package var peer: Int
+        @_spi(Engine) public var peer: Int
         /// Index of the buffer in the file's ``TraceFile/buffers``.
-        package var buffer: Int
+        @_spi(Engine) public var buffer: Int
         /// The CPU number.
-        package var cpu: Int
+        @_spi(Engine) public var cpu: Int
         /// The CPU's index over all merged buffers, as `trace-cmd report` numbers them for
         /// `--cpu` (each buffer's CPUs follow those of the buffers before it, whether read or
         /// not; see ``BufferSlot/firstCPU``).
-        package var mergedCPU: Int
+        @_spi(Engine) public var mergedCPU: Int
         /// The host PID running this VCPU (guest files matched to a GUEST entry with PIDs).
-        package var hostPID: Int32?
+        @_spi(Engine) public var hostPID: Int32?
         /// Index of the stream's buffer in ``SessionTimeline/buffers``.
-        package var slot: Int
+        @_spi(Engine) public var slot: Int
     }
 
     /// One buffer of one file, in the timeline's tie-break order: the top-level buffers of
     /// the files in the order given, then the instance buffers (`-B`) of the first file, of
     /// the second, and so on. Only buffers with records (flyrecord buffers) are listed.
-    package struct BufferSlot: Sendable {
+    @_spi(Engine) public struct BufferSlot: Sendable {
         /// The file index in the session.
-        package var peer: Int
+        @_spi(Engine) public var peer: Int
         /// Index of the buffer in the file's ``TraceFile/buffers``.
-        package var buffer: Int
+        @_spi(Engine) public var buffer: Int
         /// Whether this is an instance buffer.
-        package var isInstance: Bool
+        @_spi(Engine) public var isInstance: Bool
         /// The merged index of the buffer's CPU 0: the sum over the buffers before it of
         /// `max(CPU count of the file, highest CPU number of the buffer + 1)`.
-        package var firstCPU: Int
+        @_spi(Engine) public var firstCPU: Int
         /// Whether the buffer's records are read (chosen by the selection).
-        package var isRead: Bool
+        @_spi(Engine) public var isRead: Bool
     }
 
     /// One record of the timeline.
-    package struct Entry {
+    @_spi(Engine) public struct Entry {
         /// The file index in the session.
-        package var peer: Int
+        @_spi(Engine) public var peer: Int
         /// Index of the buffer in the file's ``TraceFile/buffers``.
-        package var buffer: Int
+        @_spi(Engine) public var buffer: Int
         /// The host PID running the record's VCPU, for a guest record whose host GUEST
         /// option knows it.
-        package var hostPID: Int32?
+        @_spi(Engine) public var hostPID: Int32?
         /// The record; ``Record/timestamp`` is corrected, ``Record/rawTimestamp`` is not.
-        package var record: Record
+        @_spi(Engine) public var record: Record
     }
 
     /// The session read.
-    package let session: TraceSession
+    @_spi(Engine) public let session: TraceSession
     /// The merged streams, in tie-break order.
-    package let sources: [Source]
+    @_spi(Engine) public let sources: [Source]
     /// Every buffer with records, in tie-break order (read or not).
-    package let buffers: [BufferSlot]
+    @_spi(Engine) public let buffers: [BufferSlot]
     private var merger: RecordMerger<CPURecordStream>
 
     /// Prepares the merge of `session`'s records chosen by `selection`.
-    package init(session: TraceSession, selection: Selection = .init()) throws(TraceFileError) {
+    @_spi(Engine) public init(session: TraceSession, selection: Selection = .init()) throws(TraceFileError) {
         try self.init(session: session, selection: selection, decompressAhead: CPUPageSource.decompressAhead)
     }
 
     /// Prepares the merge; `decompressAhead` as in ``CPUPageSource``.
-    package init(session: TraceSession, selection: Selection, decompressAhead: Bool) throws(TraceFileError) {
+    @_spi(Engine) public init(session: TraceSession, selection: Selection, decompressAhead: Bool) throws(TraceFileError) {
         self.session = session
         var slots: [BufferSlot] = []
         var start = 0
@@ -164,14 +165,14 @@ package struct SessionTimeline {
     ///
     /// A thrown error ends the unreadable part of one CPU; calling `next()` again goes on
     /// with the rest.
-    package mutating func next() throws(TraceFileError) -> Entry? {
+    @_spi(Engine) public mutating func next() throws(TraceFileError) -> Entry? {
         guard let (k, r) = try nextIndexed() else { return nil }
         let s = sources[k]
         return Entry(peer: s.peer, buffer: s.buffer, hostPID: s.hostPID, record: r)
     }
 
     /// The next record and the index of its stream in ``sources``.
-    package mutating func nextIndexed() throws(TraceFileError) -> (source: Int, record: Record)? {
+    @_spi(Engine) public mutating func nextIndexed() throws(TraceFileError) -> (source: Int, record: Record)? {
         guard let (k, r) = try merger.next() else { return nil }
         return (k, r)
     }
@@ -180,11 +181,11 @@ package struct SessionTimeline {
     /// ``sources`` of the stream whose record comes next, which ``head(_:)`` then holds (until
     /// the next call), or `nil` at the end.
     @inline(__always)
-    package mutating func nextSource() throws(TraceFileError) -> Int? {
+    @_spi(Engine) public mutating func nextSource() throws(TraceFileError) -> Int? {
         try merger.nextIndex()
     }
 
     /// The record of source `k` returned by ``nextSource()``.
     @inline(__always)
-    package func head(_ k: Int) -> UnsafePointer<Record> { merger.head(k) }
+    @_spi(Engine) public func head(_ k: Int) -> UnsafePointer<Record> { merger.head(k) }
 }

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// A multi-peer session: a host trace file and the trace files of its guests, read together.
 ///
 /// As in the reference (`trace-cmd report -i host.dat -i guest.dat ...`) the host is the
@@ -194,7 +195,7 @@ public final class TraceSession: Sendable {
     }
 
     /// The merged timeline of the session (see ``SessionTimeline``).
-    package func timeline(_ selection: SessionTimeline.Selection = .init()) throws(TraceFileError) -> SessionTimeline {
+    @_spi(Engine) public func timeline(_ selection: SessionTimeline.Selection = .init()) throws(TraceFileError) -> SessionTimeline {
         try SessionTimeline(session: self, selection: selection)
     }
 }

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// How good a guest's time synchronisation looks: per-cpu statistics of its TIME_SHIFT
 /// samples and warnings about missing or inconsistent data (for `tracecmd peers`).
 public struct SyncQuality: Sendable, Hashable {
@@ -138,7 +139,7 @@ public struct SyncQuality: Sendable, Hashable {
         payload.withUnsafeBytes { analyze(payload: $0, order: order, hostTraceID: hostTraceID) }
     }
 
-    package static func analyze(payload: UnsafeRawBufferPointer?, order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {
+    @_spi(Engine) public static func analyze(payload: UnsafeRawBufferPointer?, order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {
         guard let payload else { return SyncQuality(timeShift: nil, hostTraceID: hostTraceID) }
         var q: SyncQuality
         do {
@@ -162,7 +163,7 @@ public struct SyncQuality: Sendable, Hashable {
     /// its CPUs got different counts: every count field holds the last cpu's count `c`, each
     /// cpu's three arrays have their real length, and the fraction block has `c` entries per
     /// cpu. Returns `nil` when the payload is consistent or does not fit that layout.
-    package static func writerCountBugCounts(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> [Int]? {
+    @_spi(Engine) public static func writerCountBugCounts(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> [Int]? {
         guard payload.count >= 20,
               let rawCPUs = payload.loadUnsigned(at: 12, size: 4, order: order),
               let rawLast = payload.loadUnsigned(at: 16, size: 4, order: order)

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// One time-sync sample of a guest CPU: at guest time `time`, host = guest * scaling >> fraction + offset.
 public struct TimeShiftSample: Sendable, Hashable {
     /// Guest clock value at which the sample was taken (signed, as stored).
@@ -129,7 +130,7 @@ public struct TimeShift: Sendable, Hashable {
     /// Counts are checked against the remaining bytes before anything is allocated by them.
     /// Note: the reference does not read this option at all when raw timestamps are asked for.
     /// - Throws: ``TimeShiftError`` where the reference fails to open the file.
-    package static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) throws(TimeShiftError) -> TimeShift? {
+    @_spi(Engine) public static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) throws(TimeShiftError) -> TimeShift? {
         let size = payload.count
         guard size >= 16,
               let peer = payload.loadUnsigned(at: 0, size: 8, order: order),
@@ -224,7 +225,7 @@ public struct TSCConversion: Sendable, Hashable {
 
     /// Parses a TSC2NSEC payload: u32 mult, u32 shift, u64 offset.
     /// Returns `nil` when shorter than 16 bytes (the reference ignores it).
-    package static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> TSCConversion? {
+    @_spi(Engine) public static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> TSCConversion? {
         guard payload.count >= 16,
               let m = payload.loadUnsigned(at: 0, size: 4, order: order),
               let s = payload.loadUnsigned(at: 4, size: 4, order: order),

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// Turns a record's raw timestamp into the timestamp the reference prints, following
 /// libtracecmd 3.1.6 (`timestamp_calc`):
 ///

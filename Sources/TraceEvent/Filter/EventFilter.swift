@@ -22,13 +22,13 @@
 /// Everything is parsed and compiled in `init`: matching a record does no string work except
 /// for string comparisons, and allocates nothing on the heap (a `COMM` comparison calls the
 /// caller's comm lookup).
-package struct EventFilter: Sendable {
+@_spi(Engine) public struct EventFilter: Sendable {
     /// Deepest nesting of `(` and `!` accepted (the reference recurses without limit).
-    package static let maximumNesting = 128
+    @_spi(Engine) public static let maximumNesting = 128
     /// Deepest expression tree accepted (`a || b || c ...` grows one level per operator).
-    package static let maximumTreeDepth = 1024
+    @_spi(Engine) public static let maximumTreeDepth = 1024
     /// Most nodes one expression may create for one event.
-    package static let maximumNodes = 16384
+    @_spi(Engine) public static let maximumNodes = 16384
     /// The stand-in for the heap addresses libtraceevent compares with in a few degenerate
     /// cases (a one-character `'c'` compared as a number, `COMM` compared as a number, a
     /// numeric comparison of a field whose size is not 1, 2, 4 or 8).
@@ -72,7 +72,7 @@ package struct EventFilter: Sendable {
     ///     string (libtraceevent compares the name of the function containing the value).
     /// - Throws: ``EventFilterError`` for the first filter that does not parse (the reference
     ///   then prints ``EventFilterError/reportMessage`` and exits with status 255).
-    package init(filters: [String], excluding: [String] = [], events: [EventFormat],
+    @_spi(Engine) public init(filters: [String], excluding: [String] = [], events: [EventFormat],
                 byteOrder: ByteOrder, symbols: (any SymbolResolver & Sendable)? = nil) throws(EventFilterError) {
         let sorted = events.sorted { $0.id < $1.id }
         var inc: [Clause] = []
@@ -88,18 +88,18 @@ package struct EventFilter: Sendable {
     }
 
     /// Whether no filter was given (every record is kept).
-    package var isEmpty: Bool { include.isEmpty && exclude.isEmpty }
+    @_spi(Engine) public var isEmpty: Bool { include.isEmpty && exclude.isEmpty }
 
     /// What `trace-cmd report -T -F ...` prints: for each filter, one
     /// ` '<event>: <filter>'` line per selected event, the filter written back as
     /// libtraceevent does after simplification (`(a == 1) && (b != 2)`, `TRUE`, `FALSE`).
-    package var testModeLines: [String] {
+    @_spi(Engine) public var testModeLines: [String] {
         (include + exclude).flatMap { c in c.testLines.map { " '\($0.name): \($0.text)'" } }
     }
 
     /// The simplified filter text of every filter that names `eventID`, as
     /// `tep_filter_make_string` writes it; empty when no filter names the event.
-    package func descriptions(eventID: Int) -> [String] {
+    @_spi(Engine) public func descriptions(eventID: Int) -> [String] {
         (include + exclude).compactMap { $0.program(for: eventID)?.text }
     }
 
@@ -113,7 +113,7 @@ package struct EventFilter: Sendable {
     ///   - cpu: the CPU the record was read from.
     ///   - comm: the task name of a pid (the saved cmdlines); called only by `COMM`
     ///     comparisons. pid 0 is always `<idle>`, an unknown pid `<...>`.
-    package func matches(eventID: Int, payload: UnsafeRawBufferPointer, cpu: Int,
+    @_spi(Engine) public func matches(eventID: Int, payload: UnsafeRawBufferPointer, cpu: Int,
                         comm: (Int32) -> String?) -> Bool {
         if !include.isEmpty, !anyMatch(include, eventID, payload, cpu, comm) { return false }
         return !anyMatch(exclude, eventID, payload, cpu, comm)
@@ -123,7 +123,7 @@ package struct EventFilter: Sendable {
     /// ``matches(eventID:payload:cpu:comm:)``, except that an `ftrace/kernel_stack` or
     /// `ftrace/user_stack` record that no filter selects is kept when the last record of its CPU
     /// that got past the `filters` stage was kept (its stack follows it).
-    package mutating func accept(eventID: Int, payload: UnsafeRawBufferPointer, cpu: Int,
+    @_spi(Engine) public mutating func accept(eventID: Int, payload: UnsafeRawBufferPointer, cpu: Int,
                                 comm: (Int32) -> String?) -> Bool {
         if !include.isEmpty, !anyMatch(include, eventID, payload, cpu, comm) {
             let isStack = (kernelStackID >= 0 && eventID == kernelStackID)

@@ -1,25 +1,25 @@
 /// Where the `common_*` fields shared by every event lie in a record's event data.
-package struct CommonFieldLayout: Sendable, Hashable {
+@_spi(Engine) public struct CommonFieldLayout: Sendable, Hashable {
     /// The offset and size of one common field.
-    package struct Slot: Sendable, Hashable {
-        package var offset: Int
-        package var size: Int
-        package init(offset: Int, size: Int) {
+    @_spi(Engine) public struct Slot: Sendable, Hashable {
+        @_spi(Engine) public var offset: Int
+        @_spi(Engine) public var size: Int
+        @_spi(Engine) public init(offset: Int, size: Int) {
             self.offset = offset
             self.size = size
         }
     }
 
     /// `common_type`: the event ID.
-    package var type: Slot?
+    @_spi(Engine) public var type: Slot?
     /// `common_flags`: irqs-off, need-resched, hardirq, softirq bits.
-    package var flags: Slot?
+    @_spi(Engine) public var flags: Slot?
     /// `common_preempt_count`.
-    package var preemptCount: Slot?
+    @_spi(Engine) public var preemptCount: Slot?
     /// `common_pid`.
-    package var pid: Slot?
+    @_spi(Engine) public var pid: Slot?
 
-    package init(type: Slot?, flags: Slot?, preemptCount: Slot?, pid: Slot?) {
+    @_spi(Engine) public init(type: Slot?, flags: Slot?, preemptCount: Slot?, pid: Slot?) {
         self.type = type
         self.flags = flags
         self.preemptCount = preemptCount
@@ -28,12 +28,12 @@ package struct CommonFieldLayout: Sendable, Hashable {
 
     /// The kernel's layout: type at 0 (2 bytes), flags at 2 (1), preempt count at 3 (1),
     /// pid at 4 (4).
-    package static let `default` = CommonFieldLayout(
+    @_spi(Engine) public static let `default` = CommonFieldLayout(
         type: Slot(offset: 0, size: 2), flags: Slot(offset: 2, size: 1),
         preemptCount: Slot(offset: 3, size: 1), pid: Slot(offset: 4, size: 4))
 
     /// The layout described by a format's common fields; a field it lacks has no slot.
-    package init(commonFields: [FormatField]) {
+    @_spi(Engine) public init(commonFields: [FormatField]) {
         func slot(_ name: String) -> Slot? {
             commonFields.first(where: { $0.name == name }).map { Slot(offset: $0.offset, size: $0.size) }
         }
@@ -43,28 +43,28 @@ package struct CommonFieldLayout: Sendable, Hashable {
 
     /// The event ID (`common_type`) of a record's event data.
     @inlinable
-    package func eventID(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Int? {
+    @_spi(Engine) public func eventID(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Int? {
         guard let s = type, let v = payload.loadUnsigned(at: s.offset, size: s.size, order: order) else { return nil }
         return Int(truncatingIfNeeded: v)
     }
 
     /// The pid (`common_pid`, read as a 32-bit signed number like libtraceevent does).
     @inlinable
-    package func pid(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Int32? {
+    @_spi(Engine) public func pid(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Int32? {
         guard let s = pid, let v = payload.loadUnsigned(at: s.offset, size: s.size, order: order) else { return nil }
         return Int32(truncatingIfNeeded: v)
     }
 
     /// The `common_flags` byte(s).
     @inlinable
-    package func flags(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
+    @_spi(Engine) public func flags(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
         guard let s = flags else { return nil }
         return payload.loadUnsigned(at: s.offset, size: s.size, order: order)
     }
 
     /// The `common_preempt_count`.
     @inlinable
-    package func preemptCount(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
+    @_spi(Engine) public func preemptCount(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
         guard let s = preemptCount else { return nil }
         return payload.loadUnsigned(at: s.offset, size: s.size, order: order)
     }
@@ -75,13 +75,13 @@ package struct CommonFieldLayout: Sendable, Hashable {
 /// Lookup rules follow libtraceevent: by ID, the first format added with that ID; by name
 /// (with or without system), the matching format with the lowest ID. The common-field layout
 /// comes from the format with the lowest ID (``CommonFieldLayout/default`` while empty).
-package struct EventRegistry: Sendable {
+@_spi(Engine) public struct EventRegistry: Sendable {
     /// Byte order of the file's data.
-    package var byteOrder: ByteOrder
+    @_spi(Engine) public var byteOrder: ByteOrder
     /// The size of a `long` in bytes, from the file header (the recording machine's user space).
-    package var longSize: Int
+    @_spi(Engine) public var longSize: Int
     /// The kernel's `long` size, when known (from the `header_page` format).
-    package var kernelLongSize: Int?
+    @_spi(Engine) public var kernelLongSize: Int?
 
     /// The formats in the order they were added (file order).
     package private(set) var formats: [EventFormat] = []
@@ -101,19 +101,19 @@ package struct EventRegistry: Sendable {
     static let denseLimit = 1 << 16
 
     /// An empty registry.
-    package init(byteOrder: ByteOrder = .host, longSize: Int = 8, kernelLongSize: Int? = nil) {
+    @_spi(Engine) public init(byteOrder: ByteOrder = .host, longSize: Int = 8, kernelLongSize: Int? = nil) {
         self.byteOrder = byteOrder
         self.longSize = longSize
         self.kernelLongSize = kernelLongSize
     }
 
     /// Number of formats.
-    package var count: Int { formats.count }
+    @_spi(Engine) public var count: Int { formats.count }
 
     /// Adds a format. Returns `false` when a format with the same ID was already present
     /// (the new one is kept in ``formats`` and findable by name, but not by ID).
     @discardableResult
-    package mutating func add(_ format: EventFormat) -> Bool {
+    @_spi(Engine) public mutating func add(_ format: EventFormat) -> Bool {
         let index = formats.count
         formats.append(format)
         var isNewID = true
@@ -145,7 +145,7 @@ package struct EventRegistry: Sendable {
 
     /// Parses a format text and adds it (see `EventFormat.init(parsing:system:)`).
     @discardableResult
-    package mutating func add(parsing text: String, system: String) throws(EventFormatError) -> EventFormat {
+    @_spi(Engine) public mutating func add(parsing text: String, system: String) throws(EventFormatError) -> EventFormat {
         let f = try EventFormat(parsing: text, system: system)
         add(f)
         return f
@@ -153,7 +153,7 @@ package struct EventRegistry: Sendable {
 
     /// Parses a format text given as bytes (a trace file's section) and adds it.
     @discardableResult
-    package mutating func add(parsing bytes: UnsafeRawBufferPointer, system: String) throws(EventFormatError) -> EventFormat {
+    @_spi(Engine) public mutating func add(parsing bytes: UnsafeRawBufferPointer, system: String) throws(EventFormatError) -> EventFormat {
         let f = try EventFormat(parsing: bytes, system: system)
         add(f)
         return f
@@ -161,7 +161,7 @@ package struct EventRegistry: Sendable {
 
     /// The index in ``formats`` of the format with ID `id`.
     @inlinable
-    package func index(ofID id: Int) -> Int? {
+    @_spi(Engine) public func index(ofID id: Int) -> Int? {
         _index(ofID: id)
     }
 
@@ -175,28 +175,28 @@ package struct EventRegistry: Sendable {
     }
 
     /// The format with ID `id`.
-    package func format(id: Int) -> EventFormat? {
+    @_spi(Engine) public func format(id: Int) -> EventFormat? {
         _index(ofID: id).map { formats[$0] }
     }
 
     /// The format of a record, from the `common_type` in its event data.
-    package func format(of payload: UnsafeRawBufferPointer) -> EventFormat? {
+    @_spi(Engine) public func format(of payload: UnsafeRawBufferPointer) -> EventFormat? {
         guard let id = commonLayout.eventID(in: payload, order: byteOrder) else { return nil }
         return format(id: id)
     }
 
     /// The format named `name` in `system`.
-    package func format(system: String, name: String) -> EventFormat? {
+    @_spi(Engine) public func format(system: String, name: String) -> EventFormat? {
         bySystemAndName[system]?[name].map { formats[$0] }
     }
 
     /// The format named `name` in any system (the lowest ID when several systems have one).
-    package func format(named name: String) -> EventFormat? {
+    @_spi(Engine) public func format(named name: String) -> EventFormat? {
         byName[name].map { formats[$0] }
     }
 
     /// The systems, in the order their first format was added.
-    package var systems: [String] {
+    @_spi(Engine) public var systems: [String] {
         var seen = Set<String>()
         var out: [String] = []
         for f in formats where seen.insert(f.system).inserted { out.append(f.system) }
@@ -204,7 +204,7 @@ package struct EventRegistry: Sendable {
     }
 
     /// The formats sorted by system, then name, then ID (the order of `trace-cmd report -E`).
-    package func formatsSortedBySystem() -> [EventFormat] {
+    @_spi(Engine) public func formatsSortedBySystem() -> [EventFormat] {
         formats.sorted { a, b in
             if a.system != b.system { return a.system.utf8.lexicographicallyPrecedes(b.system.utf8) }
             if a.name != b.name { return a.name.utf8.lexicographicallyPrecedes(b.name.utf8) }

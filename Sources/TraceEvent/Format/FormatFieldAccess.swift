@@ -7,28 +7,28 @@
 extension FormatField {
     /// libtraceevent's classification of a field (its `TEP_FIELD_IS_*` flags), derived from
     /// the declaration. Compute it once per field, not per record.
-    package struct Flags: OptionSet, Sendable, Hashable {
-        package let rawValue: UInt16
-        package init(rawValue: UInt16) { self.rawValue = rawValue }
+    @_spi(Engine) public struct Flags: OptionSet, Sendable, Hashable {
+        @_spi(Engine) public let rawValue: UInt16
+        @_spi(Engine) public init(rawValue: UInt16) { self.rawValue = rawValue }
         /// `signed:1`.
-        package static let signed = Flags(rawValue: 1 << 0)
+        @_spi(Engine) public static let signed = Flags(rawValue: 1 << 0)
         /// The declaration has brackets (`char comm[16]`, `char buf[]`, `__data_loc char[] s`),
         /// or it is an old 2-byte `__data_loc` string.
-        package static let array = Flags(rawValue: 1 << 1)
+        @_spi(Engine) public static let array = Flags(rawValue: 1 << 1)
         /// An array whose type mentions `char`, `u8` or `s8`, or an old 2-byte `__data_loc`.
-        package static let string = Flags(rawValue: 1 << 2)
+        @_spi(Engine) public static let string = Flags(rawValue: 1 << 2)
         /// `__data_loc` or `__rel_loc`.
-        package static let dynamic = Flags(rawValue: 1 << 3)
+        @_spi(Engine) public static let dynamic = Flags(rawValue: 1 << 3)
         /// `__rel_loc`.
-        package static let relative = Flags(rawValue: 1 << 4)
+        @_spi(Engine) public static let relative = Flags(rawValue: 1 << 4)
         /// The type mentions `long` (including `long long`).
-        package static let long = Flags(rawValue: 1 << 5)
+        @_spi(Engine) public static let long = Flags(rawValue: 1 << 5)
         /// The type has a `*`.
-        package static let pointer = Flags(rawValue: 1 << 6)
+        @_spi(Engine) public static let pointer = Flags(rawValue: 1 << 6)
     }
 
     /// The field's libtraceevent flags.
-    package var flags: Flags {
+    @_spi(Engine) public var flags: Flags {
         var f: Flags = []
         if isSigned { f.insert(.signed) }
         if arrayLength != nil { f.insert(.array) }
@@ -44,7 +44,7 @@ extension FormatField {
     }
 
     /// The type as libtraceevent spells it: `char[16]`, `__data_loc char[]`, `unsigned long`.
-    package var declaredType: String {
+    @_spi(Engine) public var declaredType: String {
         var s = ""
         switch storage {
         case .inline: break
@@ -62,7 +62,7 @@ extension FormatField {
     /// `size / arrayLength` for fixed arrays; for dynamic arrays the size of a `u8`…`s64`
     /// or `char` element type (0 for other types); 1 for flexible strings; `longSize` for
     /// other flexible `long` arrays; `size` for scalars.
-    package func elementSize(longSize: Int) -> Int {
+    @_spi(Engine) public func elementSize(longSize: Int) -> Int {
         let f = flags
         guard f.contains(.array) || f.contains(.dynamic) else { return size }
         if let n = arrayLength, n > 0 { return size / n }
@@ -86,20 +86,20 @@ extension FormatField {
 
     /// The field's `size` bytes at its offset as an unsigned number (size 1, 2, 4 or 8).
     @inlinable
-    package func unsignedValue(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
+    @_spi(Engine) public func unsignedValue(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
         payload.loadUnsigned(at: offset, size: size, order: order)
     }
 
     /// The field's value sign-extended from its `size` bytes (size 1, 2, 4 or 8).
     @inlinable
-    package func signedValue(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Int64? {
+    @_spi(Engine) public func signedValue(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Int64? {
         payload.loadSigned(at: offset, size: size, order: order)
     }
 
     /// The field's value as a 64-bit pattern: sign-extended when the field is signed,
     /// zero-extended otherwise.
     @inlinable
-    package func value(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
+    @_spi(Engine) public func value(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
         if isSigned {
             return payload.loadSigned(at: offset, size: size, order: order).map { UInt64(bitPattern: $0) }
         }
@@ -113,7 +113,7 @@ extension FormatField {
     /// them against the payload. `nil` for an inline field or when the word is not readable.
     /// An old 2-byte `__data_loc` has no length: it runs to the end of the payload.
     @inlinable
-    package func dynamicLocation(in payload: UnsafeRawBufferPointer, order: ByteOrder)
+    @_spi(Engine) public func dynamicLocation(in payload: UnsafeRawBufferPointer, order: ByteOrder)
         -> (offset: Int, length: Int)?
     {
         guard storage != .inline, size == 4 || size == 2,
@@ -128,7 +128,7 @@ extension FormatField {
     /// The range of the payload holding a dynamic field's data; `nil` for an inline field,
     /// an unreadable word, or data that does not lie inside the payload.
     @inlinable
-    package func dynamicRange(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Range<Int>? {
+    @_spi(Engine) public func dynamicRange(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Range<Int>? {
         guard let (o, l) = dynamicLocation(in: payload, order: order),
               l >= 0, o <= payload.count, l <= payload.count - o
         else { return nil }
@@ -139,7 +139,7 @@ extension FormatField {
     /// fields, the rest of the payload for a zero-size flexible array (`char buf[]`), the
     /// resolved range for `__data_loc`/`__rel_loc`. `nil` when not inside the payload.
     @inlinable
-    package func dataRange(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Range<Int>? {
+    @_spi(Engine) public func dataRange(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Range<Int>? {
         if storage != .inline { return dynamicRange(in: payload, order: order) }
         guard offset >= 0, offset <= payload.count else { return nil }
         if size == 0 { return offset..<payload.count }
@@ -149,7 +149,7 @@ extension FormatField {
 
     /// The field's bytes (see ``dataRange(in:order:)``) as a view into `payload`.
     @inlinable
-    package func bytes(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UnsafeRawBufferPointer? {
+    @_spi(Engine) public func bytes(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UnsafeRawBufferPointer? {
         guard let r = dataRange(in: payload, order: order) else { return nil }
         return UnsafeRawBufferPointer(rebasing: payload[r])
     }
@@ -159,7 +159,7 @@ extension FormatField {
     /// The field's bytes up to (not including) the first NUL, or all of them when there is
     /// none: the text of a `char[N]` array, a `char buf[]` tail or a `__data_loc char[]` string.
     @inlinable
-    package func stringBytes(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UnsafeRawBufferPointer? {
+    @_spi(Engine) public func stringBytes(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UnsafeRawBufferPointer? {
         guard let b = bytes(in: payload, order: order) else { return nil }
         var n = 0
         while n < b.count, b[n] != 0 { n += 1 }
@@ -167,7 +167,7 @@ extension FormatField {
     }
 
     /// The field's text (see ``stringBytes(in:order:)``) as a `String`, invalid UTF-8 replaced.
-    package func stringValue(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> String? {
+    @_spi(Engine) public func stringValue(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> String? {
         guard let b = stringBytes(in: payload, order: order) else { return nil }
         return String(decoding: b, as: UTF8.self)
     }
@@ -177,7 +177,7 @@ extension FormatField {
     /// The element size used by the element accessors when none is given: `size / arrayLength`
     /// for a fixed array, `nil` otherwise.
     @inlinable
-    package var fixedElementSize: Int? {
+    @_spi(Engine) public var fixedElementSize: Int? {
         guard storage == .inline, let n = arrayLength, n > 0, size % n == 0 else { return nil }
         return size / n
     }
@@ -185,7 +185,7 @@ extension FormatField {
     /// The number of `elementSize`-byte elements in the field's data (fixed, flexible or
     /// dynamic array). `elementSize` defaults to that of a fixed array.
     @inlinable
-    package func elementCount(in payload: UnsafeRawBufferPointer, order: ByteOrder,
+    @_spi(Engine) public func elementCount(in payload: UnsafeRawBufferPointer, order: ByteOrder,
                              elementSize: Int? = nil) -> Int
     {
         guard let es = elementSize ?? fixedElementSize, es > 0,
@@ -196,7 +196,7 @@ extension FormatField {
     /// Element `index` of an array field as an unsigned number. `elementSize` (1, 2, 4 or 8)
     /// defaults to that of a fixed array and must be given for dynamic and flexible arrays.
     @inlinable
-    package func unsignedElement(_ index: Int, in payload: UnsafeRawBufferPointer, order: ByteOrder,
+    @_spi(Engine) public func unsignedElement(_ index: Int, in payload: UnsafeRawBufferPointer, order: ByteOrder,
                                 elementSize: Int? = nil) -> UInt64?
     {
         guard index >= 0, let es = elementSize ?? fixedElementSize, es > 0,
@@ -208,7 +208,7 @@ extension FormatField {
 
     /// Element `index` of an array field, sign-extended. See ``unsignedElement(_:in:order:elementSize:)``.
     @inlinable
-    package func signedElement(_ index: Int, in payload: UnsafeRawBufferPointer, order: ByteOrder,
+    @_spi(Engine) public func signedElement(_ index: Int, in payload: UnsafeRawBufferPointer, order: ByteOrder,
                               elementSize: Int? = nil) -> Int64?
     {
         guard index >= 0, let es = elementSize ?? fixedElementSize, es > 0,

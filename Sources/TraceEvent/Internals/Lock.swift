@@ -5,10 +5,10 @@
 /// condition variable, which the chunk prefetcher needs.)
 ///
 /// `@unchecked Sendable`: the mutex is the synchronization; its pointer never changes.
-package final class Lock: @unchecked Sendable {
+@_spi(Engine) public final class Lock: @unchecked Sendable {
     fileprivate let mutex: UnsafeMutablePointer<LibC.MutexValue>
 
-    package init() {
+    @_spi(Engine) public init() {
         mutex = .allocate(capacity: 1)
         LibC.initMutex(mutex)
     }
@@ -19,13 +19,13 @@ package final class Lock: @unchecked Sendable {
     }
 
     /// Takes the lock (pair it with ``unlock()``; prefer ``withLock(_:)``).
-    package func lock() { LibC.lockMutex(mutex) }
+    @_spi(Engine) public func lock() { LibC.lockMutex(mutex) }
 
-    package func unlock() { LibC.unlockMutex(mutex) }
+    @_spi(Engine) public func unlock() { LibC.unlockMutex(mutex) }
 
     /// Runs `body` with the lock held.
     @inline(__always)
-    package func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    @_spi(Engine) public func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock()
         defer { unlock() }
         return try body()
@@ -35,10 +35,10 @@ package final class Lock: @unchecked Sendable {
     ///
     /// `@unchecked Sendable`: the pthread condition is the synchronization; its pointer never
     /// changes.
-    package final class Condition: @unchecked Sendable {
+    @_spi(Engine) public final class Condition: @unchecked Sendable {
         private let condition: UnsafeMutablePointer<LibC.ConditionValue>
 
-        package init() {
+        @_spi(Engine) public init() {
             condition = .allocate(capacity: 1)
             LibC.initCondition(condition)
         }
@@ -50,12 +50,12 @@ package final class Lock: @unchecked Sendable {
 
         /// With `lock` held: releases it until the condition is signalled (or spuriously),
         /// then takes it again. Callers check what they wait for in a loop.
-        package func wait(_ lock: Lock) { LibC.waitCondition(condition, lock.mutex) }
+        @_spi(Engine) public func wait(_ lock: Lock) { LibC.waitCondition(condition, lock.mutex) }
 
         /// Wakes one waiter.
-        package func signal() { LibC.signalCondition(condition) }
+        @_spi(Engine) public func signal() { LibC.signalCondition(condition) }
 
         /// Wakes every waiter.
-        package func broadcast() { LibC.broadcastCondition(condition) }
+        @_spi(Engine) public func broadcast() { LibC.broadcastCondition(condition) }
     }
 }

@@ -2,7 +2,7 @@
 ///
 /// libtraceevent runs an event's handler first and then, when the handler returns
 /// non-zero, also prints the event's ordinary print-format text after it.
-package enum PluginOutcome: Sendable, Hashable {
+@_spi(Engine) public enum PluginOutcome: Sendable, Hashable {
     /// The plugin's text is the whole event text.
     case done
     /// Append the event's default (print-format) text after the plugin's text.
@@ -16,20 +16,20 @@ package enum PluginOutcome: Sendable, Hashable {
 }
 
 /// One record as handed to a plugin.
-package struct PluginRecord {
+@_spi(Engine) public struct PluginRecord {
     /// The record's data, starting at `common_type`.
-    package var payload: UnsafeRawBufferPointer
+    @_spi(Engine) public var payload: UnsafeRawBufferPointer
     /// The CPU the record was read from (the function plugin keeps per-CPU state).
-    package var cpu: Int
+    @_spi(Engine) public var cpu: Int
     /// The record's timestamp as the report shows it (only `ftrace:func_repeats` uses it).
-    package var timestamp: UInt64
+    @_spi(Engine) public var timestamp: UInt64
     /// For plugins with ``EventPlugin/needsLookahead``: the payload of the record the
     /// report would read next — the earliest next unread record over all CPUs of the same
     /// buffer (lowest CPU on equal timestamps), as `tracecmd_peek_next_data` returns it.
-    package var lookahead: UnsafeRawBufferPointer?
+    @_spi(Engine) public var lookahead: UnsafeRawBufferPointer?
 
     /// A record view; `payload` must stay valid during ``EventPlugin/write(_:into:environment:)``.
-    package init(payload: UnsafeRawBufferPointer, cpu: Int, timestamp: UInt64 = 0,
+    @_spi(Engine) public init(payload: UnsafeRawBufferPointer, cpu: Int, timestamp: UInt64 = 0,
                 lookahead: UnsafeRawBufferPointer? = nil) {
         self.payload = payload
         self.cpu = cpu
@@ -47,7 +47,7 @@ package struct PluginRecord {
 /// registration win) and pid 0 is ignored; a report layer reproduces `trace-cmd report`
 /// only if its table follows the same rule. Later records of a newly known pid then
 /// show that comm in the `comm-pid` column instead of `<...>`.
-package protocol CommRegistry: AnyObject {
+@_spi(Engine) public protocol CommRegistry: AnyObject {
     /// Offers `comm` (the bytes of the field up to its first NUL, not NUL-terminated)
     /// for `pid`. The bytes are only valid during the call.
     func register(pid: Int32, comm: UnsafeRawBufferPointer)
@@ -55,7 +55,7 @@ package protocol CommRegistry: AnyObject {
 
 /// Resolves an address of a guest's kernel for the kvm plugin, as `trace-cmd report`
 /// does for host kvm events when guest trace files are loaded with the host's.
-package protocol GuestFunctionResolver: AnyObject {
+@_spi(Engine) public protocol GuestFunctionResolver: AnyObject {
     /// The function of the guest that the host task `hostPid` runs (a vCPU thread)
     /// containing `address`: its name and start, or `nil`.
     func guestFunction(hostPid: Int32, address: UInt64) -> (name: String, start: UInt64)?
@@ -65,19 +65,19 @@ package protocol GuestFunctionResolver: AnyObject {
 /// the function plugin's per-CPU call chains (shared by `ftrace:function` and
 /// `ftrace:func_repeats`, and, as in `trace-cmd report`, by all files of the run).
 /// Create one per report and pass it in every ``PluginEnvironment``.
-package final class PluginSession {
+@_spi(Engine) public final class PluginSession {
     /// Per CPU: the function call chain guessed so far (`nil` ends a chain).
     var functionStacks: [[String?]] = []
 
     /// A fresh session (no call chains known yet).
-    package init() {}
+    @_spi(Engine) public init() {}
 }
 
 /// What plugins may consult or update while printing a record.
 ///
 /// A value type whose parts live in one shared box: handing it to a plugin for every
 /// record costs one reference count, not one per part.
-package struct PluginEnvironment {
+@_spi(Engine) public struct PluginEnvironment {
     final class Storage {
         var symbols: (any SymbolResolver)?
         var comms: (any CommRegistry)?
@@ -109,35 +109,35 @@ package struct PluginEnvironment {
     }
 
     /// Kernel symbols of the trace (its kallsyms), for function names.
-    package var symbols: (any SymbolResolver)? {
+    @_spi(Engine) public var symbols: (any SymbolResolver)? {
         get { storage.symbols }
         set { unique().symbols = newValue }
     }
     /// Where learnt comms go (see ``CommRegistry``).
-    package var comms: (any CommRegistry)? {
+    @_spi(Engine) public var comms: (any CommRegistry)? {
         get { storage.comms }
         set { unique().comms = newValue }
     }
     /// Guest symbol lookup for kvm events; `nil` when there are no guests.
-    package var guestFunctions: (any GuestFunctionResolver)? {
+    @_spi(Engine) public var guestFunctions: (any GuestFunctionResolver)? {
         get { storage.guestFunctions }
         set { unique().guestFunctions = newValue }
     }
     /// Writes a timestamp the way the report prints its time column (`ftrace:func_repeats`
     /// shows the time of the first repeat with it: `trace-cmd report` uses `%12d`, or
     /// `%6.1000d` with `-t`... through `tep_func_repeat_format`). `nil` prints the raw number.
-    package var formatTimestamp: ((UInt64, inout TextBuffer) -> Void)? {
+    @_spi(Engine) public var formatTimestamp: ((UInt64, inout TextBuffer) -> Void)? {
         get { storage.formatTimestamp }
         set { unique().formatTimestamp = newValue }
     }
     /// Run-wide plugin state; without one, each bound plugin keeps its own.
-    package var session: PluginSession? {
+    @_spi(Engine) public var session: PluginSession? {
         get { storage.session }
         set { unique().session = newValue }
     }
 
     /// An environment; every part is optional (without symbols, addresses print in hex).
-    package init(symbols: (any SymbolResolver)? = nil, comms: (any CommRegistry)? = nil,
+    @_spi(Engine) public init(symbols: (any SymbolResolver)? = nil, comms: (any CommRegistry)? = nil,
                 guestFunctions: (any GuestFunctionResolver)? = nil,
                 formatTimestamp: ((UInt64, inout TextBuffer) -> Void)? = nil,
                 session: PluginSession? = nil) {
@@ -152,7 +152,7 @@ package struct PluginEnvironment {
 ///
 /// Bound plugins may keep state between records (the function plugin's per-CPU call
 /// indentation), so use one instance per event id and file.
-package protocol EventPlugin: AnyObject {
+@_spi(Engine) public protocol EventPlugin: AnyObject {
     /// Appends the event's text (what `trace-cmd report` prints after `name: `) for
     /// `record` to `out`. Never traps: a record too short for a field is handled like a
     /// field the reference cannot read.
@@ -177,27 +177,27 @@ package protocol EventPlugin: AnyObject {
 
 extension EventPlugin {
     /// Most plugins need no lookahead.
-    package var needsLookahead: Bool { false }
+    @_spi(Engine) public var needsLookahead: Bool { false }
     /// Most plugins print each record from its own data.
-    package var isStateless: Bool { true }
+    @_spi(Engine) public var isStateless: Bool { true }
     /// Most plugins register no comms.
-    package func registerComms(_ record: PluginRecord, environment: PluginEnvironment) {}
+    @_spi(Engine) public func registerComms(_ record: PluginRecord, environment: PluginEnvironment) {}
 }
 
 /// Options of the plugins (`trace-cmd report -O plugin:option`), with the reference's
 /// defaults.
-package struct PluginOptions: Sendable, Hashable {
+@_spi(Engine) public struct PluginOptions: Sendable, Hashable {
     /// `ftrace:parent`: print ` <-- parent` after a function event's function.
-    package var functionParent = false
+    @_spi(Engine) public var functionParent = false
     /// `ftrace:indent`: indent function events by their call nesting, per CPU.
-    package var functionIndent = true
+    @_spi(Engine) public var functionIndent = true
     /// `ftrace:offset`: print `+0xoff ` after function names in function and stack events.
-    package var functionOffset = false
+    @_spi(Engine) public var functionOffset = false
     /// `fgraph:tailprint`: print `/* function */` after a function graph return's `}`.
-    package var graphTailPrint = false
+    @_spi(Engine) public var graphTailPrint = false
     /// `fgraph:depth`: print ` (depth)` after function graph entries and returns.
-    package var graphDepth = false
+    @_spi(Engine) public var graphDepth = false
 
     /// The reference's defaults: only `indent` set.
-    package init() {}
+    @_spi(Engine) public init() {}
 }

@@ -3,9 +3,9 @@
 ///
 /// ``standard`` is what the reference `trace-cmd report` 3.1.6 loads (libtraceevent
 /// 1.7.1's plugins plus trace-cmd's ftrace overrides); ``none`` is `trace-cmd report -N`.
-package struct EventPlugins: Sendable {
+@_spi(Engine) public struct EventPlugins: Sendable {
     /// The plugins, by the handler they install.
-    package enum Plugin: String, Sendable, Hashable, CaseIterable {
+    @_spi(Engine) public enum Plugin: String, Sendable, Hashable, CaseIterable {
         /// `sched:sched_switch` (plugin_sched_switch).
         case schedSwitch
         /// `sched:sched_wakeup`, `sched:sched_wakeup_new` (plugin_sched_switch).
@@ -58,10 +58,10 @@ package struct EventPlugins: Sendable {
     private var table: [Key: Plugin]
     private var functions: Set<String>
     /// The plugin options (`-O`).
-    package var options: PluginOptions
+    @_spi(Engine) public var options: PluginOptions
 
     /// What `trace-cmd report` loads by default.
-    package static let standard: EventPlugins = {
+    @_spi(Engine) public static let standard: EventPlugins = {
         var t: [Key: Plugin] = [:]
         func add(_ system: String, _ events: [String], _ p: Plugin) {
             for e in events { t[Key(system: system, event: e)] = p }
@@ -93,7 +93,7 @@ package struct EventPlugins: Sendable {
     }()
 
     /// No plugins at all (`trace-cmd report -N`).
-    package static let none = EventPlugins(table: [:], functions: [], options: PluginOptions())
+    @_spi(Engine) public static let none = EventPlugins(table: [:], functions: [], options: PluginOptions())
 
     private init(table: [Key: Plugin], functions: Set<String>, options: PluginOptions) {
         self.table = table
@@ -102,10 +102,10 @@ package struct EventPlugins: Sendable {
     }
 
     /// Whether no plugin is in effect.
-    package var isEmpty: Bool { table.isEmpty && functions.isEmpty }
+    @_spi(Engine) public var isEmpty: Bool { table.isEmpty && functions.isEmpty }
 
     /// The plugin that handles `system:event`, if any.
-    package func plugin(system: String, event: String) -> Plugin? {
+    @_spi(Engine) public func plugin(system: String, event: String) -> Plugin? {
         table[Key(system: system, event: event)]
     }
 
@@ -115,7 +115,7 @@ package struct EventPlugins: Sendable {
     /// (system, name): the function graph entry plugin needs `ftrace:funcgraph_exit`'s.
     ///
     /// The report's raw mode (`-R`) bypasses plugins.
-    package func bind(_ format: EventFormat, byteOrder: ByteOrder, longSize: Int,
+    @_spi(Engine) public func bind(_ format: EventFormat, byteOrder: ByteOrder, longSize: Int,
                      formatNamed: ((String, String) -> EventFormat?)? = nil) -> (any EventPlugin)? {
         guard let plugin = plugin(system: format.system, event: format.name) else { return nil }
         switch plugin {
@@ -146,7 +146,7 @@ package struct EventPlugins: Sendable {
 
     /// A helper function that print formats may call (`jiffies_to_msecs(REC->wait)`),
     /// registered by a plugin; `nil` when no plugin provides `name`.
-    package func printFunction(named name: String) -> PluginPrintFunction? {
+    @_spi(Engine) public func printFunction(named name: String) -> PluginPrintFunction? {
         guard functions.contains(name) else { return nil }
         return PluginPrintFunction.allCases.first { $0.name == name }
     }

@@ -4,7 +4,7 @@
 /// In a numeric conversion (`%u`) only the returned value is used; in `%s` the text the
 /// function writes is the output. Without plugins (`-N`) these names are unknown to the
 /// print-format parser.
-package enum PluginPrintFunction: Sendable, Hashable, CaseIterable {
+@_spi(Engine) public enum PluginPrintFunction: Sendable, Hashable, CaseIterable {
     /// `jbd2_dev_to_name(dev)` (plugin_jbd2): writes `major:minor`, returns 0.
     case jbd2DevToName
     /// `jiffies_to_msecs(jiffies)` (plugin_jbd2): writes the value (`%lld`) and returns it
@@ -17,7 +17,7 @@ package enum PluginPrintFunction: Sendable, Hashable, CaseIterable {
     case le16ToCPUp
 
     /// An argument value: a number, or the text a string/pointer argument printed to.
-    package enum Argument: Sendable, Hashable {
+    @_spi(Engine) public enum Argument: Sendable, Hashable {
         /// A numeric argument's value.
         case number(UInt64)
         /// The bytes a string or pointer argument printed as.
@@ -25,7 +25,7 @@ package enum PluginPrintFunction: Sendable, Hashable, CaseIterable {
     }
 
     /// The function's name in print formats.
-    package var name: String {
+    @_spi(Engine) public var name: String {
         switch self {
         case .jbd2DevToName: return "jbd2_dev_to_name"
         case .jiffiesToMsecs: return "jiffies_to_msecs"
@@ -35,13 +35,13 @@ package enum PluginPrintFunction: Sendable, Hashable, CaseIterable {
     }
 
     /// Number of arguments it takes.
-    package var argumentCount: Int { 1 }
+    @_spi(Engine) public var argumentCount: Int { 1 }
 
     /// Whether its one argument is a string/pointer (passed as ``Argument/text(_:)``).
-    package var takesText: Bool { self == .le16ToCPUp }
+    @_spi(Engine) public var takesText: Bool { self == .le16ToCPUp }
 
     /// Calls the function: writes its text to `out` and returns its value.
-    package func call(_ arguments: [Argument], into out: inout TextBuffer) -> UInt64 {
+    @_spi(Engine) public func call(_ arguments: [Argument], into out: inout TextBuffer) -> UInt64 {
         let first = arguments.first
         switch self {
         case .jbd2DevToName:

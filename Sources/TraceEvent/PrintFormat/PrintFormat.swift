@@ -1,19 +1,19 @@
 /// What the print-format engine needs to know about the trace besides the event format.
 ///
 /// Not `Sendable`: its symbol resolver may be one thread's (``SharedSymbolResolver``).
-package struct PrintFormatContext {
+@_spi(Engine) public struct PrintFormatContext {
     /// Byte order of the record data.
-    package var byteOrder: ByteOrder
+    @_spi(Engine) public var byteOrder: ByteOrder
     /// Size of a C `long` on the traced machine (4 or 8), from the trace file header.
-    package var longSize: Int
+    @_spi(Engine) public var longSize: Int
     /// Kernel symbols for `%pS`/`%ps`/`%pF`/`%pf`; without them addresses print as hex.
-    package var symbols: (any SymbolResolver)?
+    @_spi(Engine) public var symbols: (any SymbolResolver)?
     /// The kernel's printk format strings by address (the trace file's printk section), in
     /// the form libtraceevent keeps them: without the surrounding quotes and a final `\n`
     /// (as ``PrintkFormats`` stores them). libtraceevent prints a pointer-sized field passed
     /// to `%s` as the string found here, and takes the formats of `ftrace:bprint` records
     /// (trace_printk) from here.
-    package var printkStrings: [UInt64: String]
+    @_spi(Engine) public var printkStrings: [UInt64: String]
 
     /// Creates a context.
     /// - Parameters:
@@ -21,7 +21,7 @@ package struct PrintFormatContext {
     ///   - longSize: size of a C `long` on the traced machine (4 or 8).
     ///   - symbols: kernel symbol table for the `%pS` family, if any.
     ///   - printkStrings: printk format strings by address, if any.
-    package init(byteOrder: ByteOrder = .host, longSize: Int = 8, symbols: (any SymbolResolver)? = nil,
+    @_spi(Engine) public init(byteOrder: ByteOrder = .host, longSize: Int = 8, symbols: (any SymbolResolver)? = nil,
                 printkStrings: [UInt64: String] = [:]) {
         self.byteOrder = byteOrder
         self.longSize = longSize
@@ -32,13 +32,13 @@ package struct PrintFormatContext {
 
 /// Why an event's print format cannot be used as written. The engine then prints the event
 /// the way libtraceevent does for such events: `[FAILED TO PARSE]` and the raw fields.
-package struct PrintFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+@_spi(Engine) public struct PrintFormatError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The event (`system:name`).
-    package var event: String
+    @_spi(Engine) public var event: String
     /// What went wrong.
-    package var message: String
+    @_spi(Engine) public var message: String
 
-    package var description: String { "print fmt of \(event): \(message)" }
+    @_spi(Engine) public var description: String { "print fmt of \(event): \(message)" }
 }
 
 /// An event's `print fmt:` compiled once into a renderer that turns record payloads into the
@@ -55,7 +55,7 @@ package struct PrintFormatError: Error, Sendable, Equatable, CustomStringConvert
 ///
 /// Not `Sendable`: that memory is written while rendering, and the symbol resolver may be one
 /// thread's. Compile one per thread (as ``EventPrinter`` copies do).
-package final class CompiledPrintFormat {
+@_spi(Engine) public final class CompiledPrintFormat {
     // `indirect`: a piece is one reference, so the per-record loop over pieces copies a
     // pointer instead of a multi-payload tuple through the runtime's generic copy.
     indirect enum Piece: Sendable {
@@ -77,10 +77,10 @@ package final class CompiledPrintFormat {
     }
 
     /// The event this format belongs to.
-    package let eventName: String
+    @_spi(Engine) public let eventName: String
     /// The reason the format could not be used, if it could not; ``render(payload:into:)``
     /// then prints `[FAILED TO PARSE]` and the raw fields, as the reference does.
-    package let parseFailure: PrintFormatError?
+    @_spi(Engine) public let parseFailure: PrintFormatError?
 
     let pieces: [Piece]
     /// Per piece: the event field it prints (for `-R` output), and for literal pieces
@@ -125,7 +125,7 @@ package final class CompiledPrintFormat {
     /// Never fails: a format the reference cannot handle either (unknown helper function,
     /// missing arguments, syntax error) compiles to the reference's fallback output, and
     /// ``parseFailure`` says why.
-    package init(event: EventFormat, context: PrintFormatContext) {
+    @_spi(Engine) public init(event: EventFormat, context: PrintFormatContext) {
         eventName = event.system + ":" + event.name
         byteOrder = context.byteOrder
         longSize = context.longSize
@@ -205,11 +205,11 @@ package final class CompiledPrintFormat {
     /// held unprintable bytes) nor for `ftrace:bprint` (a record without arguments makes
     /// every later one print as failed): those must be rendered in record order by one
     /// instance.
-    package var isStateless: Bool { parseFailure == nil && bprint == nil }
+    @_spi(Engine) public var isStateless: Bool { parseFailure == nil && bprint == nil }
 
     /// Compiles the print format of `event`, throwing instead of falling back when the
     /// reference would print `[FAILED TO PARSE]`.
-    package static func strict(event: EventFormat, context: PrintFormatContext) throws(PrintFormatError) -> CompiledPrintFormat {
+    @_spi(Engine) public static func strict(event: EventFormat, context: PrintFormatContext) throws(PrintFormatError) -> CompiledPrintFormat {
         let c = CompiledPrintFormat(event: event, context: context)
         if let e = c.parseFailure { throw e }
         return c
@@ -237,7 +237,7 @@ package final class CompiledPrintFormat {
     ///   - payload: the record's event data, starting at `common_type` (all of the record's
     ///     data, as its size is used for `__data_loc` bounds and zero-sized fields).
     ///   - out: the buffer to append to.
-    package func render(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    @_spi(Engine) public func render(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         if parseFailure != nil || notString[rawFields.count] {
             renderFailed(payload, into: &out)
             return
@@ -371,7 +371,7 @@ package final class CompiledPrintFormat {
     /// in raw mode (`trace-cmd report -R`): a field that a conversion of the format prints
     /// is printed through that conversion (the search resumes after the conversion used for
     /// the previous field), arrays, strings and other fields are printed from their bytes.
-    package func renderRawFields(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    @_spi(Engine) public func renderRawFields(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         let count = pieces.count
         // libtraceevent keeps no parsed format for bprint events: their fields print raw.
         var cursor: Int? = (parseFailure == nil && count > 0 && bprint == nil) ? 0 : nil
@@ -404,7 +404,7 @@ package final class CompiledPrintFormat {
     }
 
     /// Convenience: the text of one record as a `String`.
-    package func render(payload: UnsafeRawBufferPointer) -> String {
+    @_spi(Engine) public func render(payload: UnsafeRawBufferPointer) -> String {
         var b = TextBuffer(capacity: 256)
         render(payload: payload, into: &b)
         return String(decoding: b.bytes, as: UTF8.self)
@@ -673,7 +673,7 @@ package final class CompiledPrintFormat {
 
     /// Appends ` name=value` for every event field, formatted from the raw data the way
     /// libtraceevent does when it cannot use the print format.
-    package func appendRawFields(_ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    @_spi(Engine) public func appendRawFields(_ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
         for index in 0..<rawFields.count {
             out.append(contentsOf: rawFields[index].label)
             appendRawField(index, data, into: &out)

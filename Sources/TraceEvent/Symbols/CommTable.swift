@@ -1,7 +1,7 @@
 /// The pid → comm table of one trace file as `trace-cmd report` uses it for the `comm-pid`
 /// column: the file's saved command lines, plus what output plugins learn while printing
 /// (sched_switch and sched_wakeup register comms; an existing entry is never replaced).
-package final class CommTable: CommRegistry {
+@_spi(Engine) public final class CommTable: CommRegistry {
     /// The underlying table.
     package private(set) var cmdlines: SavedCmdlines
     /// Display bytes per pid, filled on first use (`<idle>` for 0, `<...>` when unknown).
@@ -20,12 +20,12 @@ package final class CommTable: CommRegistry {
     private var pending: [(pid: Int32, comm: String)] = []
 
     /// A table starting from `cmdlines`.
-    package init(_ cmdlines: SavedCmdlines) {
+    @_spi(Engine) public init(_ cmdlines: SavedCmdlines) {
         self.cmdlines = cmdlines
     }
 
     /// Offers `comm` for `pid`, with `tep_register_comm`'s rules.
-    package func register(pid: Int32, comm: UnsafeRawBufferPointer) {
+    @_spi(Engine) public func register(pid: Int32, comm: UnsafeRawBufferPointer) {
         if !searched {
             pending.append((pid, String(decoding: comm, as: UTF8.self)))
             return
@@ -46,21 +46,21 @@ package final class CommTable: CommRegistry {
     }
 
     /// Sets `comm` for `pid`, replacing any name it had (`tep_override_comm`).
-    package func override(comm: String, pid: Int32) {
+    @_spi(Engine) public func override(comm: String, pid: Int32) {
         if !searched { firstSearch() }
         cmdlines.register(comm: comm, pid: pid, override: true)
         setCached(pid, nil)
     }
 
     /// The comm of `pid`, or `nil` when unknown (a lookup, as the filter's `COMM` does).
-    package func comm(for pid: Int32) -> String? {
+    @_spi(Engine) public func comm(for pid: Int32) -> String? {
         if pid != 0 && !searched { firstSearch() }
         return cmdlines.comm(for: pid)
     }
 
     /// The comm shown for `pid`, as bytes.
     @inline(__always)
-    package func displayBytes(for pid: Int32) -> [UInt8] {
+    @_spi(Engine) public func displayBytes(for pid: Int32) -> [UInt8] {
         if pid >= 0 && pid < Int32(small.count), let c = small[Int(pid)] { return c }
         if let c = cached(pid) { return c }
         if pid != 0 && !searched { firstSearch() }

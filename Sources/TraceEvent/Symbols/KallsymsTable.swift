@@ -51,7 +51,7 @@ public struct KallsymsTable: SymbolResolver, Sendable {
         self = bytes.withUnsafeBytes { Self(parsing: $0) }
     }
 
-    package init(parsing bytes: UnsafeRawBufferPointer) {
+    @_spi(Engine) public init(parsing bytes: UnsafeRawBufferPointer) {
         // Pass 1: parse lines in file order into temporary arrays.
         var fileAddr: [UInt64] = []
         var nameStart: [Int32] = []
@@ -145,7 +145,7 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     }
 
     /// Calls `body` with the bytes of symbol `index`'s name, without allocating.
-    package func withName<R>(atIndex index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+    @_spi(Engine) public func withName<R>(atIndex index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         guard index >= 0, index < addresses.count else { return nil }
         let s = Int(nameOffsets[index]), e = Int(nameOffsets[index + 1])
         return try names.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[s..<e])) }

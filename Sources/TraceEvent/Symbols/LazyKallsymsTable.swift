@@ -8,7 +8,7 @@ import Dispatch
 /// front of it on hot paths.
 ///
 /// `@unchecked Sendable`: its two variables are only read or written with `lock` held.
-package final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
+@_spi(Engine) public final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
     private let lock = Lock()
     private var text: [UInt8]
     private var parsed: KallsymsTable?
@@ -16,7 +16,7 @@ package final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
     /// A table of the kallsyms `text`.
     ///
     /// - Parameter background: start parsing now on another thread.
-    package init(text: [UInt8], background: Bool = false) {
+    @_spi(Engine) public init(text: [UInt8], background: Bool = false) {
         self.text = text
         if background {
             DispatchQueue.global().async { [self] in _ = self.table }
@@ -24,13 +24,13 @@ package final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
     }
 
     /// An already parsed table.
-    package init(_ table: KallsymsTable) {
+    @_spi(Engine) public init(_ table: KallsymsTable) {
         text = []
         parsed = table
     }
 
     /// The parsed table (parsed now if it is not yet).
-    package var table: KallsymsTable {
+    @_spi(Engine) public var table: KallsymsTable {
         lock.withLock {
             if let t = parsed { return t }
             let t = text.withUnsafeBytes { KallsymsTable(parsing: $0) }
@@ -40,11 +40,11 @@ package final class LazyKallsymsTable: SymbolResolver, @unchecked Sendable {
         }
     }
 
-    package func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
+    @_spi(Engine) public func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
         table.symbol(containing: address)
     }
 
-    package func symbol(at address: UInt64) -> String? {
+    @_spi(Engine) public func symbol(at address: UInt64) -> String? {
         table.symbol(at: address)
     }
 }

@@ -27,7 +27,7 @@ public struct PrintkFormats: Sendable {
         self = bytes.withUnsafeBytes { Self(parsing: $0) }
     }
 
-    package init(parsing bytes: UnsafeRawBufferPointer) {
+    @_spi(Engine) public init(parsing bytes: UnsafeRawBufferPointer) {
         var fileAddr: [UInt64] = []
         var fileFormat: [String] = []
         let end = TextLines.textEnd(bytes)

@@ -31,7 +31,7 @@ public struct SavedCmdlines: Sendable {
         self = bytes.withUnsafeBytes { Self(parsing: $0) }
     }
 
-    package init(parsing bytes: UnsafeRawBufferPointer) {
+    @_spi(Engine) public init(parsing bytes: UnsafeRawBufferPointer) {
         var filePid: [Int32] = []
         var fileComm: [String] = []
         let end = TextLines.textEnd(bytes)

@@ -7,9 +7,9 @@
 /// It also remembers recent ``symbol(containing:)`` answers (the same few call sites and
 /// functions recur in every trace), so it is **not** safe to use from several threads at
 /// once, and not `Sendable`: give each thread its own (``init(sharing:)``).
-package final class SharedSymbolResolver: SymbolResolver {
+@_spi(Engine) public final class SharedSymbolResolver: SymbolResolver {
     /// The resolver answering lookups.
-    package let base: any SymbolResolver
+    @_spi(Engine) public let base: any SymbolResolver
 
     private static let cacheSize = 1024
     private let cacheKeys: UnsafeMutablePointer<UInt64>
@@ -22,7 +22,7 @@ package final class SharedSymbolResolver: SymbolResolver {
     private let starts: UnsafeMutablePointer<UInt64>
 
     /// Boxes `base`.
-    package init(_ base: any SymbolResolver) {
+    @_spi(Engine) public init(_ base: any SymbolResolver) {
         self.base = base
         cacheKeys = .allocate(capacity: Self.cacheSize)
         cacheKeys.initialize(repeating: 0, count: Self.cacheSize)
@@ -36,7 +36,7 @@ package final class SharedSymbolResolver: SymbolResolver {
     }
 
     /// A resolver for another thread: the same table, its own cache.
-    package convenience init(sharing other: SharedSymbolResolver) {
+    @_spi(Engine) public convenience init(sharing other: SharedSymbolResolver) {
         self.init(other.base)
     }
 
@@ -74,14 +74,14 @@ package final class SharedSymbolResolver: SymbolResolver {
         return r
     }
 
-    package func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
+    @_spi(Engine) public func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
         let slot = Self.slot(address)
         if address != 0 && cacheKeys[slot] == address { return cacheValues[slot] }
         return fill(slot, address)
     }
 
     /// Appends the name from the cache's bytes, without a `String`.
-    package func appendName(containing address: UInt64, into out: inout TextBuffer) -> UInt64? {
+    @_spi(Engine) public func appendName(containing address: UInt64, into out: inout TextBuffer) -> UInt64? {
         let slot = Self.slot(address)
         if address == 0 || cacheKeys[slot] != address {
             guard let r = fill(slot, address) else { return nil }
@@ -100,5 +100,5 @@ package final class SharedSymbolResolver: SymbolResolver {
         return r.start
     }
 
-    package func symbol(at address: UInt64) -> String? { base.symbol(at: address) }
+    @_spi(Engine) public func symbol(at address: UInt64) -> String? { base.symbol(at: address) }
 }

@@ -8,7 +8,7 @@
 /// `@unchecked Sendable` (its storage class is not `Sendable`): copy-on-write as `Array` is:
 /// the storage's bytes are written only through ``reserveTail(_:)``, after
 /// `isKnownUniquelyReferenced`, so no copy, on any thread, sees them change.
-package struct TextBuffer: @unchecked Sendable {
+@_spi(Engine) public struct TextBuffer: @unchecked Sendable {
     @usableFromInline
     final class Storage {
         @usableFromInline let base: UnsafeMutablePointer<UInt8>
@@ -26,33 +26,33 @@ package struct TextBuffer: @unchecked Sendable {
     @usableFromInline var storage: Storage
     @usableFromInline var _count: Int
     /// Number of bytes held.
-    @inlinable package var count: Int { _count }
+    @inlinable @_spi(Engine) public var count: Int { _count }
 
-    package init(capacity: Int = 1 << 16) {
+    @_spi(Engine) public init(capacity: Int = 1 << 16) {
         storage = Storage(capacity: capacity)
         _count = 0
     }
 
     /// The bytes written so far, as an array (a copy; use ``withUnsafeBytes(_:)`` to read
     /// them in place).
-    package var bytes: [UInt8] {
+    @_spi(Engine) public var bytes: [UInt8] {
         Array(UnsafeBufferPointer(start: storage.base, count: count))
     }
 
     /// The last byte, if any.
-    @inlinable package var last: UInt8? { count > 0 ? storage.base[count - 1] : nil }
+    @inlinable @_spi(Engine) public var last: UInt8? { count > 0 ? storage.base[count - 1] : nil }
 
     /// Whether no bytes are held.
-    @inlinable package var isEmpty: Bool { count == 0 }
+    @inlinable @_spi(Engine) public var isEmpty: Bool { count == 0 }
 
     /// The byte at `index` (which must be below ``count``).
-    @inlinable package subscript(index: Int) -> UInt8 {
+    @inlinable @_spi(Engine) public subscript(index: Int) -> UInt8 {
         precondition(index >= 0 && index < count, "TextBuffer index out of range")
         return storage.base[index]
     }
 
     /// Calls `body` with the bytes written so far.
-    @inlinable package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    @inlinable @_spi(Engine) public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withExtendedLifetime(storage) {
             try body(UnsafeRawBufferPointer(start: storage.base, count: count))
         }
@@ -76,35 +76,35 @@ package struct TextBuffer: @unchecked Sendable {
     /// Lets `body` write at most `maxCount` bytes at the end in place; it returns how many
     /// it wrote.
     @inlinable @inline(__always)
-    package mutating func appendUnsafe(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+    @_spi(Engine) public mutating func appendUnsafe(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
         let p = reserveTail(maxCount)
         let n = body(p)
         _count += Swift.min(Swift.max(n, 0), maxCount)
     }
 
-    @inlinable @inline(__always) package mutating func append(_ byte: UInt8) {
+    @inlinable @inline(__always) @_spi(Engine) public mutating func append(_ byte: UInt8) {
         let p = reserveTail(1)
         p.pointee = byte
         _count &+= 1
     }
 
-    @inlinable package mutating func append(_ s: String) {
+    @inlinable @_spi(Engine) public mutating func append(_ s: String) {
         var s = s
         s.withUTF8 { append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
-    @inlinable package mutating func append(contentsOf b: some Sequence<UInt8>) {
+    @inlinable @_spi(Engine) public mutating func append(contentsOf b: some Sequence<UInt8>) {
         let done: Bool? = b.withContiguousStorageIfAvailable { append(contentsOf: UnsafeRawBufferPointer($0)); return true }
         if done == nil { for x in b { append(x) } }
     }
 
     /// Appends the bytes of an array with one copy.
-    @inlinable @inline(__always) package mutating func append(contentsOf b: [UInt8]) {
+    @inlinable @inline(__always) @_spi(Engine) public mutating func append(contentsOf b: [UInt8]) {
         b.withUnsafeBytes { append(contentsOf: $0) }
     }
 
     /// Appends raw bytes with one copy.
-    @inlinable @inline(__always) package mutating func append(contentsOf b: UnsafeRawBufferPointer) {
+    @inlinable @inline(__always) @_spi(Engine) public mutating func append(contentsOf b: UnsafeRawBufferPointer) {
         let n = b.count
         guard n > 0, let src = b.baseAddress else { return }
         let p = reserveTail(n)
@@ -119,7 +119,7 @@ package struct TextBuffer: @unchecked Sendable {
     }
 
     /// Appends `byte` `count` times (padding).
-    @inlinable @inline(__always) package mutating func append(repeating byte: UInt8, count n: Int) {
+    @inlinable @inline(__always) @_spi(Engine) public mutating func append(repeating byte: UInt8, count n: Int) {
         if n <= 0 { return }
         let p = reserveTail(n)
         if n <= 32 {
@@ -132,7 +132,7 @@ package struct TextBuffer: @unchecked Sendable {
     }
 
     /// Appends the decimal text of `value`.
-    @inlinable package mutating func appendDecimal(_ value: UInt64) {
+    @inlinable @_spi(Engine) public mutating func appendDecimal(_ value: UInt64) {
         let p = reserveTail(20)
         if value < 10 {
             p.pointee = UInt8(truncatingIfNeeded: value) &+ 0x30
@@ -153,12 +153,12 @@ package struct TextBuffer: @unchecked Sendable {
     }
 
     /// Appends the bytes of a static string (a literal), without creating a `String`.
-    @inlinable package mutating func append(_ s: StaticString) {
+    @inlinable @_spi(Engine) public mutating func append(_ s: StaticString) {
         s.withUTF8Buffer { append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
     /// Appends the decimal text of `value`, with a leading `-` when negative.
-    @inlinable package mutating func appendDecimal(_ value: Int64) {
+    @inlinable @_spi(Engine) public mutating func appendDecimal(_ value: Int64) {
         if value < 0 {
             append(0x2d)
             appendDecimal(UInt64(bitPattern: 0 &- value))
@@ -168,12 +168,12 @@ package struct TextBuffer: @unchecked Sendable {
     }
 
     /// Removes the last `n` bytes (at most all of them).
-    @inlinable package mutating func removeLast(_ n: Int = 1) {
+    @inlinable @_spi(Engine) public mutating func removeLast(_ n: Int = 1) {
         _count -= Swift.min(Swift.max(n, 0), count)
     }
 
     /// Removes all bytes, keeping the capacity.
-    @inlinable package mutating func removeAll() {
+    @inlinable @_spi(Engine) public mutating func removeAll() {
         if !isKnownUniquelyReferenced(&storage) { storage = Storage(capacity: storage.capacity) }
         _count = 0
     }
