@@ -247,9 +247,9 @@ extension TimestampCorrector.Table {
 }
 
 /// C integer parsing as glibc does it.
-public enum CInteger {
+@_spi(Engine) public enum CInteger {
     /// `atoll`: an optional sign and decimal digits after leading white space; 0 when none.
-    public static func atoll(_ s: String) -> Int64 {
+    @_spi(Engine) public static func atoll(_ s: String) -> Int64 {
         var it = Array(s.utf8)[...]
         while let c = it.first, c == 0x20 || (c >= 9 && c <= 13) { it = it.dropFirst() }
         var neg = false
@@ -265,7 +265,7 @@ public enum CInteger {
     /// `strtoll(s, NULL, 0)`: leading white space, optional sign, `0x`/`0X` hex, leading `0`
     /// octal, else decimal; stops at the first other byte; clamps to the `Int64` range on
     /// overflow; 0 when there are no digits.
-    public static func strtoll<C: Collection>(_ bytes: C) -> Int64 where C.Element == UInt8 {
+    @_spi(Engine) public static func strtoll<C: Collection>(_ bytes: C) -> Int64 where C.Element == UInt8 {
         var i = bytes.startIndex
         let end = bytes.endIndex
         func at(_ j: C.Index) -> UInt8? { j < end ? bytes[j] : nil }
@@ -303,7 +303,7 @@ public enum CInteger {
     }
 
     /// `strtoll(s, NULL, 0)` on the UTF-8 bytes of `s`.
-    public static func strtoll(_ s: String) -> Int64 {
+    @_spi(Engine) public static func strtoll(_ s: String) -> Int64 {
         strtoll(Array(s.utf8))
     }
 

@@ -15,7 +15,7 @@ extension UnsafeRawBufferPointer {
     /// Returns `nil` when the bytes are not all inside the buffer or the size is not one of
     /// 1, 2, 4, 8. Never traps.
     @inlinable
-    public func loadUnsigned(at offset: Int, size: Int, order: ByteOrder) -> UInt64? {
+    @_spi(Engine) public func loadUnsigned(at offset: Int, size: Int, order: ByteOrder) -> UInt64? {
         guard offset >= 0, size > 0, offset <= count - size, let base = baseAddress else { return nil }
         let p = base + offset
         switch size {
@@ -37,7 +37,7 @@ extension UnsafeRawBufferPointer {
 
     /// Reads a signed integer of `size` bytes (1, 2, 4 or 8) at `offset`, sign-extended to 64 bits.
     @inlinable
-    public func loadSigned(at offset: Int, size: Int, order: ByteOrder) -> Int64? {
+    @_spi(Engine) public func loadSigned(at offset: Int, size: Int, order: ByteOrder) -> Int64? {
         guard let u = loadUnsigned(at: offset, size: size, order: order) else { return nil }
         switch size {
         case 1: return Int64(Int8(truncatingIfNeeded: u))
