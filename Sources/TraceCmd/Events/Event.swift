@@ -5,7 +5,7 @@
 ///
 /// Its fields decode through its shared ``EventType``; its comm and report text are those
 /// of the moment it was read (the report's view of the trace at that point).
-public struct Event: Sendable, Hashable {
+public struct Event: Sendable, Hashable, CustomStringConvertible {
     /// The file index (peer) in the session.
     public let peer: Int
     /// The CPU (a VCPU for a guest's event).
@@ -63,9 +63,15 @@ public struct Event: Sendable, Hashable {
     }
 
     /// ``timestamp`` as a `Duration`.
-    public var time: Duration { .nanoseconds(Int64(bitPattern: timestamp)) }
+    public var time: Duration { .nanoseconds(Int64(clamping: timestamp)) }
     /// ``timestamp`` in seconds.
     public var seconds: Double { Double(timestamp) / 1e9 }
+    /// ``rawTimestamp`` as a `Duration` (the file's own clock; ns for the usual clocks).
+    public var rawTime: Duration { .nanoseconds(Int64(clamping: rawTimestamp)) }
+    /// ``rawTimestamp`` in seconds.
+    public var rawSeconds: Double { Double(rawTimestamp) / 1e9 }
+    /// The event's ``reportLine``: the line `trace-cmd report` prints for it.
+    public var description: String { reportLine }
     /// The event name; empty when ``type`` is `nil`.
     public var name: String { type?.name ?? "" }
     /// The event's system; empty when ``type`` is `nil`.

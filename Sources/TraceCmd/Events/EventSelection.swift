@@ -10,7 +10,7 @@
 /// s.events = ["sched_switch", "sched:sched_wakeup"]
 /// s.filter = "sched_switch: prev_pid != 0"
 /// ```
-public struct EventSelection: Sendable, Hashable {
+public struct EventSelection: Sendable, Hashable, Codable {
     /// File indices (peers) to read; `nil` reads all.
     public var peers: Set<Int>?
     /// CPU numbers to read in each file; `nil` reads all.

@@ -37,7 +37,7 @@ public struct EventView: ~Copyable {
     /// The timestamp as the ring buffer recorded it (the file's own clock).
     public var rawTimestamp: UInt64 { cursor.record.rawTimestamp }
     /// ``timestamp`` as a `Duration`.
-    public var time: Duration { .nanoseconds(Int64(bitPattern: cursor.record.timestamp)) }
+    public var time: Duration { .nanoseconds(Int64(clamping: cursor.record.timestamp)) }
     /// ``timestamp`` in seconds.
     public var seconds: Double { Double(cursor.record.timestamp) / 1e9 }
     /// The event id (`common_type`), `nil` when the record is too short to hold one.

@@ -5,7 +5,7 @@
 /// ``EventField/Kind``): numbers by their declared size and sign, `char` arrays (fixed,
 /// `__data_loc` or `__rel_loc`) as text up to the first NUL, other byte arrays as bytes,
 /// arrays of 2, 4 or 8-byte numbers as arrays, and cpumasks as the set CPU numbers.
-public enum FieldValue: Sendable, Hashable, CustomStringConvertible {
+public enum FieldValue: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A signed number (a field declared `signed:1`), sign-extended to 64 bits.
     case signed(Int64)
     /// An unsigned number (including pointers), zero-extended to 64 bits.

@@ -2,16 +2,23 @@
 import CZlib
 
 /// The compression algorithm named in a version 7 file's header.
-public struct Compression: Sendable, Hashable {
+public struct Compression: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Algorithm name as written in the file (`zstd`, `zlib`).
     public var name: String
     /// Algorithm version as written in the file (`1.5.4`).
     public var version: String
 
+    /// A compression named as in a file header.
+    /// - Parameters:
+    ///   - name: the algorithm name (`zstd`, `zlib`).
+    ///   - version: the algorithm version.
     public init(name: String, version: String) {
         self.name = name
         self.version = version
     }
+
+    /// `name version`, e.g. `zstd 1.5.4`.
+    public var description: String { version.isEmpty ? name : "\(name) \(version)" }
 }
 
 /// Decompresses blocks of a trace file with zlib or zstd (through the system libraries).

@@ -1,8 +1,8 @@
 @_spi(Engine) import TraceEvent
 /// One ring buffer stored in a trace file: the top-level buffer or an instance (`-B name`).
-public struct TraceBuffer: Sendable {
+public struct TraceBuffer: Sendable, Hashable, Codable, CustomStringConvertible {
     /// How the buffer's data is stored.
-    public enum Kind: Sendable, Equatable {
+    public enum Kind: String, Sendable, Hashable, Codable {
         /// Binary ring-buffer pages, per CPU.
         case flyrecord
         /// ASCII text of the kernel's `trace` file (latency tracers).
@@ -28,10 +28,20 @@ public struct TraceBuffer: Sendable {
     public var isTopLevel: Bool { name.isEmpty }
     /// Total bytes of CPU data in the file.
     public var dataSize: Int { cpus.reduce(0) { $0 + $1.size } }
+
+    /// Name (`top` for the top-level buffer), kind, clock when known, and the CPUs with data,
+    /// e.g. `top: flyrecord, clock local, CPUs 0 1`.
+    public var description: String {
+        var s = "\(isTopLevel ? "top" : name): \(kind)"
+        if let clock, !clock.isEmpty { s += ", clock \(clock)" }
+        s += cpus.isEmpty ? ", no CPUs" : ", CPUs " + cpus.map { String($0.cpu) }.joined(separator: " ")
+        if isCompressed { s += ", compressed" }
+        return s
+    }
 }
 
 /// A section of a version 7 file, as found by following the options.
-public struct SectionInfo: Sendable, Equatable {
+public struct SectionInfo: Sendable, Hashable, Codable {
     /// The section id: the ``TraceOption/ID`` raw value of the option that points to it
     /// (`done` for an options section, `buffer` for flyrecord data, `bufferText`, `strings`,
     /// `headerInfo` ... `cmdlines`).

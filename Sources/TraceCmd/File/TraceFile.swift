@@ -5,9 +5,9 @@
 /// `tracecmd_open_head`) to read metadata only, without touching the trace data. The file is
 /// memory-mapped; metadata is decoded at open, bulky texts (kallsyms, printk formats, saved
 /// command lines) on demand.
-public final class TraceFile: Sendable {
+public final class TraceFile: Sendable, CustomStringConvertible {
     /// How much of the file to prepare.
-    public enum OpenMode: Sendable {
+    public enum OpenMode: String, Sendable, Hashable, Codable {
         /// Metadata and record access.
         case full
         /// Metadata only; the trace data is never read or decompressed.
@@ -58,7 +58,7 @@ public final class TraceFile: Sendable {
     public let sectionsStart: Int?
 
     /// A run of ``options`` read from one options section.
-    public struct OptionGroup: Sendable {
+    public struct OptionGroup: Sendable, Hashable, Codable {
         /// The options section (v7); `nil` for the options block of a v6 file.
         public var section: SectionInfo?
         /// Indices into ``TraceFile/options``.
@@ -204,7 +204,14 @@ public final class TraceFile: Sendable {
     }
 
     /// Whether the file is a host (has GUEST options), a guest (has TIME_SHIFT) or neither.
-    public enum Role: String, Sendable { case host, guest, single }
+    public enum Role: String, Sendable, Hashable, Codable {
+        /// A host: the file has GUEST options.
+        case host
+        /// A guest: the file has a TIME_SHIFT option.
+        case guest
+        /// Neither host nor guest.
+        case single
+    }
 
     /// The file's role in a multi-peer session.
     public var role: Role {
@@ -224,6 +231,13 @@ public final class TraceFile: Sendable {
         if let c = topBuffer?.clock, !c.isEmpty { return c }
         for o in options { if case .traceClock(let t) = o.value, let c = Self.selectedClock(t) { return c } }
         return "local"
+    }
+
+    /// Path, format version, compression, CPU count, clock and trace ID (`0x` and lower-case
+    /// hex), e.g. `trace.dat: version 7, zstd 1.5.4, 2 CPUs, clock local, trace ID 0xe5ec3cb530a61ca8`.
+    public var description: String {
+        "\(path): version \(version), \(compression.map(String.init(describing:)) ?? "not compressed"), "
+            + "\(cpuCount) CPU\(cpuCount == 1 ? "" : "s"), clock \(clock), trace ID \(traceID.map(hexID) ?? "none")"
     }
 
     /// The clock in brackets in a `trace_clock` text (`[local] global counter` → `local`).

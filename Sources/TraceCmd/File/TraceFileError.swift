@@ -1,9 +1,9 @@
 @_spi(Engine) import TraceEvent
 /// An error met while reading a trace file: what went wrong, in which file, while reading
 /// which part of it, and at which byte offset.
-public struct TraceFileError: Error, Sendable, CustomStringConvertible, Equatable {
+public struct TraceFileError: Error, Sendable, CustomStringConvertible, Hashable, Codable {
     /// What went wrong.
-    public enum Kind: Sendable, Equatable {
+    public enum Kind: Sendable, Hashable, Codable {
         /// The file could not be opened or mapped (the system error text).
         case io(String)
         /// The file does not start with the trace-cmd magic `\x17\x08\x44tracing`.

@@ -3,9 +3,9 @@
 ///
 /// Every option id 0–25 that trace-cmd defines has a typed ``Value``; an unknown id is kept as
 /// ``Value/unknown`` with its raw bytes, not an error.
-public struct TraceOption: Sendable {
+public struct TraceOption: Sendable, Hashable, Codable {
     /// Option ids as trace-cmd numbers them.
-    public enum ID: UInt16, Sendable, CaseIterable {
+    public enum ID: UInt16, Sendable, Hashable, Codable, CaseIterable {
         case done = 0, date, cpuStat, buffer, traceClock, uname, hook, offset, cpuCount, version,
              procMaps, traceID, timeShift, guest, tsc2nsec, strings, headerInfo, ftraceEvents,
              eventFormats, kallsyms, printk, cmdlines, bufferText, btfFile, lastBootInfo, modulesFile
@@ -44,7 +44,7 @@ public struct TraceOption: Sendable {
     }
 
     /// A BUFFER option: where one instance's flyrecord data is.
-    public struct BufferInfo: Sendable, Equatable {
+    public struct BufferInfo: Sendable, Hashable, Codable {
         /// File offset of the BUFFER FLYRECORD section (v7) or of the instance's
         /// `flyrecord` header (v6).
         public var offset: UInt64
@@ -59,14 +59,17 @@ public struct TraceOption: Sendable {
     }
 
     /// A BUFFER_TEXT (latency) option.
-    public struct BufferTextInfo: Sendable, Equatable {
+    public struct BufferTextInfo: Sendable, Hashable, Codable {
+        /// File offset of the latency text (v6) or of the BUFFER_TEXT section (v7).
         public var offset: UInt64
+        /// The instance name; empty for the top buffer.
         public var name: String
+        /// The trace clock; empty when the option does not name one.
         public var clock: String
     }
 
     /// A GUEST option: one guest of a host's session.
-    public struct GuestInfo: Sendable, Equatable {
+    public struct GuestInfo: Sendable, Hashable, Codable, CustomStringConvertible {
         /// The guest's name.
         public var name: String
         /// The guest's trace ID in this session.
@@ -75,17 +78,44 @@ public struct TraceOption: Sendable {
         public var vcpuCount: Int
         /// Host PID of the task running each VCPU, indexed by VCPU; -1 where unknown.
         public var hostPIDs: [Int32]
+
+        /// A guest entry.
+        /// - Parameters:
+        ///   - name: the guest's name.
+        ///   - traceID: the guest's trace ID.
+        ///   - vcpuCount: the number of VCPUs.
+        ///   - hostPIDs: host PID per VCPU, -1 where unknown.
+        public init(name: String, traceID: UInt64, vcpuCount: Int, hostPIDs: [Int32]) {
+            self.name = name
+            self.traceID = traceID
+            self.vcpuCount = vcpuCount
+            self.hostPIDs = hostPIDs
+        }
+
+        /// The entry as `tracecmd peers` lists guests: name, trace ID in `0x` lower-case hex,
+        /// VCPU count and host PIDs (`?` for unknown),
+        /// e.g. `guest1.vm  id 0xb391c3c54d976343  2 vcpus  host pids [? ?]`.
+        public var description: String {
+            let pids = hostPIDs.map { $0 == -1 ? "?" : String($0) }.joined(separator: " ")
+            return "\(name)  id \(hexID(traceID))  \(vcpuCount) vcpus  host pids [\(pids)]"
+        }
     }
 
     /// A TSC2NSEC option: how raw counter values become nanoseconds.
-    public struct TSC2NSec: Sendable, Equatable {
+    public struct TSC2NSec: Sendable, Hashable, Codable, CustomStringConvertible {
+        /// Multiplier: `ns = counter * multiplier >> shift`.
         public var multiplier: UInt32
+        /// Right shift applied after the multiplication.
         public var shift: UInt32
+        /// Counter offset (stored; the reference does not apply it).
         public var offset: UInt64
+
+        /// `mult M, shift S, offset O`.
+        public var description: String { "mult \(multiplier), shift \(shift), offset \(offset)" }
     }
 
     /// The typed content of an option.
-    public enum Value: Sendable {
+    public enum Value: Sendable, Hashable, Codable {
         /// End of an options section; in v7 the offset of the next options section (0: none).
         case done(next: UInt64)
         case date(String)
@@ -130,7 +160,7 @@ public struct TraceOption: Sendable {
 }
 
 /// Where one CPU's ring-buffer data is stored in a file.
-public struct CPUDataLocation: Sendable, Equatable {
+public struct CPUDataLocation: Sendable, Hashable, Codable {
     /// The CPU number.
     public var cpu: Int
     /// File offset of the data (for compressed files, of the chunk table).

@@ -59,9 +59,9 @@ extension TraceFile {
 
 /// Record counts and timestamps of one buffer of a file, as libtracecmd reports them
 /// (`tracecmd_get_first_ts`, and `tracecmd_read_data` per CPU), with a given correction.
-public struct BufferStatistics: Sendable, Equatable {
+public struct BufferStatistics: Sendable, Hashable, Codable {
     /// Counts and timestamps of one CPU.
-    public struct CPU: Sendable, Equatable {
+    public struct CPU: Sendable, Hashable, Codable {
         /// The CPU number.
         public var cpu: Int
         /// Number of records.
@@ -77,6 +77,15 @@ public struct BufferStatistics: Sendable, Equatable {
             self.firstTimestamp = firstTimestamp
             self.lastTimestamp = lastTimestamp
         }
+
+        /// ``firstTimestamp`` as a `Duration`.
+        public var firstTime: Duration? { firstTimestamp.map { .nanoseconds(Int64(clamping: $0)) } }
+        /// ``firstTimestamp`` in seconds.
+        public var firstSeconds: Double? { firstTimestamp.map { Double($0) / 1e9 } }
+        /// ``lastTimestamp`` as a `Duration`.
+        public var lastTime: Duration? { lastTimestamp.map { .nanoseconds(Int64(clamping: $0)) } }
+        /// ``lastTimestamp`` in seconds.
+        public var lastSeconds: Double? { lastTimestamp.map { Double($0) / 1e9 } }
     }
 
     /// The buffer's name (empty for the top-level buffer).
@@ -90,6 +99,11 @@ public struct BufferStatistics: Sendable, Equatable {
     /// Errors met while reading (the rest of that CPU is skipped, as the reference stops
     /// reading a CPU at a page it cannot load).
     public var errors: [TraceFileError]
+
+    /// ``firstTimestamp`` as a `Duration`.
+    public var firstTime: Duration { .nanoseconds(Int64(clamping: firstTimestamp)) }
+    /// ``firstTimestamp`` in seconds.
+    public var firstSeconds: Double { Double(firstTimestamp) / 1e9 }
 
     /// Reads every record of `buffer` of `file` (a flyrecord buffer; a latency buffer gives
     /// no CPUs), correcting timestamps with `corrector`.

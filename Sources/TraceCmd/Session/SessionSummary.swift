@@ -338,8 +338,9 @@ extension SessionSummary {
             if !f.guests.isEmpty {
                 out += "  guests\n"
                 for g in f.guests {
-                    let pids = g.hostPIDs.map { $0 == -1 ? "?" : String($0) }.joined(separator: " ")
-                    out += "    \(g.name)  id \(hexID(g.traceID))  \(g.vcpus) vcpus  host pids [\(pids)]  file \(g.file ?? "(none)")\n"
+                    let entry = TraceOption.GuestInfo(name: g.name, traceID: g.traceID, vcpuCount: g.vcpus,
+                                                      hostPIDs: g.hostPIDs)
+                    out += "    \(entry)  file \(g.file ?? "(none)")\n"
                 }
             }
             if let t = f.timeSync {
@@ -347,19 +348,7 @@ extension SessionSummary {
                 out += "  time sync  peer \(hexID(t.peerTraceID)), flags 0x\(String(t.flags, radix: 16))\(interp)\n"
             }
             if let q = f.syncQuality {
-                for c in q.cpus {
-                    out += "    cpu \(c.cpu): \(c.sampleCount) sample\(c.sampleCount == 1 ? "" : "s")"
-                    if c.storedCount != c.sampleCount { out += " (\(c.storedCount) stored)" }
-                    if let a = c.firstOffset, let b = c.lastOffset {
-                        out += ", offset \(a) .. \(b) ns"
-                    }
-                    if let d = c.driftNsPerSecond, d.isFinite {
-                        out += ", drift \(formatFixed(d, decimals: 3)) ns/s"
-                    }
-                    if let j = c.largestJump { out += ", largest jump \(j) ns" }
-                    if c.sampleCount == 1 { out += " (one sample: a constant offset)" }
-                    out += "\n"
-                }
+                for c in q.cpus { out += "    \(c)\n" }
                 for w in q.warnings { out += "  warning: \(w)\n" }
             }
             for e in f.readErrors { out += "  read error: \(e)\n" }

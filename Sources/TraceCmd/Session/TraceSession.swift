@@ -22,7 +22,7 @@
 /// ```
 public final class TraceSession: Sendable {
     /// One file of the session.
-    public struct Peer: Sendable {
+    public struct Peer: Sendable, CustomStringConvertible {
         /// Position in the session (the order the files were given; ties in the merged
         /// timeline go to the lower index).
         public let index: Int
@@ -57,15 +57,29 @@ public final class TraceSession: Sendable {
             guard let pids = guestEntry?.hostPIDs, cpu >= 0, cpu < pids.count, pids[cpu] != -1 else { return nil }
             return pids[cpu]
         }
+
+        /// Index, path, role, trace ID (`0x` and lower-case hex), the matched guest entry and
+        /// the sync peer, e.g. `peer 1 trace-guest1.vm.dat: guest, trace ID 0x20812657ee227c43,
+        /// guest guest1.vm, time sync with 0xa4a14c3318712de4`.
+        public var description: String {
+            var s = "peer \(index) \(path): \(role.rawValue), trace ID \(traceID.map(hexID) ?? "none")"
+            if let g = guestEntry { s += ", guest \(g.name)" }
+            if let t = timeShift { s += ", time sync with \(hexID(t.peerTraceID))" }
+            return s
+        }
     }
 
     /// One GUEST entry of the host, with the session file that carries that guest's trace.
-    public struct GuestLink: Sendable {
+    public struct GuestLink: Sendable, Hashable, Codable, CustomStringConvertible {
         /// The entry as `tracecmd_get_guest_cpumap` returns it for its trace ID (when the host
         /// repeats an ID, the last entry in the file).
         public let guest: TraceOption.GuestInfo
         /// Index of the file whose TRACEID is the guest's (the last such file), or `nil`.
         public let fileIndex: Int?
+
+        /// The guest entry (see ``TraceOption/GuestInfo/description``) and the index of its
+        /// file, e.g. `guest1.vm  id 0xb391c3c54d976343  2 vcpus  host pids [? ?]  file 1`.
+        public var description: String { "\(guest)  file \(fileIndex.map(String.init) ?? "(none)")" }
     }
 
     /// The files, in the order given.
@@ -202,7 +216,7 @@ public final class TraceSession: Sendable {
 
 /// Something about a session's files that does not fit the host/guest picture. These are
 /// values to show, not failures: the session can still be read.
-public enum SessionDiagnostic: Sendable, Hashable, CustomStringConvertible {
+public enum SessionDiagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The first file has no GUEST options, but this later one has: it is taken as the host
     /// (the reference would take the first file).
     case hostNotFirst(index: Int, path: String)

@@ -1,9 +1,9 @@
 @_spi(Engine) import TraceEvent
 /// How good a guest's time synchronisation looks: per-cpu statistics of its TIME_SHIFT
 /// samples and warnings about missing or inconsistent data (for `tracecmd peers`).
-public struct SyncQuality: Sendable, Hashable {
+public struct SyncQuality: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Statistics of one cpu's samples, as the reference uses them (sorted, duplicates dropped).
-    public struct CPU: Sendable, Hashable {
+    public struct CPU: Sendable, Hashable, Codable, CustomStringConvertible {
         /// The cpu number in the guest file.
         public var cpu: Int
         /// Samples used for correction.
@@ -23,10 +23,27 @@ public struct SyncQuality: Sendable, Hashable {
         public var driftNsPerSecond: Double?
         /// Largest absolute offset change between consecutive samples; `nil` with fewer than two.
         public var largestJump: UInt64?
+
+        /// The line `tracecmd peers` prints for the cpu: sample count, offset range, drift
+        /// and largest jump, e.g. `cpu 0: 2 samples, offset -731 .. -505 ns, drift 2675.403 ns/s,
+        /// largest jump 226 ns`.
+        public var description: String {
+            var out = "cpu \(cpu): \(sampleCount) sample\(sampleCount == 1 ? "" : "s")"
+            if storedCount != sampleCount { out += " (\(storedCount) stored)" }
+            if let a = firstOffset, let b = lastOffset {
+                out += ", offset \(a) .. \(b) ns"
+            }
+            if let d = driftNsPerSecond, d.isFinite {
+                out += ", drift \(formatFixed(d, decimals: 3)) ns/s"
+            }
+            if let j = largestJump { out += ", largest jump \(j) ns" }
+            if sampleCount == 1 { out += " (one sample: a constant offset)" }
+            return out
+        }
     }
 
     /// Something worth telling the user about a guest's sync data.
-    public enum Warning: Sendable, Hashable, CustomStringConvertible {
+    public enum Warning: Sendable, Hashable, Codable, CustomStringConvertible {
         /// The guest file has no TIME_SHIFT option: its timestamps are not corrected.
         case noSyncData
         /// The TIME_SHIFT option cannot be read; the reference refuses to open the file.
@@ -79,6 +96,23 @@ public struct SyncQuality: Sendable, Hashable {
     public var cpus: [CPU]
     /// What looks wrong, in the order found.
     public var warnings: [Warning]
+
+    /// The peer ID (`0x` and lower-case hex) and flags, then each cpu as `tracecmd peers`
+    /// prints it (see ``CPU/description``), then the warnings, separated by `; `.
+    public var description: String {
+        var parts: [String] = []
+        if let p = peerTraceID {
+            var head = "peer \(hexID(p))"
+            if let f = flags {
+                head += ", flags 0x\(String(f.rawValue, radix: 16))"
+                if f.contains(.interpolate) { head += " (interpolate)" }
+            }
+            parts.append(head)
+        }
+        parts += cpus.map(\.description)
+        parts += warnings.map { "warning: \($0)" }
+        return parts.isEmpty ? "no sync data" : parts.joined(separator: "; ")
+    }
 
     /// Judges a parsed TIME_SHIFT option (`nil`: the file has none).
     /// - Parameters:

@@ -1,6 +1,6 @@
 @_spi(Engine) import TraceEvent
 /// One time-sync sample of a guest CPU: at guest time `time`, host = guest * scaling >> fraction + offset.
-public struct TimeShiftSample: Sendable, Hashable {
+public struct TimeShiftSample: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Guest clock value at which the sample was taken (signed, as stored).
     public var time: Int64
     /// Host minus guest, in host clock units (two's complement).
@@ -17,10 +17,21 @@ public struct TimeShiftSample: Sendable, Hashable {
         self.scaling = scaling
         self.fraction = fraction
     }
+
+    /// ``time`` as a `Duration` (the guest clock in ns, as the sync protocols record it).
+    public var guestTime: Duration { .nanoseconds(time) }
+    /// ``time`` in seconds.
+    public var seconds: Double { Double(time) / 1e9 }
+    /// ``offset`` as a `Duration` (host minus guest, in ns for the usual clocks).
+    public var offsetDuration: Duration { .nanoseconds(offset) }
+
+    /// As `trace-cmd dump --options` prints a sample: `offset scaling fraction @ time`,
+    /// e.g. `-731 1 0 @ 677264075460`.
+    public var description: String { "\(offset) \(scaling) \(fraction) @ \(time)" }
 }
 
 /// Why a TIME_SHIFT option payload was refused. The reference refuses to open such a file.
-public enum TimeShiftError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum TimeShiftError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// The payload ends before a field the stored counts promise.
     /// `offset` is the payload offset of the field, `needed` the bytes it requires.
     case truncated(field: String, cpu: Int?, offset: Int, needed: Int, available: Int)
@@ -57,12 +68,12 @@ public enum TimeShiftError: Error, Sendable, Hashable, CustomStringConvertible {
 /// each cpu's arrays have their real length, and every cpu's fraction array is written with
 /// the last cpu's count. The reference reads such a payload with the same sequential rules,
 /// so samples come out shifted and partly garbage; `parse` reproduces that reading exactly.
-public struct TimeShift: Sendable, Hashable {
+public struct TimeShift: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The option id in the file.
     public static let optionID: UInt16 = 12
 
     /// Protocol flags of the TIME_SHIFT option.
-    public struct Flags: OptionSet, Sendable, Hashable {
+    public struct Flags: OptionSet, Sendable, Hashable, Codable {
         /// The flags word as stored.
         public let rawValue: UInt32
         /// Flags from the stored word.
@@ -89,6 +100,19 @@ public struct TimeShift: Sendable, Hashable {
 
     /// Whether the flags ask for interpolation.
     public var interpolates: Bool { flags.contains(.interpolate) }
+
+    /// Peer ID (`0x` and lower-case hex), flags, CPU count and the samples per CPU,
+    /// e.g. `TIME_SHIFT peer 0xa4a14c3318712de4, flags 0x1 (interpolate), 2 CPUs, samples 2 2`.
+    public var description: String {
+        var s = "TIME_SHIFT peer \(hexID(peerTraceID)), flags 0x\(String(flags.rawValue, radix: 16))"
+        if interpolates { s += " (interpolate)" }
+        s += ", \(cpuCount) CPU\(cpuCount == 1 ? "" : "s")"
+        if !samples.isEmpty { s += ", samples " + samples.map { String($0.count) }.joined(separator: " ") }
+        if samples.map(\.count) != stored.map(\.count) {
+            s += " (stored " + stored.map { String($0.count) }.joined(separator: " ") + ")"
+        }
+        return s
+    }
 
     /// Builds an option value from per-cpu sample lists, sorting and de-duplicating as the reference does.
     public init(peerTraceID: UInt64, flags: Flags, stored: [[TimeShiftSample]], hasFractions: Bool = true, unreadBytes: Int = 0) {
@@ -205,7 +229,7 @@ public struct TimeShift: Sendable, Hashable {
 /// The TSC2NSEC option (id 14): converts raw counter values to nanoseconds with mult/shift.
 ///
 /// The reference keeps `offset` but never adds it to timestamps.
-public struct TSCConversion: Sendable, Hashable {
+public struct TSCConversion: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The option id in the file.
     public static let optionID: UInt16 = 14
 
@@ -233,6 +257,9 @@ public struct TSCConversion: Sendable, Hashable {
         else { return nil }
         return TSCConversion(mult: UInt32(truncatingIfNeeded: m), shift: UInt32(truncatingIfNeeded: s), offset: o)
     }
+
+    /// `mult M, shift S, offset O`.
+    public var description: String { "mult \(mult), shift \(shift), offset \(offset)" }
 
     /// Whether the reference applies the conversion (it does only for a non-zero multiplier).
     @inlinable public var isActive: Bool { mult != 0 }

@@ -13,7 +13,7 @@
 /// cpu, the last sample interval it used, since timestamps mostly increase.
 public struct TimestampCorrector: Sendable {
     /// Reader settings that change the correction (the `trace-cmd report` flags).
-    public struct Settings: Sendable, Hashable {
+    public struct Settings: Sendable, Hashable, Codable {
         /// `--raw-ts`: no correction at all (TIME_SHIFT, TSC2NSEC, OFFSET, DATE and user offsets ignored).
         public var rawTimestamps: Bool
         /// `--nodate`: DATE options are not added.
