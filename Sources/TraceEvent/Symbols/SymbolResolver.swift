@@ -1,8 +1,8 @@
 /// Something that turns a kernel address into a symbol, such as a kallsyms table.
 ///
 /// Not necessarily `Sendable`: a resolver may cache answers for one thread
-/// (``SharedSymbolResolver``); the tables themselves (``KallsymsTable``,
-/// ``LazyKallsymsTable``) are `Sendable`.
+/// (`SharedSymbolResolver`); the tables themselves (``KallsymsTable``,
+/// `LazyKallsymsTable`) are `Sendable`.
 public protocol SymbolResolver {
     /// The symbol containing `address`: its name, start address and, when known, its size
     /// (distance to the next symbol). `nil` when no symbol covers the address.
