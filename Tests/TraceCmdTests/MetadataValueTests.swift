@@ -133,27 +133,11 @@ import Testing
 
     // MARK: Descriptions
 
-    static let traceCmd: String? = ["/usr/bin/trace-cmd", "/usr/local/bin/trace-cmd"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
-
     /// `trace-cmd dump --options path`, standard output.
     static func dumpOptions(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: traceCmd ?? "/usr/bin/trace-cmd")
-        p.arguments = ["dump", "--options", path]
-        var env = ProcessInfo.processInfo.environment
-        env["LC_ALL"] = "C"
-        env["HOME"] = "/nonexistent"
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self)
+        let r = try ReferenceTool.run(["dump", "--options", path])
+        #expect(r.status == 0)
+        return String(decoding: r.output, as: UTF8.self)
     }
 
     /// The hex IDs the dump prints: the line after `[Option TRACEID`, and the lines ending in
@@ -176,7 +160,7 @@ import Testing
     }
 
     @Test func descriptionsShowTraceIDsAsTheDump() throws {
-        try #require(Self.traceCmd != nil, "trace-cmd is not installed: run scripts/install-deps")
+        try #require(ReferenceTool.path != nil, "trace-cmd is not installed: run scripts/install-deps")
         for set in [Self.session, Self.tsync] {
             let session = try TraceSession.open(set)
             for peer in session.peers {

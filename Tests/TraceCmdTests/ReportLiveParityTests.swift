@@ -37,26 +37,11 @@ import Testing
         return out
     }()
 
-    static let traceCmd: String? = ["/usr/bin/trace-cmd", "/usr/local/bin/trace-cmd"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
+    static var traceCmd: String? { ReferenceTool.path }
 
     static func reference(_ args: [String]) throws -> (Data, Int32) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: traceCmd ?? "/usr/bin/trace-cmd")
-        p.arguments = ["report"] + args
-        p.currentDirectoryURL = URL(fileURLWithPath: Fixtures.root)
-        var env = ProcessInfo.processInfo.environment
-        env["LC_ALL"] = "C"
-        env["HOME"] = "/nonexistent"
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (data, p.terminationStatus)
+        let r = try ReferenceTool.run(["report"] + args, directory: Fixtures.root)
+        return (r.output, r.status)
     }
 
     @Test func referenceIsInstalled() {
