@@ -14,8 +14,20 @@ final class EventCursor {
         let index: Int
         let printer: EventPrinter
         var filter: EventFilter?
+        /// Whether ``filter`` is set (read per record without touching the filter).
+        let hasFilter: Bool
+        /// Whether a record with a nonzero pid has been met: the report looks up the comm of
+        /// every record, and its first lookup of a nonzero pid settles the comm table (see
+        /// `CommTable`); later lookups happen only when the comm is asked for, with the same
+        /// result as the report's (the table then only changes through registrations).
+        @exclusivity(unchecked) var searched = false
         /// Per event index of the printer's registry: its type, made on first use.
-        var types: [EventType?]
+        @exclusivity(unchecked) var types: [EventType?]
+        /// Event id → index in the printer's registry (-1: none), for ids below 65536.
+        let indexByID: [Int32]
+        /// Per event index, learnt on first sight: bit 0 known, bit 1 printed statefully,
+        /// bit 2 registers comms (see `EventPrinter.registersComms(eventAt:)`).
+        @exclusivity(unchecked) var traits: [UInt8]
         let style: ReportLine.LineStyle
         let longSize: Int
         /// Where the common fields are (read per event without copying the registry).
@@ -26,19 +38,58 @@ final class EventCursor {
             self.index = index
             self.printer = printer
             self.filter = filter
+            hasFilter = filter != nil
             self.style = style
             longSize = printer.file.longSize
             layout = printer.registry.commonLayout
             order = printer.file.byteOrder
             types = Array(repeating: nil, count: printer.registry.formats.count)
+            traits = Array(repeating: 0, count: types.count)
+            let ids = printer.registry.formats.map(\.id).filter { $0 >= 0 && $0 < 65536 }
+            var dense = [Int32](repeating: -1, count: (ids.max() ?? -1) + 1)
+            for id in ids { dense[id] = printer.registry.index(ofID: id).map { Int32($0) } ?? -1 }
+            indexByID = dense
+            typeRefs = Array(repeating: nil, count: types.count)
+        }
+
+        /// ``types``, unretained, read per record without reference counting.
+        @exclusivity(unchecked) var typeRefs: [Unmanaged<EventType>?]
+
+        /// The index in the printer's registry of the record's event, `nil` when unknown.
+        @inline(__always)
+        func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
+            guard let id = layout.eventID(in: payload, order: order) else { return nil }
+            if id >= 0 && id < indexByID.count {
+                let i = indexByID[id]
+                return i >= 0 ? Int(i) : nil
+            }
+            return printer.eventIndex(of: payload)
+        }
+
+        /// The traits of the event at `index` (see ``traits``).
+        @inline(__always)
+        func traits(of index: Int) -> UInt8 {
+            let t = traits[index]
+            if t != 0 { return t }
+            var n: UInt8 = 1
+            if !printer.isStateless(eventAt: index) { n |= 2 }
+            if printer.registersComms(eventAt: index) { n |= 4 }
+            traits[index] = n
+            return n
         }
 
         func type(at index: Int) -> EventType {
-            if let t = types[index] { return t }
+            typeRef(at: index).takeUnretainedValue()
+        }
+
+        func typeRef(at index: Int) -> Unmanaged<EventType> {
+            if let t = typeRefs[index] { return t }
             let t = EventType(peer: self.index, format: printer.registry.formats[index],
                               byteOrder: printer.file.byteOrder, longSize: longSize)
             types[index] = t
-            return t
+            let ref = Unmanaged.passUnretained(t)
+            typeRefs[index] = ref
+            return ref
         }
     }
 
@@ -47,27 +98,32 @@ final class EventCursor {
     let sources: [SessionTimeline.Source]
     /// By file index; `nil` for files not read.
     let peers: [PeerState?]
+    /// By source: its file's state, unretained (``peers`` keeps them), read per record
+    /// without reference counting.
+    private let sourcePeers: [Unmanaged<PeerState>?]
     /// Per source: the file column of its lines (label, padding and `: `), empty without labels.
     let labels: [[UInt8]]
     let start: UInt64?
     let end: UInt64?
     /// Errors met while reading (each ended the unreadable part of one CPU).
     var errors: [TraceFileError] = []
-    private var done = false
+    @exclusivity(unchecked) private var done = false
 
-    // The current record.
+    // The current record. Single-threaded by contract: no dynamic exclusivity checks.
     @exclusivity(unchecked) var record: Record
     @exclusivity(unchecked) var sourceIndex = -1
     @exclusivity(unchecked) var eventIndex: Int?
-    @exclusivity(unchecked) private var peer: PeerState?
-    @exclusivity(unchecked) private var comm: [UInt8] = []
+    /// The current record's file (kept alive by ``peers``).
+    @exclusivity(unchecked) private var peer: Unmanaged<PeerState>?
+    /// The current record's comm, looked up when first asked for.
+    @exclusivity(unchecked) private var comm: [UInt8]?
     /// The current record's report line, once made.
-    private var line: String?
+    @exclusivity(unchecked) private var line: String?
     /// Where the info starts in ``text`` (which holds the current record's line once made).
-    private var infoOffset = 0
+    @exclusivity(unchecked) private var infoOffset = 0
     /// Whether the comms the current record teaches (sched plugin) are registered.
     @exclusivity(unchecked) private var registered = true
-    private var text = TextBuffer(capacity: 4096)
+    @exclusivity(unchecked) private var text = TextBuffer(capacity: 4096)
 
     static let lineFormat = ReportLine.LineFormat(latency: false, raw: false, nanoseconds: false, tsDiff: false)
 
@@ -136,6 +192,7 @@ final class EventCursor {
             throw .file(error)
         }
         sources = timeline.sources
+        sourcePeers = sources.map { s in states[s.peer].map { Unmanaged.passUnretained($0) } }
         // The report's file column: every line has one when there are several files or
         // any instance buffer; the name is the file's last path component (several files)
         // or the instance's name.
@@ -172,44 +229,57 @@ final class EventCursor {
     }
 
     /// Moves to the next selected record; false at the end.
+    ///
+    /// Per record: the merge, the event's index, the filter when there is one, and the
+    /// registrations of the record before; no reference counting, no allocation.
     func advance() -> Bool {
-        finishCurrent()
+        if !registered { finishCurrent() }
         guard !done else { return false }
         while true {
-            let next: (source: Int, record: Record)?
+            let k: Int
             do throws(TraceFileError) {
-                next = try timeline.nextIndexed()
+                guard let n = try timeline.nextSource() else { done = true; return false }
+                k = n
             } catch {
                 // A bad page ends that part of its CPU; the merge goes on with the rest.
                 errors.append(error)
                 continue
             }
-            guard let (k, r) = next else { done = true; return false }
-            if let start, r.timestamp < start { continue }
-            if let end, r.timestamp > end { done = true; return false }
-            let src = sources[k]
-            guard let ps = peers[src.peer] else { continue }
-            let payload = r.payload
-            let printer = ps.printer
-            let idx = printer.eventIndex(of: payload)
-            if ps.filter != nil {
-                let id = idx.map { printer.registry.formats[$0].id } ?? -1
-                let comms = printer.comms
-                let keep = ps.filter?.accept(eventID: id, payload: payload, cpu: src.mergedCPU,
-                                             comm: { comms.comm(for: $0) }) ?? true
-                if !keep { continue }
+            // Read in place: the merge keeps the record until the next call.
+            let r = timeline.head(k)
+            let ts = r.pointee.timestamp
+            if let start, ts < start { continue }
+            if let end, ts > end { done = true; return false }
+            guard let ref = sourcePeers[k] else { continue }
+            let mergedCPU = sources[k].mergedCPU
+            let index: Int?? = ref._withUnsafeGuaranteedRef { ps in
+                let payload = r.pointee.payload
+                let idx = ps.eventIndex(of: payload)
+                if ps.hasFilter {
+                    let printer = ps.printer
+                    let id = idx.map { printer.registry.formats[$0].id } ?? -1
+                    let comms = printer.comms
+                    let keep = ps.filter?.accept(eventID: id, payload: payload, cpu: mergedCPU,
+                                                 comm: { comms.comm(for: $0) }) ?? true
+                    if !keep { return nil }
+                }
+                if !ps.searched, ps.printer.pid(of: payload) != 0 {
+                    // The report's first comm lookup of a nonzero pid, at the same record.
+                    ps.searched = true
+                    _ = ps.printer.comms.displayBytes(for: ps.printer.pid(of: payload))
+                }
+                return .some(idx)
             }
-            record = r
+            guard let idx = index else { continue }
+            record = r.pointee
             sourceIndex = k
             eventIndex = idx
-            peer = ps
-            // Looked up for every record, as the report does: the comm table's state (when it
-            // sorts what plugins registered) depends on when the first lookup happens.
-            comm = printer.comms.displayBytes(for: printer.pid(of: payload))
+            peer = ref
+            comm = nil
             line = nil
             registered = false
             // Printed statefully by the report: printed now, in order.
-            if let idx, !printer.isStateless(eventAt: idx) { _ = reportLine() }
+            if let idx, ref._withUnsafeGuaranteedRef({ $0.traits(of: idx) }) & 2 != 0 { _ = reportLine() }
             return true
         }
     }
@@ -217,15 +287,40 @@ final class EventCursor {
     /// After the body has seen the current record: registers the comms that printing it
     /// registers in the report.
     func finishCurrent() {
-        guard !registered, let ps = peer else { return }
+        guard !registered, let ref = peer else { return }
         registered = true
         if let idx = eventIndex {
-            _ = ps.printer.prepareForWorker(eventAt: idx, payload: record.payload, cpu: record.cpu)
+            let r = record
+            ref._withUnsafeGuaranteedRef { ps in
+                if ps.traits(of: idx) & 4 != 0 {
+                    _ = ps.printer.prepareForWorker(eventAt: idx, payload: r.payload, cpu: r.cpu)
+                }
+            }
         }
     }
 
-    var peerState: PeerState { peer! }
+    /// The current record's file. Only called while a record is current.
+    var peerState: PeerState {
+        guard let peer else { preconditionFailure("no current event") }
+        return peer.takeUnretainedValue()
+    }
     var source: SessionTimeline.Source { sources[sourceIndex] }
+
+    /// Calls `body` with the current record's file, without reference counting.
+    @inline(__always)
+    func withPeer<R>(_ body: (PeerState) -> R) -> R {
+        guard let peer else { preconditionFailure("no current event") }
+        return peer._withUnsafeGuaranteedRef(body)
+    }
+
+    /// Calls `body` with the current record's type (`nil` for an unknown event), without
+    /// reference counting.
+    @inline(__always)
+    func withType<R>(_ body: (EventType?) -> R) -> R {
+        guard let idx = eventIndex else { return body(nil) }
+        let ref = withPeer { $0.typeRef(at: idx) }
+        return ref._withUnsafeGuaranteedRef { body($0) }
+    }
 
     /// The current record's type.
     var type: EventType? {
@@ -235,7 +330,12 @@ final class EventCursor {
 
     /// The comm the report shows for the current record (looked up once per record,
     /// before the record's own comms are registered).
-    func commBytes() -> [UInt8] { comm }
+    func commBytes() -> [UInt8] {
+        if let comm { return comm }
+        let c = peerState.printer.comms.displayBytes(for: peerState.printer.pid(of: record.payload))
+        comm = c
+        return c
+    }
 
     /// The report's line of the current record (with the file column, without a newline
     /// and without a dropped-events line).

@@ -18,67 +18,98 @@
 /// }
 /// ```
 public struct EventView: ~Copyable {
-    unowned(unsafe) let cursor: EventCursor
+    /// The iteration's cursor, unretained: the view lives only while the iteration runs.
+    let ref: Unmanaged<EventCursor>
 
-    init(cursor: EventCursor) { self.cursor = cursor }
+    init(cursor: EventCursor) { ref = Unmanaged.passUnretained(cursor) }
 
-    @inline(__always) var record: Record { cursor.record }
-    @inline(__always) var peerState: EventCursor.PeerState { cursor.peerState }
+    /// The cursor, for what is not read per event.
+    var cursor: EventCursor { ref.takeUnretainedValue() }
+
+    /// Calls `body` with the cursor, without reference counting (what is read per event).
+    @inline(__always)
+    func with<R>(_ body: (EventCursor) -> R) -> R { ref._withUnsafeGuaranteedRef(body) }
 
     /// The file index (peer) in the session.
-    public var peer: Int { cursor.source.peer }
+    public var peer: Int { with { $0.source.peer } }
     /// The CPU (a VCPU for a guest's event).
-    public var cpu: Int { cursor.record.cpu }
+    public var cpu: Int { with { $0.record.cpu } }
     /// The buffer's name: empty for the top-level buffer, else the instance's name.
     public var buffer: String { cursor.session.peers[cursor.source.peer].file.buffers[cursor.source.buffer].name }
     /// The timestamp in ns, corrected as `trace-cmd report` corrects it (a guest's on the
     /// host clock, through its TIME_SHIFT; offsets and dates applied).
-    public var timestamp: UInt64 { cursor.record.timestamp }
+    public var timestamp: UInt64 { with { $0.record.timestamp } }
     /// The timestamp as the ring buffer recorded it (the file's own clock).
-    public var rawTimestamp: UInt64 { cursor.record.rawTimestamp }
+    public var rawTimestamp: UInt64 { with { $0.record.rawTimestamp } }
     /// ``timestamp`` as a `Duration`.
-    public var time: Duration { .nanoseconds(Int64(clamping: cursor.record.timestamp)) }
+    public var time: Duration { .nanoseconds(Int64(clamping: timestamp)) }
     /// ``timestamp`` in seconds.
-    public var seconds: Double { Double(cursor.record.timestamp) / 1e9 }
+    public var seconds: Double { Double(timestamp) / 1e9 }
     /// The event id (`common_type`), `nil` when the record is too short to hold one.
-    public var id: Int? { peerState.layout.eventID(in: cursor.record.payload, order: peerState.order) }
+    public var id: Int? {
+        with { c in
+            let payload = c.record.payload
+            return c.withPeer { $0.layout.eventID(in: payload, order: $0.order) }
+        }
+    }
     /// The task's pid (`common_pid`); 0 when the record does not hold it.
-    public var pid: Int32 { peerState.layout.pid(in: cursor.record.payload, order: peerState.order) ?? 0 }
+    public var pid: Int32 {
+        with { c in
+            let payload = c.record.payload
+            return c.withPeer { $0.layout.pid(in: payload, order: $0.order) } ?? 0
+        }
+    }
     /// `common_flags`: irqs-off (0x01), need-resched (0x04), hardirq (0x08), softirq (0x10)...
     public var flags: UInt8 {
-        UInt8(truncatingIfNeeded: peerState.layout.flags(in: cursor.record.payload, order: peerState.order) ?? 0)
+        with { c in
+            let payload = c.record.payload
+            return UInt8(truncatingIfNeeded: c.withPeer { $0.layout.flags(in: payload, order: $0.order) } ?? 0)
+        }
     }
     /// `common_preempt_count`.
     public var preemptCount: UInt8 {
-        UInt8(truncatingIfNeeded: peerState.layout.preemptCount(in: cursor.record.payload, order: peerState.order) ?? 0)
+        with { c in
+            let payload = c.record.payload
+            return UInt8(truncatingIfNeeded: c.withPeer { $0.layout.preemptCount(in: payload, order: $0.order) } ?? 0)
+        }
     }
     /// The event's type (fields, system, name); `nil` for an id the file has no format for.
     public var type: EventType? { cursor.type }
     /// The event name (`sched_switch`); empty when ``type`` is `nil`.
-    public var name: String { cursor.type?.name ?? "" }
+    public var name: String { with { $0.withType { $0?.name ?? "" } } }
     /// The event's system (`sched`); empty when ``type`` is `nil`.
-    public var system: String { cursor.type?.system ?? "" }
+    public var system: String { with { $0.withType { $0?.system ?? "" } } }
     /// The task name as the report shows it for ``pid`` at this point of the trace
     /// (`<idle>` for pid 0, `<...>` when unknown).
     public var comm: String { String(decoding: cursor.commBytes(), as: UTF8.self) }
     /// For a guest's event: the host PID of the task running its VCPU, when the host's
     /// GUEST option knows it.
-    public var hostPID: Int32? { cursor.source.hostPID }
+    public var hostPID: Int32? { with { $0.source.hostPID } }
     /// Events lost on this CPU just before this one.
-    public var missedEvents: MissedEvents { cursor.record.missedEvents }
+    public var missedEvents: MissedEvents { with { $0.record.missedEvents } }
 
     /// The field named `name` (an event field, else a common field), decoded; `nil` when
     /// the event has no such field or the record does not hold it.
     public subscript(_ name: String) -> FieldValue? {
-        guard let t = cursor.type, let f = t.field(named: name) else { return nil }
-        return t.value(at: f.index, in: cursor.record.payload)
+        with { c in
+            let payload = c.record.payload
+            return c.withType { t in
+                guard let t, let f = t.field(named: name) else { return nil }
+                return t.value(at: f.index, in: payload)
+            }
+        }
     }
 
     /// The value of `field` (resolved once with ``EventType/field(named:)``), decoded. A
     /// field of another type is looked up by name.
     public func value(of field: EventField) -> FieldValue? {
-        guard let t = cursor.type, let i = t.index(of: field) else { return nil }
-        return t.value(at: i, in: cursor.record.payload)
+        with { c in
+            let payload = c.record.payload
+            return c.withType { t in
+                guard let t, let i = t.index(of: field) else { return nil }
+                return t.value(at: i, in: payload)
+            }
+        }
     }
 
     /// The line `trace-cmd report` prints for this event (with its file column when the
@@ -98,7 +129,7 @@ public struct EventView: ~Copyable {
     public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
         // The payload taken into a local first: a span made straight from the stored record
         // crashes Swift 6.3.1's optimizer (an ownership verifier error in CopyPropagation).
-        let payload = cursor.record.payload
+        let payload = with { $0.record.payload }
         return try body(payload.bytes)
     }
 

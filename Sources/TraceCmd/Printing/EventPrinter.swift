@@ -183,6 +183,12 @@ import Dispatch
         slot(index)._withUnsafeGuaranteedRef { $0.stateless }
     }
 
+    /// Whether ``prepareForWorker(eventAt:payload:cpu:)`` can register comms for records of
+    /// the event at `index` (a stateless event with an output plugin).
+    @_spi(Engine) public func registersComms(eventAt index: Int) -> Bool {
+        slot(index)._withUnsafeGuaranteedRef { $0.stateless && $0.plugin != nil }
+    }
+
     deinit {
         for i in 0..<slotCount { slots[i]?.release() }
         slots.deallocate()
