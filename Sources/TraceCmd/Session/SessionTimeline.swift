@@ -35,10 +35,16 @@ package struct SessionTimeline {
         /// compares `N` with the CPU's index over all files, so `--cpu 0` keeps only CPU 0
         /// of the first file.
         package var mergedCPUs: Set<Int>?
+        /// Whether the top-level buffers are read (false reads instance buffers only).
+        package var includeTopLevel: Bool
+        /// Newest first: each CPU read from its last page to its first, merged by largest
+        /// timestamp, in the exact reverse of the forward order (see ``ReverseRecordMerger``).
+        package var reversed: Bool
 
         package init(peers: Set<Int>? = nil, cpus: Set<Int>? = nil, cpusByPeer: [Int: Set<Int>] = [:],
                     eventIDsByPeer: [Int: Set<Int>] = [:], includeInstances: Bool = true,
-                    instanceNames: Set<String>? = nil, mergedCPUs: Set<Int>? = nil) {
+                    instanceNames: Set<String>? = nil, mergedCPUs: Set<Int>? = nil,
+                    includeTopLevel: Bool = true, reversed: Bool = false) {
             self.peers = peers
             self.cpus = cpus
             self.cpusByPeer = cpusByPeer
@@ -46,6 +52,8 @@ package struct SessionTimeline {
             self.includeInstances = includeInstances
             self.instanceNames = instanceNames
             self.mergedCPUs = mergedCPUs
+            self.includeTopLevel = includeTopLevel
+            self.reversed = reversed
         }
     }
 
@@ -104,6 +112,8 @@ package struct SessionTimeline {
     /// Every buffer with records, in tie-break order (read or not).
     package let buffers: [BufferSlot]
     private var merger: RecordMerger<CPURecordStream>
+    /// The merge of a reversed selection (then ``merger`` merges nothing).
+    private var reverse: ReverseRecordMerger?
 
     /// Prepares the merge of `session`'s records chosen by `selection`.
     package init(session: TraceSession, selection: Selection = .init()) throws(TraceFileError) {
@@ -125,7 +135,7 @@ package struct SessionTimeline {
         for p in session.peers {
             let read = selection.peers?.contains(p.index) ?? true
             if let top = p.file.buffers.firstIndex(where: { $0.isTopLevel }) {
-                slot(p, bufferIndex: top, read: read)
+                slot(p, bufferIndex: top, read: read && selection.includeTopLevel)
             }
         }
         if selection.includeInstances {
@@ -157,7 +167,12 @@ package struct SessionTimeline {
         }
         buffers = slots
         self.sources = sources
-        merger = RecordMerger(streams: streams)
+        if selection.reversed {
+            reverse = ReverseRecordMerger(streams: streams.map { ReverseCPURecordStream($0) })
+            merger = RecordMerger(streams: [])
+        } else {
+            merger = RecordMerger(streams: streams)
+        }
     }
 
     /// The next record in timeline order, or `nil` at the end.
@@ -172,6 +187,10 @@ package struct SessionTimeline {
 
     /// The next record and the index of its stream in ``sources``.
     package mutating func nextIndexed() throws(TraceFileError) -> (source: Int, record: Record)? {
+        if reverse != nil {
+            guard let (k, r) = try reverse!.next() else { return nil }
+            return (k, r)
+        }
         guard let (k, r) = try merger.next() else { return nil }
         return (k, r)
     }
@@ -181,10 +200,20 @@ package struct SessionTimeline {
     /// the next call), or `nil` at the end.
     @inline(__always)
     package mutating func nextSource() throws(TraceFileError) -> Int? {
-        try merger.nextIndex()
+        if reverse != nil { return try reverse!.nextIndex() }
+        return try merger.nextIndex()
     }
 
     /// The record of source `k` returned by ``nextSource()``.
     @inline(__always)
-    package func head(_ k: Int) -> UnsafePointer<Record> { merger.head(k) }
+    package func head(_ k: Int) -> UnsafePointer<Record> { reverse?.head(k) ?? merger.head(k) }
+
+    /// Makes source `k`'s stream start at its page `page` (forward reading only, before the
+    /// first record is read).
+    package func seek(source k: Int, toPage page: Int) {
+        merger.streams[k].seek(toPage: page)
+    }
+
+    /// The number of pages of source `k` (forward reading).
+    package func pageCount(source k: Int) -> Int { merger.streams[k].pageCount }
 }
