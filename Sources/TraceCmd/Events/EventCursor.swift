@@ -14,6 +14,8 @@ final class EventCursor {
         let index: Int
         let printer: EventPrinter
         var filter: EventFilter?
+        /// Events this filter accepts are dropped.
+        var exclude: EventFilter?
         /// Per event index of the printer's registry: its type, made on first use.
         var types: [EventType?]
         let style: ReportLine.LineStyle
@@ -51,6 +53,8 @@ final class EventCursor {
     let labels: [[UInt8]]
     let start: UInt64?
     let end: UInt64?
+    /// Newest first: `end` skips, `start` stops.
+    let reversed: Bool
     /// Errors met while reading (each ended the unreadable part of one CPU).
     var errors: [TraceFileError] = []
     private var done = false
@@ -71,8 +75,11 @@ final class EventCursor {
 
     static let lineFormat = ReportLine.LineFormat(latency: false, raw: false, nanoseconds: false, tsDiff: false)
 
-    init(session: TraceSession, selection: EventSelection) throws(EventQueryError) {
+    /// Prepares an iteration; `reversed` reads newest first (see
+    /// ``SessionTimeline/Selection/reversed``).
+    init(session: TraceSession, selection: EventSelection, reversed: Bool = false) throws(EventQueryError) {
         self.session = session
+        self.reversed = reversed
         start = selection.start
         end = selection.end
         let plugins = PluginSession()
@@ -113,25 +120,38 @@ final class EventCursor {
             guard selection.peers?.contains(p.index) ?? true else { states.append(nil); continue }
             guard let printer = printers[p.index] else { states.append(nil); continue }
             var filter: EventFilter?
-            if let text = selection.filter {
-                do {
+            var exclude: EventFilter?
+            do {
+                if let text = selection.filter {
                     filter = try EventFilter(filters: [text], events: printer.registry.formats,
                                              byteOrder: p.file.byteOrder, symbols: printer.kallsyms)
-                } catch {
-                    throw .filter(peer: p.index, error)
                 }
+                if let text = selection.excludingFilter {
+                    exclude = try EventFilter(filters: [text], events: printer.registry.formats,
+                                              byteOrder: p.file.byteOrder, symbols: printer.kallsyms)
+                }
+            } catch {
+                throw .filter(peer: p.index, error)
             }
             let f = p.file
             let inUsecs = !session.settings.rawTimestamps
                 && ((f.tsc2nsec.map { $0.multiplier != 0 } ?? false) || Self.clockInUsecs(f.clock))
             let style = ReportLine.LineStyle(inUsecs: inUsecs, useTraceClock: f.options.contains { $0.id == .traceClock },
                                              byteOrder: f.byteOrder)
-            states.append(PeerState(index: p.index, printer: printer, filter: filter, style: style))
+            let state = PeerState(index: p.index, printer: printer, filter: filter, style: style)
+            state.exclude = exclude
+            states.append(state)
         }
         peers = states
         do {
+            let names = selection.buffers
+            let instances = names.map { $0.subtracting([""]) }
             timeline = try session.timeline(.init(peers: selection.peers, cpus: selection.cpus,
-                                                  eventIDsByPeer: idsByPeer))
+                                                  eventIDsByPeer: idsByPeer,
+                                                  includeInstances: instances.map { !$0.isEmpty } ?? true,
+                                                  instanceNames: instances,
+                                                  includeTopLevel: names?.contains("") ?? true,
+                                                  reversed: reversed))
         } catch {
             throw .file(error)
         }
@@ -185,19 +205,27 @@ final class EventCursor {
                 continue
             }
             guard let (k, r) = next else { done = true; return false }
-            if let start, r.timestamp < start { continue }
-            if let end, r.timestamp > end { done = true; return false }
+            if reversed {
+                if let end, r.timestamp > end { continue }
+                if let start, r.timestamp < start { done = true; return false }
+            } else {
+                if let start, r.timestamp < start { continue }
+                if let end, r.timestamp > end { done = true; return false }
+            }
             let src = sources[k]
             guard let ps = peers[src.peer] else { continue }
             let payload = r.payload
             let printer = ps.printer
             let idx = printer.eventIndex(of: payload)
-            if ps.filter != nil {
+            if ps.filter != nil || ps.exclude != nil {
                 let id = idx.map { printer.registry.formats[$0].id } ?? -1
                 let comms = printer.comms
                 let keep = ps.filter?.accept(eventID: id, payload: payload, cpu: src.mergedCPU,
                                              comm: { comms.comm(for: $0) }) ?? true
                 if !keep { continue }
+                let drop = ps.exclude?.accept(eventID: id, payload: payload, cpu: src.mergedCPU,
+                                              comm: { comms.comm(for: $0) }) ?? false
+                if drop { continue }
             }
             record = r
             sourceIndex = k

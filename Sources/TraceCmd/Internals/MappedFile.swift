@@ -15,14 +15,24 @@ package final class MappedFile: @unchecked Sendable {
     private let mapped: Bool
 
     /// Maps the file at `path` read-only.
-    package init(path: String) throws(TraceFileError) {
-        self.path = path
+    package convenience init(path: String) throws(TraceFileError) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw TraceFileError(file: path, context: "open", offset: 0,
                                  kind: .io(String(cString: strerror(errno))))
         }
         defer { close(fd) }
+        try self.init(mapping: fd, path: path)
+    }
+
+    /// Maps the file open as `fd` read-only (the descriptor stays the caller's: it may be
+    /// closed once this returns).
+    package convenience init(fileDescriptor fd: Int32, path: String) throws(TraceFileError) {
+        try self.init(mapping: fd, path: path)
+    }
+
+    private init(mapping fd: Int32, path: String) throws(TraceFileError) {
+        self.path = path
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             throw TraceFileError(file: path, context: "stat", offset: 0,
