@@ -7,7 +7,10 @@ extension TraceFile {
     /// descriptor's position). The file is mapped: the descriptor is not kept, and stays the
     /// caller's to close (unlike `tracecmd_open_fd`, which takes it over).
     ///
-    /// - Parameter path: what ``path`` and error messages show.
+    /// - Parameters:
+    ///   - fileDescriptor: a descriptor open for reading.
+    ///   - path: what ``path`` and error messages show (by default `/proc/self/fd/N`).
+    ///   - mode: as in ``open(_:mode:)``.
     public static func open(fileDescriptor: FileDescriptor, path: String? = nil,
                             mode: OpenMode = .full) throws(TraceFileError) -> TraceFile {
         let name = path ?? "/proc/self/fd/\(fileDescriptor.rawValue)"

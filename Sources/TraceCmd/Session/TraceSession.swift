@@ -11,7 +11,7 @@
 /// Each file gets the timestamp correction libtracecmd's `tracecmd_open` applies to it
 /// (its own TIME_SHIFT, TSC2NSEC, OFFSET, DATE; see
 /// ``TimestampCorrector/init(file:buffer:settings:)``), with the reader settings given.
-/// Read the merged records with ``timeline(_:)``.
+/// Read the merged records with `timeline(_:)`.
 ///
 /// ```swift
 /// let session = try TraceSession.open(["trace.dat", "trace-guest1.vm.dat"])
