@@ -154,8 +154,9 @@ package struct SessionTimeline {
             let cpus = selection.cpusByPeer[peer.index] ?? selection.cpus
             let corrector = peer.corrector(for: buffer)
             let events = selection.eventIDsByPeer[peer.index]
+            // Read backwards, the chunks after the one being read are not needed again.
             for s in try RecordIterator.streams(file: peer.file, buffer: buffer, cpus: cpus,
-                                                decompressAhead: decompressAhead) {
+                                                decompressAhead: decompressAhead && !selection.reversed) {
                 if let m = selection.mergedCPUs, !m.contains(sl.firstCPU + s.cpu) { continue }
                 // libtracecmd indexes a buffer's CPUs by number: the samples of CPU n are used.
                 s.setCorrection(corrector, cpu: s.cpu)
