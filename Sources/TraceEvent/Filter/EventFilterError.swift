@@ -18,7 +18,7 @@ public struct EventFilterError: Error, Sendable, Hashable, CustomStringConvertib
         /// The right side of `=~` / `!~` is not a valid regular expression.
         case invalidRegex
         /// Parentheses/`!` nested deeper, or a tree bigger, than this implementation accepts
-        /// (``EventFilter/maximumNesting``, ``EventFilter/maximumNodes``). The reference has no
+        /// (`EventFilter/maximumNesting`, `EventFilter/maximumNodes`). The reference has no
         /// such limit (it recurses until its stack overflows).
         case tooComplex
         /// The input makes the reference crash (a dangling operator such as `prev_pid ==`
