@@ -214,6 +214,16 @@ struct LibtracecmdAPI {
         #expect(try session.events(EventSelection(buffers: [""])).map(Rec.init) == expected)
     }
 
+    @Test("tracecmd_iterate_events with a CPU set: EventSelection.cpus",
+          arguments: [("events.dat", 1), ("buffers.dat", 0), ("v6.dat", 1)])
+    func iterateCPUs(_ name: String, _ cpu: Int) throws {
+        let expected = Self.records(try Self.reference(["cpu", name, String(cpu)]))
+        let session = try TraceSession.open(Reference.path(name))
+        let got = try session.events(EventSelection(cpus: [cpu], buffers: [""])).map(Rec.init)
+        #expect(!got.isEmpty)
+        #expect(got == expected)
+    }
+
     @Test("tracecmd_iterate_events_multi: host and guests merged (instances left out)")
     func iterateMulti() throws {
         let c = try Self.reference(["multi"] + Self.guestFiles, in: Self.guestDirectory)

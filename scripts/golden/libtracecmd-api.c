@@ -12,6 +12,7 @@
  *                                    read_cpu_first, read_data, read_at
  *   libtracecmd-api iterate FILE [FILTER [NEG]]  tracecmd_iterate_events order (with
  *                                    tracecmd_filter_add when FILTER is given)
+ *   libtracecmd-api cpu FILE CPU     tracecmd_iterate_events on the CPU set {CPU}
  *   libtracecmd-api follow FILE SYSTEM EVENT  tracecmd_follow_event and
  *                                    tracecmd_follow_missed_events with a NULL callback
  *   libtracecmd-api reset FILE       iterate (A), iterate again on the same handle (B: it
@@ -167,6 +168,17 @@ static int do_iterate(const char *path, const char *filter, int neg)
 	return 0;
 }
 
+static int do_cpu(const char *path, int cpu)
+{
+	struct tracecmd_input *h = must(tracecmd_open(path, 0), "tracecmd_open");
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	printf("ret %d\n", tracecmd_iterate_events(h, &set, sizeof(set), print_cb, NULL));
+	tracecmd_close(h);
+	return 0;
+}
+
 static int follow_cb(struct tracecmd_input *h, struct tep_event *e, struct tep_record *r, int cpu, void *d)
 {
 	printf("F %s %s %d %llu %llu\n", e->system, e->name, r->cpu, r->ts, r->offset);
@@ -295,6 +307,8 @@ int main(int argc, char **argv)
 		return do_file(argv[2]);
 	if (!strcmp(cmd, "iterate"))
 		return do_iterate(argv[2], argc > 3 ? argv[3] : NULL, argc > 4 && atoi(argv[4]));
+	if (!strcmp(cmd, "cpu") && argc > 3)
+		return do_cpu(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "follow") && argc > 4)
 		return do_follow(argv[2], argv[3], argv[4]);
 	if (!strcmp(cmd, "reset"))
