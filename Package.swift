@@ -31,7 +31,10 @@ let package = Package(
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
-        .testTarget(name: "ExamplesTests", dependencies: ["TraceCmd", "TraceEvent"]),
+        .testTarget(name: "ExamplesTests", dependencies: [
+            "TraceCmd", "TraceEvent",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

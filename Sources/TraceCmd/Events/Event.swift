@@ -32,6 +32,8 @@ public struct Event: Sendable, Hashable, CustomStringConvertible {
     public let hostPID: Int32?
     /// Events lost on this CPU just before this one.
     public let missedEvents: MissedEvents
+    /// The record's offset as libtracecmd numbers it (see ``EventView/offset``).
+    public let offset: Int
     /// The event's data, from `common_type` on.
     public let bytes: [UInt8]
     /// The line `trace-cmd report` prints for this event (see ``EventView/reportLine``).
@@ -56,6 +58,7 @@ public struct Event: Sendable, Hashable, CustomStringConvertible {
         comm = view.comm
         hostPID = view.hostPID
         missedEvents = view.missedEvents
+        offset = view.offset
         bytes = view.bytes
         reportLine = c.reportLine()
         info = c.info()

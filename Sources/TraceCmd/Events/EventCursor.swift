@@ -14,8 +14,10 @@ final class EventCursor {
         let index: Int
         let printer: EventPrinter
         var filter: EventFilter?
-        /// Whether ``filter`` is set (read per record without touching the filter).
-        let hasFilter: Bool
+        /// Events this filter accepts are dropped.
+        var exclude: EventFilter? { didSet { hasFilter = filter != nil || exclude != nil } }
+        /// Whether ``filter`` or ``exclude`` is set (read per record without touching them).
+        @exclusivity(unchecked) private(set) var hasFilter: Bool
         /// Whether a record with a nonzero pid has been met: the report looks up the comm of
         /// every record, and its first lookup of a nonzero pid settles the comm table (see
         /// `CommTable`); later lookups happen only when the comm is asked for, with the same
@@ -105,6 +107,8 @@ final class EventCursor {
     let labels: [[UInt8]]
     let start: UInt64?
     let end: UInt64?
+    /// Newest first: `end` skips, `start` stops.
+    let reversed: Bool
     /// Errors met while reading (each ended the unreadable part of one CPU).
     var errors: [TraceFileError] = []
     @exclusivity(unchecked) private var done = false
@@ -127,8 +131,11 @@ final class EventCursor {
 
     static let lineFormat = ReportLine.LineFormat(latency: false, raw: false, nanoseconds: false, tsDiff: false)
 
-    init(session: TraceSession, selection: EventSelection) throws(EventQueryError) {
+    /// Prepares an iteration; `reversed` reads newest first (see
+    /// ``SessionTimeline/Selection/reversed``).
+    init(session: TraceSession, selection: EventSelection, reversed: Bool = false) throws(EventQueryError) {
         self.session = session
+        self.reversed = reversed
         start = selection.start
         end = selection.end
         let plugins = PluginSession()
@@ -169,25 +176,38 @@ final class EventCursor {
             guard selection.peers?.contains(p.index) ?? true else { states.append(nil); continue }
             guard let printer = printers[p.index] else { states.append(nil); continue }
             var filter: EventFilter?
-            if let text = selection.filter {
-                do {
+            var exclude: EventFilter?
+            do {
+                if let text = selection.filter {
                     filter = try EventFilter(filters: [text], events: printer.registry.formats,
                                              byteOrder: p.file.byteOrder, symbols: printer.kallsyms)
-                } catch {
-                    throw .filter(peer: p.index, error)
                 }
+                if let text = selection.excludingFilter {
+                    exclude = try EventFilter(filters: [text], events: printer.registry.formats,
+                                              byteOrder: p.file.byteOrder, symbols: printer.kallsyms)
+                }
+            } catch {
+                throw .filter(peer: p.index, error)
             }
             let f = p.file
             let inUsecs = !session.settings.rawTimestamps
                 && ((f.tsc2nsec.map { $0.multiplier != 0 } ?? false) || Self.clockInUsecs(f.clock))
             let style = ReportLine.LineStyle(inUsecs: inUsecs, useTraceClock: f.options.contains { $0.id == .traceClock },
                                              byteOrder: f.byteOrder)
-            states.append(PeerState(index: p.index, printer: printer, filter: filter, style: style))
+            let state = PeerState(index: p.index, printer: printer, filter: filter, style: style)
+            state.exclude = exclude
+            states.append(state)
         }
         peers = states
         do {
+            let names = selection.buffers
+            let instances = names.map { $0.subtracting([""]) }
             timeline = try session.timeline(.init(peers: selection.peers, cpus: selection.cpus,
-                                                  eventIDsByPeer: idsByPeer))
+                                                  eventIDsByPeer: idsByPeer,
+                                                  includeInstances: instances.map { !$0.isEmpty } ?? true,
+                                                  instanceNames: instances,
+                                                  includeTopLevel: names?.contains("") ?? true,
+                                                  reversed: reversed))
         } catch {
             throw .file(error)
         }
@@ -237,31 +257,39 @@ final class EventCursor {
         guard !done else { return false }
         while true {
             let k: Int
+            let r: UnsafePointer<Record>
             do throws(TraceFileError) {
-                guard let n = try timeline.nextSource() else { done = true; return false }
-                k = n
+                // Read in place: the merge keeps the record until the next call.
+                guard let n = try timeline.nextRecord() else { done = true; return false }
+                (k, r) = n
             } catch {
                 // A bad page ends that part of its CPU; the merge goes on with the rest.
                 errors.append(error)
                 continue
             }
-            // Read in place: the merge keeps the record until the next call.
-            let r = timeline.head(k)
             let ts = r.pointee.timestamp
-            if let start, ts < start { continue }
-            if let end, ts > end { done = true; return false }
+            if reversed {
+                if let end, ts > end { continue }
+                if let start, ts < start { done = true; return false }
+            } else {
+                if let start, ts < start { continue }
+                if let end, ts > end { done = true; return false }
+            }
             guard let ref = sourcePeers[k] else { continue }
-            let mergedCPU = sources[k].mergedCPU
             let index: Int?? = ref._withUnsafeGuaranteedRef { ps in
                 let payload = r.pointee.payload
                 let idx = ps.eventIndex(of: payload)
                 if ps.hasFilter {
                     let printer = ps.printer
+                    let mergedCPU = sources[k].mergedCPU
                     let id = idx.map { printer.registry.formats[$0].id } ?? -1
                     let comms = printer.comms
                     let keep = ps.filter?.accept(eventID: id, payload: payload, cpu: mergedCPU,
                                                  comm: { comms.comm(for: $0) }) ?? true
                     if !keep { return nil }
+                    let drop = ps.exclude?.accept(eventID: id, payload: payload, cpu: mergedCPU,
+                                                  comm: { comms.comm(for: $0) }) ?? false
+                    if drop { return nil }
                 }
                 if !ps.searched, ps.printer.pid(of: payload) != 0 {
                     // The report's first comm lookup of a nonzero pid, at the same record.

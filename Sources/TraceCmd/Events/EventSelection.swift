@@ -27,6 +27,16 @@ public struct EventSelection: Sendable, Hashable, Codable {
     /// follows). A filter that does not parse makes the query throw
     /// ``EventQueryError/filter(peer:_:)``.
     public var filter: String?
+    /// A filter in the same syntax whose matching events are left out (the report's
+    /// `-v -F`, libtracecmd's `tracecmd_filter_add(handle, filter, true)`): an event it does
+    /// not name is kept. Applied after ``filter``. A filter that does not parse makes the
+    /// query throw ``EventQueryError/filter(peer:_:)``.
+    public var excludingFilter: String?
+    /// Buffers to read by name: `""` is the top-level buffer, any other name an instance
+    /// (`trace-cmd record -B name`); `nil` reads all (as `trace-cmd report`). `[""]` reads
+    /// what `tracecmd_iterate_events` reads of a handle from `tracecmd_open`, `["name"]` what
+    /// it reads of `tracecmd_buffer_instance_handle`'s handle.
+    public var buffers: Set<String>?
     /// Events before this host-clock time (ns, corrected as ``EventView/timestamp``) are skipped.
     public var start: UInt64?
     /// The iteration ends at the first event after this host-clock time (ns).
@@ -34,12 +44,15 @@ public struct EventSelection: Sendable, Hashable, Codable {
 
     /// A selection; every parameter left `nil` selects everything.
     public init(peers: Set<Int>? = nil, cpus: Set<Int>? = nil, events: Set<String>? = nil,
-                filter: String? = nil, start: UInt64? = nil, end: UInt64? = nil) {
+                filter: String? = nil, start: UInt64? = nil, end: UInt64? = nil,
+                excludingFilter: String? = nil, buffers: Set<String>? = nil) {
         self.peers = peers
         self.cpus = cpus
         self.events = events
         self.filter = filter
         self.start = start
         self.end = end
+        self.excludingFilter = excludingFilter
+        self.buffers = buffers
     }
 }

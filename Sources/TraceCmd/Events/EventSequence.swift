@@ -11,6 +11,8 @@ public struct EventSequence: Sequence {
     /// What is read.
     public let selection: EventSelection
     let log = EventErrorLog()
+    /// Newest first (``TraceSession/eventsReversed(_:)``).
+    let reversed: Bool
     /// The cursor made (and checked) by ``TraceSession/events(_:)``, for the first iteration.
     let first: FirstCursor
 
@@ -19,8 +21,9 @@ public struct EventSequence: Sequence {
         init(_ c: EventCursor) { cursor = c }
     }
 
-    init(session: TraceSession, selection: EventSelection, cursor: EventCursor) {
+    init(session: TraceSession, selection: EventSelection, cursor: EventCursor, reversed: Bool = false) {
         self.session = session
+        self.reversed = reversed
         self.selection = selection
         first = FirstCursor(cursor)
     }
@@ -28,7 +31,9 @@ public struct EventSequence: Sequence {
     /// The read errors skipped by the latest iteration so far, in the order met.
     public var errors: [TraceFileError] { log.all }
 
-    /// Starts an iteration (and clears ``errors``).
+    /// Starts an iteration (and clears ``errors``). Every iterator starts at the first event
+    /// (the newest for a reversed sequence): there is no read position to reset, as
+    /// `tracecmd_iterate_reset` resets a handle's.
     public func makeIterator() -> Iterator {
         log.reset()
         if let c = first.cursor {
@@ -36,7 +41,7 @@ public struct EventSequence: Sequence {
             return Iterator(cursor: c, log: log)
         }
         do {
-            return Iterator(cursor: try EventCursor(session: session, selection: selection), log: log)
+            return Iterator(cursor: try EventCursor(session: session, selection: selection, reversed: reversed), log: log)
         } catch {
             if case .file(let e) = error { log.append(contentsOf: [e]) }
             return Iterator(cursor: nil, log: log)

@@ -87,6 +87,11 @@ public struct EventView: ~Copyable {
     public var hostPID: Int32? { with { $0.source.hostPID } }
     /// Events lost on this CPU just before this one.
     public var missedEvents: MissedEvents { with { $0.record.missedEvents } }
+    /// The record's offset as libtracecmd numbers it (`record->offset`): the file offset of
+    /// its event header for uncompressed data; for compressed data, its offset in
+    /// libtracecmd's decompressed copy of the CPU data. ``TraceSession/event(atOffset:peer:buffer:)``
+    /// finds the event again by it.
+    public var offset: Int { with { $0.record.offset } }
 
     /// The field named `name` (an event field, else a common field), decoded; `nil` when
     /// the event has no such field or the record does not hold it.

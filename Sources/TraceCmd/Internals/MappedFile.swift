@@ -11,13 +11,23 @@
     private let mapped: Bool
 
     /// Maps the file at `path` read-only.
-    @_spi(Engine) public init(path: String) throws(TraceFileError) {
-        self.path = path
+    @_spi(Engine) public convenience init(path: String) throws(TraceFileError) {
         let fd = LibC.openReadOnly(path)
         guard fd >= 0 else {
             throw TraceFileError(file: path, context: "open", offset: 0, kind: .io(LibC.lastErrorText))
         }
         defer { LibC.closeFile(fd) }
+        try self.init(mapping: fd, path: path)
+    }
+
+    /// Maps the file open as `fd` read-only (the descriptor stays the caller's: it may be
+    /// closed once this returns).
+    @_spi(Engine) public convenience init(fileDescriptor fd: Int32, path: String) throws(TraceFileError) {
+        try self.init(mapping: fd, path: path)
+    }
+
+    private init(mapping fd: Int32, path: String) throws(TraceFileError) {
+        self.path = path
         guard let size = LibC.fileSize(fd) else {
             throw TraceFileError(file: path, context: "stat", offset: 0, kind: .io(LibC.lastErrorText))
         }

@@ -185,6 +185,39 @@
         return try decode()
     }
 
+    /// The records of page `index` (0-based), decoded (corrected and selected as the
+    /// forward records), in page order. Their payloads stay valid until the stream reads
+    /// another page; forward reading goes on with page `index + 1`.
+    ///
+    /// - Throws: the page's error (it cannot be loaded, or an event extends outside it).
+    @_spi(Engine) public func records(onPage index: Int) throws(TraceFileError) -> [Record] {
+        seek(toPage: index)
+        try loadNextPage()
+        var out: [Record] = []
+        guard !finished else { return out }
+        while true {
+            let event: RingBufferEvent?
+            do {
+                event = try events?.next()
+            } catch {
+                events = nil
+                throw pageError(error)
+            }
+            guard let event else { break }
+            if eventMask != nil, !isKept(event.payload) { continue }
+            let raw = event.timestamp
+            out.append(Record(cpu: cpu, timestamp: correcting ? corrected(raw) : raw,
+                              rawTimestamp: raw, payload: event.payload,
+                              missedEvents: event.missedEvents.asReferenceRecordValue,
+                              pageOffset: pageOffset, pageIndex: pageIndex,
+                              offsetInPage: event.offset, recordSize: event.recordSize,
+                              timeDelta: event.timeDelta, pageTimestamp: pageTimestamp,
+                              isFirstOnPage: event.isFirstOnPage, byteOrder: byteOrder))
+        }
+        events = nil
+        return out
+    }
+
     /// Moves to page `index` (0-based), dropping any record peeked; reading continues with
     /// the page's first record.
     @_spi(Engine) public func seek(toPage index: Int) {

@@ -36,10 +36,16 @@
         /// compares `N` with the CPU's index over all files, so `--cpu 0` keeps only CPU 0
         /// of the first file.
         @_spi(Engine) public var mergedCPUs: Set<Int>?
+        /// Whether the top-level buffers are read (false reads instance buffers only).
+        @_spi(Engine) public var includeTopLevel: Bool
+        /// Newest first: each CPU read from its last page to its first, merged by largest
+        /// timestamp, in the exact reverse of the forward order (see ``ReverseRecordMerger``).
+        @_spi(Engine) public var reversed: Bool
 
         @_spi(Engine) public init(peers: Set<Int>? = nil, cpus: Set<Int>? = nil, cpusByPeer: [Int: Set<Int>] = [:],
                     eventIDsByPeer: [Int: Set<Int>] = [:], includeInstances: Bool = true,
-                    instanceNames: Set<String>? = nil, mergedCPUs: Set<Int>? = nil) {
+                    instanceNames: Set<String>? = nil, mergedCPUs: Set<Int>? = nil,
+                    includeTopLevel: Bool = true, reversed: Bool = false) {
             self.peers = peers
             self.cpus = cpus
             self.cpusByPeer = cpusByPeer
@@ -47,6 +53,8 @@
             self.includeInstances = includeInstances
             self.instanceNames = instanceNames
             self.mergedCPUs = mergedCPUs
+            self.includeTopLevel = includeTopLevel
+            self.reversed = reversed
         }
     }
 
@@ -105,6 +113,8 @@
     /// Every buffer with records, in tie-break order (read or not).
     @_spi(Engine) public let buffers: [BufferSlot]
     private var merger: RecordMerger<CPURecordStream>
+    /// The merge of a reversed selection (then ``merger`` merges nothing).
+    private var reverse: ReverseRecordMerger?
 
     /// Prepares the merge of `session`'s records chosen by `selection`.
     @_spi(Engine) public init(session: TraceSession, selection: Selection = .init()) throws(TraceFileError) {
@@ -126,7 +136,7 @@
         for p in session.peers {
             let read = selection.peers?.contains(p.index) ?? true
             if let top = p.file.buffers.firstIndex(where: { $0.isTopLevel }) {
-                slot(p, bufferIndex: top, read: read)
+                slot(p, bufferIndex: top, read: read && selection.includeTopLevel)
             }
         }
         if selection.includeInstances {
@@ -145,8 +155,9 @@
             let cpus = selection.cpusByPeer[peer.index] ?? selection.cpus
             let corrector = peer.corrector(for: buffer)
             let events = selection.eventIDsByPeer[peer.index]
+            // Read backwards, the chunks after the one being read are not needed again.
             for s in try RecordIterator.streams(file: peer.file, buffer: buffer, cpus: cpus,
-                                                decompressAhead: decompressAhead) {
+                                                decompressAhead: decompressAhead && !selection.reversed) {
                 if let m = selection.mergedCPUs, !m.contains(sl.firstCPU + s.cpu) { continue }
                 // libtracecmd indexes a buffer's CPUs by number: the samples of CPU n are used.
                 s.setCorrection(corrector, cpu: s.cpu)
@@ -158,7 +169,12 @@
         }
         buffers = slots
         self.sources = sources
-        merger = RecordMerger(streams: streams)
+        if selection.reversed {
+            reverse = ReverseRecordMerger(streams: streams.map { ReverseCPURecordStream($0) })
+            merger = RecordMerger(streams: [])
+        } else {
+            merger = RecordMerger(streams: streams)
+        }
     }
 
     /// The next record in timeline order, or `nil` at the end.
@@ -173,6 +189,10 @@
 
     /// The next record and the index of its stream in ``sources``.
     @_spi(Engine) public mutating func nextIndexed() throws(TraceFileError) -> (source: Int, record: Record)? {
+        if reverse != nil {
+            guard let (k, r) = try reverse!.next() else { return nil }
+            return (k, r)
+        }
         guard let (k, r) = try merger.next() else { return nil }
         return (k, r)
     }
@@ -182,10 +202,33 @@
     /// the next call), or `nil` at the end.
     @inline(__always)
     @_spi(Engine) public mutating func nextSource() throws(TraceFileError) -> Int? {
-        try merger.nextIndex()
+        if reverse != nil { return try reverse!.nextIndex() }
+        return try merger.nextIndex()
+    }
+
+    /// The next record in place: the index in ``sources`` of its stream and the record,
+    /// which stays valid until the next call; `nil` at the end. (A mutating call: a consumer
+    /// that keeps the timeline in a class reads it without copying the timeline.)
+    @inline(__always)
+    @_spi(Engine) public mutating func nextRecord() throws(TraceFileError) -> (source: Int, record: UnsafePointer<Record>)? {
+        if reverse != nil {
+            guard let k = try reverse!.nextIndex() else { return nil }
+            return (k, reverse!.head(k))
+        }
+        guard let k = try merger.nextIndex() else { return nil }
+        return (k, merger.head(k))
     }
 
     /// The record of source `k` returned by ``nextSource()``.
     @inline(__always)
-    @_spi(Engine) public func head(_ k: Int) -> UnsafePointer<Record> { merger.head(k) }
+    @_spi(Engine) public func head(_ k: Int) -> UnsafePointer<Record> { reverse?.head(k) ?? merger.head(k) }
+
+    /// Makes source `k`'s stream start at its page `page` (forward reading only, before the
+    /// first record is read).
+    @_spi(Engine) public func seek(source k: Int, toPage page: Int) {
+        merger.streams[k].seek(toPage: page)
+    }
+
+    /// The number of pages of source `k` (forward reading).
+    @_spi(Engine) public func pageCount(source k: Int) -> Int { merger.streams[k].pageCount }
 }
