@@ -52,16 +52,19 @@ struct BenchIterateCommand: ParsableCommand {
         var checksum: UInt64 = 0
         let decode = self.decode // not the property wrapper per record
         // Through the public event API: every record of the file's top-level buffer and its
-        // instances, merged in timestamp order; per event its timestamp, id and name (and with
-        // --decode every field, decoded).
+        // instances, merged in timestamp order; per event its timestamp, size and id (and with
+        // --decode its name, pid and every field, decoded).
         do {
             try session.forEachEvent { e in
                 records += 1
                 bytes &+= e.withBytes { $0.byteCount }
                 checksum &+= e.timestamp
+                // Without --decode: what an event is (its id) and when; with it, its name,
+                // pid and every field.
                 guard let id = e.id else { return }
-                checksum &+= UInt64(id) &+ UInt64(e.name.utf8.count)
+                checksum &+= UInt64(id)
                 guard decode, let type = e.type else { return }
+                checksum &+= UInt64(e.name.utf8.count)
                 checksum &+= UInt64(bitPattern: Int64(e.pid))
                 for field in type.fields {
                     switch e.value(of: field) {

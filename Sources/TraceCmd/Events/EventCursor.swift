@@ -27,6 +27,8 @@ final class EventCursor {
         @exclusivity(unchecked) var types: [EventType?]
         /// Event id → index in the printer's registry (-1: none), for ids below 65536.
         let indexByID: [Int32]
+        /// Whether `common_type` is the usual u16 at offset 0.
+        let idAtZero: Bool
         /// Per event index, learnt on first sight: bit 0 known, bit 1 printed statefully,
         /// bit 2 registers comms (see `EventPrinter.registersComms(eventAt:)`).
         @exclusivity(unchecked) var traits: [UInt8]
@@ -51,6 +53,7 @@ final class EventCursor {
             var dense = [Int32](repeating: -1, count: (ids.max() ?? -1) + 1)
             for id in ids { dense[id] = printer.registry.index(ofID: id).map { Int32($0) } ?? -1 }
             indexByID = dense
+            idAtZero = layout.type == CommonFieldLayout.Slot(offset: 0, size: 2)
             typeRefs = Array(repeating: nil, count: types.count)
         }
 
@@ -60,7 +63,24 @@ final class EventCursor {
         /// The index in the printer's registry of the record's event, `nil` when unknown.
         @inline(__always)
         func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
-            guard let id = layout.eventID(in: payload, order: order) else { return nil }
+            guard let id = eventID(of: payload) else { return nil }
+            return eventIndex(ofID: id, payload: payload)
+        }
+
+        /// The record's event id (`common_type`): read directly when it is the usual u16 at
+        /// offset 0, else through the layout.
+        @inline(__always)
+        func eventID(of payload: UnsafeRawBufferPointer) -> Int? {
+            if idAtZero {
+                guard payload.count >= 2, let base = payload.baseAddress else { return nil }
+                let raw = base.loadUnaligned(as: UInt16.self)
+                return Int(order == .little ? UInt16(littleEndian: raw) : UInt16(bigEndian: raw))
+            }
+            return layout.eventID(in: payload, order: order)
+        }
+
+        @inline(__always)
+        func eventIndex(ofID id: Int, payload: UnsafeRawBufferPointer) -> Int? {
             if id >= 0 && id < indexByID.count {
                 let i = indexByID[id]
                 return i >= 0 ? Int(i) : nil
@@ -117,6 +137,10 @@ final class EventCursor {
     @exclusivity(unchecked) var record: Record
     @exclusivity(unchecked) var sourceIndex = -1
     @exclusivity(unchecked) var eventIndex: Int?
+    /// The current record's event id (`common_type`).
+    @exclusivity(unchecked) var eventID: Int?
+    /// The current event's traits (see ``PeerState/traits``).
+    @exclusivity(unchecked) private var traits: UInt8 = 0
     /// The current record's file (kept alive by ``peers``).
     @exclusivity(unchecked) private var peer: Unmanaged<PeerState>?
     /// The current record's comm, looked up when first asked for.
@@ -276,18 +300,20 @@ final class EventCursor {
                 if let end, ts > end { done = true; return false }
             }
             guard let ref = sourcePeers[k] else { continue }
-            let index: Int?? = ref._withUnsafeGuaranteedRef { ps in
+            // The event's id, index and traits, or nil when a filter drops the record.
+            let found: (id: Int?, index: Int?, traits: UInt8)? = ref._withUnsafeGuaranteedRef { ps in
                 let payload = r.pointee.payload
-                let idx = ps.eventIndex(of: payload)
+                let id = ps.eventID(of: payload)
+                let idx = id.flatMap { ps.eventIndex(ofID: $0, payload: payload) }
                 if ps.hasFilter {
                     let printer = ps.printer
                     let mergedCPU = sources[k].mergedCPU
-                    let id = idx.map { printer.registry.formats[$0].id } ?? -1
+                    let fid = idx.map { printer.registry.formats[$0].id } ?? -1
                     let comms = printer.comms
-                    let keep = ps.filter?.accept(eventID: id, payload: payload, cpu: mergedCPU,
+                    let keep = ps.filter?.accept(eventID: fid, payload: payload, cpu: mergedCPU,
                                                  comm: { comms.comm(for: $0) }) ?? true
                     if !keep { return nil }
-                    let drop = ps.exclude?.accept(eventID: id, payload: payload, cpu: mergedCPU,
+                    let drop = ps.exclude?.accept(eventID: fid, payload: payload, cpu: mergedCPU,
                                                   comm: { comms.comm(for: $0) }) ?? false
                     if drop { return nil }
                 }
@@ -296,18 +322,21 @@ final class EventCursor {
                     ps.searched = true
                     _ = ps.printer.comms.displayBytes(for: ps.printer.pid(of: payload))
                 }
-                return .some(idx)
+                return (id, idx, idx.map { ps.traits(of: $0) } ?? 0)
             }
-            guard let idx = index else { continue }
+            guard let found else { continue }
             record = r.pointee
             sourceIndex = k
-            eventIndex = idx
+            eventID = found.id
+            eventIndex = found.index
+            traits = found.traits
             peer = ref
-            comm = nil
-            line = nil
+            // Cleared only when set (the common case stores nothing and releases nothing).
+            if comm != nil { comm = nil }
+            if line != nil { line = nil }
             registered = false
             // Printed statefully by the report: printed now, in order.
-            if let idx, ref._withUnsafeGuaranteedRef({ $0.traits(of: idx) }) & 2 != 0 { _ = reportLine() }
+            if found.traits & 2 != 0 { _ = reportLine() }
             return true
         }
     }
@@ -317,13 +346,9 @@ final class EventCursor {
     func finishCurrent() {
         guard !registered, let ref = peer else { return }
         registered = true
-        if let idx = eventIndex {
+        if traits & 4 != 0, let idx = eventIndex {
             let r = record
-            ref._withUnsafeGuaranteedRef { ps in
-                if ps.traits(of: idx) & 4 != 0 {
-                    _ = ps.printer.prepareForWorker(eventAt: idx, payload: r.payload, cpu: r.cpu)
-                }
-            }
+            ref._withUnsafeGuaranteedRef { _ = $0.printer.prepareForWorker(eventAt: idx, payload: r.payload, cpu: r.cpu) }
         }
     }
 

@@ -47,10 +47,7 @@ public struct EventView: ~Copyable {
     public var seconds: Double { Double(timestamp) / 1e9 }
     /// The event id (`common_type`), `nil` when the record is too short to hold one.
     public var id: Int? {
-        with { c in
-            let payload = c.record.payload
-            return c.withPeer { $0.layout.eventID(in: payload, order: $0.order) }
-        }
+        with { $0.eventID }
     }
     /// The task's pid (`common_pid`); 0 when the record does not hold it.
     public var pid: Int32 {

@@ -32,6 +32,8 @@
         }
         if pid == 0 { return }
         if let c = cached(pid), c != Self.unknown { return }
+        // An existing entry is never replaced: refused before a String is made.
+        if cmdlines.find(pid) != nil { return }
         if cmdlines.register(comm: String(decoding: comm, as: UTF8.self), pid: pid) {
             setCached(pid, nil)
         }

@@ -93,7 +93,7 @@ public struct SavedCmdlines: Sendable {
     /// Number of entries (duplicates included).
     public var count: Int { pids.count }
 
-    private func find(_ pid: Int32) -> Int? {
+    func find(_ pid: Int32) -> Int? {
         pids.withUnsafeBufferPointer { a in
             GlibcSearch.bsearch(count: a.count) { i in pid < a[i] ? -1 : (pid > a[i] ? 1 : 0) }
         }
