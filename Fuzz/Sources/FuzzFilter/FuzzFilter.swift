@@ -1,4 +1,4 @@
-import FuzzSupport
+@_spi(Engine) import FuzzSupport
 @_spi(Engine) @testable import TraceCmd
 @_spi(Engine) @testable import TraceEvent
 

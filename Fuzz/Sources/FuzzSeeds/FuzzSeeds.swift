@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import FuzzSupport
+@_spi(Engine) import FuzzSupport
 @_spi(Engine) @testable import TraceCmd
 @_spi(Engine) @testable import TraceEvent
 

@@ -3,7 +3,7 @@
 //   cat /sys/kernel/tracing/events/<system>/<event>/format
 
 /// Real tracefs event formats: (system, format text).
-public let embeddedFormatTexts: [(system: String, text: String)] = [
+@_spi(Engine) public let embeddedFormatTexts: [(system: String, text: String)] = [
     ("sched", #"""
 name: sched_switch
 ID: 372

@@ -4,11 +4,11 @@ import CFuzzDriver
 @_spi(Engine) @testable import TraceEvent
 
 /// The C signature of a libFuzzer target (`LLVMFuzzerTestOneInput`).
-public typealias FuzzTarget = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+@_spi(Engine) public typealias FuzzTarget = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 
 /// Runs libFuzzer's driver on `target` with the process's command line: what libFuzzer's
 /// own `main` does. Each harness calls it from its `<Module>_main` (see Package.swift).
-public func runFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+@_spi(Engine) public func runFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                       _ target: FuzzTarget) -> CInt {
     var c = argc
     var v = argv
@@ -16,12 +16,12 @@ public func runFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 }
 
 /// Where harnesses put values derived from what they read, so the optimizer keeps the reads.
-nonisolated(unsafe) public var fuzzSink: UInt64 = 0
+@_spi(Engine) nonisolated(unsafe) public var fuzzSink: UInt64 = 0
 
 /// Reads every byte of `bytes` (so AddressSanitizer checks the whole view) and folds them
 /// into ``fuzzSink``.
 @inline(never)
-public func touch(_ bytes: UnsafeRawBufferPointer) {
+@_spi(Engine) public func touch(_ bytes: UnsafeRawBufferPointer) {
     var h: UInt64 = UInt64(bytes.count)
     for b in bytes { h = (h &* 31) &+ UInt64(b) }
     fuzzSink &+= h
@@ -29,7 +29,7 @@ public func touch(_ bytes: UnsafeRawBufferPointer) {
 
 /// Folds a string's bytes into ``fuzzSink``.
 @inline(never)
-public func touch(_ s: String) {
+@_spi(Engine) public func touch(_ s: String) {
     var h = UInt64(s.utf8.count)
     for b in s.utf8 { h = (h &* 31) &+ UInt64(b) }
     fuzzSink &+= h
@@ -37,20 +37,20 @@ public func touch(_ s: String) {
 
 /// Folds text output into ``fuzzSink``.
 @inline(never)
-public func touch(_ t: TextBuffer) {
+@_spi(Engine) public func touch(_ t: TextBuffer) {
     t.withUnsafeBytes { touch($0) }
 }
 
 /// The input of one run as a raw buffer.
 @inline(__always)
-public func inputBytes(_ data: UnsafePointer<UInt8>?, _ size: Int) -> UnsafeRawBufferPointer {
+@_spi(Engine) public func inputBytes(_ data: UnsafePointer<UInt8>?, _ size: Int) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
 }
 
 /// Splits `bytes` for harnesses whose input has several parts: the first `count - 1` parts
 /// each end at the next NUL byte (not included), the last part is the rest (NULs included).
 /// Missing parts are empty. Example with `count == 3`: `"a\0b\0c\0d"` → `a`, `b`, `c\0d`.
-public func splitAtNUL(_ bytes: UnsafeRawBufferPointer, count: Int) -> [UnsafeRawBufferPointer] {
+@_spi(Engine) public func splitAtNUL(_ bytes: UnsafeRawBufferPointer, count: Int) -> [UnsafeRawBufferPointer] {
     var parts: [UnsafeRawBufferPointer] = []
     var start = 0
     while parts.count < count - 1 {
@@ -64,17 +64,17 @@ public func splitAtNUL(_ bytes: UnsafeRawBufferPointer, count: Int) -> [UnsafeRa
 }
 
 /// The bytes as text (invalid UTF-8 replaced).
-public func text(_ bytes: UnsafeRawBufferPointer) -> String {
+@_spi(Engine) public func text(_ bytes: UnsafeRawBufferPointer) -> String {
     String(decoding: bytes, as: UTF8.self)
 }
 
 /// The real tracefs formats of ``embeddedFormatTexts``, parsed.
-public let embeddedFormats: [EventFormat] = embeddedFormatTexts.compactMap {
+@_spi(Engine) public let embeddedFormats: [EventFormat] = embeddedFormatTexts.compactMap {
     try? EventFormat(parsing: $0.text, system: $0.system)
 }
 
 /// A small kallsyms table with real-looking kernel symbols, for `%pS` and plugins.
-public let embeddedKallsyms = KallsymsTable(parsing: """
+@_spi(Engine) public let embeddedKallsyms = KallsymsTable(parsing: """
     ffffffff81000000 T _stext
     ffffffff81001000 T do_one_initcall
     ffffffff81100000 t schedule
@@ -87,28 +87,28 @@ public let embeddedKallsyms = KallsymsTable(parsing: """
     """)
 
 /// A comm registry that keeps what plugins register (for the sched plugin).
-public final class FuzzComms: CommRegistry {
-    public var cmdlines = SavedCmdlines()
-    public init() {}
-    public func register(pid: Int32, comm: UnsafeRawBufferPointer) {
+@_spi(Engine) public final class FuzzComms: CommRegistry {
+    @_spi(Engine) public var cmdlines = SavedCmdlines()
+    @_spi(Engine) public init() {}
+    @_spi(Engine) public func register(pid: Int32, comm: UnsafeRawBufferPointer) {
         _ = cmdlines.register(comm: String(decoding: comm, as: UTF8.self), pid: pid)
     }
 }
 
 /// Everything needed to print the records of one opened trace file: its event formats
 /// compiled, plugins bound, symbols and printk strings, as a report would set them up.
-public final class FileFormatter {
-    public let file: TraceFile
-    public var registry: EventRegistry
-    public let kallsyms: KallsymsTable
-    public let comms = FuzzComms()
-    public let session = PluginSession()
+@_spi(Engine) public final class FileFormatter {
+    @_spi(Engine) public let file: TraceFile
+    @_spi(Engine) public var registry: EventRegistry
+    @_spi(Engine) public let kallsyms: KallsymsTable
+    @_spi(Engine) public let comms = FuzzComms()
+    @_spi(Engine) public let session = PluginSession()
     var compiled: [Int: CompiledPrintFormat] = [:]
     var plugins: [Int: any EventPlugin] = [:]
     var out = TextBuffer(capacity: 4096)
 
     /// Sets up printing for `file`; metadata that does not read or parse is skipped.
-    public init(file: TraceFile) {
+    @_spi(Engine) public init(file: TraceFile) {
         self.file = file
         var reg = EventRegistry(byteOrder: file.byteOrder, longSize: file.longSize)
         for t in file.ftraceFormats { _ = try? reg.add(parsing: t, system: "ftrace") }
@@ -139,7 +139,7 @@ public final class FileFormatter {
 
     /// Prints one record (plugin or print format, then the raw fields) into a scratch
     /// buffer and folds the text into ``fuzzSink``.
-    public func format(_ record: Record) {
+    @_spi(Engine) public func format(_ record: Record) {
         let payload = record.payload
         out.removeAll()
         guard let id = registry.commonLayout.eventID(in: payload, order: file.byteOrder) else {
@@ -166,7 +166,7 @@ public final class FileFormatter {
 
 /// Reads every record of every flyrecord buffer of `file`, calling `body` for each.
 /// An error ends the unreadable part of one CPU and reading goes on, as the report does.
-public func forEachRecord(of file: TraceFile, _ body: (Record) -> Void) {
+@_spi(Engine) public func forEachRecord(of file: TraceFile, _ body: (Record) -> Void) {
     for buffer in file.buffers where buffer.kind == .flyrecord {
         guard var it = try? RecordIterator(file: file, buffer: buffer) else { continue }
         while true {
@@ -185,7 +185,7 @@ public func forEachRecord(of file: TraceFile, _ body: (Record) -> Void) {
 /// 5 `--raw-ts`, 6 `--stat`, 7 `-w`. Byte 1: bit 0 `--cpu 0`, 1 `-F sched_switch: prev_pid != 0`,
 /// 2 `-v -F irq_handler_entry`, 3 `--nodate`, 4 `--first-event`, 5 `--last-event`,
 /// 6 `--list-cpus` (the last three replace the record listing).
-public func reportOptions(_ b0: UInt8, _ b1: UInt8, inputs: [String]) -> ReportOptions {
+@_spi(Engine) public func reportOptions(_ b0: UInt8, _ b1: UInt8, inputs: [String]) -> ReportOptions {
     var o = ReportOptions()
     o.inputs = inputs.map { ReportOptions.Input(path: $0) }
     o.multipleInputs = inputs.count > 1
@@ -208,7 +208,7 @@ public func reportOptions(_ b0: UInt8, _ b1: UInt8, inputs: [String]) -> ReportO
 }
 
 /// Runs `trace-cmd report` over `files` with `options`, folding the output into ``fuzzSink``.
-public func runReport(_ files: [TraceFile], _ options: ReportOptions) {
+@_spi(Engine) public func runReport(_ files: [TraceFile], _ options: ReportOptions) {
     let report = TraceReport(files: files, options: options)
     do {
         try report.run(rawSink: { touch($0) })
