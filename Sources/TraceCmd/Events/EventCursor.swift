@@ -305,23 +305,8 @@ final class EventCursor {
                 let payload = r.pointee.payload
                 let id = ps.eventID(of: payload)
                 let idx = id.flatMap { ps.eventIndex(ofID: $0, payload: payload) }
-                if ps.hasFilter {
-                    let printer = ps.printer
-                    let mergedCPU = sources[k].mergedCPU
-                    let fid = idx.map { printer.registry.formats[$0].id } ?? -1
-                    let comms = printer.comms
-                    let keep = ps.filter?.accept(eventID: fid, payload: payload, cpu: mergedCPU,
-                                                 comm: { comms.comm(for: $0) }) ?? true
-                    if !keep { return nil }
-                    let drop = ps.exclude?.accept(eventID: fid, payload: payload, cpu: mergedCPU,
-                                                  comm: { comms.comm(for: $0) }) ?? false
-                    if drop { return nil }
-                }
-                if !ps.searched, ps.printer.pid(of: payload) != 0 {
-                    // The report's first comm lookup of a nonzero pid, at the same record.
-                    ps.searched = true
-                    _ = ps.printer.comms.displayBytes(for: ps.printer.pid(of: payload))
-                }
+                if ps.hasFilter, !accepts(ps, index: idx, payload: payload, source: k) { return nil }
+                if !ps.searched { firstLookup(ps, payload: payload) }
                 return (id, idx, idx.map { ps.traits(of: $0) } ?? 0)
             }
             guard let found else { continue }
@@ -339,6 +324,32 @@ final class EventCursor {
             if found.traits & 2 != 0 { _ = reportLine() }
             return true
         }
+    }
+
+    /// The report's first comm lookup of a nonzero pid, at the same record (out of line: it
+    /// happens once per file).
+    @inline(never)
+    private func firstLookup(_ ps: PeerState, payload: UnsafeRawBufferPointer) {
+        let pid = ps.printer.pid(of: payload)
+        guard pid != 0 else { return }
+        ps.searched = true
+        _ = ps.printer.comms.displayBytes(for: pid)
+    }
+
+    /// Whether the selection's filters keep the record (out of line: the per-record path
+    /// without filters stays small).
+    @inline(never)
+    private func accepts(_ ps: PeerState, index idx: Int?, payload: UnsafeRawBufferPointer, source k: Int) -> Bool {
+        let printer = ps.printer
+        let mergedCPU = sources[k].mergedCPU
+        let fid = idx.map { printer.registry.formats[$0].id } ?? -1
+        let comms = printer.comms
+        let keep = ps.filter?.accept(eventID: fid, payload: payload, cpu: mergedCPU,
+                                     comm: { comms.comm(for: $0) }) ?? true
+        if !keep { return false }
+        let drop = ps.exclude?.accept(eventID: fid, payload: payload, cpu: mergedCPU,
+                                      comm: { comms.comm(for: $0) }) ?? false
+        return !drop
     }
 
     /// After the body has seen the current record: registers the comms that printing it
