@@ -25,7 +25,7 @@ public struct TraceReport {
         let style: ReportLine.LineStyle
 
         init(file: TraceFile, buffer: TraceBuffer, peer: Int, bufferIndex: Int, printer: EventPrinter, label: String, isInstance: Bool,
-             input: ReportOptions.Input?, corrector: TimestampCorrector, inUsecs: Bool, useTraceClock: Bool) {
+             input: ReportOptions.Input?, corrector: TimestampCorrector, style: ReportLine.LineStyle) {
             self.input = input
             self.file = file
             self.buffer = buffer
@@ -35,7 +35,7 @@ public struct TraceReport {
             self.label = Array(label.utf8)
             self.isInstance = isInstance
             self.corrector = corrector
-            self.style = ReportLine.LineStyle(inUsecs: inUsecs, useTraceClock: useTraceClock, byteOrder: file.byteOrder)
+            self.style = style
         }
     }
 
@@ -76,12 +76,6 @@ public struct TraceReport {
         self.files = files
     }
 
-    /// The clocks in nanoseconds: timestamps are printed as seconds.microseconds.
-    static let nanosecondClocks: Set<String> = ["local", "global", "uptime", "perf", "tai", "x86-tsc-nsec"]
-
-    static func clockInUsecs(_ clock: String) -> Bool {
-        nanosecondClocks.contains(clock) || clock.hasPrefix("mono")
-    }
 
     /// The timestamp correction `tracecmd_open` sets up for `buffer` of `file` (instances get
     /// no TIME_SHIFT correction, as in the reference).
@@ -91,13 +85,13 @@ public struct TraceReport {
         return TimestampCorrector.lenient(file: file, buffer: buffer, settings: settings)
     }
 
-    /// Runs the report, passing output to `sink` in blocks.
+    /// Runs the report, passing output to `sink` in blocks (each block is valid during the
+    /// call only).
     public func run(sink: (RawSpan) -> Void) throws(Failure) {
-        try run(rawSink: { sink($0.bytes) })
+        try run(blocks: { sink($0.bytes) })
     }
 
-    /// ``run(sink:)`` for the command line tool, which writes the blocks out as they are.
-    @_spi(Engine) public func run(rawSink sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
+    private func run(blocks sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
         var out = TextBuffer(capacity: 1 << 17)
         // Takes the buffer as a parameter: a nested function that captured `out` would make
         // every access to it, per record, a dynamic exclusivity check.
@@ -124,16 +118,13 @@ public struct TraceReport {
             do { printer = try EventPrinter(file: f, options: printerOptions, session: pluginSession) } catch {
                 throw .file(error)
             }
-            let hasClockOption = f.options.contains { $0.id == .traceClock }
-            let inUsecs = !options.rawTimestamps && (f.tsc2nsec.map { $0.multiplier != 0 } ?? false
-                                                     || Self.clockInUsecs(f.clock))
+            let style = ReportLine.LineStyle(file: f, rawTimestamps: options.rawTimestamps)
             let input = options.inputs.indices.contains(i) ? options.inputs[i] : ReportOptions.Input(path: f.path)
             if let ti = f.buffers.firstIndex(where: { $0.isTopLevel }), case let top = f.buffers[ti], top.kind == .flyrecord {
                 let corrector = makeCorrector(f, buffer: top, userOffset: input.tsOffset)
                 handles.append(Handle(file: f, buffer: top, peer: i, bufferIndex: ti, printer: printer,
                                       label: options.multipleInputs ? input.label : "", isInstance: false,
-                                      input: input, corrector: corrector, inUsecs: inUsecs,
-                                      useTraceClock: hasClockOption))
+                                      input: input, corrector: corrector, style: style))
             }
             for (bi, b) in f.buffers.enumerated() where !b.isTopLevel && b.kind == .flyrecord {
                 let corrector = makeCorrector(f, buffer: b, userOffset: input.tsOffset)
@@ -141,12 +132,11 @@ public struct TraceReport {
                 instanceHandles.append(Handle(file: f, buffer: b, peer: i, bufferIndex: bi, printer: printer,
                                               label: options.multipleInputs ? input.label : b.name, isInstance: true,
                                               input: options.multipleInputs ? input : nil, corrector: corrector,
-                                              inUsecs: inUsecs, useTraceClock: hasClockOption))
+                                              style: style))
             }
         }
-        if handles.count > 1, let host = handles.first {
-            let guests = handles.dropFirst().map { ($0.file, $0.printer.kallsyms as any SymbolResolver) }
-            host.printer.environment.guestFunctions = GuestSymbolMap(host: host.file, guests: guests)
+        if let host = handles.first {
+            GuestSymbolMap.attach(host: host.printer, guests: handles.dropFirst().map(\.printer))
         }
         if options.listCPUs || options.firstEvent || options.lastEvent {
             try listCPUs(handles, into: &out)

@@ -40,8 +40,8 @@ struct ReportCommand: ParsableCommand {
         }
         var writer = OutputWriter()
         do {
-            try report.run(rawSink: { bytes in
-                writer.write(raw: bytes)
+            try report.run(sink: { span in
+                span.withUnsafeBytes { writer.write(raw: $0) }
             })
             writer.flush()
         } catch {

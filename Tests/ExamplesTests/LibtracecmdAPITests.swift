@@ -28,18 +28,9 @@ enum LibtracecmdProgram {
     }
 
     static func run(_ executable: String, _ args: [String], in directory: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CError.failed(executable, args, p.terminationStatus) }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let r = try Reference.execute(executable, args, in: directory)
+        guard r.status == 0 else { throw CError.failed(executable, args, r.status) }
+        return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     enum CError: Error { case failed(String, [String], Int32) }

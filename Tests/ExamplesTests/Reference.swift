@@ -22,8 +22,14 @@ enum Reference {
 
     /// Runs `trace-cmd args` in `directory` and returns its standard output.
     static func run(_ args: [String], in directory: String = fixtures) throws -> String {
+        try execute(traceCmd, args, in: directory).output
+    }
+
+    /// Runs `executable` with `args` in `directory`: its standard output (standard error
+    /// dropped) and exit status.
+    static func execute(_ executable: String, _ args: [String], in directory: String) throws -> (output: String, status: Int32) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: traceCmd)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: directory)
         let out = Pipe()
@@ -32,7 +38,7 @@ enum Reference {
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return (String(decoding: data, as: UTF8.self), p.terminationStatus)
     }
 
     /// `trace-cmd report` of `inputs` (paths relative to `directory`), without the

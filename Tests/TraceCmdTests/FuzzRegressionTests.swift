@@ -50,7 +50,7 @@ import Testing
     static func report(_ files: [TraceFile], _ options: ReportOptions) -> Int? {
         var printed = 0
         do {
-            try TraceReport(files: files, options: options).run { printed += $0.count }
+            try TraceReport(files: files, options: options).run { printed += $0.byteCount }
             return printed
         } catch {
             return nil

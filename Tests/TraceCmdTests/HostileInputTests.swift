@@ -35,7 +35,7 @@ import Testing
             if report {
                 // Format every record too (the whole report pipeline).
                 var n = 0
-                try? TraceReport(files: [f], options: ReportOptions()).run(rawSink: { n += $0.count })
+                try? TraceReport(files: [f], options: ReportOptions()).run(sink: { n += $0.byteCount })
             }
             return true
         } catch {

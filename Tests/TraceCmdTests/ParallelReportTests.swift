@@ -19,7 +19,7 @@ import Testing
         var report = TraceReport(files: files, options: options)
         report.batchRecords = batch
         var out: [UInt8] = []
-        try report.run(rawSink: { out.append(contentsOf: $0) })
+        try report.run(sink: { $0.withUnsafeBytes { out.append(contentsOf: $0) } })
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -17,7 +17,7 @@ import Testing
         let files = try options.inputs.map { try TraceFile.open(dir + "/" + $0.path) }
         options.quiet = true
         var out: [UInt8] = []
-        try TraceReport(files: files, options: options).run(rawSink: { out.append(contentsOf: $0) })
+        try TraceReport(files: files, options: options).run(sink: { $0.withUnsafeBytes { out.append(contentsOf: $0) } })
         return String(decoding: out, as: UTF8.self)
     }
 

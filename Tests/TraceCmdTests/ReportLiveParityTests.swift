@@ -59,7 +59,7 @@ import Testing
         options.quiet = true
         let files = try options.inputs.map { try TraceFile.open(Fixtures.root + "/" + $0.path) }
         var out: [UInt8] = []
-        try TraceReport(files: files, options: options).run(rawSink: { out.append(contentsOf: $0) })
+        try TraceReport(files: files, options: options).run(sink: { $0.withUnsafeBytes { out.append(contentsOf: $0) } })
         let ours = String(decoding: out, as: UTF8.self)
         let expected = String(decoding: ref, as: UTF8.self)
         if ours != expected {

@@ -50,7 +50,7 @@ import Testing
             let file = try TraceFile(mapped: mapped)
             #expect(!file.warnings.isEmpty, "a cut file must say it was cut")
             var out: [UInt8] = []
-            try TraceReport(files: [file], options: ReportOptions()).run(rawSink: { out.append(contentsOf: $0) })
+            try TraceReport(files: [file], options: ReportOptions()).run(sink: { $0.withUnsafeBytes { out.append(contentsOf: $0) } })
             let lines = String(decoding: out, as: UTF8.self).split(separator: "\n").dropFirst()
             let records = lines.filter { !$0.hasPrefix("CPU:") }
             #expect(records.count == (try Self.recordsBefore(cut, in: full)), "\(name) cut at \(cut)")

@@ -211,7 +211,7 @@ import CFuzzDriver
 @_spi(Engine) public func runReport(_ files: [TraceFile], _ options: ReportOptions) {
     let report = TraceReport(files: files, options: options)
     do {
-        try report.run(rawSink: { touch($0) })
+        try report.run(sink: { $0.withUnsafeBytes { touch($0) } })
     } catch {
         touch(error.description)
     }

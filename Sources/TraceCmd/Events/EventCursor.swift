@@ -177,8 +177,7 @@ final class EventCursor {
         }
         // As the report: the first file's kvm events find guest symbols through the VCPU threads.
         if guestMap, let host = printers[tops[0]] {
-            let guests = tops.dropFirst().compactMap { printers[$0].map { ($0.file, $0.kallsyms as any SymbolResolver) } }
-            host.environment.guestFunctions = GuestSymbolMap(host: host.file, guests: guests)
+            GuestSymbolMap.attach(host: host, guests: tops.dropFirst().compactMap { printers[$0] })
         }
         // Event names to ids, per file.
         var idsByPeer: [Int: Set<Int>] = [:]
@@ -213,11 +212,7 @@ final class EventCursor {
             } catch {
                 throw .filter(peer: p.index, error)
             }
-            let f = p.file
-            let inUsecs = !session.settings.rawTimestamps
-                && ((f.tsc2nsec.map { $0.multiplier != 0 } ?? false) || Self.clockInUsecs(f.clock))
-            let style = ReportLine.LineStyle(inUsecs: inUsecs, useTraceClock: f.options.contains { $0.id == .traceClock },
-                                             byteOrder: f.byteOrder)
+            let style = ReportLine.LineStyle(file: p.file, rawTimestamps: session.settings.rawTimestamps)
             let state = PeerState(index: p.index, printer: printer, filter: filter, style: style)
             state.exclude = exclude
             states.append(state)
@@ -265,11 +260,6 @@ final class EventCursor {
         record = Record(cpu: 0, timestamp: 0, rawTimestamp: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0),
                         missedEvents: .none, pageOffset: 0, pageIndex: 0, offsetInPage: 0, recordSize: 0,
                         timeDelta: 0, pageTimestamp: 0, isFirstOnPage: false, byteOrder: .little)
-    }
-
-    /// The clocks in nanoseconds, whose times the report prints as seconds.microseconds.
-    static func clockInUsecs(_ clock: String) -> Bool {
-        ["local", "global", "uptime", "perf", "tai", "x86-tsc-nsec"].contains(clock) || clock.hasPrefix("mono")
     }
 
     /// Moves to the next selected record; false at the end.
@@ -363,17 +353,13 @@ final class EventCursor {
         }
     }
 
-    /// The current record's file. Only called while a record is current.
-    var peerState: PeerState {
-        guard let peer else { preconditionFailure("no current event") }
-        return peer.takeUnretainedValue()
-    }
     var source: SessionTimeline.Source { sources[sourceIndex] }
 
-    /// Calls `body` with the current record's file, without reference counting.
+    /// Calls `body` with the current record's file, without reference counting; `nil`
+    /// when no record is current (before the first one; a view exists only while one is).
     @inline(__always)
-    func withPeer<R>(_ body: (PeerState) -> R) -> R {
-        guard let peer else { preconditionFailure("no current event") }
+    func withPeer<R>(_ body: (PeerState) -> R) -> R? {
+        guard let peer else { return nil }
         return peer._withUnsafeGuaranteedRef(body)
     }
 
@@ -381,22 +367,19 @@ final class EventCursor {
     /// reference counting.
     @inline(__always)
     func withType<R>(_ body: (EventType?) -> R) -> R {
-        guard let idx = eventIndex else { return body(nil) }
-        let ref = withPeer { $0.typeRef(at: idx) }
+        guard let idx = eventIndex, let ref = withPeer({ $0.typeRef(at: idx) }) else { return body(nil) }
         return ref._withUnsafeGuaranteedRef { body($0) }
     }
 
     /// The current record's type.
-    var type: EventType? {
-        guard let idx = eventIndex else { return nil }
-        return peerState.type(at: idx)
-    }
+    var type: EventType? { withType { $0 } }
 
     /// The comm the report shows for the current record (looked up once per record,
     /// before the record's own comms are registered).
     func commBytes() -> [UInt8] {
         if let comm { return comm }
-        let c = peerState.printer.comms.displayBytes(for: peerState.printer.pid(of: record.payload))
+        let payload = record.payload
+        let c = withPeer { $0.printer.comms.displayBytes(for: $0.printer.pid(of: payload)) } ?? []
         comm = c
         return c
     }
@@ -405,7 +388,7 @@ final class EventCursor {
     /// and without a dropped-events line).
     func reportLine() -> String {
         if let line { return line }
-        let ps = peerState
+        guard let ps = peer?.takeUnretainedValue() else { return "" }
         let c = commBytes()
         let label = labels[sourceIndex]
         text.removeAll()

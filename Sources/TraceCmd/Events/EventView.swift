@@ -53,21 +53,21 @@ public struct EventView: ~Copyable {
     public var pid: Int32 {
         with { c in
             let payload = c.record.payload
-            return c.withPeer { $0.layout.pid(in: payload, order: $0.order) } ?? 0
+            return (c.withPeer { $0.layout.pid(in: payload, order: $0.order) } ?? nil) ?? 0
         }
     }
     /// `common_flags`: irqs-off (0x01), need-resched (0x04), hardirq (0x08), softirq (0x10)...
     public var flags: UInt8 {
         with { c in
             let payload = c.record.payload
-            return UInt8(truncatingIfNeeded: c.withPeer { $0.layout.flags(in: payload, order: $0.order) } ?? 0)
+            return UInt8(truncatingIfNeeded: (c.withPeer { $0.layout.flags(in: payload, order: $0.order) } ?? nil) ?? 0)
         }
     }
     /// `common_preempt_count`.
     public var preemptCount: UInt8 {
         with { c in
             let payload = c.record.payload
-            return UInt8(truncatingIfNeeded: c.withPeer { $0.layout.preemptCount(in: payload, order: $0.order) } ?? 0)
+            return UInt8(truncatingIfNeeded: (c.withPeer { $0.layout.preemptCount(in: payload, order: $0.order) } ?? nil) ?? 0)
         }
     }
     /// The event's type (fields, system, name); `nil` for an id the file has no format for.

@@ -45,6 +45,23 @@
             self.useTraceClock = useTraceClock
             self.byteOrder = byteOrder
         }
+
+        /// The style of `file`'s lines: seconds.microseconds when the file's clock counts
+        /// nanoseconds (or TSC2NSEC converts it) unless timestamps are shown raw; `--ts-diff`
+        /// in the trace clock's units when the file stores its clock.
+        @_spi(Engine) public init(file: TraceFile, rawTimestamps: Bool) {
+            let inUsecs = !rawTimestamps
+                && ((file.tsc2nsec.map { $0.multiplier != 0 } ?? false) || LineStyle.clockInUsecs(file.clock))
+            self.init(inUsecs: inUsecs, useTraceClock: file.options.contains { $0.id == .traceClock },
+                      byteOrder: file.byteOrder)
+        }
+
+        /// The clocks in nanoseconds, whose times the report prints as seconds.microseconds.
+        static let nanosecondClocks: Set<String> = ["local", "global", "uptime", "perf", "tai", "x86-tsc-nsec"]
+
+        @_spi(Engine) public static func clockInUsecs(_ clock: String) -> Bool {
+            nanosecondClocks.contains(clock) || clock.hasPrefix("mono")
+        }
     }
 
     /// Formats one report line (and a dropped-events line before it).

@@ -18,4 +18,12 @@
         guard let table = byPID[hostPid], let s = table.symbol(containing: address) else { return nil }
         return (s.name, s.start)
     }
+
+    /// Lets the first file's kvm events (`host`) find guest symbols through the VCPU threads
+    /// of the other files' guests, as `trace-cmd report -i host -i guest...` does.
+    @_spi(Engine) public static func attach(host: EventPrinter, guests: [EventPrinter]) {
+        guard !guests.isEmpty else { return }
+        host.environment.guestFunctions = GuestSymbolMap(host: host.file,
+                                                         guests: guests.map { ($0.file, $0.kallsyms as any SymbolResolver) })
+    }
 }
