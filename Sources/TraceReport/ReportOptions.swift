@@ -14,6 +14,9 @@ public struct ReportOptions: Sendable {
         /// `--ts-offset` given after this input (trace-cmd 3.1.6 honours it for the second
         /// and later inputs only).
         public var tsOffset: Int64 = 0
+        /// `--ts2secs HZ` given after this input (second and later inputs; 0: none, the
+        /// report-wide ``ReportOptions/clockHz`` applies).
+        public var clockHz: UInt64 = 0
 
         /// An input read with no filter and no offset of its own.
         public init(path: String) { self.path = path }
@@ -64,6 +67,64 @@ public struct ReportOptions: Sendable {
     /// same either way: records that depend on earlier ones (function plugin, `-w`,
     /// `--ts-diff`, `-R`, ...) are always formatted in order.
     public var threads: Int?
+
+    /// `-h`, `--help`: print the option summary and stop.
+    public var help = false
+    /// `--align-ts`: timestamps relative to the first event of all inputs' top-level buffers.
+    public var alignTimestamps = false
+    /// `--ts-check`: warn when a printed record's timestamp is below the previous one.
+    public var timestampCheck = false
+    /// `--ts2secs HZ` given before a second input: the clock frequency of every input that
+    /// has none of its own (0: none).
+    public var clockHz: UInt64 = 0
+    /// `-I`: drop records with the hard IRQ flag.
+    public var dropHardIRQ = false
+    /// `-S`: drop records with the soft IRQ flag.
+    public var dropSoftIRQ = false
+    /// `-r EVENTS`: events (regular expressions matched against the event name or system)
+    /// printed as raw fields.
+    public var rawEvents: [String] = []
+    /// `-n EVENTS`: events (same matching) printed without their output plugin.
+    public var noHandlerEvents: [String] = []
+    /// `-O [plugin:]option[=value]`, in command-line order.
+    public var pluginOptions: [String] = []
+    /// `-L`: only the user's own plugins (there are none in this implementation: no plugins).
+    public var localPluginsOnly = false
+    /// `-V[level]`, `--verbose[=level]`: the log level (0 none ... 6 all), `nil` when not given.
+    public var verbosity: Int?
+    /// `-T`: print the filters as parsed, then exit.
+    public var testFilters = false
+    /// A mode that prints facts of the first input instead of its events (the reference's
+    /// order of precedence applies when several are given).
+    public var info: Set<InfoMode> = []
+    /// `--profile`: per-task profile after the events.
+    public var profile = false
+    /// `-G`: with `--profile`, interrupts are accounted globally, not to the interrupted task.
+    public var profileGlobalIRQs = false
+    /// `-H` hooks for `--profile`, as given.
+    public var profileHooks: [String] = []
+    /// `--by-comm`: with `--profile`, tasks of the same comm are merged.
+    public var profileByComm = false
+
+    /// What a fact-printing mode shows.
+    public enum InfoMode: Sendable, Hashable {
+        /// `-p`: the file's and the host's page size.
+        case pageSize
+        /// `-e`: the file's and the host's byte order.
+        case endianness
+        /// `-f`: the kernel function list.
+        case functions
+        /// `-P`: the printk formats.
+        case printk
+        /// `-E`: the events stored (`system:name`).
+        case events
+        /// `--check-events`: exit status 22 when an event format cannot be parsed.
+        case checkEvents
+        /// `--uname`: the recorded uname (and version).
+        case uname
+        /// `--version`: the recorded trace-cmd version.
+        case version
+    }
 
     /// The options of `trace-cmd report` with no flag: one input, `trace.dat`.
     public init() {}

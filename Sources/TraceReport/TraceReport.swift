@@ -79,25 +79,55 @@ public struct TraceReport {
 
     /// The timestamp correction `tracecmd_open` sets up for `buffer` of `file` (instances get
     /// no TIME_SHIFT correction, as in the reference).
-    func makeCorrector(_ file: TraceFile, buffer: TraceBuffer, userOffset: Int64) -> TimestampCorrector {
+    func makeCorrector(_ file: TraceFile, buffer: TraceBuffer, userOffset: Int64, clockHz: UInt64) -> TimestampCorrector {
         let settings = TimestampCorrector.Settings(rawTimestamps: options.rawTimestamps, ignoreDate: options.noDate,
-                                                   userOffset: userOffset)
+                                                   userOffset: userOffset, clockHz: clockHz)
         return TimestampCorrector.lenient(file: file, buffer: buffer, settings: settings)
     }
 
     /// Runs the report, passing output to `sink` in blocks (each block is valid during the
-    /// call only).
-    public func run(sink: (RawSpan) -> Void) throws(Failure) {
-        try run(blocks: { sink($0.bytes) })
+    /// call only), and warnings (`--ts-check`; none with `-q`) to `diagnostics`, one complete
+    /// message each.
+    ///
+    /// - Returns: the exit status the reference ends with: 0, or 22 (`EINVAL`) when
+    ///   `--check-events` finds an event format that cannot be parsed.
+    @discardableResult
+    public func run(sink: (RawSpan) -> Void, diagnostics: (String) -> Void = { _ in }) throws(Failure) -> Int32 {
+        try run(blocks: { sink($0.bytes) }, diagnostics: diagnostics)
     }
 
-    private func run(blocks sink: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
+    /// The clock frequency (`--ts2secs`) of input `i`: its own, or the report-wide one.
+    func clockHz(ofInput i: Int) -> UInt64 {
+        let own = options.inputs.indices.contains(i) ? options.inputs[i].clockHz : 0
+        return own != 0 ? own : options.clockHz
+    }
+
+    /// The indices of the events that `patterns` (`-r`, `-n`) select in `printer`'s file: the
+    /// pattern, anchored and case-insensitive (POSIX basic syntax), matches the event's name
+    /// or its system.
+    static func matchingEvents(_ patterns: [String], in printer: EventPrinter) -> Set<Int> {
+        var out: Set<Int> = []
+        for p in patterns {
+            guard let re = EventFilterRegex("^" + p + "$") else { continue }
+            for (i, f) in printer.registry.formats.enumerated() where re.matches(f.name) || re.matches(f.system) {
+                out.insert(i)
+            }
+        }
+        return out
+    }
+
+    private func run(blocks sink: (UnsafeRawBufferPointer) -> Void, diagnostics: (String) -> Void) throws(Failure) -> Int32 {
         var out = TextBuffer(capacity: 1 << 17)
         // Takes the buffer as a parameter: a nested function that captured `out` would make
         // every access to it, per record, a dynamic exclusivity check.
         func flush(_ out: inout TextBuffer) {
             out.withUnsafeBytes { sink($0) }
             out.removeAll()
+        }
+        if options.help {
+            out.append(ReportOptions.helpText)
+            flush(&out)
+            return 0
         }
         let pluginSession = PluginSession()
         // By default two threads per core: the reading thread (about a third of the work) and
@@ -107,9 +137,14 @@ public struct TraceReport {
         // (no formatting threads, no decompression ahead, no parallel start-up).
         let cores = ProcessInfoCores.active
         let threads = options.threads ?? (cores > 1 ? 2 * cores : 1)
-        let printerOptions = EventPrinter.Options(raw: options.raw,
-                                                  plugins: options.noPlugins ? .none : .standard,
-                                                  concurrent: threads > 1)
+        var plugins = EventPlugins.standard
+        if options.noPlugins || options.localPluginsOnly {
+            // -L: only the user's own plugins, and this implementation has none.
+            plugins = .none
+        } else if !options.pluginOptions.isEmpty {
+            plugins.options = options.effectivePluginOptions
+        }
+        let printerOptions = EventPrinter.Options(raw: options.raw, plugins: plugins, concurrent: threads > 1)
         // Handles: each input's top-level buffer, then all instances (after all inputs).
         var handles: [Handle] = []
         var instanceHandles: [Handle] = []
@@ -118,16 +153,28 @@ public struct TraceReport {
             do { printer = try EventPrinter(file: f, options: printerOptions, session: pluginSession) } catch {
                 throw .file(error)
             }
-            let style = ReportLine.LineStyle(file: f, rawTimestamps: options.rawTimestamps)
+            if i == 0, let status = try runInfoMode(printer: printer, into: &out, flush: flush) {
+                // -p, -e, --check-events, -f, -P, -E: facts of the first input only.
+                flush(&out)
+                return status
+            }
+            if !options.rawEvents.isEmpty || !options.noHandlerEvents.isEmpty {
+                printer.setEventFlags(printRaw: Self.matchingEvents(options.rawEvents, in: printer),
+                                      noHandler: Self.matchingEvents(options.noHandlerEvents, in: printer))
+            }
+            var style = ReportLine.LineStyle(file: f, rawTimestamps: options.rawTimestamps)
+            let hz = clockHz(ofInput: i)
+            // A clock frequency replaces the trace clock (--ts-diff then counts its units).
+            if hz != 0 { style.useTraceClock = false }
             let input = options.inputs.indices.contains(i) ? options.inputs[i] : ReportOptions.Input(path: f.path)
             if let ti = f.buffers.firstIndex(where: { $0.isTopLevel }), case let top = f.buffers[ti], top.kind == .flyrecord {
-                let corrector = makeCorrector(f, buffer: top, userOffset: input.tsOffset)
+                let corrector = makeCorrector(f, buffer: top, userOffset: input.tsOffset, clockHz: hz)
                 handles.append(Handle(file: f, buffer: top, peer: i, bufferIndex: ti, printer: printer,
                                       label: options.multipleInputs ? input.label : "", isInstance: false,
                                       input: input, corrector: corrector, style: style))
             }
             for (bi, b) in f.buffers.enumerated() where !b.isTopLevel && b.kind == .flyrecord {
-                let corrector = makeCorrector(f, buffer: b, userOffset: input.tsOffset)
+                let corrector = makeCorrector(f, buffer: b, userOffset: input.tsOffset, clockHz: hz)
                 // With one input, trace-cmd gives instances an input of their own, without filters.
                 instanceHandles.append(Handle(file: f, buffer: b, peer: i, bufferIndex: bi, printer: printer,
                                               label: options.multipleInputs ? input.label : b.name, isInstance: true,
@@ -141,10 +188,40 @@ public struct TraceReport {
         if options.listCPUs || options.firstEvent || options.lastEvent {
             try listCPUs(handles, into: &out)
             flush(&out)
-            return
+            return 0
         }
         let showLabels = options.multipleInputs || !instanceHandles.isEmpty
         let labelWidth = (handles + instanceHandles).reduce(0) { max($0, $1.label.count) }
+        if options.testFilters, (handles + instanceHandles).contains(where: { Self.hasFilters($0) }) {
+            // -T: the reference sets up the filters handle by handle (printing each top-level
+            // input's cpus= line after its filters); the first with filters prints them as
+            // parsed and ends the report.
+            for h in handles + instanceHandles {
+                if Self.hasFilters(h), let input = h.input {
+                    let filter: EventFilter
+                    do {
+                        filter = try EventFilter(filters: input.filters, excluding: input.excludingFilters,
+                                                 events: h.printer.registry.formats, byteOrder: h.file.byteOrder,
+                                                 symbols: h.printer.kallsyms)
+                    } catch {
+                        flush(&out)
+                        throw .filter(error)
+                    }
+                    for line in filter.testModeLines {
+                        out.append(line)
+                        out.append(0x0a)
+                    }
+                    flush(&out)
+                    return 0
+                }
+                if !h.isInstance {
+                    if options.multipleInputs { ReportLine.appendLabel(h.label, width: labelWidth, into: &out) }
+                    out.append("cpus=")
+                    out.appendDecimal(UInt64(h.file.cpuCount))
+                    out.append(0x0a)
+                }
+            }
+        }
         for (i, f) in files.enumerated() {
             // A latency trace is just its text (trace-cmd refuses it with several inputs).
             guard let top = f.topBuffer, top.kind == .latency else { continue }
@@ -157,26 +234,51 @@ public struct TraceReport {
             do { out.append(contentsOf: try f.latencyText(of: top) ?? []) } catch { throw .file(error) }
             out.append(0x0a)
             flush(&out)
-            return
+            return 0
+        }
+        let unameOrVersion = options.info.contains(.uname) || options.info.contains(.version)
+        // --align-ts: the first event of every top-level buffer (its first record per CPU, with
+        // the corrections of its input), the earliest of which becomes time 0.
+        var alignOffset: Int64 = 0
+        if options.alignTimestamps && !unameOrVersion && !options.stat {
+            var first: UInt64?
+            for h in handles {
+                let streams: [CPURecordStream]
+                do { streams = try RecordIterator.streams(file: h.file, buffer: h.buffer) } catch { throw .file(error) }
+                for s in streams {
+                    guard let r = try? s.peek() else { continue }
+                    let ts = h.corrector.corrected(r.rawTimestamp, cpu: s.cpu)
+                    if first.map({ ts < $0 }) ?? true { first = ts }
+                }
+            }
+            alignOffset = first.map { 0 &- Int64(bitPattern: $0) } ?? 0
         }
         for h in handles {
             if options.multipleInputs { ReportLine.appendLabel(h.label, width: labelWidth, into: &out) }
             out.append("cpus=")
             out.appendDecimal(UInt64(h.file.cpuCount))
             out.append(0x0a)
-            if options.stat {
+            if unameOrVersion {
+                appendUnameVersion(h.file, into: &out)
+            } else if options.stat {
                 appendStats(h, into: &out)
             }
         }
-        if options.stat { flush(&out); return }
+        if options.stat || unameOrVersion { flush(&out); return 0 }
         let all = handles + instanceHandles
         // The session's one merged timeline; its buffers come in the reference's tie order
         // (top-level buffers of the inputs in order, then their instances), as `all` does.
         let settings = TimestampCorrector.Settings(rawTimestamps: options.rawTimestamps, ignoreDate: options.noDate)
         var userOffsets: [Int: Int64] = [:]
-        for (i, input) in options.inputs.enumerated() where input.tsOffset != 0 { userOffsets[i] = input.tsOffset }
+        var clocks: [Int: UInt64] = [:]
+        for i in files.indices {
+            let offset = (options.inputs.indices.contains(i) ? options.inputs[i].tsOffset : 0) &+ alignOffset
+            if offset != 0 { userOffsets[i] = offset }
+            let hz = clockHz(ofInput: i)
+            if hz != 0 { clocks[i] = hz }
+        }
         let traceSession = TraceSession(files: files, paths: options.inputs.map(\.path), settings: settings,
-                                   userOffsets: userOffsets)
+                                   userOffsets: userOffsets, clockHz: clocks)
         var timeline: SessionTimeline
         do {
             timeline = try SessionTimeline(session: traceSession, selection: .init(mergedCPUs: options.cpus),
@@ -193,7 +295,7 @@ public struct TraceReport {
         }
         let streamHandle = timeline.sources.map { slotHandle[$0.slot] }
         var filters: [EventFilter?] = []
-        if all.contains(where: { !($0.input?.filters.isEmpty ?? true) || !($0.input?.excludingFilters.isEmpty ?? true) }) {
+        if all.contains(where: { Self.hasFilters($0) }) {
             for h in all {
                 guard let input = h.input, !input.filters.isEmpty || !input.excludingFilters.isEmpty else {
                     filters.append(nil)
@@ -225,6 +327,14 @@ public struct TraceReport {
         let handleRefs = all.map { Unmanaged.passUnretained($0) }
         let hasFilters = !filters.isEmpty
         let hasWakeup = wakeup != nil
+        // -I / -S (the common_flags bits TRACE_FLAG_HARDIRQ 0x08, TRACE_FLAG_SOFTIRQ 0x10) and
+        // --ts-check: one test per record when any is on.
+        let dropFlags: UInt64 = (options.dropHardIRQ ? 0x08 : 0) | (options.dropSoftIRQ ? 0x10 : 0)
+        let timestampCheck = options.timestampCheck && !options.quiet
+        let recordChecks = dropFlags != 0 || timestampCheck
+        var lastChecked: UInt64 = 0
+        // Writes raw fields (-R, -r) with the rest of the page (see `line`).
+        let wantsPageRest = options.raw || !options.rawEvents.isEmpty
         while true {
             let si: Int
             // A bad page ends that part of its stream; the merge goes on with the rest.
@@ -249,6 +359,19 @@ public struct TraceReport {
                     filters[hi] = f
                     if !keep { return }
                 }
+                if recordChecks {
+                    if dropFlags != 0 {
+                        let flags = printer.registry.commonLayout.flags(in: payload, order: h.style.byteOrder) ?? 0
+                        if flags & dropFlags != 0 { return }
+                    }
+                    if timestampCheck {
+                        let ts = record.pointee.timestamp
+                        if lastChecked > ts {
+                            diagnostics("  WARNING: Record on cpu \(globalCPU) went backwards: \(Int64(bitPattern: lastChecked)) to \(Int64(bitPattern: ts)) delta: -\(Int64(bitPattern: lastChecked &- ts))\n\n")
+                        }
+                        lastChecked = ts
+                    }
+                }
                 let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
                 if writer != nil,
                    eventIndex.map({ printer.prepareForWorker(eventAt: $0, payload: payload, cpu: record.pointee.cpu) }) ?? true {
@@ -263,7 +386,7 @@ public struct TraceReport {
                 func line(_ out: inout TextBuffer, _ lastTS: inout UInt64, _ wakeup: inout WakeupLatency?) {
                     if showLabels { ReportLine.appendLabel(h.label, width: labelWidth, into: &out) }
                     var pageRest: UnsafeRawBufferPointer?
-                    if options.raw, let base = payload.baseAddress {
+                    if wantsPageRest, let base = payload.baseAddress {
                         let after = h.buffer.pageSize - (record.pointee.offsetInPage + record.pointee.recordSize)
                         if after > 0 { pageRest = UnsafeRawBufferPointer(start: base, count: payload.count + after) }
                     }
@@ -289,6 +412,13 @@ public struct TraceReport {
         writer?.finish(sink: sink)
         wakeup?.finish(into: &out)
         flush(&out)
+        return 0
+    }
+
+    /// Whether `-F` filters apply to the records of `h`.
+    static func hasFilters(_ h: Handle) -> Bool {
+        guard let input = h.input else { return false }
+        return !input.filters.isEmpty || !input.excludingFilters.isEmpty
     }
 
 

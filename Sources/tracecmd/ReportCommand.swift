@@ -9,10 +9,8 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Print the events of trace files, as `trace-cmd report` does.",
         discussion: """
-        Options (as trace-cmd report): -i FILE (repeatable; default trace.dat), -t, -R, -l, -N, -q,
-        --cpu LIST, -F FILTER (repeatable), -v (following -F filters exclude), --ts-diff, --raw-ts,
-        --stat, --cpus, --first-event, --last-event, --ts-offset N, --nodate.
-        Ours: --threads N (threads used; default: two per core; the output is the same).
+        Takes every option of trace-cmd report 3.1.6 (`tracecmd report -h` lists them, one line
+        each). Ours: --threads N (threads used; default: two per core; the output is the same).
         """)
 
     @Argument(parsing: .captureForPassthrough, help: "trace-cmd report options")
@@ -24,6 +22,12 @@ struct ReportCommand: ParsableCommand {
             options = try ReportOptions(arguments: arguments)
         } catch {
             throw CLI.failure(error.message)
+        }
+        if options.help {
+            var writer = OutputWriter()
+            writer.write(ReportOptions.helpText)
+            writer.flush()
+            return
         }
         let report: TraceReport
         do {
@@ -39,10 +43,11 @@ struct ReportCommand: ParsableCommand {
             }
         }
         var writer = OutputWriter()
+        var status: Int32 = 0
         do {
-            try report.run(sink: { span in
+            status = try report.run(sink: { span in
                 span.withUnsafeBytes { writer.write(raw: $0) }
-            })
+            }, diagnostics: { CLI.writeError($0) })
             writer.flush()
         } catch {
             writer.flush()
@@ -54,6 +59,6 @@ struct ReportCommand: ParsableCommand {
                 throw CLI.failure(e.description)
             }
         }
+        if status != 0 { throw ExitCode(status) }
     }
 }
-

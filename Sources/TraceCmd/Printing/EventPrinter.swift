@@ -46,10 +46,13 @@ import Dispatch
         let name: UnsafeMutableBufferPointer<UInt8>
         /// See ``EventPrinter/isStateless(eventAt:)``.
         let stateless: Bool
+        /// Whether the event prints its raw fields (`-R`, or `-r` naming it).
+        let printRaw: Bool
 
         init(format: CompiledPrintFormat, plugin: (any EventPlugin)?, name: String, raw: Bool) {
             self.format = format
             self.plugin = plugin
+            printRaw = raw
             let bytes = Array(name.utf8)
             let n = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
             _ = n.initialize(from: bytes)
@@ -67,6 +70,18 @@ import Dispatch
     private let slotCount: Int
     /// Environment handed to plugins.
     @exclusivity(unchecked) @_spi(Engine) public var environment: PluginEnvironment
+    /// Event indices printed as raw fields (`-r`) and without their plugin (`-n`); set by
+    /// ``setEventFlags(printRaw:noHandler:)`` before the first record is printed.
+    private var rawEvents: Set<Int> = []
+    private var noHandlerEvents: Set<Int> = []
+
+    /// `trace-cmd report -r` / `-n`: the events at these indices (of ``registry``) print
+    /// their raw fields instead of their print format, or skip their output plugin. Call it
+    /// before printing any record (events already prepared keep their setting).
+    @_spi(Engine) public func setEventFlags(printRaw: Set<Int>, noHandler: Set<Int>) {
+        rawEvents = printRaw
+        noHandlerEvents = noHandler
+    }
 
     /// Prepares printing for `file`; `session` is shared plugin state for a whole report.
     @_spi(Engine) public init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
@@ -167,6 +182,8 @@ import Dispatch
         slotCount = other.slotCount
         slots = .allocate(capacity: max(slotCount, 1))
         slots.initialize(repeating: nil, count: max(slotCount, 1))
+        rawEvents = other.rawEvents
+        noHandlerEvents = other.noHandlerEvents
         var env = other.environment
         env.symbols = resolver
         env.comms = nil
@@ -203,10 +220,11 @@ import Dispatch
     private func makeSlot(_ index: Int) -> Unmanaged<EventSlot> {
         let format = CompiledPrintFormat(event: registry.formats[index], context: context)
         let reg = registry
-        let plugin = options.plugins.bind(reg.formats[index], byteOrder: file.byteOrder, longSize: file.longSize,
-                                          formatNamed: { reg.format(system: $0, name: $1) })
+        let plugin = noHandlerEvents.contains(index) ? nil
+            : options.plugins.bind(reg.formats[index], byteOrder: file.byteOrder, longSize: file.longSize,
+                                   formatNamed: { reg.format(system: $0, name: $1) })
         let s = Unmanaged.passRetained(EventSlot(format: format, plugin: plugin, name: reg.formats[index].name,
-                                                 raw: options.raw))
+                                                 raw: options.raw || rawEvents.contains(index)))
         slots[index] = s
         return s
     }
@@ -270,7 +288,7 @@ import Dispatch
     @inline(__always)
     private func write(slot s: EventSlot, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?,
                        cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
-        if options.raw {
+        if s.printRaw {
             s.format.renderRawFields(payload: pageRest ?? payload, into: &out)
             return
         }

@@ -112,8 +112,10 @@ public final class TraceSession: Sendable {
     ///   - settings: reader settings for every file (raw timestamps, `--nodate`, user offset).
     ///   - userOffsets: extra per-file offsets, added to `settings.userOffset` for the file
     ///     at that index (`tracecmd_add_ts_offset` on one handle).
+    ///   - clockHz: per-file clock frequencies (`--ts2secs` after that file), replacing
+    ///     `settings.clockHz` for the file at that index.
     public init(files: [TraceFile], paths: [String]? = nil, settings: TimestampCorrector.Settings = .init(),
-                userOffsets: [Int: Int64] = [:]) {
+                userOffsets: [Int: Int64] = [:], clockHz: [Int: UInt64] = [:]) {
         self.settings = settings
         var diags: [SessionDiagnostic] = []
         let names = files.indices.map { i in
@@ -148,6 +150,7 @@ public final class TraceSession: Sendable {
         for (i, f) in files.enumerated() {
             var s = settings
             s.userOffset = s.userOffset &+ (userOffsets[i] ?? 0)
+            if let hz = clockHz[i] { s.clockHz = hz }
             var shift: TimeShift?
             var shiftError: TimeShiftError?
             do { shift = try f.parsedTimeShift() } catch { shiftError = error }

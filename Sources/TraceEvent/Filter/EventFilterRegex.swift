@@ -3,7 +3,7 @@
 ///
 /// libc's matcher is used on purpose: the reference matches with glibc's `regexec`, so
 /// using the same engine gives the same answers for every pattern (BRE syntax, `\|`, classes).
-final class EventFilterRegex: @unchecked Sendable {
+package final class EventFilterRegex: @unchecked Sendable {
     // `@unchecked Sendable`: the compiled pattern is written by `init` only and read by
     // `regexec`, which POSIX requires to be thread-safe (glibc locks the pattern's DFA); it
     // lives at a fixed address, so matching takes no access to a Swift property.
@@ -12,7 +12,7 @@ final class EventFilterRegex: @unchecked Sendable {
     let pattern: String
 
     /// Compiles `pattern`; `nil` when `regcomp` rejects it.
-    init?(_ pattern: String) {
+    package init?(_ pattern: String) {
         self.pattern = pattern
         let compiled = UnsafeMutablePointer<LibC.Regex>.allocate(capacity: 1)
         compiled.initialize(to: LibC.Regex())
@@ -35,7 +35,7 @@ final class EventFilterRegex: @unchecked Sendable {
     }
 
     /// Whether `string` matches (stops at an embedded NUL, as C does).
-    func matches(_ string: String) -> Bool {
+    package func matches(_ string: String) -> Bool {
         string.withCString { matches(cString: $0) }
     }
 
