@@ -167,4 +167,7 @@ session session-2guests "$SF" default t cpu0 raw-ts F
 session session-tsync "$SF" default t ts-diff raw-ts F
 session session-2guests-tsync "$SF" default
 session session-v6 "$SF" default t raw-ts F
+# the other report options: DIR/report-options/ with a manifest of its own
+echo report-options >&2
+. "$REPO/scripts/golden/report-options.sh"
 echo "golden data in $OUTDIR ($(du -sh "$OUTDIR" | cut -f1))" >&2

@@ -153,6 +153,12 @@ public struct TraceReport {
             do { printer = try EventPrinter(file: f, options: printerOptions, session: pluginSession) } catch {
                 throw .file(error)
             }
+            if let level = options.verbosity, level >= 4 {
+                // -V (info and above): libtracecmd's message as it opens the file. (Its other
+                // messages at these levels name the plugin .so files it loads and the handlers
+                // they install; this implementation's plugins are built in.)
+                out.append("version = \(f.version)\n")
+            }
             if i == 0, let status = try runInfoMode(printer: printer, into: &out, flush: flush) {
                 // -p, -e, --check-events, -f, -P, -E: facts of the first input only.
                 flush(&out)

@@ -44,8 +44,11 @@ enum Fixtures {
     }
 
     /// All manifest rows.
-    static let manifest: [Entry] = {
-        guard let text = try? String(contentsOfFile: root + "/golden/manifest.tsv", encoding: .utf8) else { return [] }
+    static let manifest: [Entry] = manifest(at: "golden/manifest.tsv")
+
+    /// The rows of a manifest file (relative to Tests/Fixtures) in the format of golden/manifest.tsv.
+    static func manifest(at relativePath: String) -> [Entry] {
+        guard let text = try? String(contentsOfFile: root + "/" + relativePath, encoding: .utf8) else { return [] }
         var rows: [Entry] = []
         for line in text.split(separator: "\n").dropFirst() {
             let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
@@ -56,7 +59,7 @@ enum Fixtures {
                               exit: Int(cols[5]) ?? -1, argv: argv))
         }
         return rows
-    }()
+    }
 
     static func entries(_ flagset: String) -> [Entry] { manifest.filter { $0.flagset == flagset } }
 

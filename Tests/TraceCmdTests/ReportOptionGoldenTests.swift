@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+@_spi(Engine) @testable import TraceCmd
+@_spi(Engine) @testable import TraceReport
+
+/// The options of `trace-cmd report` beyond the main manifest's flag sets (`--align-ts`,
+/// `--ts2secs`, `--ts-check`, `-I`, `-S`, `-r`, `-n`, `-O`, `-L`, `-V`, `-T`, `-p`, `-e`, `-f`, `-P`,
+/// `-E`, `--check-events`, `--uname`, `--version`), against the reference's output recorded
+/// by scripts/golden/report-options.sh (golden/report-options/manifest.tsv): standard output,
+/// exit status, and for `--ts-check` the warnings on standard error.
+@Suite struct ReportOptionGoldenTests {
+    static let entries = Fixtures.manifest(at: "golden/report-options/manifest.tsv")
+
+    struct Result {
+        var stdout: String
+        var diagnostics: String
+        var status: Int32
+    }
+
+    /// Runs our report the way the reference was run (same arguments, same directory).
+    static func run(_ argv: [String], directory: String) throws -> Result {
+        let options = try ReportOptions(arguments: argv)
+        let files = try options.inputs.map { try TraceFile.open(directory + "/" + $0.path) }
+        var out: [UInt8] = []
+        var diagnostics = ""
+        let status = try TraceReport(files: files, options: options).run(
+            sink: { $0.withUnsafeBytes { out.append(contentsOf: $0) } },
+            diagnostics: { diagnostics += $0 })
+        return Result(stdout: String(decoding: out, as: UTF8.self), diagnostics: diagnostics, status: status)
+    }
+
+    static func directory(_ entry: Fixtures.Entry) -> String {
+        entry.cwd == "." ? Fixtures.root : Fixtures.root + "/" + entry.cwd
+    }
+
+    /// The first differing line of two texts, for a readable failure.
+    static func difference(_ ours: String, _ expected: String) -> String? {
+        guard ours != expected else { return nil }
+        let a = ours.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let first = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }
+        return """
+            differs (\(a.count) vs \(b.count) lines); first difference at line \((first?.offset ?? min(a.count, b.count)) + 1):
+            ours:     \(first.map { String($0.element.0) } ?? "<end>")
+            expected: \(first.map { String($0.element.1) } ?? "<end>")
+            """
+    }
+
+    /// libtraceevent's messages about the plugin .so files it loads and the handlers they
+    /// install (at `-V` levels info and above); the plugins of this implementation are built
+    /// in, so it has no such messages.
+    static func withoutPluginLoading(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).filter {
+            !$0.hasPrefix("registering plugin: ") && !$0.hasPrefix("overriding event (")
+                && !$0.hasPrefix("removing override handler for event (")
+        }.joined(separator: "\n")
+    }
+
+    @Test func manifestCoversTheOptions() {
+        #expect(Self.entries.count > 90)
+        let flags = Set(Self.entries.flatMap(\.argv))
+        for option in ["--align-ts", "--ts2secs", "--ts-check", "-I", "-S", "-IS", "-r", "-n", "-O", "-L", "-V", "-T",
+                       "-p", "-e", "-f", "-P", "-E", "--check-events", "--uname", "--version"] {
+            #expect(flags.contains(option), "no golden output for \(option)")
+        }
+    }
+
+    @Test(arguments: entries)
+    func matchesReference(_ entry: Fixtures.Entry) throws {
+        let r = try Self.run(Array(entry.argv.dropFirst(2)), directory: Self.directory(entry))
+        // Read as bytes: raw field output (-r) may hold bytes that are not UTF-8.
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.root + "/golden/" + entry.stdout))
+        var expected = String(decoding: data, as: UTF8.self)
+        if entry.argv.contains(where: { $0.hasPrefix("-V") }) { expected = Self.withoutPluginLoading(expected) }
+        if let d = Self.difference(r.stdout, expected) { Issue.record("\(entry): \(d)") }
+        #expect(Int(r.status) == entry.exit, "\(entry): exit status")
+        if entry.argv.contains("--ts-check") {
+            let stderrPath = Fixtures.root + "/golden/" + entry.stdout.dropLast(4) + ".stderr"
+            let expectedErr = try String(contentsOfFile: String(stderrPath), encoding: .utf8)
+            #expect(r.diagnostics == expectedErr, "\(entry): --ts-check warnings")
+        }
+    }
+
+    /// Options that change the output do change it (the golden files would not catch an
+    /// option that the reference ignores on these fixtures while ours ignores it too).
+    @Test func optionsChangeTheOutput() throws {
+        let dir = Fixtures.root
+        let plain = try Self.run(["-i", "kstack.dat"], directory: dir).stdout
+        for args in [["-I"], ["-S"], ["-r", "sched"], ["-n", "kernel_stack"], ["-O", "offset"], ["-L"], ["--align-ts"],
+                     ["--ts2secs", "2000000000"]] {
+            let other = try Self.run(args + ["-i", "kstack.dat"], directory: dir).stdout
+            #expect(other != plain, "\(args) printed the default report")
+        }
+    }
+
+    /// `--ts-check` on a trace whose CPU 0 goes backwards: v6.dat with the timestamp of CPU 0's
+    /// second page moved before its first page. Ours and the reference print the same records
+    /// and the same warnings (and none with `-q`).
+    @Test func timestampCheckWarnsLikeTheReference() throws {
+        guard ReferenceTool.path != nil else {
+            Issue.record("trace-cmd is not installed: run scripts/install-deps")
+            return
+        }
+        let source = try TraceFile.open(Fixtures.path("v6.dat"))
+        let cpu0 = try #require(source.topBuffer?.cpus.first { $0.cpu == 0 })
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("v6.dat"))))
+        let page1 = Int(cpu0.offset), page2 = page1 + source.pageSize
+        try #require(cpu0.size > source.pageSize)
+        var first: UInt64 = 0
+        for k in 0..<8 { first |= UInt64(bytes[page1 + k]) << (8 * UInt64(k)) }
+        let moved = first - 5_000_000
+        for k in 0..<8 { bytes[page2 + k] = UInt8(truncatingIfNeeded: moved >> (8 * UInt64(k))) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tc-tscheck-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(bytes).write(to: dir.appendingPathComponent("backwards.dat"))
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ReferenceTool.path ?? "/usr/bin/trace-cmd")
+        p.arguments = ["report", "--ts-check", "-i", "backwards.dat"]
+        p.currentDirectoryURL = dir
+        p.environment = ["LC_ALL": "C", "HOME": "/nonexistent", "PATH": "/usr/bin:/bin"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let refOut = out.fileHandleForReading.readDataToEndOfFile()
+        let refErr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+
+        let ours = try Self.run(["--ts-check", "-i", "backwards.dat"], directory: dir.path)
+        let expectedErr = String(decoding: refErr, as: UTF8.self)
+        #expect(expectedErr.contains("went backwards"), "the crafted file does not go backwards")
+        #expect(ours.diagnostics == expectedErr)
+        if let d = Self.difference(ours.stdout, String(decoding: refOut, as: UTF8.self)) { Issue.record("stdout \(d)") }
+        let quiet = try Self.run(["-q", "--ts-check", "-i", "backwards.dat"], directory: dir.path)
+        #expect(quiet.diagnostics.isEmpty)
+    }
+
+    /// `-h` lists every option of the reference's own help (`trace-cmd report -h`), and each
+    /// of them is accepted.
+    @Test func helpListsEveryOption() throws {
+        guard ReferenceTool.path != nil else {
+            Issue.record("trace-cmd is not installed: run scripts/install-deps")
+            return
+        }
+        let ref = String(decoding: try ReferenceTool.run(["report", "-h"]).output, as: UTF8.self)
+        var names: Set<String> = []
+        for line in ref.split(separator: "\n") {
+            let t = line.drop { $0 == " " }
+            guard t.hasPrefix("-"), let word = t.split(separator: " ").first else { continue }
+            // "-V[level]" / "--verbose[=level]" / "--cpu" / "--ts2secs HZ," -> the option itself
+            let name = String(word.prefix { $0 != "[" && $0 != "," && $0 != "=" })
+            names.insert(name)
+        }
+        #expect(names.count > 35, "could not read the reference's help")
+        #expect(try ReportOptions(arguments: ["-h"]).help)
+        #expect(try ReportOptions(arguments: ["--help"]).help)
+        let ours = ReportOptions.helpText
+        let ourLines = ours.split(separator: "\n").map { $0.drop { $0 == " " } }
+        for name in names.sorted() {
+            #expect(ourLines.contains { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "[") || $0.hasPrefix(name + ",") },
+                    "help does not list \(name)")
+            // Accepted: with a value where it takes one.
+            var args = [name]
+            if name.hasPrefix("--") {
+                if let o = try? ReportOptions.longOption(String(name.dropFirst(2))), o.kind == .required {
+                    args.append(name == "--cpu" ? "0" : name == "--ts-offset" || name == "--ts2secs" ? "1" : "x")
+                }
+            } else if let c = name.dropFirst().first, ReportOptions.shortOptions[c] == .required {
+                args.append("x")
+            }
+            if name == "--ts-offset" { args = ["-i", "a", "-i", "b"] + args }
+            do { _ = try ReportOptions(arguments: args) } catch {
+                Issue.record("\(args) not accepted: \(error.message)")
+            }
+        }
+    }
+}
