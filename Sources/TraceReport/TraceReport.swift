@@ -129,6 +129,17 @@ public struct TraceReport {
             flush(&out)
             return 0
         }
+        // -H: each hook is parsed (and shown) as the options are read.
+        var hooks: [TaskProfiler.Hook] = []
+        for arg in options.profileHooks {
+            guard let (hook, text) = TaskProfiler.Hook.parse(arg) else {
+                throw .file(TraceFileError(file: arg, context: "-H hook", offset: 0,
+                                           kind: .invalidValue("Invalid hook format '\(arg)'")))
+            }
+            out.append(text)
+            out.append(0x0a)
+            hooks.insert(hook, at: 0)
+        }
         let pluginSession = PluginSession()
         // By default two threads per core: the reading thread (about a third of the work) and
         // formatting threads that take batches in turn. More threads than cores keep the cores
@@ -316,6 +327,13 @@ public struct TraceReport {
                 }
             }
         }
+        if options.profile {
+            try runProfile(timeline: &timeline, handles: all, streamHandle: streamHandle, filters: &filters,
+                           hooks: hooks, showLabels: showLabels, labelWidth: labelWidth, into: &out,
+                           flush: flush, diagnostics: diagnostics)
+            flush(&out)
+            return 0
+        }
         var lastTS: UInt64 = 0
         var wakeup: WakeupLatency? = options.wakeupLatency ? all.first.flatMap { WakeupLatency(printer: $0.printer) } : nil
         // Lines are formatted on other threads when nothing in them depends on the order of
@@ -419,6 +437,73 @@ public struct TraceReport {
         wakeup?.finish(into: &out)
         flush(&out)
         return 0
+    }
+
+    /// `--profile`: the records (after the filters, `-I`, `-S`) go to a ``TaskProfiler`` per
+    /// input instead of being printed (only the file label of each record is, with several
+    /// inputs, as the reference does); the profiles follow, last input first.
+    private func runProfile(timeline: inout SessionTimeline, handles all: [Handle], streamHandle: [Int],
+                            filters: inout [EventFilter?], hooks: [TaskProfiler.Hook], showLabels: Bool,
+                            labelWidth: Int, into out: inout TextBuffer, flush: (inout TextBuffer) -> Void,
+                            diagnostics: (String) -> Void) throws(Failure) {
+        if let inst = all.first(where: { $0.isInstance }) {
+            // trace-cmd 3.1.6 dies on the first record of an instance ("Handle not found?").
+            throw .file(TraceFileError(file: inst.file.path, context: "buffer \(inst.buffer.name)", offset: 0,
+                                       kind: .invalidValue("--profile does not work with buffer instances")))
+        }
+        let lastTask = TaskProfiler.LastTask()
+        var profilers: [TaskProfiler] = []
+        for h in all {
+            do {
+                profilers.append(try TaskProfiler(printer: h.printer, globalIRQs: options.profileGlobalIRQs, hooks: hooks,
+                                                  mergeByComm: options.profileByComm, lastTask: lastTask))
+            } catch {
+                throw .file(TraceFileError(file: h.file.path, context: "--profile", offset: 0, kind: .invalidValue(error.message)))
+            }
+        }
+        let dropFlags: UInt64 = (options.dropHardIRQ ? 0x08 : 0) | (options.dropSoftIRQ ? 0x10 : 0)
+        let timestampCheck = options.timestampCheck && !options.quiet
+        var lastChecked: UInt64 = 0
+        let hasFilters = !filters.isEmpty
+        while true {
+            let si: Int
+            do throws(TraceFileError) {
+                guard let k = try timeline.nextSource() else { break }
+                si = k
+            } catch { continue }
+            let record = timeline.head(si).pointee
+            let hi = streamHandle[si]
+            let h = all[hi]
+            let payload = record.payload
+            let globalCPU = h.startCPU + record.cpu
+            if hasFilters, var f = filters[hi] {
+                let printer = h.printer
+                let id = printer.eventIndex(of: payload).map { printer.registry.formats[$0].id } ?? -1
+                let comms = printer.comms
+                let keep = f.accept(eventID: id, payload: payload, cpu: globalCPU, comm: { comms.comm(for: $0) })
+                filters[hi] = f
+                if !keep { continue }
+            }
+            if dropFlags != 0 {
+                let flags = h.printer.registry.commonLayout.flags(in: payload, order: h.style.byteOrder) ?? 0
+                if flags & dropFlags != 0 { continue }
+            }
+            if timestampCheck {
+                if lastChecked > record.timestamp {
+                    diagnostics("  WARNING: Record on cpu \(globalCPU) went backwards: \(Int64(bitPattern: lastChecked)) to \(Int64(bitPattern: record.timestamp)) delta: -\(Int64(bitPattern: lastChecked &- record.timestamp))\n\n")
+                }
+                lastChecked = record.timestamp
+            }
+            if showLabels {
+                ReportLine.appendLabel(h.label, width: labelWidth, into: &out)
+                if out.count >= 1 << 16 { flush(&out) }
+            }
+            profilers[hi].record(payload: payload, cpu: record.cpu, ts: record.timestamp,
+                                  missed: record.missedEventsValue != 0)
+        }
+        // A task may hold events of another input (see ``TaskProfiler/LastTask``): all
+        // profilers live until the end.
+        for p in profilers.reversed() { p.output(into: &out, flush: flush) }
     }
 
     /// Whether `-F` filters apply to the records of `h`.
