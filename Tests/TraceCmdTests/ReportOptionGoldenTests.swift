@@ -5,7 +5,8 @@ import Testing
 
 /// The options of `trace-cmd report` beyond the main manifest's flag sets (`--align-ts`,
 /// `--ts2secs`, `--ts-check`, `-I`, `-S`, `-r`, `-n`, `-O`, `-L`, `-V`, `-T`, `-p`, `-e`, `-f`, `-P`,
-/// `-E`, `--check-events`, `--uname`, `--version`), against the reference's output recorded
+/// `-E`, `--check-events`, `--uname`, `--version`, `--profile` with `-G`, `-H`, `--by-comm`),
+/// against the reference's output recorded
 /// by scripts/golden/report-options.sh (golden/report-options/manifest.tsv): standard output,
 /// exit status, and for `--ts-check` the warnings on standard error.
 @Suite struct ReportOptionGoldenTests {
@@ -56,11 +57,52 @@ import Testing
         }.joined(separator: "\n")
     }
 
+    struct ProfileBlock: Equatable, Comparable {
+        var header: String
+        /// The task's events (each with its stack chain lines), sorted.
+        var events: [String]
+
+        static func < (a: Self, b: Self) -> Bool {
+            a.header != b.header ? a.header < b.header : a.events.lexicographicallyPrecedes(b.events)
+        }
+    }
+
+    /// A `--profile` output as blocks (the lines before the first task, each task, global
+    /// task and group), each with the set of its events; in output order, or sorted when
+    /// there are `--by-comm` groups (the reference orders those at random).
+    static func profileBlocks(_ text: String) -> [ProfileBlock] {
+        var blocks: [ProfileBlock] = []
+        var event: [Substring]?
+        func closeEvent() {
+            guard var e = event, !blocks.isEmpty else { return }
+            while e.last == "" { e.removeLast() }
+            if !e.isEmpty { blocks[blocks.count - 1].events.append(e.joined(separator: "\n")) }
+            event = nil
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("task: ") || line.hasPrefix("group: ") || line.hasPrefix("Global ") || blocks.isEmpty {
+                closeEvent()
+                blocks.append(ProfileBlock(header: String(line), events: []))
+            } else if line.hasPrefix("  Event: ") {
+                closeEvent()
+                event = [line]
+            } else if event != nil {
+                event?.append(line)
+            } else if !line.isEmpty {
+                blocks[blocks.count - 1].events.append(String(line))
+            }
+        }
+        closeEvent()
+        for i in blocks.indices { blocks[i].events.sort() }
+        return text.contains("\ngroup: ") ? blocks.sorted() : blocks
+    }
+
     @Test func manifestCoversTheOptions() {
         #expect(Self.entries.count > 90)
         let flags = Set(Self.entries.flatMap(\.argv))
         for option in ["--align-ts", "--ts2secs", "--ts-check", "-I", "-S", "-IS", "-r", "-n", "-O", "-L", "-V", "-T",
-                       "-p", "-e", "-f", "-P", "-E", "--check-events", "--uname", "--version"] {
+                       "-p", "-e", "-f", "-P", "-E", "--check-events", "--uname", "--version", "--profile", "-G", "-H",
+                       "--by-comm"] {
             #expect(flags.contains(option), "no golden output for \(option)")
         }
     }
@@ -72,7 +114,18 @@ import Testing
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.root + "/golden/" + entry.stdout))
         var expected = String(decoding: data, as: UTF8.self)
         if entry.argv.contains(where: { $0.hasPrefix("-V") }) { expected = Self.withoutPluginLoading(expected) }
-        if let d = Self.difference(r.stdout, expected) { Issue.record("\(entry): \(d)") }
+        if entry.argv.contains("--profile") {
+            // The events of a task with equal sort keys, and the groups of --by-comm, come
+            // in the reference's hash order: compared as sets.
+            let ours = Self.profileBlocks(r.stdout), theirs = Self.profileBlocks(expected)
+            #expect(ours.count == theirs.count, "\(entry): \(ours.count) vs \(theirs.count) blocks")
+            for (a, b) in zip(ours, theirs) where a != b {
+                Issue.record("\(entry): block '\(a.header)' differs from the reference's '\(b.header)': ours \(a.events.count) events, \(b.events.count) expected; first ours not expected: \(a.events.first { !b.events.contains($0) } ?? "-")")
+                break
+            }
+        } else if let d = Self.difference(r.stdout, expected) {
+            Issue.record("\(entry): \(d)")
+        }
         #expect(Int(r.status) == entry.exit, "\(entry): exit status")
         if entry.argv.contains("--ts-check") {
             let stderrPath = Fixtures.root + "/golden/" + entry.stdout.dropLast(4) + ".stderr"

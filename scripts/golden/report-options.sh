@@ -85,3 +85,18 @@ opt session-1guest session-1guest O-offset -O offset -i trace.dat -i trace-guest
 opt session-2guests session-2guests O-offset -O offset -i trace.dat -i trace-guest1.vm.dat -i trace-guest2.vm.dat
 opt session-2guests session-2guests T-second -T -i trace.dat -i trace-guest1.vm.dat \
 	-F 'sched_switch: next_pid != 0' -i trace-guest2.vm.dat
+
+# --profile: per task, the events and their timings, the stack traces that blocked it. The
+# reference orders the events of a task with equal sort keys (and the --by-comm groups) by
+# hash: ReportOptionGoldenTests compares those as sets.
+for f in kstack v7-zstd events lost-events all-events lost-events-extract clock-counter; do
+	opt "$f" . profile --profile -i "$f.dat"
+done
+opt kstack . profile-G --profile -G -i kstack.dat
+opt v7-zstd . profile-G --profile -G -i v7-zstd.dat
+opt kstack . profile-by-comm --profile --by-comm -i kstack.dat
+opt events . profile-by-comm --profile --by-comm -i events.dat
+opt kstack . profile-F-cpu --profile -F 'sched_switch: prev_pid != 0' -F kernel_stack -F irq_handler_entry --cpu 1 -i kstack.dat
+opt v7-zstd . profile-H --profile -H 'timer_start,timer/timer_expire_entry,timer,P' \
+	-H 'sched_waking,pid,pid/sched_wakeup,pid' -i v7-zstd.dat
+opt session-2guests session-2guests profile-guests --profile -i trace-guest1.vm.dat -i trace-guest2.vm.dat
