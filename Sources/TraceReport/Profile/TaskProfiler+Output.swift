@@ -184,7 +184,7 @@ extension TaskProfiler {
         var timeMax: UInt64, tsMax: UInt64
         var timeAvg: UInt64
         var count: UInt64
-        var percent: Int = 0
+        var percent: Int32 = 0
         var children: [Chain]
     }
 
@@ -261,9 +261,9 @@ extension TaskProfiler {
         var sorted = order.map { chains[$0] }
         for k in sorted.indices {
             if totalTime != 0 {
-                sorted[k].percent = Int((sorted[k].time &* 100 &+ totalTime / 2) / totalTime)
+                sorted[k].percent = Int32(truncatingIfNeeded: (sorted[k].time &* 100 &+ totalTime / 2) / totalTime)
             } else if totalCount != 0 {
-                sorted[k].percent = Int((sorted[k].count &* 100 &+ totalCount / 2) / totalCount)
+                sorted[k].percent = Int32(truncatingIfNeeded: (sorted[k].count &* 100 &+ totalCount / 2) / totalCount)
             }
         }
         return sorted
