@@ -134,6 +134,46 @@ import Testing
         }
     }
 
+    struct LiveCase: CustomStringConvertible, Sendable {
+        var fixture: String
+        var args: [String]
+        var description: String { "\(fixture) \(args.joined(separator: " "))" }
+    }
+
+    /// Every single-file fixture with the options, live against the installed reference (the
+    /// committed golden data cover a subset of this matrix).
+    static let liveCases: [LiveCase] = {
+        let fixtures = Fixtures.allTraceFiles.filter { !$0.contains("/") }
+        let options: [[String]] = [["--align-ts"], ["-I"], ["-S"], ["-r", "sched"], ["-n", "sched_switch"],
+                                   ["-O", "offset"], ["-E"], ["--uname"], ["--profile"]]
+        return fixtures.flatMap { f in options.map { LiveCase(fixture: f, args: $0 + ["-i", f]) } }
+    }()
+
+    @Test(arguments: liveCases)
+    func matchesLiveReference(_ c: LiveCase) throws {
+        guard ReferenceTool.path != nil else {
+            Issue.record("trace-cmd is not installed: run scripts/install-deps")
+            return
+        }
+        // --profile on a file without sched_wakeup: the reference reads unset values (see
+        // the README); on instance buffers it dies.
+        if c.args.contains("--profile") {
+            let f = try TraceFile.open(Fixtures.path(c.fixture))
+            let formats = f.eventFormats.flatMap { sys in sys.formats.map { (sys.system, $0) } }
+            let hasWakeup = formats.contains { $0.0 == "sched" && $0.1.contains("name: sched_wakeup\n") }
+            if !hasWakeup || f.buffers.contains(where: { !$0.isTopLevel }) { return }
+        }
+        let (ref, status) = try ReferenceTool.run(["report"] + c.args, directory: Fixtures.root)
+        #expect(status == 0, "the reference failed")
+        let expected = String(decoding: ref, as: UTF8.self)
+        let ours = try Self.run(c.args, directory: Fixtures.root).stdout
+        if c.args.contains("--profile") {
+            #expect(Self.profileBlocks(ours) == Self.profileBlocks(expected), "\(c): profile differs")
+        } else if let d = Self.difference(ours, expected) {
+            Issue.record("\(c): \(d)")
+        }
+    }
+
     /// Options that change the output do change it (the golden files would not catch an
     /// option that the reference ignores on these fixtures while ours ignores it too).
     @Test func optionsChangeTheOutput() throws {
@@ -188,6 +228,40 @@ import Testing
         if let d = Self.difference(ours.stdout, String(decoding: refOut, as: UTF8.self)) { Issue.record("stdout \(d)") }
         let quiet = try Self.run(["-q", "--ts-check", "-i", "backwards.dat"], directory: dir.path)
         #expect(quiet.diagnostics.isEmpty)
+    }
+
+    /// `--check-events` on v6.dat with sched_wakeup's format broken (its `ID:` line, its `name:`
+    /// line): exit status 22 as the reference's, and 0 on the intact file.
+    @Test(arguments: [("ID: ", "IX: "), ("name: sched_wakeup", "nXme: sched_wakeup")])
+    func checkEventsFailsLikeTheReference(_ edit: (String, String)) throws {
+        guard ReferenceTool.path != nil else {
+            Issue.record("trace-cmd is not installed: run scripts/install-deps")
+            return
+        }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("v6.dat"))))
+        let start = try #require(Self.find(Array("name: sched_wakeup\n".utf8), in: bytes, from: 0))
+        let at = try #require(Self.find(Array(edit.0.utf8), in: bytes, from: start))
+        bytes.replaceSubrange(at..<(at + edit.0.utf8.count), with: Array(edit.1.utf8))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tc-checkevents-\(getpid())-\(at)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(bytes).write(to: dir.appendingPathComponent("broken.dat"))
+        let (_, refStatus) = try ReferenceTool.run(["report", "--check-events", "-i", "broken.dat"], directory: dir.path)
+        let ours = try Self.run(["--check-events", "-i", "broken.dat"], directory: dir.path)
+        #expect(refStatus == 22)
+        #expect(ours.status == refStatus)
+        #expect(ours.stdout.isEmpty)
+        #expect(try Self.run(["--check-events", "-i", "v6.dat"], directory: Fixtures.root).status == 0)
+    }
+
+    static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
+        guard needle.count <= hay.count else { return nil }
+        var i = from
+        while i + needle.count <= hay.count {
+            if hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// `-h` lists every option of the reference's own help (`trace-cmd report -h`), and each
