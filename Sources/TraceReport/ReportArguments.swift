@@ -226,18 +226,6 @@ extension ReportOptions {
         self = o
     }
 
-    /// `trace_set_verbose`: a number (capped at 6) or a level name's prefix match; no value
-    /// means `info` (4).
-    static func verboseLevel(_ value: String?) throws(ArgumentError) -> Int {
-        guard let v = value else { return 4 }
-        if let c = v.first, c.isASCII, c.isNumber {
-            return min(Int(CInteger.atoll(v)), 6)
-        }
-        let names = ["none", "crit", "err", "warn", "info", "debug", "all"]
-        if let k = names.firstIndex(where: { v.hasPrefix($0) }) { return k }
-        throw Problem(message: "invalid verbose level \(v)")
-    }
-
     @_spi(Engine) public static func parseCPUList(_ s: String) throws(ArgumentError) -> [Int] {
         var out: [Int] = []
         for part in s.split(whereSeparator: { $0 == "," || $0 == ":" }) {
@@ -250,5 +238,17 @@ extension ReportOptions {
             out.append(contentsOf: a...b)
         }
         return out
+    }
+
+    /// `trace_set_verbose`: a number (capped at 6) or a level name's prefix match; no value
+    /// means `info` (4).
+    static func verboseLevel(_ value: String?) throws(ArgumentError) -> Int {
+        guard let v = value else { return 4 }
+        if let c = v.first, c.isASCII, c.isNumber {
+            return min(Int(CInteger.atoll(v)), 6)
+        }
+        let names = ["none", "crit", "err", "warn", "info", "debug", "all"]
+        if let k = names.firstIndex(where: { v.hasPrefix($0) }) { return k }
+        throw Problem(message: "invalid verbose level \(v)")
     }
 }
