@@ -351,12 +351,10 @@ public struct TraceReport {
         let handleRefs = all.map { Unmanaged.passUnretained($0) }
         let hasFilters = !filters.isEmpty
         let hasWakeup = wakeup != nil
-        // -I / -S (the common_flags bits TRACE_FLAG_HARDIRQ 0x08, TRACE_FLAG_SOFTIRQ 0x10) and
-        // --ts-check: one test per record when any is on.
-        let dropFlags: UInt64 = (options.dropHardIRQ ? 0x08 : 0) | (options.dropSoftIRQ ? 0x10 : 0)
-        let timestampCheck = options.timestampCheck && !options.quiet
-        let recordChecks = dropFlags != 0 || timestampCheck
-        var lastChecked: UInt64 = 0
+        // -I, -S, --ts-check: one test per record when any is on (the checks themselves out of
+        // line, so that the per-record code is the same as without them).
+        var checks = RecordChecks(options: options)
+        let recordChecks = checks.isActive
         // Writes raw fields (-R, -r) with the rest of the page (see `line`).
         let wantsPageRest = options.raw || !options.rawEvents.isEmpty
         while true {
@@ -383,18 +381,10 @@ public struct TraceReport {
                     filters[hi] = f
                     if !keep { return }
                 }
-                if recordChecks {
-                    if dropFlags != 0 {
-                        let flags = printer.registry.commonLayout.flags(in: payload, order: h.style.byteOrder) ?? 0
-                        if flags & dropFlags != 0 { return }
-                    }
-                    if timestampCheck {
-                        let ts = record.pointee.timestamp
-                        if lastChecked > ts {
-                            diagnostics("  WARNING: Record on cpu \(globalCPU) went backwards: \(Int64(bitPattern: lastChecked)) to \(Int64(bitPattern: ts)) delta: -\(Int64(bitPattern: lastChecked &- ts))\n\n")
-                        }
-                        lastChecked = ts
-                    }
+                if recordChecks, !checks.keep(payload: payload, printer: printer, order: h.style.byteOrder,
+                                              cpu: globalCPU, timestamp: record.pointee.timestamp,
+                                              diagnostics: diagnostics) {
+                    return
                 }
                 let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
                 if writer != nil,
@@ -461,9 +451,7 @@ public struct TraceReport {
                 throw .file(TraceFileError(file: h.file.path, context: "--profile", offset: 0, kind: .invalidValue(error.message)))
             }
         }
-        let dropFlags: UInt64 = (options.dropHardIRQ ? 0x08 : 0) | (options.dropSoftIRQ ? 0x10 : 0)
-        let timestampCheck = options.timestampCheck && !options.quiet
-        var lastChecked: UInt64 = 0
+        var checks = RecordChecks(options: options)
         let hasFilters = !filters.isEmpty
         while true {
             let si: Int
@@ -484,15 +472,9 @@ public struct TraceReport {
                 filters[hi] = f
                 if !keep { continue }
             }
-            if dropFlags != 0 {
-                let flags = h.printer.registry.commonLayout.flags(in: payload, order: h.style.byteOrder) ?? 0
-                if flags & dropFlags != 0 { continue }
-            }
-            if timestampCheck {
-                if lastChecked > record.timestamp {
-                    diagnostics("  WARNING: Record on cpu \(globalCPU) went backwards: \(Int64(bitPattern: lastChecked)) to \(Int64(bitPattern: record.timestamp)) delta: -\(Int64(bitPattern: lastChecked &- record.timestamp))\n\n")
-                }
-                lastChecked = record.timestamp
+            if checks.isActive, !checks.keep(payload: payload, printer: h.printer, order: h.style.byteOrder, cpu: globalCPU,
+                                              timestamp: record.timestamp, diagnostics: diagnostics) {
+                continue
             }
             if showLabels {
                 ReportLine.appendLabel(h.label, width: labelWidth, into: &out)
@@ -580,5 +562,42 @@ public struct TraceReport {
     /// The `TIME_FMT_TS` format: `%6.1000d`, `%9.1d` or `%12d`, without the leading space.
     func appendEventTS(_ ts: UInt64, handle h: Handle, into out: inout TextBuffer) {
         if h.style.inUsecs { ReportLine.appendTime(ts, into: &out, nanoseconds: options.nanoseconds) } else { ReportLine.appendRight(ts, width: 12, into: &out) }
+    }
+}
+
+/// `-I`, `-S` and `--ts-check`, applied to each record that passed the `-F` filters (the
+/// reference's `skip_record` and `process_record` order).
+struct RecordChecks {
+    /// The `common_flags` bits that drop a record: TRACE_FLAG_HARDIRQ (0x08) for `-I`,
+    /// TRACE_FLAG_SOFTIRQ (0x10) for `-S`.
+    let dropFlags: UInt64
+    /// `--ts-check` without `-q`.
+    let timestampCheck: Bool
+    var lastTimestamp: UInt64 = 0
+
+    init(options: ReportOptions) {
+        dropFlags = (options.dropHardIRQ ? 0x08 : 0) | (options.dropSoftIRQ ? 0x10 : 0)
+        timestampCheck = options.timestampCheck && !options.quiet
+    }
+
+    var isActive: Bool { dropFlags != 0 || timestampCheck }
+
+    /// Whether the record is kept; warns (`diagnostics`) when its timestamp is below the
+    /// previous kept record's (`cpu`: its CPU in the report's numbering).
+    @inline(never)
+    mutating func keep(payload: UnsafeRawBufferPointer, printer: EventPrinter, order: ByteOrder, cpu: Int,
+                       timestamp ts: UInt64, diagnostics: (String) -> Void) -> Bool {
+        if dropFlags != 0 {
+            let flags = printer.registry.commonLayout.flags(in: payload, order: order) ?? 0
+            if flags & dropFlags != 0 { return false }
+        }
+        if timestampCheck {
+            if lastTimestamp > ts {
+                diagnostics("  WARNING: Record on cpu \(cpu) went backwards: \(Int64(bitPattern: lastTimestamp)) to "
+                            + "\(Int64(bitPattern: ts)) delta: -\(Int64(bitPattern: lastTimestamp &- ts))\n\n")
+            }
+            lastTimestamp = ts
+        }
+        return true
     }
 }
