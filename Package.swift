@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "TraceEvent", targets: ["TraceEvent"]),
         .library(name: "TraceCmd", targets: ["TraceCmd"]),
         .library(name: "TraceReport", targets: ["TraceReport"]),
+        .library(name: "TraceView", targets: ["TraceView"]),
         .executable(name: "tracecmd", targets: ["tracecmd"]),
     ],
     dependencies: [
@@ -22,15 +23,19 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
+        .target(name: "TraceView", dependencies: [
+            "TraceCmd", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .executableTarget(
             name: "tracecmd",
             dependencies: [
-                "TraceReport", "TraceCmd", "TraceEvent",
+                "TraceReport", "TraceView", "TraceCmd", "TraceEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "TraceViewTests", dependencies: ["TraceView", "TraceCmd"]),
         .testTarget(name: "ExamplesTests", dependencies: [
             "TraceCmd", "TraceEvent",
             .product(name: "SystemPackage", package: "swift-system"),
