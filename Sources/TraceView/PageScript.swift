@@ -30,7 +30,7 @@ enum PageScript {
     #legend th{font-weight:600;color:var(--muted);font-size:12px}
     #legend td.num{text-align:right}
     .sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px;border:1px solid rgba(0,0,0,.15)}
-    .tasks{columns:2;column-gap:22px;max-width:680px}
+    .tasks{display:grid;grid-template-columns:repeat(2,minmax(0,330px));column-gap:22px}
     .tasks div{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:330px}
     .warn{color:#b3261e}
     .note{color:var(--muted);font-size:12px;max-width:560px}
@@ -260,15 +260,16 @@ enum PageScript {
     document.getElementById('search').addEventListener('input',function(e){setQuery(e.target.value);});
     // Legend.
     function el(tag,attrs,text){var e=document.createElement(tag);if(attrs)for(var k in attrs)e.setAttribute(k,attrs[k]);if(text!=null)e.textContent=text;return e;}
+    function baseName(p){var i=p.lastIndexOf('/');return i>=0?p.slice(i+1):p;}
     function peerShort(p){var q=D.peers[p];return q?(q.guest||q.role):'';}
     function legend(){var L=document.getElementById('legend');
       var sec=el('div'),tb=el('table',{id:'peer-counts'});sec.appendChild(el('h2',null,'Files'));
-      var hr=el('tr');['file','role','events','lost','lanes'].forEach(function(h){hr.appendChild(el('th',null,h));});tb.appendChild(hr);
-      D.peers.forEach(function(p){var tr=el('tr',{'class':'peer'});tr.appendChild(el('td',null,p.path));
+      var hr=el('tr');['file','role','events','lost','cpus'].forEach(function(h){hr.appendChild(el('th',null,h));});tb.appendChild(hr);
+      D.peers.forEach(function(p){var tr=el('tr',{'class':'peer'});tr.appendChild(el('td',{title:p.path},baseName(p.path)));
         tr.appendChild(el('td',null,p.role+(p.guest?' '+p.guest:'')));
         tr.appendChild(el('td',{'class':'num count','data-peer':p.path,'data-count':String(p.count)},p.count.toLocaleString('en-US')));
         tr.appendChild(el('td',{'class':'num'},p.lostMarks?(p.lost?p.lost.toLocaleString('en-US'):'?')+' ('+p.lostMarks+'×)':'0'));
-        var nl=0;for(var l=0;l<nL;l++)if(lanes[l].peer===p.index&&lanes[l].kind!=='hostThread')nl++;
+        var nl=0;for(var l=0;l<nL;l++)if(lanes[l].peer===p.index&&(lanes[l].kind==='cpu'||lanes[l].kind==='vcpu'))nl++;
         tr.appendChild(el('td',{'class':'num'},String(nl)));tb.appendChild(tr);});
       sec.appendChild(tb);L.appendChild(sec);
       var guests=D.peers.filter(function(p){return p.sync;});
@@ -301,7 +302,7 @@ enum PageScript {
       if(D.errors.length)ky.appendChild(el('div',{'class':'warn'},D.errors.length+' read error(s): '+D.errors[0]));
       L.appendChild(ky);}
     function writeState(){var kinds={cpu:0,vcpu:0,hostThread:0,sync:0};lanes.forEach(function(l){kinds[l.kind]++;});
-      var st={ready:true,lanes:nL-kinds.sync,laneKinds:kinds,groups:groups.length,view:view,initialView:initialView,drawn:drawn,
+      var st={ready:true,lanes:nL-kinds.sync,laneKinds:kinds,groups:groups.length,groupWarnings:groups.map(function(g){return g.warnings.length;}),lost:D.lost.length,syncMarks:D.sync.length,view:view,initialView:initialView,drawn:drawn,
         errors:window.tcErrors,canvas:[cv.width,cv.height],complete:D.complete,ticks:T.t.length,slices:S.lane.length,query:query,matches:matchCount,
         loadMs:Math.round(performance.now())};
       document.getElementById('tc-state').textContent=JSON.stringify(st);}

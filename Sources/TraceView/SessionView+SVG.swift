@@ -161,7 +161,7 @@ extension SessionView {
         o += "<text x=\"10\" y=\"\(f(legendY + 6))\" font-weight=\"bold\" fill=\"#5d6677\" font-size=\"11\">FILES</text>\n"
         for (i, p) in peers.enumerated() {
             let ly = legendY + 24 + Double(i) * 18
-            var t = "\(p.path): \(p.role)\(p.guestName.map { " " + $0 } ?? ""), \(p.eventCount) events"
+            var t = "\(baseName(p.path)): \(p.role)\(p.guestName.map { " " + $0 } ?? ""), \(p.eventCount) events"
             if p.lostMarks > 0 { t += ", events lost at \(p.lostMarks) place\(p.lostMarks == 1 ? "" : "s")" }
             o += "<text x=\"10\" y=\"\(f(ly))\" fill=\"#1d2430\">\(Self.escapeHTML(t))</text>\n"
         }

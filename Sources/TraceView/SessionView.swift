@@ -209,10 +209,11 @@ struct ViewBuilder {
             let peer = v.peers[pi]
             let g = v.groups.count
             var title: String
+            let file = baseName(p.path)
             switch peer.role {
-            case "host": title = "host \(p.path)"
-            case "guest": title = "guest \(peer.guestName ?? "?") (\(p.path))"
-            default: title = p.path
+            case "host": title = "host \(file)"
+            case "guest": title = "guest \(peer.guestName ?? "?") (\(file))"
+            default: title = file
             }
             var warnings: [String] = []
             if let q = peer.syncQuality { warnings = q.warnings.map(\.description) }
@@ -472,6 +473,12 @@ struct ViewBuilder {
         v.start = start
         v.end = end
         v.detailEnd = detailsOpen ? end : detailEnd
-        v.title = options.title ?? session.peers.map(\.path).joined(separator: " + ")
+        v.title = options.title ?? session.peers.map { baseName($0.path) }.joined(separator: " + ")
     }
+}
+
+/// The last component of a path.
+func baseName(_ path: String) -> String {
+    guard let i = path.lastIndex(of: "/"), path.index(after: i) < path.endIndex else { return path }
+    return String(path[path.index(after: i)...])
 }
