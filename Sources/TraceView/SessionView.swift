@@ -162,6 +162,8 @@ struct ViewBuilder {
     /// Per thread lane: since when it runs on which host CPU; since when it is in the guest.
     var runSince: [Int: (time: UInt64, cpu: Int)] = [:]
     var guestSince: [Int: UInt64] = [:]
+    /// Per host CPU: the VCPU thread lane running on it (-1: none).
+    var cpuThread: [Int] = []
     /// Per peer, per event id: what the event is (see `Kind`), its name index, its fields.
     var kinds: [[Int: EventKind]] = []
     var taskIndex: [Int64: UInt32] = [:]
@@ -258,6 +260,7 @@ struct ViewBuilder {
         laneSeen = Array(repeating: false, count: v.lanes.count)
         laneLast = Array(repeating: 0, count: v.lanes.count)
         kinds = Array(repeating: [:], count: session.peers.count)
+        cpuThread = Array(repeating: -1, count: host.map { session.peers[$0].file.cpuCount } ?? 0)
     }
 
     mutating func kind(peer: Int, id: Int, type: EventType?, names: inout [String], nameIndex: inout [String: UInt16]) -> EventKind {
@@ -338,6 +341,17 @@ struct ViewBuilder {
             }
         }
 
+        func stopThread(_ tl: Int, at ts: UInt64, bins: inout LaneBins?, v: inout SessionView) {
+            guard let r = runSince[tl] else { return }
+            closeSlice(tl, at: ts, kind: 1, task: UInt32(r.cpu), from: r.time, bins: &bins, v: &v)
+            if let g = guestSince[tl] {
+                closeSlice(tl, at: ts, kind: 2, task: UInt32(r.cpu), from: g, bins: &bins, v: &v)
+                guestSince[tl] = nil
+            }
+            runSince[tl] = nil
+            if r.cpu < cpuThread.count, cpuThread[r.cpu] == tl { cpuThread[r.cpu] = -1 }
+        }
+
         let errors = try session.forEachEvent(selection) { e in
             let ts = e.timestamp
             let peer = e.peer
@@ -399,25 +413,27 @@ struct ViewBuilder {
                 openStart[lane] = ts
                 openTask[lane] = next == 0 ? 0
                     : task(peer: peer, pid: next, comm: k.nextComm.flatMap { e.value(of: $0)?.string }, into: &v)
-                // A VCPU thread of the host starts or stops running on this CPU.
+                // A VCPU thread of the host stops running on this CPU (whatever the switch
+                // says its prev was: events may have been lost) or starts running on it.
                 if peer == hostIndex, !threadLane.isEmpty {
-                    if let tl = threadLane[Int32(truncatingIfNeeded: prev)], let r = runSince[tl] {
-                        closeSlice(tl, at: ts, kind: 1, task: UInt32(r.cpu), from: r.time, bins: &bins, v: &v)
-                        runSince[tl] = nil
-                        if let g = guestSince[tl] {
-                            closeSlice(tl, at: ts, kind: 2, task: UInt32(r.cpu), from: g, bins: &bins, v: &v)
-                            guestSince[tl] = nil
-                        }
+                    if cpu < cpuThread.count, cpuThread[cpu] >= 0 {
+                        stopThread(cpuThread[cpu], at: ts, bins: &bins, v: &v)
                     }
                     if let tl = threadLane[Int32(truncatingIfNeeded: next)] {
+                        // Still running elsewhere by the record: it stopped there now.
+                        if runSince[tl] != nil { stopThread(tl, at: ts, bins: &bins, v: &v) }
                         runSince[tl] = (ts, cpu)
+                        if cpu < cpuThread.count { cpuThread[cpu] = tl }
                         bins?.event(lane: tl, at: ts)
                     }
                 }
             case 2, 3:
                 if peer == hostIndex, let tl = threadLane[e.pid] {
                     bins?.event(lane: tl, at: ts)
-                    if runSince[tl] == nil { runSince[tl] = (ts, cpu) }
+                    if runSince[tl] == nil {
+                        runSince[tl] = (ts, cpu)
+                        if cpu < cpuThread.count { cpuThread[cpu] = tl }
+                    }
                     if k.kind == 2 {
                         if guestSince[tl] == nil { guestSince[tl] = ts }
                     } else if let g = guestSince[tl] {

@@ -76,21 +76,28 @@ enum Tools {
     /// Chromium's common flags: headless, no sandbox (containers), no GPU, no network use.
     static let chromiumFlags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                                 "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
-                                "--force-device-scale-factor=1", "--user-data-dir=" + NSTemporaryDirectory() + "tcview-chromium"]
+                                "--force-device-scale-factor=1"]
+
+    /// The flags with a profile directory of its own (Chromium locks its profile: two at
+    /// once must not share one), and that directory, to remove afterwards.
+    static func chromiumRun(_ extra: [String]) throws -> Result {
+        guard let chromium else { throw ToolMissing(name: "chromium") }
+        let profile = NSTemporaryDirectory() + "tcview-chromium-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: profile) }
+        return try run(chromium, chromiumFlags + ["--user-data-dir=" + profile] + extra)
+    }
 
     /// The page's DOM after its script ran (and `fragment` drove it), with Chromium's log.
     static func dumpDOM(_ page: String, fragment: String = "", windowSize: String = "1400,900") throws -> Result {
-        guard let chromium else { throw ToolMissing(name: "chromium") }
         let url = URL(fileURLWithPath: page).absoluteString + (fragment.isEmpty ? "" : "#" + fragment)
-        return try run(chromium, chromiumFlags + ["--enable-logging=stderr", "--v=0", "--window-size=" + windowSize,
+        return try chromiumRun(["--enable-logging=stderr", "--v=0", "--window-size=" + windowSize,
                                                   "--virtual-time-budget=5000", "--dump-dom", url])
     }
 
     /// A screenshot of the page.
     static func screenshot(_ page: String, to png: String, windowSize: String = "1400,900") throws -> Result {
-        guard let chromium else { throw ToolMissing(name: "chromium") }
         let url = URL(fileURLWithPath: page).absoluteString
-        return try run(chromium, chromiumFlags + ["--window-size=" + windowSize, "--virtual-time-budget=5000",
+        return try chromiumRun(["--window-size=" + windowSize, "--virtual-time-budget=5000",
                                                   "--screenshot=" + png, url])
     }
 
