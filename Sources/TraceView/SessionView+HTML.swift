@@ -188,7 +188,7 @@ extension SessionView {
     }
 
     /// One line of a guest's sync figures over its VCPUs: the offset range, the largest
-    /// drift and the largest jump (from ``TraceCmd/SyncQuality``, as `tracecmd peers` shows them).
+    /// drift and the largest jump (from `SyncQuality`, as `tracecmd peers` shows them).
     static func syncFigures(_ q: SyncQuality) -> String {
         let offsets = q.cpus.flatMap { [$0.firstOffset, $0.lastOffset].compactMap { $0 } }
         guard let lo = offsets.min(), let hi = offsets.max() else { return "no sync samples" }

@@ -136,7 +136,7 @@ public struct SessionView: Sendable {
     /// - Parameters:
     ///   - session: the session (host first, as for `trace-cmd report -i host -i guest ...`).
     ///   - options: the window, summary resolution and detail budget.
-    /// - Throws: ``TraceCmd/EventQueryError`` when the events cannot be read.
+    /// - Throws: `EventQueryError` when the events cannot be read.
     public init(session: TraceSession, options: ViewOptions = ViewOptions()) throws {
         self.options = options
         var builder = ViewBuilder(session: session, options: options)
@@ -157,6 +157,8 @@ struct ViewBuilder {
     var openStart: [UInt64] = []
     var openTask: [UInt32] = []
     var laneSeen: [Bool] = []
+    /// Per lane: whether a `sched_switch` was seen on it.
+    var laneSwitched: [Bool] = []
     /// Per lane: the time of its last event.
     var laneLast: [UInt64] = []
     /// Per thread lane: since when it runs on which host CPU; since when it is in the guest.
@@ -258,6 +260,7 @@ struct ViewBuilder {
         openStart = Array(repeating: 0, count: v.lanes.count)
         openTask = Array(repeating: 0, count: v.lanes.count)
         laneSeen = Array(repeating: false, count: v.lanes.count)
+        laneSwitched = laneSeen
         laneLast = Array(repeating: 0, count: v.lanes.count)
         kinds = Array(repeating: [:], count: session.peers.count)
         cpuThread = Array(repeating: -1, count: host.map { session.peers[$0].file.cpuCount } ?? 0)
@@ -404,13 +407,16 @@ struct ViewBuilder {
             case 1 where lane >= 0:
                 let prev = k.prevPID.flatMap { e.value(of: $0)?.integer } ?? 0
                 let next = k.nextPID.flatMap { e.value(of: $0)?.integer } ?? 0
-                // The task that ran until now: the open slice's, else the switch's prev.
+                // The task that ran until now: the open slice's; before the lane's first
+                // switch, the switch's prev. (A prev that contradicts the last switch, after
+                // lost events, is not painted over the time nothing says it ran.)
                 var running = openTask[lane]
-                if running == 0 && prev != 0 {
+                if running == 0 && prev != 0 && !laneSwitched[lane] {
                     running = task(peer: peer, pid: prev, comm: k.prevComm.flatMap { e.value(of: $0)?.string }, into: &v)
                 }
                 closeSlice(lane, at: ts, kind: 0, task: running, from: openStart[lane], bins: &bins, v: &v)
                 openStart[lane] = ts
+                laneSwitched[lane] = true
                 openTask[lane] = next == 0 ? 0
                     : task(peer: peer, pid: next, comm: k.nextComm.flatMap { e.value(of: $0)?.string }, into: &v)
                 // A VCPU thread of the host stops running on this CPU (whatever the switch

@@ -6,7 +6,7 @@ import TraceCmd
 /// The defaults bound a page to about `64 KB + lanes × summaryBins × 8 B × 4/3 +
 /// detailLimit × 300 B` whatever the number of events (see <doc:TraceView>).
 public struct ViewOptions: Sendable, Hashable {
-    /// Host-clock time (ns, as ``TraceCmd/EventView/timestamp``) of the first event to show;
+    /// Host-clock time (ns, as `EventView.timestamp`) of the first event to show;
     /// `nil` starts with the session.
     public var start: UInt64?
     /// Host-clock time (ns) of the last event to show; `nil` ends with the session.
