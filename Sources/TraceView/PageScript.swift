@@ -133,26 +133,27 @@ enum PageScript {
         ctx.strokeStyle='rgba(0,0,0,0.05)';ctx.beginPath();ctx.moveTo(x,AXIS);ctx.lineTo(x,totalH);ctx.stroke();
         ctx.fillText(absTime(t,dec)+' s',x+3,AXIS/2-2);}
       ctx.fillStyle='#5d6677';ctx.fillText('time (s)',10,AXIS/2-2);}
-    function drawSummary(l,x0,y0,h){if(!SUM)return;var b=SUM.bins,w=SUM.width,base=l*b,pw=plotW();
-      var i0=Math.max(0,Math.floor((Math.max(view[0],D.detailEnd)-SUM.origin)/w)),i1=Math.min(b-1,Math.ceil((view[1]-SUM.origin)/w));
+    function drawSummary(l,xS,xT,y0,h){if(!SUM)return;var b=SUM.bins,w=SUM.width,base=l*b,pw=plotW(),from=Math.min(D.detailEnd,D.sliceEnd),x0=Math.min(xS,xT);
+      var i0=Math.max(0,Math.floor((Math.max(view[0],from)-SUM.origin)/w)),i1=Math.min(b-1,Math.ceil((view[1]-SUM.origin)/w));
       var cols=Math.ceil(pw)+2,busy=new Float32Array(cols),task=new Int32Array(cols),cnt=new Float64Array(cols),aux=new Float32Array(cols);
       var ar=auxRow[l];
-      for(var i=i0;i<=i1;i++){var bs=SUM.origin+i*w,be=bs+w;if(be<=D.detailEnd)continue;
-        var xa=Math.max(x0,tx(Math.max(bs,D.detailEnd))),xb=Math.min(LABEL+pw,tx(be));if(xb<=LABEL)continue;
+      for(var i=i0;i<=i1;i++){var bs=SUM.origin+i*w,be=bs+w;if(be<=from)continue;
+        var xa=Math.max(x0,tx(Math.max(bs,from))),xb=Math.min(LABEL+pw,tx(be));if(xb<=LABEL)continue;
         var ca=Math.floor(xa-LABEL),cb=Math.max(ca,Math.ceil(xb-LABEL)-1);
         var bu=SUM.busy[base+i]/255,tk=SUM.task[base+i],co=SUM.count[base+i],au=ar>=0?SUM.aux[ar*b+i]/255:0;
         for(var c=Math.max(0,ca);c<=cb&&c<cols;c++){if(bu>busy[c]){busy[c]=bu;task[c]=tk;}cnt[c]+=co;if(au>aux[c])aux[c]=au;}}
       var kind=lanes[l].kind;
       for(var c2=0;c2<cols;c2++){var X=LABEL+c2;
-        if(busy[c2]>0){var col,dim=false;
+        if(busy[c2]>0&&X>=Math.floor(xS)){var col,dim=false;
           if(kind==='hostThread'){col=cpuColor(Math.max(0,task[c2]-1));}
           else{col=taskColor[task[c2]-1]||'#999';if(taskMatch&&!taskMatch[task[c2]])dim=true;}
           ctx.globalAlpha=(dim?0.15:1)*(0.3+0.7*busy[c2]);ctx.fillStyle=col;ctx.fillRect(X,y0+3,1,h-9);
           if(aux[c2]>0){ctx.globalAlpha=0.35+0.65*aux[c2];ctx.fillStyle='#1b5e20';ctx.fillRect(X,y0+3,1,(h-9)/2);}
           ctx.globalAlpha=1;}
-        if(cnt[c2]>0&&kind!=='hostThread'){ctx.fillStyle=query?'rgba(40,40,40,0.18)':'rgba(40,48,60,0.55)';var th=Math.min(5,1+Math.log2(1+cnt[c2]));ctx.fillRect(X,y0+h-2-th,1,th);}}}
+        if(cnt[c2]>0&&kind!=='hostThread'&&X>=Math.floor(xT)){ctx.fillStyle=query?'rgba(40,40,40,0.18)':'rgba(40,48,60,0.55)';var th=Math.min(5,1+Math.log2(1+cnt[c2]));ctx.fillRect(X,y0+h-2-th,1,th);}}}
     function drawLane(l){var y0=laneY[l],h=laneH[l],kind=lanes[l].kind,pw=plotW();
-      var xEnd=D.complete?LABEL+pw:Math.min(LABEL+pw,Math.max(LABEL,tx(D.detailEnd)));
+      function xOf(t){return D.complete?LABEL+pw:Math.min(LABEL+pw,Math.max(LABEL,tx(t)));}
+      var xS=xOf(D.sliceEnd),xT=xOf(D.detailEnd),xEnd=Math.max(xS,xT);
       ctx.save();ctx.beginPath();ctx.rect(LABEL,y0,pw,h);ctx.clip();
       if(kind==='sync'){drawSync(l,y0,h);ctx.restore();return;}
       // Exact slices (up to the detail end).
@@ -161,7 +162,7 @@ enum PageScript {
         for(var kk=0;kk<ks.length;kk++){var idx=laneSlices[l][ks[kk]],k=ks[kk];
           var a=lowerBound(S.end,idx,view[0]);var lastX=-1,lastC=null;
           for(var i=a;i<idx.length;i++){var s=idx[i],st=S.start[s];if(st>view[1])break;
-            var xa=Math.max(LABEL-1,tx(st)),xb=Math.min(LABEL+pw+1,tx(S.end[s]));if(xb-xa<1){if(Math.floor(xa)===lastX&&lastC===S.task[s])continue;xb=xa+1;}
+            var xa=Math.max(LABEL-1,tx(st)),xb=Math.min(LABEL+pw+1,xS,tx(S.end[s]));if(xa>=xS)break;if(xb-xa<1){if(Math.floor(xa)===lastX&&lastC===S.task[s])continue;xb=xa+1;}
             lastX=Math.floor(xa);lastC=S.task[s];
             if(k===0){var ok=!taskMatch||taskMatch[S.task[s]];ctx.fillStyle=ok?(taskColor[S.task[s]-1]||'#999'):(taskColorDim[S.task[s]-1]||'#eee');ctx.fillRect(xa,y0+3,xb-xa,h-9);
               if(xb-xa>40&&ok){var tn=D.tasks[S.task[s]-1];ctx.fillStyle='rgba(0,0,0,0.78)';ctx.font='11px system-ui,"DejaVu Sans",sans-serif';ctx.textBaseline='middle';
@@ -170,12 +171,12 @@ enum PageScript {
             else{ctx.fillStyle='#1b5e20';ctx.fillRect(xa,y0+3,xb-xa,(h-6)/2);}}}
         // Ticks.
         if(kind!=='hostThread'){var ti=laneTicks[l],b0=lowerBound(T.t,ti,view[0]),px=-1;
-          for(var j=b0;j<ti.length;j++){var e=ti[j],t=T.t[e];if(t>view[1])break;var x=Math.floor(tx(t));
+          for(var j=b0;j<ti.length;j++){var e=ti[j],t=T.t[e];if(t>view[1]||(!D.complete&&t>=D.detailEnd))break;var x=Math.floor(tx(t));
             var hit=nameMatch&&nameMatch[T.name[e]];
             if(hit){ctx.fillStyle='#e8590c';ctx.fillRect(x-1,y0+1,3,h-2);px=x;continue;}
             if(x===px)continue;px=x;ctx.fillStyle=query?'rgba(40,40,40,0.18)':'rgba(40,48,60,0.6)';ctx.fillRect(x,y0+h-6,1,5);}}
         ctx.restore();}
-      if(!D.complete)drawSummary(l,xEnd,y0,h);
+      if(!D.complete)drawSummary(l,xS,xT,y0,h);
       // Lost events.
       for(var q=0;q<D.lost.length;q++){var m=D.lost[q];if(m[0]!==l)continue;var lx=tx(m[1]);if(lx<LABEL-6||lx>LABEL+pw+6)continue;
         ctx.fillStyle='rgba(211,47,47,0.9)';ctx.fillRect(Math.floor(lx),y0,1,h);ctx.beginPath();ctx.moveTo(lx-5,y0);ctx.lineTo(lx+5,y0);ctx.lineTo(lx,y0+7);ctx.closePath();ctx.fill();}
@@ -207,9 +208,9 @@ enum PageScript {
     function draw(){ctx.setTransform(dpr,0,0,dpr,0,0);ctx.clearRect(0,0,W,totalH);ctx.fillStyle='#fff';ctx.fillRect(0,0,W,totalH);
       drawLabels();
       for(var l=0;l<nL;l++)drawLane(l);
-      if(!D.complete){var xd=tx(D.detailEnd);if(xd>LABEL&&xd<W){ctx.strokeStyle='rgba(37,87,214,0.7)';ctx.setLineDash([4,3]);ctx.beginPath();ctx.moveTo(xd+0.5,AXIS);ctx.lineTo(xd+0.5,totalH);ctx.stroke();ctx.setLineDash([]);}}
+      if(!D.complete)[D.detailEnd,D.sliceEnd].forEach(function(te){if(te>=span)return;var xd=tx(te);if(xd>LABEL&&xd<W){ctx.strokeStyle='rgba(37,87,214,0.7)';ctx.setLineDash([4,3]);ctx.beginPath();ctx.moveTo(xd+0.5,AXIS);ctx.lineTo(xd+0.5,totalH);ctx.stroke();ctx.setLineDash([]);}});
       drawAxis();drawn++;
-      document.getElementById('range').textContent='visible '+absTime(Math.max(view[0],0),9)+' … '+absTime(Math.min(view[1],span),9)+' s  ('+dur(view[1]-view[0])+' of '+dur(span)+')'+(D.complete?'':'  ·  exact events up to '+absTime(D.detailEnd,6)+' s, per-pixel summaries after');
+      document.getElementById('range').textContent='visible '+absTime(Math.max(view[0],0),9)+' … '+absTime(Math.min(view[1],span),9)+' s  ('+dur(view[1]-view[0])+' of '+dur(span)+')'+(D.complete?'':'  ·  exact events up to '+absTime(D.detailEnd,6)+' s, '+(D.sliceEnd>=span?'all task slices exact':'exact task slices up to '+absTime(D.sliceEnd,6)+' s')+', per-pixel summaries after');
       writeState();}
     // Zoom and pan.
     function zoom(f,at){var vs=view[1]-view[0],c=at==null?(view[0]+view[1])/2:at,ns=Math.min(span+2*pad,Math.max(50,vs*f));
@@ -236,8 +237,8 @@ enum PageScript {
         var p=D.peers[ln.peer],s=p&&p.sync?p.sync:{cpus:[],warnings:[]},txt='';
         if(best)txt+='TIME_SHIFT sample, VCPU '+best[3]+' at '+absTime(best[1],6)+' s: offset '+best[2]+' ns\n\n';
         txt+=s.cpus.join('\n');if(s.warnings.length)txt+='\nwarning: '+s.warnings.join('\nwarning: ');return txt||'no sync data';}
-      if(D.complete||t<D.detailEnd){
-        if(ln.kind!=='hostThread'){var ti=laneTicks[l],j=lowerBound(T.t,ti,t-5*px),be=-1,bd2=5*px;
+      if(D.complete||t<D.detailEnd||t<D.sliceEnd){
+        if(ln.kind!=='hostThread'&&(D.complete||t<D.detailEnd)){var ti=laneTicks[l],j=lowerBound(T.t,ti,t-5*px),be=-1,bd2=5*px;
           for(;j<ti.length;j++){var e=ti[j],dt=Math.abs(T.t[e]-t);if(T.t[e]>t+5*px)break;if(dt<=bd2&&(!nameMatch||nameMatch[T.name[e]]||be<0)){bd2=dt;be=e;}}
           if(be>=0)return D.lines[be];}
         var out=[];var ks=ln.kind==='hostThread'?[1,2]:[0];
@@ -246,7 +247,7 @@ enum PageScript {
           else if(ks[kk]===1)out.push('VCPU thread (host pid '+ln.pid+') on host CPU '+S.task[s2]+'\n'+absTime(S.start[s2],6)+' … '+absTime(S.end[s2],6)+' s  ('+dur(S.end[s2]-S.start[s2])+')');
           else out.push('in the guest (kvm_entry … kvm_exit) for '+dur(S.end[s2]-S.start[s2]));}}}
         if(out.length)return out.join('\n');
-        return ln.kind==='hostThread'?'VCPU thread (host pid '+ln.pid+') not running':ln.label+': idle';}
+        if(D.complete||t<D.sliceEnd)return ln.kind==='hostThread'?'VCPU thread (host pid '+ln.pid+') not running':ln.label+': idle';}
       if(SUM){var i2=Math.floor((t-SUM.origin)/SUM.width);if(i2>=0&&i2<SUM.bins){var b=l*SUM.bins+i2,tk2=SUM.task[b];
         var txt2='summary of '+dur(SUM.width)+' from '+absTime(SUM.origin+i2*SUM.width,6)+' s\n'+SUM.count[b]+' events, busy '+Math.round(SUM.busy[b]/2.55)+' %';
         if(tk2&&ln.kind!=='hostThread'){var tt=D.tasks[tk2-1];txt2+=', mostly '+tt[0]+'-'+tt[1];}
@@ -297,7 +298,7 @@ enum PageScript {
       keyRow('<span class="sw" style="background:#1b5e20"></span>','VCPU in the guest (kvm_entry … kvm_exit)');
       keyRow('<span class="sw" style="background:repeating-linear-gradient(45deg,#f6c8c5 0 3px,#fff 3px 6px)"></span>','no or inconsistent sync data');
       var nt=D.complete?'All '+T.t.length.toLocaleString('en-US')+' events are embedded exactly.':
-        'Exact events (hover text) up to '+absTime(D.detailEnd,6)+' s ('+T.t.length.toLocaleString('en-US')+' events, limit '+D.limits.detailLimit.toLocaleString('en-US')+'); after it, per-pixel summaries of '+D.limits.summaryBins+' bins per lane. Use tracecmd view --start/--end for exact events of another window.';
+        'Exact events (hover text) up to '+absTime(D.detailEnd,6)+' s ('+T.t.length.toLocaleString('en-US')+' events, limit '+D.limits.detailLimit.toLocaleString('en-US')+'); '+(D.sliceEnd>=span?'all ':'exact task slices up to '+absTime(D.sliceEnd,6)+' s; ')+S.lane.length.toLocaleString('en-US')+' task slices exact (limit '+D.limits.sliceLimit.toLocaleString('en-US')+'); after these, per-pixel summaries of '+D.limits.summaryBins+' bins per lane. Use tracecmd view --start/--end for exact events of another window.';
       ky.appendChild(el('div',{'class':'note'},nt));
       if(D.errors.length)ky.appendChild(el('div',{'class':'warn'},D.errors.length+' read error(s): '+D.errors[0]));
       L.appendChild(ky);}

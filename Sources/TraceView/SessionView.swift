@@ -88,11 +88,14 @@ public struct SessionView: Sendable {
     public internal(set) var end: UInt64 = 0
     /// Events per event name over all files.
     public internal(set) var eventCounts: [String: Int] = [:]
-    /// Whether every event of the window is embedded exactly; when not, exact events cover
-    /// the range up to ``detailEnd`` and summaries the rest.
+    /// Whether every event and task slice of the window is embedded exactly; when not,
+    /// exact events cover the range up to ``detailEnd``, exact slices the range up to
+    /// ``sliceEnd``, and summaries the rest.
     public internal(set) var detailsComplete = true
     /// The time of the first event not embedded exactly (``end`` when all are).
     public internal(set) var detailEnd: UInt64 = 0
+    /// The end of the range whose task slices are all embedded (``end`` when all are).
+    public internal(set) var sliceEnd: UInt64 = 0
     /// Errors met while reading (damaged pages are skipped, as the report skips them).
     public internal(set) var readErrors: [String] = []
     /// The title of the page.
@@ -324,6 +327,9 @@ struct ViewBuilder {
         let limit = max(0, options.detailLimit)
         var detailsOpen = true
         var detailEnd: UInt64 = 0
+        let sliceLimit = max(0, options.sliceLimit)
+        var slicesOpen = true
+        var sliceEnd: UInt64 = 0
         let lineLimit = max(16, options.lineLimit)
         let hostIndex = session.hostIndex
         let selection = EventSelection(start: options.start, end: options.end)
@@ -335,7 +341,17 @@ struct ViewBuilder {
             guard t > s, kind != 0 || task != 0 else { return }
             bins?.interval(lane: lane, from: s, to: t, task: kind == 0 ? task : UInt32(task + 1), auxiliary: kind == 2)
             if kind == 0, task > 0, Int(task) <= v.taskBusy.count { v.taskBusy[Int(task) - 1] &+= t - s }
-            if s < detailEnd || detailsOpen {
+            guard slicesOpen else { return }
+            if v.slices.count >= sliceLimit {
+                // Exact up to the earliest slice that is not (or may not be) embedded: this
+                // one, and those still open.
+                slicesOpen = false
+                var e = Swift.min(s, t)
+                for l in 0..<laneCount where laneSeen[l] && openTask[l] != 0 { e = Swift.min(e, openStart[l]) }
+                for r in runSince.values { e = Swift.min(e, r.time) }
+                for g in guestSince.values { e = Swift.min(e, g) }
+                sliceEnd = e
+            } else {
                 v.slices.lane.append(UInt16(truncatingIfNeeded: lane))
                 v.slices.start.append(s)
                 v.slices.end.append(t)
@@ -389,7 +405,7 @@ struct ViewBuilder {
             }
             // Exact events while the budget lasts.
             if detailsOpen {
-                if v.ticks.count + v.slices.count >= limit {
+                if v.ticks.count >= limit {
                     detailsOpen = false
                     detailEnd = ts
                 } else if lane >= 0 {
@@ -467,7 +483,7 @@ struct ViewBuilder {
         v.names = names
         v.bins = bins
         v.readErrors = errors.map(\.description)
-        v.detailsComplete = detailsOpen
+        v.detailsComplete = detailsOpen && slicesOpen
         var start = first ?? options.start ?? 0
         var end = first == nil ? start : last
         // Sync samples on the host clock.
@@ -495,6 +511,7 @@ struct ViewBuilder {
         v.start = start
         v.end = end
         v.detailEnd = detailsOpen ? end : detailEnd
+        v.sliceEnd = slicesOpen ? end : Swift.max(start, sliceEnd)
         v.title = options.title ?? session.peers.map { baseName($0.path) }.joined(separator: " + ")
     }
 }

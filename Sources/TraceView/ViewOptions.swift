@@ -3,8 +3,7 @@ import TraceCmd
 /// What a ``SessionView`` covers and how much it keeps: the time window, the resolution of
 /// the per-pixel summaries and the number of exact events embedded in a page.
 ///
-/// The defaults bound a page to about `64 KB + lanes × summaryBins × 8 B × 4/3 +
-/// detailLimit × 300 B` whatever the number of events (see <doc:TraceView>).
+/// The defaults bound a page's size whatever the number of events (see <doc:TraceView>).
 public struct ViewOptions: Sendable, Hashable {
     /// Host-clock time (ns, as `EventView.timestamp`) of the first event to show;
     /// `nil` starts with the session.
@@ -15,10 +14,14 @@ public struct ViewOptions: Sendable, Hashable {
     /// least 256): the finest zoomed-out resolution. Each bin costs 8 bytes per lane in
     /// the page when the summary is embedded.
     public var summaryBins: Int
-    /// The most exact events (ticks and task slices, with their report lines) a page
-    /// embeds. When the window holds more, the page has them for the first part of the
-    /// window only and shows the per-pixel summaries after it.
+    /// The most exact events (ticks with their report lines) a page embeds. When the
+    /// window holds more, the page has them for the first part of the window only and
+    /// shows the per-pixel summaries after it.
     public var detailLimit: Int
+    /// The most exact task slices (runs of a task on a CPU, of a VCPU thread on a host CPU
+    /// or in the guest) a page embeds, 31 bytes each; as for ``detailLimit``, summaries
+    /// draw the rest.
+    public var sliceLimit: Int
     /// The longest report line kept for a hover, in characters (longer ones are cut, `…`).
     public var lineLimit: Int
     /// The page's title; `nil` names it after the files.
@@ -30,14 +33,16 @@ public struct ViewOptions: Sendable, Hashable {
     ///   - end: last host-clock time in ns, `nil` for the session's end.
     ///   - summaryBins: summary bins per lane (a power of two from 256 to 1 048 576).
     ///   - detailLimit: the most exact events embedded (0 keeps only summaries).
+    ///   - sliceLimit: the most exact task slices embedded.
     ///   - lineLimit: the longest report line kept, in characters.
     ///   - title: the page's title.
     public init(start: UInt64? = nil, end: UInt64? = nil, summaryBins: Int = 16_384, detailLimit: Int = 25_000,
-                lineLimit: Int = 240, title: String? = nil) {
+                sliceLimit: Int = 100_000, lineLimit: Int = 240, title: String? = nil) {
         self.start = start
         self.end = end
         self.summaryBins = summaryBins
         self.detailLimit = detailLimit
+        self.sliceLimit = sliceLimit
         self.lineLimit = lineLimit
         self.title = title
     }

@@ -36,6 +36,9 @@ struct ViewCommand: ParsableCommand {
     @Option(name: .long, help: "The most exact events (with report lines) embedded in the page.")
     var detailLimit: Int = ViewOptions().detailLimit
 
+    @Option(name: .long, help: "The most exact task slices embedded in the page.")
+    var sliceLimit: Int = ViewOptions().sliceLimit
+
     @Option(name: .long, help: "Summary bins per lane (a power of two).")
     var bins: Int = ViewOptions().summaryBins
 
@@ -47,6 +50,7 @@ struct ViewCommand: ParsableCommand {
         if let e = end, !(e >= 0 && e < 1.8e10) { throw ValidationError("--end must be a time in seconds") }
         if let s = start, let e = end, e < s { throw ValidationError("--end is before --start") }
         if detailLimit < 0 { throw ValidationError("--detail-limit must not be negative") }
+        if sliceLimit < 0 { throw ValidationError("--slice-limit must not be negative") }
         if svgWidth < 1 || svgWidth > 100_000 { throw ValidationError("--svg-width must be 1 ... 100000") }
         if bins < 1 || bins > 1 << 20 { throw ValidationError("--bins must be 1 ... 1048576") }
     }
@@ -55,7 +59,7 @@ struct ViewCommand: ParsableCommand {
         let paths = inputs.isEmpty ? ["trace.dat"] : inputs
         let options = ViewOptions(start: start.map { UInt64(($0 * 1e9).rounded()) },
                                   end: end.map { UInt64(($0 * 1e9).rounded()) },
-                                  summaryBins: bins, detailLimit: detailLimit, title: title)
+                                  summaryBins: bins, detailLimit: detailLimit, sliceLimit: sliceLimit, title: title)
         let view: SessionView
         do {
             let session = try TraceSession.open(paths)

@@ -185,9 +185,26 @@ struct SessionPageTests {
         let (name, files) = Self.sessions[2]
         let dir = Tools.fixtures + "/" + name
         let ref = try Self.reference(dir, files)
-        let (page, view) = try Self.page(dir, files, name: "summary", options: ViewOptions(summaryBins: 2048, detailLimit: 600))
+        let (page, view) = try Self.page(dir, files, name: "summary",
+                                         options: ViewOptions(summaryBins: 2048, detailLimit: 600, sliceLimit: 300))
         #expect(!view.detailsComplete)
-        #expect(view.lines.count + view.slices.count <= 600 + view.lanes.count)
+        #expect(view.lines.count == 600 && view.ticks.count == 600)
+        #expect(view.slices.count == 300)
+        // The exact part is exact: the events are the report's first ones, and the slices that
+        // end before the slice bound are those of the complete view.
+        let refLines = try Self.reportLinesInOrder(dir, files)
+        #expect(view.lines == Array(refLines.prefix(600)))
+        let full = try SessionView(session: TraceSession.open(files.map { dir + "/" + $0 }))
+        #expect(full.detailsComplete)
+        func slices(_ v: SessionView, before t: UInt64) -> Set<[UInt64]> {
+            Set(v.slices.lane.indices.filter { v.slices.end[$0] <= t }.map {
+                [UInt64(v.slices.lane[$0]), v.slices.start[$0], v.slices.end[$0], UInt64(v.slices.task[$0])]
+            })
+        }
+        #expect(view.sliceEnd > view.start && view.sliceEnd < view.end)
+        let exact = slices(view, before: view.sliceEnd)
+        #expect(exact.count > 100)
+        #expect(exact == slices(full, before: view.sliceEnd))
         let r = try Tools.dumpDOM(page, fragment: "keys=s,w,w,w,a")
         #expect(Tools.consoleErrors(r.error).isEmpty, "\(Tools.consoleErrors(r.error))")
         let state = try #require(Tools.state(ofDOM: r.output))
