@@ -89,7 +89,9 @@ struct SessionPageTests {
         let (page, view) = try Self.page(dir, files, name: name)
         // The page's size stays within its stated bound.
         let size = try FileManager.default.attributesOfItem(atPath: page)[.size] as? Int ?? 0
-        #expect(size < 64 * 1024 + view.lanes.count * 16_384 * 11 + 25_000 * 300)
+        let o = view.options
+        #expect(size < 64 * 1024 + view.lanes.count * o.binCount * 11 + min(o.detailLimit, view.ticks.count) * (20 + 6 * o.lineLimit)
+                + o.sliceLimit * 32 + view.tasks.count * 130)
 
         let r = try Tools.dumpDOM(page, fragment: "keys=w,w,d")
         #expect(r.status == 0, "chromium: \(r.error.suffix(400))")
