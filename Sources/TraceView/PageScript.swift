@@ -204,7 +204,7 @@ enum PageScript {
           ctx.fillText((ln.kind==='hostThread'?'↳ ':'')+ln.label,ln.kind==='hostThread'?26:18,row.y+row.h/2);
           ctx.strokeStyle='#eceef2';ctx.beginPath();ctx.moveTo(0,row.y+row.h-0.5);ctx.lineTo(W,row.y+row.h-0.5);ctx.stroke();}}
       ctx.strokeStyle='#d9dde5';ctx.beginPath();ctx.moveTo(LABEL-0.5,AXIS);ctx.lineTo(LABEL-0.5,totalH);ctx.stroke();}
-    var drawn=0;
+    var drawn=0,lastTip=null;
     function draw(){ctx.setTransform(dpr,0,0,dpr,0,0);ctx.clearRect(0,0,W,totalH);ctx.fillStyle='#fff';ctx.fillRect(0,0,W,totalH);
       drawLabels();
       for(var l=0;l<nL;l++)drawLane(l);
@@ -304,7 +304,7 @@ enum PageScript {
       L.appendChild(ky);}
     function writeState(){var kinds={cpu:0,vcpu:0,hostThread:0,sync:0};lanes.forEach(function(l){kinds[l.kind]++;});
       var st={ready:true,lanes:nL-kinds.sync,laneKinds:kinds,groups:groups.length,groupWarnings:groups.map(function(g){return g.warnings.length;}),lost:D.lost.length,syncMarks:D.sync.length,view:view,initialView:initialView,drawn:drawn,
-        errors:window.tcErrors,canvas:[cv.width,cv.height],complete:D.complete,ticks:T.t.length,slices:S.lane.length,query:query,matches:matchCount,
+        errors:window.tcErrors,canvas:[cv.width,cv.height],complete:D.complete,ticks:T.t.length,slices:S.lane.length,query:query,matches:matchCount,tip:lastTip,
         loadMs:Math.round(performance.now())};
       document.getElementById('tc-state').textContent=JSON.stringify(st);}
     legend();
@@ -313,6 +313,8 @@ enum PageScript {
     // Tests: "#keys=w,w" presses keys after the first drawing; "#search=text" searches.
     var hs=location.hash.slice(1).split('&');
     hs.forEach(function(p){var kv=p.split('=');if(kv[0]==='search'){var s=decodeURIComponent(kv[1]||'');document.getElementById('search').value=s;setQuery(s);}});
+    hs.forEach(function(p){var kv=p.split('=');if(kv[0]==='hover'){var a=(kv[1]||'').split(':'),hl=+a[0],ht=+a[1];
+      setView(ht-1000,ht+1000);lastTip=tipText(hl,tx(ht));}});
     hs.forEach(function(p){var kv=p.split('=');if(kv[0]==='keys')(kv[1]||'').split(',').forEach(function(k){if(k)document.dispatchEvent(new KeyboardEvent('keydown',{key:decodeURIComponent(k),bubbles:true}));});});
     writeState();
     })();
