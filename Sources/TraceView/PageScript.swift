@@ -300,6 +300,7 @@ enum PageScript {
       var nt=D.complete?'All '+T.t.length.toLocaleString('en-US')+' events are embedded exactly.':
         'Exact events (hover text) up to '+absTime(D.detailEnd,6)+' s ('+T.t.length.toLocaleString('en-US')+' events, limit '+D.limits.detailLimit.toLocaleString('en-US')+'); '+(D.sliceEnd>=span?'all ':'exact task slices up to '+absTime(D.sliceEnd,6)+' s; ')+S.lane.length.toLocaleString('en-US')+' task slices exact (limit '+D.limits.sliceLimit.toLocaleString('en-US')+'); after these, per-pixel summaries of '+D.limits.summaryBins+' bins per lane. Use tracecmd view --start/--end for exact events of another window.';
       ky.appendChild(el('div',{'class':'note'},nt));
+      ky.appendChild(el('div',{'class':'note'},'This page is at most '+(D.limits.pageBound/1e6).toFixed(1)+' MB, whatever the number of events (set by the limits above).'));
       if(D.errors.length)ky.appendChild(el('div',{'class':'warn'},D.errors.length+' read error(s): '+D.errors[0]));
       L.appendChild(ky);}
     function writeState(){var kinds={cpu:0,vcpu:0,hostThread:0,sync:0};lanes.forEach(function(l){kinds[l.kind]++;});

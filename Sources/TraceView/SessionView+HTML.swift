@@ -22,6 +22,29 @@ extension SessionView {
         return out
     }
 
+    /// The most bytes ``html()`` writes for this view: a bound set by the options and the
+    /// bounded tables, not by the number of events. 64 KB for the script, styles and
+    /// per-file text; per lane and summary bin 11 bytes; per exact event 20 bytes plus its
+    /// report line escaped (6 bytes per character at most); per exact slice 32 bytes; per
+    /// task, event name, lost-event mark and sync sample what its JSON can take.
+    public var pageSizeBound: Int {
+        let o = options
+        var n = 64 * 1024 + 1024 * (peers.count + groups.count + lanes.count)
+        for p in peers {
+            n += 6 * p.path.utf8.count + 6 * (p.guestName?.utf8.count ?? 0)
+            if let q = p.syncQuality { n += 6 * q.description.utf8.count }
+        }
+        for g in groups { n += 6 * (g.title.utf8.count + g.warnings.map(\.utf8.count).reduce(0, +)) }
+        n += 6 * title.utf8.count * 2
+        n += lanes.count * o.binCount * 11
+        n += ticks.count * (20 + 6 * Swift.max(16, o.lineLimit) + 4)
+        n += slices.count * 32
+        n += tasks.reduce(0) { $0 + 6 * $1.comm.utf8.count + 48 }
+        n += names.reduce(0) { $0 + 2 * (6 * $1.utf8.count + 16) }
+        n += lost.count * 64 + syncMarks.count * 80 + readErrors.prefix(100).reduce(0) { $0 + 6 * $1.utf8.count + 4 }
+        return n
+    }
+
     /// The embedded data (JSON; strings escaped for a `<script>` block).
     func pageJSON() -> String {
         var j = PageData()
@@ -39,6 +62,7 @@ extension SessionView {
         j.key("sliceLimit"); j.number(options.sliceLimit)
         j.key("summaryBins"); j.number(options.binCount)
         j.key("lineLimit"); j.number(options.lineLimit)
+        j.key("pageBound"); j.number(pageSizeBound)
         j.close("}")
         j.key("peers")
         j.open("[")
