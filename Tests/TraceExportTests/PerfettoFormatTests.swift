@@ -113,19 +113,24 @@ import Testing
 
     /// The wire writer: minimal varints, lengths written in front of nested messages.
     @Test func wireFormat() {
-        let b = ProtoBuffer(capacity: 4)
+        var b = ProtoBuffer(capacity: 4)
         b.uint(1, 300)
         let m = b.begin(2)
         for _ in 0..<200 { b.uint(3, 1) }
         b.end(m)
         b.int(4, -1)
+        // A short message: its length fits the byte kept for it.
+        let short = b.begin(5)
+        b.uint(1, 7)
+        b.end(short)
         let bytes = b.withBytes { Array($0) }
         #expect(Array(bytes[0..<3]) == [0x08, 0xac, 0x02])
         #expect(Array(bytes[3..<6]) == [0x12, 0x90, 0x03]) // 400 bytes of content
-        #expect(bytes.count == 3 + 3 + 400 + 11)
-        #expect(Array(bytes[406...]) == [0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])
+        #expect(bytes.count == 3 + 3 + 400 + 11 + 4)
+        #expect(Array(bytes[406..<417]) == [0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])
+        #expect(Array(bytes[417...]) == [0x2a, 0x02, 0x08, 0x07])
         for v: UInt64 in [0, 1, 127, 128, 16383, 16384, 1 << 35, .max] {
-            let x = ProtoBuffer(capacity: 1)
+            var x = ProtoBuffer(capacity: 1)
             x.varint(v)
             #expect(x.count == ProtoBuffer.varintSize(v))
         }

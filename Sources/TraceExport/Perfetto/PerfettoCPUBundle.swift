@@ -2,47 +2,55 @@
 /// `CompactSched` arrays and their comm intern table. Flushed when it holds
 /// ``PerfettoExporter/Options/bundleEvents`` events, when events were lost on the CPU, and at
 /// the end, so memory stays bounded whatever the size of the trace.
+///
+/// The exporter's hot state: its stored properties are only touched by the one export that
+/// owns the bundle, on one thread, so they skip the dynamic exclusivity checks.
 final class PerfettoCPUBundle {
     let machineID: Int
+    let peer: Int
+    let buffer: Int
     let cpu: Int
     /// The encoded `FtraceEvent`s (each a `FtraceEventBundle.event` field).
-    let events = ProtoBuffer(capacity: 1 << 16)
-    let switchTimestamp = ProtoBuffer(capacity: 1024)
-    let switchPrevState = ProtoBuffer(capacity: 1024)
-    let switchNextPid = ProtoBuffer(capacity: 1024)
-    let switchNextPrio = ProtoBuffer(capacity: 1024)
-    let switchNextComm = ProtoBuffer(capacity: 1024)
-    let wakingTimestamp = ProtoBuffer(capacity: 1024)
-    let wakingPid = ProtoBuffer(capacity: 1024)
-    let wakingTargetCPU = ProtoBuffer(capacity: 1024)
-    let wakingPrio = ProtoBuffer(capacity: 1024)
-    let wakingComm = ProtoBuffer(capacity: 1024)
-    let wakingFlags = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var events = ProtoBuffer(capacity: 1 << 16)
+    // The packed `CompactSched` arrays (their content, without tag and length).
+    @exclusivity(unchecked) var switchTimestamp = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var switchPrevState = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var switchNextPid = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var switchNextPrio = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var switchNextComm = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var wakingTimestamp = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var wakingPid = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var wakingTargetCPU = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var wakingPrio = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var wakingComm = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var wakingFlags = ProtoBuffer(capacity: 1024)
     /// `CompactSched.intern_table` entries, encoded.
-    let internTable = ProtoBuffer(capacity: 1024)
+    @exclusivity(unchecked) var internTable = ProtoBuffer(capacity: 1024)
     private var interned: [CommKey: UInt32] = [:]
     private var internedLong: [String: UInt32] = [:]
     private var internCount: UInt32 = 0
 
-    var lastSwitch: UInt64 = 0
-    var lastWaking: UInt64 = 0
-    var hasCompact = false
+    @exclusivity(unchecked) var lastSwitch: UInt64 = 0
+    @exclusivity(unchecked) var lastWaking: UInt64 = 0
+    @exclusivity(unchecked) var hasCompact = false
     /// Events in the open bundle.
-    var count = 0
+    @exclusivity(unchecked) var count = 0
     /// Events were lost just before the open bundle.
-    var lostBefore = false
+    @exclusivity(unchecked) var lostBefore = false
 
     /// Events of this CPU written, in all bundles.
-    var total: UInt64 = 0
+    @exclusivity(unchecked) var total: UInt64 = 0
     /// First and last timestamps written on this CPU.
-    var first: UInt64 = .max
-    var last: UInt64 = 0
+    @exclusivity(unchecked) var first: UInt64 = .max
+    @exclusivity(unchecked) var last: UInt64 = 0
     /// Missed-event notices and the known missed counts, for the statistics.
     var lostNotices = 0
     var lostCount: UInt64 = 0
 
-    init(machineID: Int, cpu: Int) {
+    init(machineID: Int, peer: Int, buffer: Int, cpu: Int) {
         self.machineID = machineID
+        self.peer = peer
+        self.buffer = buffer
         self.cpu = cpu
     }
 
@@ -77,46 +85,92 @@ final class PerfettoCPUBundle {
     }
 
     private func addIntern(_ comm: UnsafeRawBufferPointer) -> UInt32 {
-        PerfettoText.writeString(PerfettoProto.CompactSched.internTable, comm, into: internTable)
+        PerfettoText.writeString(PerfettoProto.CompactSched.internTable, comm, into: &internTable)
         defer { internCount += 1 }
         return internCount
     }
 
-    /// Writes the open bundle as one `TracePacket` into `out` and starts a new one.
-    func flush(into out: ProtoBuffer) {
+    /// The size of a length-delimited field of `content` bytes.
+    private static func fieldSize(_ field: Int, _ content: Int) -> Int {
+        ProtoBuffer.varintSize(UInt64(field) << 3) + ProtoBuffer.varintSize(UInt64(content)) + content
+    }
+
+    /// Writes the open bundle as one `TracePacket` into `out` and starts a new one. The
+    /// lengths are computed first, so the events are copied once.
+    func flush(into out: inout ProtoBuffer) {
         guard count > 0 || lostBefore else { return }
-        let packet = out.begin(PerfettoProto.Trace.packet)
-        let bundle = out.begin(PerfettoProto.Packet.ftraceEvents)
+        typealias C = PerfettoProto.CompactSched
+        var compactSize = 0
+        if hasCompact {
+            compactSize = internTable.count
+            for (field, n) in packedSizes where n > 0 { compactSize += Self.fieldSize(field, n) }
+        }
+        var bundleSize = ProtoBuffer.varintSize(UInt64(PerfettoProto.Bundle.cpu) << 3) + ProtoBuffer.varintSize(UInt64(cpu))
+        bundleSize += events.count
+        if lostBefore { bundleSize += 2 }
+        if hasCompact { bundleSize += Self.fieldSize(PerfettoProto.Bundle.compactSched, compactSize) }
+        var packetSize = Self.fieldSize(PerfettoProto.Packet.ftraceEvents, bundleSize)
+        if machineID != 0 {
+            packetSize += ProtoBuffer.varintSize(UInt64(PerfettoProto.Packet.machineID) << 3)
+                + ProtoBuffer.varintSize(UInt64(machineID))
+        }
+        out.reserve(Self.fieldSize(PerfettoProto.Trace.packet, packetSize))
+        out.tag(PerfettoProto.Trace.packet, .lengthDelimited)
+        out.varint(UInt64(packetSize))
+        out.tag(PerfettoProto.Packet.ftraceEvents, .lengthDelimited)
+        out.varint(UInt64(bundleSize))
         out.uint(PerfettoProto.Bundle.cpu, UInt64(cpu))
         out.append(events)
         if lostBefore { out.uint(PerfettoProto.Bundle.lostEvents, 1) }
         if hasCompact {
-            typealias C = PerfettoProto.CompactSched
-            let c = out.begin(PerfettoProto.Bundle.compactSched)
+            out.tag(PerfettoProto.Bundle.compactSched, .lengthDelimited)
+            out.varint(UInt64(compactSize))
             out.append(internTable)
-            for (field, buffer) in [(C.switchTimestamp, switchTimestamp), (C.switchPrevState, switchPrevState),
-                                    (C.switchNextPid, switchNextPid), (C.switchNextPrio, switchNextPrio),
-                                    (C.switchNextCommIndex, switchNextComm),
-                                    (C.wakingTimestamp, wakingTimestamp), (C.wakingPid, wakingPid),
-                                    (C.wakingTargetCPU, wakingTargetCPU), (C.wakingPrio, wakingPrio),
-                                    (C.wakingCommIndex, wakingComm), (C.wakingCommonFlags, wakingFlags)]
-            where !buffer.isEmpty {
-                out.bytes(field, buffer)
+            if !switchTimestamp.isEmpty {
+                out.bytes(C.switchTimestamp, switchTimestamp)
+                out.bytes(C.switchPrevState, switchPrevState)
+                out.bytes(C.switchNextPid, switchNextPid)
+                out.bytes(C.switchNextPrio, switchNextPrio)
+                out.bytes(C.switchNextCommIndex, switchNextComm)
             }
-            out.end(c)
+            if !wakingTimestamp.isEmpty {
+                out.bytes(C.wakingTimestamp, wakingTimestamp)
+                out.bytes(C.wakingPid, wakingPid)
+                out.bytes(C.wakingTargetCPU, wakingTargetCPU)
+                out.bytes(C.wakingPrio, wakingPrio)
+                out.bytes(C.wakingCommIndex, wakingComm)
+                out.bytes(C.wakingCommonFlags, wakingFlags)
+            }
         }
-        out.end(bundle)
         if machineID != 0 { out.uint(PerfettoProto.Packet.machineID, UInt64(machineID)) }
-        out.end(packet)
         reset()
+    }
+
+    /// The packed arrays' field numbers and content sizes, in the order ``flush(into:)`` writes them.
+    private var packedSizes: [(Int, Int)] {
+        typealias C = PerfettoProto.CompactSched
+        return [(C.switchTimestamp, switchTimestamp.count), (C.switchPrevState, switchPrevState.count),
+                (C.switchNextPid, switchNextPid.count), (C.switchNextPrio, switchNextPrio.count),
+                (C.switchNextCommIndex, switchNextComm.count),
+                (C.wakingTimestamp, wakingTimestamp.count), (C.wakingPid, wakingPid.count),
+                (C.wakingTargetCPU, wakingTargetCPU.count), (C.wakingPrio, wakingPrio.count),
+                (C.wakingCommIndex, wakingComm.count), (C.wakingCommonFlags, wakingFlags.count)]
     }
 
     private func reset() {
         events.removeAll()
-        for b in [switchTimestamp, switchPrevState, switchNextPid, switchNextPrio, switchNextComm,
-                  wakingTimestamp, wakingPid, wakingTargetCPU, wakingPrio, wakingComm, wakingFlags, internTable] {
-            b.removeAll()
-        }
+        switchTimestamp.removeAll()
+        switchPrevState.removeAll()
+        switchNextPid.removeAll()
+        switchNextPrio.removeAll()
+        switchNextComm.removeAll()
+        wakingTimestamp.removeAll()
+        wakingPid.removeAll()
+        wakingTargetCPU.removeAll()
+        wakingPrio.removeAll()
+        wakingComm.removeAll()
+        wakingFlags.removeAll()
+        internTable.removeAll()
         interned.removeAll(keepingCapacity: true)
         internedLong.removeAll(keepingCapacity: true)
         internCount = 0

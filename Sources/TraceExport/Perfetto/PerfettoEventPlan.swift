@@ -4,60 +4,119 @@
 /// How the events of one type are written, settled once per event type: compact
 /// `sched_switch`/`sched_waking`, a typed Perfetto message, a syscall, or a
 /// `GenericFtraceEvent` with every field.
+///
+/// The fields are read through plain ``FieldReader`` values (offsets and sizes, no
+/// reference-counted members), so the per-event path copies nothing.
 final class PerfettoEventPlan {
-    /// What the plan writes.
-    enum Shape {
-        /// `CompactSched` switch arrays.
-        case compactSwitch(CompactSwitch)
-        /// `CompactSched` waking arrays.
-        case compactWaking(CompactWaking)
-        /// A typed message: `FtraceEvent` field `event`, then `fields`.
-        case typed(event: Int, fields: [TypedField])
-        /// `sys_enter`: `id` from `__syscall_nr`, `args` from the other fields in order.
-        case sysEnter(id: FormatField, args: [FormatField])
-        /// `sys_exit`: `id` from `__syscall_nr`, `ret`.
-        case sysExit(id: FormatField, ret: FormatField)
-        /// `GenericFtraceEvent`.
-        case generic(name: [UInt8], fields: [GenericField])
+    enum Kind {
+        /// `CompactSched` switch arrays; readers: prev_state, next_comm, next_pid, next_prio.
+        case compactSwitch
+        /// `CompactSched` waking arrays; readers: comm, pid, prio, target_cpu.
+        case compactWaking
+        /// A typed message (`FtraceEvent` field ``event``); one reader per field.
+        case typed
+        /// `sys_enter`: reader 0 is `__syscall_nr` (the id), the others the arguments in order.
+        case sysEnter
+        /// `sys_exit`: readers `__syscall_nr` and `ret`.
+        case sysExit
+        /// `GenericFtraceEvent`: one reader per field; ``prefixes`` starts with the
+        /// `event_name` field, then each field's `name` field.
+        case generic
     }
 
-    struct CompactSwitch {
-        var prevState: FormatField
-        var nextComm: FormatField
-        var nextPid: FormatField
-        var nextPrio: FormatField
-    }
-
-    struct CompactWaking {
-        var comm: FormatField
-        var pid: FormatField
-        var prio: FormatField
-        var targetCPU: FormatField
-    }
-
-    struct TypedField {
-        var field: FormatField
+    /// How one field's value is read from an event's data and written.
+    struct FieldReader {
+        enum Value: UInt8 {
+            case signed, unsigned, string, other
+        }
+        enum Storage: UInt8 {
+            case inline, dataLoc, relLoc
+        }
+        var offset: Int
+        var size: Int
+        var value: Value
+        var storage: Storage
+        /// The field number to write (typed messages).
         var number: Int
-        var isString: Bool
+        /// The field's `GenericFtraceEvent.Field.name` bytes in ``prefixes``.
+        var prefixStart: Int
+        var prefixCount: Int
+        /// For ``Value/other``: the index in ``otherFields``.
+        var other: Int
+
+        init(_ f: FormatField, value: Value, number: Int = 0) {
+            offset = f.offset
+            size = f.size
+            self.value = value
+            storage = f.storage == .inline ? .inline : (f.storage == .dataLoc ? .dataLoc : .relLoc)
+            self.number = number
+            prefixStart = 0
+            prefixCount = 0
+            other = 0
+        }
+
+        /// The number, sign-extended from its size when it is signed.
+        @inline(__always)
+        func number(in p: UnsafeRawBufferPointer, _ order: ByteOrder) -> UInt64? {
+            if value == .signed {
+                return p.loadSigned(at: offset, size: size, order: order).map { UInt64(bitPattern: $0) }
+            }
+            return p.loadUnsigned(at: offset, size: size, order: order)
+        }
+
+        /// The text up to its first NUL: a `char[N]` array, a `char[]` tail, or a
+        /// `__data_loc`/`__rel_loc` string; `nil` when it does not lie inside the data.
+        @inline(__always)
+        func string(in p: UnsafeRawBufferPointer, _ order: ByteOrder) -> UnsafeRawBufferPointer? {
+            var start = offset, length = size
+            if storage != .inline {
+                guard size == 4 || size == 2, let word = p.loadUnsigned(at: offset, size: size, order: order) else { return nil }
+                start = Int(word & 0xffff)
+                length = size == 2 ? p.count - start : Int((word >> 16) & 0xffff)
+                if storage == .relLoc { start += offset + size }
+            } else if size == 0 {
+                length = p.count - offset
+            }
+            guard start >= 0, length >= 0, start <= p.count, length <= p.count - start else { return nil }
+            var n = 0
+            while n < length, p[start + n] != 0 { n += 1 }
+            return UnsafeRawBufferPointer(rebasing: p[start..<(start + n)])
+        }
     }
 
-    struct GenericField {
-        var field: FormatField
-        /// `GenericFtraceEvent.Field.name` (tag, length and text), written before the value.
-        var namePrefix: [UInt8]
-        var kind: EventField.Kind
-        /// The field as the event API knows it (for arrays, byte arrays and cpumasks).
-        var eventField: EventField
-    }
-
-    let shape: Shape
+    let kind: Kind
+    /// The `FtraceEvent` field of a typed message.
+    let event: Int
     let order: ByteOrder
-    let name: String
+    /// The readers, allocated once (read in place per event).
+    let readers: UnsafeMutableBufferPointer<FieldReader>
+    /// Prepared bytes of generic events (see ``Kind/generic``).
+    let prefixes: UnsafeMutableBufferPointer<UInt8>
+    /// The length of the `event_name` field at the start of ``prefixes``.
+    let namePrefixCount: Int
+    /// The fields read through the event API (arrays, byte arrays, cpumasks).
+    let otherFields: [EventField]
 
-    init(shape: Shape, order: ByteOrder, name: String) {
-        self.shape = shape
+    init(kind: Kind, event: Int = 0, order: ByteOrder, readers: [FieldReader], prefixes: [UInt8] = [],
+         namePrefixCount: Int = 0, otherFields: [EventField] = []) {
+        self.kind = kind
+        self.event = event
         self.order = order
-        self.name = name
+        self.readers = .allocate(capacity: max(1, readers.count))
+        _ = self.readers.initialize(from: readers)
+        self.prefixes = .allocate(capacity: max(1, prefixes.count))
+        _ = self.prefixes.initialize(from: prefixes)
+        self.namePrefixCount = namePrefixCount
+        self.otherFields = otherFields
+        readerCount = readers.count
+    }
+
+    let readerCount: Int
+
+    deinit {
+        readers.baseAddress?.deinitialize(count: readerCount)
+        readers.deallocate()
+        prefixes.deallocate()
     }
 
     /// The plan for `type`; `syscalls` says whether Perfetto knows the machine's syscall table.
@@ -68,60 +127,70 @@ final class PerfettoEventPlan {
         for f in type.fields where f.index < formats.count { own.append((f, formats[f.index])) }
         func format(_ name: String) -> FormatField? { own.first { $0.0.name == name }?.1 }
         func isNumber(_ f: EventField) -> Bool { f.kind == .signed || f.kind == .unsigned }
-
-        if compact, type.system == "sched" {
-            if type.name == "sched_switch", let s = format("prev_state"), let c = format("next_comm"),
-               let p = format("next_pid"), let r = format("next_prio") {
-                return PerfettoEventPlan(shape: .compactSwitch(CompactSwitch(prevState: s, nextComm: c, nextPid: p, nextPrio: r)),
-                                         order: order, name: type.name)
+        func reader(_ f: (EventField, FormatField), number: Int = 0) -> FieldReader {
+            let v: FieldReader.Value = switch f.0.kind {
+            case .signed: .signed
+            case .unsigned: .unsigned
+            case .string: .string
+            default: .other
             }
-            if type.name == "sched_waking", let c = format("comm"), let p = format("pid"),
-               let r = format("prio"), let t = format("target_cpu") {
-                return PerfettoEventPlan(shape: .compactWaking(CompactWaking(comm: c, pid: p, prio: r, targetCPU: t)),
-                                         order: order, name: type.name)
+            return FieldReader(f.1, value: v, number: number)
+        }
+        func field(_ name: String) -> (EventField, FormatField)? { own.first { $0.0.name == name } }
+
+        if compact, type.system == "sched", type.name == "sched_switch" || type.name == "sched_waking" {
+            let isSwitch = type.name == "sched_switch"
+            let names = isSwitch ? ["prev_state", "next_comm", "next_pid", "next_prio"] : ["comm", "pid", "prio", "target_cpu"]
+            let text = isSwitch ? [false, true, false, false] : [true, false, false, false]
+            let found = names.compactMap(field)
+            if found.count == 4, zip(found, text).allSatisfy({ $1 ? $0.0.kind == .string : isNumber($0.0) }) {
+                return PerfettoEventPlan(kind: isSwitch ? .compactSwitch : .compactWaking, order: order,
+                                         readers: found.map { reader($0) })
             }
         }
 
-        if syscalls, type.system == "syscalls", let nr = own.first(where: { $0.0.name == "__syscall_nr" }),
-           isNumber(nr.0) {
+        if syscalls, type.system == "syscalls", let nr = field("__syscall_nr"), isNumber(nr.0) {
             let rest = own.filter { $0.0.name != "__syscall_nr" }
             if type.name.hasPrefix("sys_enter_"), rest.allSatisfy({ isNumber($0.0) }) {
-                return PerfettoEventPlan(shape: .sysEnter(id: nr.1, args: rest.map(\.1)), order: order, name: type.name)
+                return PerfettoEventPlan(kind: .sysEnter, order: order, readers: [reader(nr)] + rest.map { reader($0) })
             }
             if type.name.hasPrefix("sys_exit_"), rest.count == 1, rest[0].0.name == "ret", isNumber(rest[0].0) {
-                return PerfettoEventPlan(shape: .sysExit(id: nr.1, ret: rest[0].1), order: order, name: type.name)
+                return PerfettoEventPlan(kind: .sysExit, order: order, readers: [reader(nr), reader(rest[0])])
             }
         }
 
         if let m = PerfettoTypedEvents.messages[type.name], m.system == nil || m.system == type.system {
-            var typed: [TypedField] = []
+            var typed: [FieldReader] = []
             var fits = true
-            for (f, ff) in own {
-                guard let target = m.fields[f.name] else { fits = false; break }
+            for f in own {
+                guard let target = m.fields[f.0.name] else { fits = false; break }
                 switch target.kind {
-                case .string where f.kind == .string:
-                    typed.append(TypedField(field: ff, number: target.number, isString: true))
-                case .number where isNumber(f):
-                    typed.append(TypedField(field: ff, number: target.number, isString: false))
-                default:
-                    fits = false
+                case .string where f.0.kind == .string: typed.append(reader(f, number: target.number))
+                case .number where isNumber(f.0): typed.append(reader(f, number: target.number))
+                default: fits = false
                 }
                 if !fits { break }
             }
-            if fits {
-                return PerfettoEventPlan(shape: .typed(event: m.event, fields: typed), order: order, name: type.name)
-            }
+            if fits { return PerfettoEventPlan(kind: .typed, event: m.event, order: order, readers: typed) }
         }
 
-        let name = ProtoBuffer(capacity: 64)
-        name.string(PerfettoProto.Generic.eventName, type.name)
-        var fields: [GenericField] = []
-        for (f, ff) in own {
-            let prefix = ProtoBuffer(capacity: 64)
-            prefix.string(PerfettoProto.Generic.fieldName, f.name)
-            fields.append(GenericField(field: ff, namePrefix: prefix.withBytes { Array($0) }, kind: f.kind, eventField: f))
+        var prefixes = ProtoBuffer(capacity: 256)
+        prefixes.string(PerfettoProto.Generic.eventName, type.name)
+        let nameCount = prefixes.count
+        var readers: [FieldReader] = []
+        var others: [EventField] = []
+        for f in own {
+            var r = reader(f)
+            r.prefixStart = prefixes.count
+            prefixes.string(PerfettoProto.Generic.fieldName, f.0.name)
+            r.prefixCount = prefixes.count - r.prefixStart
+            if r.value == .other {
+                r.other = others.count
+                others.append(f.0)
+            }
+            readers.append(r)
         }
-        return PerfettoEventPlan(shape: .generic(name: name.withBytes { Array($0) }, fields: fields),
-                                 order: order, name: type.name)
+        return PerfettoEventPlan(kind: .generic, order: order, readers: readers,
+                                 prefixes: prefixes.withBytes { Array($0) }, namePrefixCount: nameCount, otherFields: others)
     }
 }

@@ -19,7 +19,7 @@ final class PerfettoOutputFile {
     }
 
     /// Writes the content of `buffer` and empties it.
-    func write(_ buffer: ProtoBuffer) throws(PerfettoExportError) {
+    func write(_ buffer: inout ProtoBuffer) throws(PerfettoExportError) {
         var failure: Int32 = 0
         buffer.withBytes { b in
             guard var p = b.baseAddress else { return }

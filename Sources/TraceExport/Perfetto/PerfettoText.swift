@@ -4,14 +4,14 @@
 enum PerfettoText {
     /// Writes string field `field` holding `bytes`.
     @inline(__always)
-    static func writeString(_ field: Int, _ bytes: UnsafeRawBufferPointer, into out: ProtoBuffer) {
+    static func writeString(_ field: Int, _ bytes: UnsafeRawBufferPointer, into out: inout ProtoBuffer) {
         var ascii = true
         for b in bytes where b >= 0x80 { ascii = false; break }
         if ascii || validUTF8(bytes) {
             out.bytes(field, bytes)
         } else {
             var s = String(decoding: bytes, as: UTF8.self)
-            s.withUTF8 { out.bytes(field, UnsafeRawBufferPointer($0)) }
+            s.withUTF8 { u in out.bytes(field, UnsafeRawBufferPointer(u)) }
         }
     }
 

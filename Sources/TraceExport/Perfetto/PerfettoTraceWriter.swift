@@ -8,30 +8,45 @@ final class PerfettoTraceWriter {
     let options: PerfettoExporter.Options
     let file: PerfettoOutputFile
     /// Packets not yet written to the file.
-    let out = ProtoBuffer(capacity: 1 << 22)
+    @exclusivity(unchecked) var out = ProtoBuffer(capacity: 1 << 22)
     /// Written when `out` holds this much.
     let outLimit = 1 << 22
     /// A bundle is flushed at this many bytes of events even before `bundleEvents`.
     let bundleBytes = 1 << 20
+    let bundleEvents: Int
 
     /// Per peer: machine id (0 for the host), name, whether syscalls are typed.
     let machineIDs: [Int]
     let machineNames: [String]
     let syscalls: [Bool]
-    /// Per peer and buffer: the open bundle of each CPU.
-    private var bundles: [[[PerfettoCPUBundle?]]]
-    /// Per peer: the plan of each event id.
-    private var plans: [[PerfettoEventPlan?]]
-    private(set) var events: UInt64 = 0
+
+    /// Every bundle, in creation order (they own the memory the tables point to).
+    private var allBundles: [PerfettoCPUBundle] = []
+    /// The bundle of (peer, buffer, cpu) at `(peer * maxBuffers + buffer) * maxCPUs + cpu`.
+    private let slots: UnsafeMutableBufferPointer<Unmanaged<PerfettoCPUBundle>?>
+    private let maxBuffers: Int
+    private let maxCPUs: Int
+    /// Bundles outside the table (a CPU above the file's count).
+    private var extraBundles: [Int: PerfettoCPUBundle] = [:]
+    /// Every plan (they own the memory the table points to).
+    private var allPlans: [PerfettoEventPlan] = []
+    /// The plan of (peer, event id) at `peer * planStride + id`.
+    @exclusivity(unchecked) private var planSlots: UnsafeMutableBufferPointer<Unmanaged<PerfettoEventPlan>?>
+    @exclusivity(unchecked) private var planStride = 1024
+    /// Types without a plan (no format) are remembered as such.
+    private var noPlan = Set<Int>()
+
+    @exclusivity(unchecked) private(set) var events: UInt64 = 0
     private(set) var bundleCount = 0
-    private var started = false
+    @exclusivity(unchecked) private var started = false
     private var firstTimestamp: UInt64 = 0
-    private var lastTimestamp: UInt64 = 0
+    @exclusivity(unchecked) private var lastTimestamp: UInt64 = 0
 
     init(session: TraceSession, options: PerfettoExporter.Options, file: PerfettoOutputFile) {
         self.session = session
         self.options = options
         self.file = file
+        bundleEvents = max(1, options.bundleEvents)
         let host = session.hostIndex ?? 0
         var ids: [Int] = [], names: [String] = [], sys: [Bool] = []
         for p in session.peers {
@@ -48,8 +63,17 @@ final class PerfettoTraceWriter {
         machineIDs = ids
         machineNames = names
         syscalls = sys
-        bundles = session.peers.map { p in p.file.buffers.map { _ in [] } }
-        plans = session.peers.map { _ in [] }
+        maxBuffers = max(1, session.peers.map(\.file.buffers.count).max() ?? 1)
+        maxCPUs = max(1, min(4096, session.peers.map(\.file.cpuCount).max() ?? 1))
+        slots = .allocate(capacity: session.peers.count * maxBuffers * maxCPUs + 1)
+        slots.initialize(repeating: nil)
+        planSlots = .allocate(capacity: session.peers.count * planStride + 1)
+        planSlots.initialize(repeating: nil)
+    }
+
+    deinit {
+        slots.deallocate()
+        planSlots.deallocate()
     }
 
     var machineCount: Int { session.peers.count }
@@ -62,220 +86,234 @@ final class PerfettoTraceWriter {
         let ts = e.timestamp
         if !started { try start(at: ts) }
         lastTimestamp = ts
-        let bundle = self.bundle(peer: e.peer, buffer: e.bufferIndex, cpu: e.cpu)
-        let missed = e.missedEvents
-        if missed != .none {
-            if bundle.count > 0 { flush(bundle) }
-            bundle.lostBefore = true
-            bundle.lostNotices += 1
-            if case .count(let n) = missed { bundle.lostCount &+= n }
+        let peer = e.peer
+        let bundle = self.bundle(peer: peer, buffer: e.bufferIndex, cpu: e.cpu)
+        let flushed = bundle._withUnsafeGuaranteedRef { b -> Bool in
+            let missed = e.missedEvents
+            if missed != .none {
+                if b.count > 0 { flush(b) }
+                b.lostBefore = true
+                b.lostNotices += 1
+                if case .count(let n) = missed { b.lostCount &+= n }
+            }
+            if ts < b.first { b.first = ts }
+            b.last = ts
+            b.count += 1
+            b.total += 1
+            events &+= 1
+            if let id = e.id, let plan = plan(peer: peer, id: id, e) {
+                plan._withUnsafeGuaranteedRef { write(e, ts: ts, plan: $0, into: b) }
+            } else {
+                writeUnknown(e, ts: ts, into: b)
+            }
+            guard b.count >= bundleEvents || b.events.count >= bundleBytes else { return false }
+            flush(b)
+            return true
         }
-        if ts < bundle.first { bundle.first = ts }
-        bundle.last = ts
-        bundle.count += 1
-        bundle.total += 1
-        events &+= 1
-
-        guard let id = e.id, let plan = plan(peer: e.peer, id: id, e) else {
-            writeUnknown(e, ts: ts, into: bundle)
-            return try check(bundle)
-        }
-        switch plan.shape {
-        case .compactSwitch(let s):
-            bundle.hasCompact = true
-            let o = plan.order
-            bundle.switchTimestamp.varint(ts &- bundle.lastSwitch)
-            bundle.lastSwitch = ts
-            e.withPayload { p in
-                bundle.switchPrevState.varint(UInt64(bitPattern: s.prevState.signedValue(in: p, order: o) ?? 0))
-                bundle.switchNextPid.varint(UInt64(bitPattern: s.nextPid.signedValue(in: p, order: o) ?? 0))
-                bundle.switchNextPrio.varint(UInt64(bitPattern: s.nextPrio.signedValue(in: p, order: o) ?? 0))
-                let comm = s.nextComm.stringBytes(in: p, order: o) ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                bundle.switchNextComm.varint(UInt64(bundle.intern(comm)))
-            }
-        case .compactWaking(let w):
-            bundle.hasCompact = true
-            let o = plan.order
-            bundle.wakingTimestamp.varint(ts &- bundle.lastWaking)
-            bundle.lastWaking = ts
-            let flags = e.flags
-            e.withPayload { p in
-                bundle.wakingPid.varint(UInt64(bitPattern: w.pid.signedValue(in: p, order: o) ?? 0))
-                bundle.wakingTargetCPU.varint(UInt64(bitPattern: w.targetCPU.signedValue(in: p, order: o) ?? 0))
-                bundle.wakingPrio.varint(UInt64(bitPattern: w.prio.signedValue(in: p, order: o) ?? 0))
-                let comm = w.comm.stringBytes(in: p, order: o) ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                bundle.wakingComm.varint(UInt64(bundle.intern(comm)))
-            }
-            bundle.wakingFlags.varint(UInt64(flags))
-        case .typed(let event, let fields):
-            let ev = bundle.events
-            let start = beginEvent(e, ts: ts, into: ev)
-            let m = ev.begin(event)
-            let o = plan.order
-            e.withPayload { p in
-                for f in fields {
-                    if f.isString {
-                        if let b = f.field.stringBytes(in: p, order: o) { PerfettoText.writeString(f.number, b, into: ev) }
-                    } else if let v = f.field.value(in: p, order: o) {
-                        ev.uint(f.number, v)
-                    }
-                }
-            }
-            ev.end(m)
-            ev.end(start)
-        case .sysEnter(let idField, let args):
-            let ev = bundle.events
-            let start = beginEvent(e, ts: ts, into: ev)
-            let m = ev.begin(PerfettoTypedEvents.sysEnter)
-            let o = plan.order
-            e.withPayload { p in
-                if let v = idField.value(in: p, order: o) { ev.uint(1, v) }
-                for a in args { ev.uint(2, a.value(in: p, order: o) ?? 0) }
-            }
-            ev.end(m)
-            ev.end(start)
-        case .sysExit(let idField, let ret):
-            let ev = bundle.events
-            let start = beginEvent(e, ts: ts, into: ev)
-            let m = ev.begin(PerfettoTypedEvents.sysExit)
-            let o = plan.order
-            e.withPayload { p in
-                if let v = idField.value(in: p, order: o) { ev.uint(1, v) }
-                if let v = ret.value(in: p, order: o) { ev.uint(2, v) }
-            }
-            ev.end(m)
-            ev.end(start)
-        case .generic(let name, let fields):
-            let ev = bundle.events
-            let start = beginEvent(e, ts: ts, into: ev)
-            let m = ev.begin(PerfettoProto.Event.generic)
-            name.withUnsafeBytes { ev.append($0) }
-            let o = plan.order
-            for f in fields {
-                switch f.kind {
-                case .signed, .unsigned, .string:
-                    e.withPayload { p in Self.writeGenericScalar(f, p, o, into: ev) }
-                default:
-                    if let v = e.value(of: f.eventField) {
-                        var text = v.description
-                        text.withUTF8 { Self.writeGenericString(f, UnsafeRawBufferPointer($0), into: ev) }
-                    }
-                }
-            }
-            ev.end(m)
-            ev.end(start)
-        }
-        try check(bundle)
+        if flushed, out.count >= outLimit { try file.write(&out) }
     }
 
     @inline(__always)
-    private func check(_ bundle: PerfettoCPUBundle) throws(PerfettoExportError) {
-        if bundle.count >= options.bundleEvents || bundle.events.count >= bundleBytes {
-            flush(bundle)
-            if out.count >= outLimit { try file.write(out) }
+    private func write(_ e: borrowing EventView, ts: UInt64, plan: PerfettoEventPlan, into b: PerfettoCPUBundle) {
+        let r = plan.readers
+        let o = plan.order
+        switch plan.kind {
+        case .compactSwitch:
+            b.hasCompact = true
+            b.switchTimestamp.varint(ts &- b.lastSwitch)
+            b.lastSwitch = ts
+            e.withPayload { p in
+                b.switchPrevState.varint(r[0].number(in: p, o) ?? 0)
+                b.switchNextPid.varint(r[2].number(in: p, o) ?? 0)
+                b.switchNextPrio.varint(r[3].number(in: p, o) ?? 0)
+                let comm = r[1].string(in: p, o) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                b.switchNextComm.varint(UInt64(b.intern(comm)))
+            }
+        case .compactWaking:
+            b.hasCompact = true
+            b.wakingTimestamp.varint(ts &- b.lastWaking)
+            b.lastWaking = ts
+            b.wakingFlags.varint(UInt64(e.flags))
+            e.withPayload { p in
+                b.wakingPid.varint(r[1].number(in: p, o) ?? 0)
+                b.wakingPrio.varint(r[2].number(in: p, o) ?? 0)
+                b.wakingTargetCPU.varint(r[3].number(in: p, o) ?? 0)
+                let comm = r[0].string(in: p, o) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                b.wakingComm.varint(UInt64(b.intern(comm)))
+            }
+        case .typed:
+            let start = beginEvent(e, ts: ts, into: b)
+            let m = b.events.begin(plan.event)
+            e.withPayload { p in
+                for i in 0..<plan.readerCount {
+                    if r[i].value == .string {
+                        if let s = r[i].string(in: p, o) { PerfettoText.writeString(r[i].number, s, into: &b.events) }
+                    } else if let v = r[i].number(in: p, o) {
+                        b.events.uint(r[i].number, v)
+                    }
+                }
+            }
+            b.events.end(m)
+            b.events.end(start)
+        case .sysEnter, .sysExit:
+            let start = beginEvent(e, ts: ts, into: b)
+            let m = b.events.begin(plan.kind == .sysEnter ? PerfettoTypedEvents.sysEnter : PerfettoTypedEvents.sysExit)
+            e.withPayload { p in
+                if let v = r[0].number(in: p, o) { b.events.uint(1, v) }
+                for i in 1..<plan.readerCount {
+                    if let v = r[i].number(in: p, o) { b.events.uint(2, v) }
+                }
+            }
+            b.events.end(m)
+            b.events.end(start)
+        case .generic:
+            let start = beginEvent(e, ts: ts, into: b)
+            let m = b.events.begin(PerfettoProto.Event.generic)
+            let prefixes = UnsafeRawBufferPointer(plan.prefixes)
+            b.events.append(UnsafeRawBufferPointer(rebasing: prefixes[0..<plan.namePrefixCount]))
+            for i in 0..<plan.readerCount {
+                let f = r[i]
+                let name = UnsafeRawBufferPointer(rebasing: prefixes[f.prefixStart..<(f.prefixStart + f.prefixCount)])
+                if f.value == .other {
+                    if let v = e.value(of: plan.otherFields[f.other]) {
+                        var text = v.description
+                        text.withUTF8 { Self.writeGenericString(name, UnsafeRawBufferPointer($0), into: &b.events) }
+                    }
+                } else {
+                    e.withPayload { p in Self.writeGenericScalar(f, name, p, o, into: &b.events) }
+                }
+            }
+            b.events.end(m)
+            b.events.end(start)
         }
     }
 
     private func flush(_ bundle: PerfettoCPUBundle) {
-        bundle.flush(into: out)
+        bundle.flush(into: &out)
         bundleCount += 1
     }
 
     /// Opens an `FtraceEvent` with its timestamp, pid and flags; returns its start.
     @inline(__always)
-    private func beginEvent(_ e: borrowing EventView, ts: UInt64, into ev: ProtoBuffer) -> Int {
-        let start = ev.begin(PerfettoProto.Bundle.event)
-        ev.uint(PerfettoProto.Event.timestamp, ts)
-        ev.uint(PerfettoProto.Event.pid, UInt64(UInt32(bitPattern: e.pid)))
+    private func beginEvent(_ e: borrowing EventView, ts: UInt64, into b: PerfettoCPUBundle) -> Int {
+        let start = b.events.begin(PerfettoProto.Bundle.event)
+        b.events.uint(PerfettoProto.Event.timestamp, ts)
+        b.events.uint(PerfettoProto.Event.pid, UInt64(UInt32(bitPattern: e.pid)))
         let flags = e.flags
-        if flags != 0 { ev.uint(PerfettoProto.Event.commonFlags, UInt64(flags)) }
+        if flags != 0 { b.events.uint(PerfettoProto.Event.commonFlags, UInt64(flags)) }
         return start
     }
 
     /// An event whose type the file does not describe: a generic event named by its id.
-    private func writeUnknown(_ e: borrowing EventView, ts: UInt64, into bundle: PerfettoCPUBundle) {
-        let ev = bundle.events
-        let start = beginEvent(e, ts: ts, into: ev)
-        let m = ev.begin(PerfettoProto.Event.generic)
-        ev.string(PerfettoProto.Generic.eventName, "unknown_event_\(e.id.map(String.init) ?? "none")")
-        ev.end(m)
-        ev.end(start)
+    private func writeUnknown(_ e: borrowing EventView, ts: UInt64, into b: PerfettoCPUBundle) {
+        let start = beginEvent(e, ts: ts, into: b)
+        let m = b.events.begin(PerfettoProto.Event.generic)
+        b.events.string(PerfettoProto.Generic.eventName, "unknown_event_\(e.id.map(String.init) ?? "none")")
+        b.events.end(m)
+        b.events.end(start)
     }
 
     /// One `GenericFtraceEvent.Field` with a number or text read in place; its length is
     /// computed first, so nothing moves.
     @inline(__always)
-    static func writeGenericScalar(_ f: PerfettoEventPlan.GenericField, _ p: UnsafeRawBufferPointer,
-                                   _ o: ByteOrder, into ev: ProtoBuffer) {
-        switch f.kind {
+    static func writeGenericScalar(_ f: PerfettoEventPlan.FieldReader, _ name: UnsafeRawBufferPointer,
+                                   _ p: UnsafeRawBufferPointer, _ o: ByteOrder, into ev: inout ProtoBuffer) {
+        switch f.value {
         case .signed:
-            guard let v = f.field.signedValue(in: p, order: o) else { return }
-            writeGenericNumber(f, PerfettoProto.Generic.intValue, UInt64(bitPattern: v), into: ev)
+            guard let v = f.number(in: p, o) else { return }
+            writeGenericNumber(name, PerfettoProto.Generic.intValue, v, into: &ev)
         case .unsigned:
-            guard let v = f.field.unsignedValue(in: p, order: o) else { return }
-            writeGenericNumber(f, PerfettoProto.Generic.uintValue, v, into: ev)
+            guard let v = f.number(in: p, o) else { return }
+            writeGenericNumber(name, PerfettoProto.Generic.uintValue, v, into: &ev)
         default:
-            guard let b = f.field.stringBytes(in: p, order: o) else { return }
-            if let fixed = PerfettoText.repaired(b) {
-                fixed.withUnsafeBytes { writeGenericString(f, $0, into: ev) }
+            guard let s = f.string(in: p, o) else { return }
+            if let fixed = PerfettoText.repaired(s) {
+                fixed.withUnsafeBytes { writeGenericString(name, $0, into: &ev) }
             } else {
-                writeGenericString(f, b, into: ev)
+                writeGenericString(name, s, into: &ev)
             }
         }
     }
 
     @inline(__always)
-    static func writeGenericNumber(_ f: PerfettoEventPlan.GenericField, _ number: Int, _ v: UInt64, into ev: ProtoBuffer) {
-        let length = f.namePrefix.count + 1 + ProtoBuffer.varintSize(v)
+    static func writeGenericNumber(_ name: UnsafeRawBufferPointer, _ number: Int, _ v: UInt64, into ev: inout ProtoBuffer) {
+        let length = name.count + 1 + ProtoBuffer.varintSize(v)
         ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
         ev.varint(UInt64(length))
-        f.namePrefix.withUnsafeBytes { ev.append($0) }
+        ev.append(name)
         ev.uint(number, v)
     }
 
     /// `b` must be valid UTF-8.
     @inline(__always)
-    static func writeGenericString(_ f: PerfettoEventPlan.GenericField, _ b: UnsafeRawBufferPointer, into ev: ProtoBuffer) {
-        let length = f.namePrefix.count + 1 + ProtoBuffer.varintSize(UInt64(b.count)) + b.count
+    static func writeGenericString(_ name: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, into ev: inout ProtoBuffer) {
+        let length = name.count + 1 + ProtoBuffer.varintSize(UInt64(b.count)) + b.count
         ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
         ev.varint(UInt64(length))
-        f.namePrefix.withUnsafeBytes { ev.append($0) }
+        ev.append(name)
         ev.bytes(PerfettoProto.Generic.strValue, b)
     }
 
     // MARK: Lookups
 
     @inline(__always)
-    private func bundle(peer: Int, buffer: Int, cpu: Int) -> PerfettoCPUBundle {
-        if peer < bundles.count, buffer < bundles[peer].count, cpu >= 0, cpu < bundles[peer][buffer].count,
-           let b = bundles[peer][buffer][cpu] {
-            return b
+    private func bundle(peer: Int, buffer: Int, cpu: Int) -> Unmanaged<PerfettoCPUBundle> {
+        if buffer >= 0, buffer < maxBuffers, cpu >= 0, cpu < maxCPUs {
+            let i = (peer * maxBuffers + buffer) * maxCPUs + cpu
+            if i >= 0, i < slots.count, let b = slots[i] { return b }
         }
         return makeBundle(peer: peer, buffer: buffer, cpu: cpu)
     }
 
-    private func makeBundle(peer: Int, buffer: Int, cpu: Int) -> PerfettoCPUBundle {
-        while bundles.count <= peer { bundles.append([]) }
-        while bundles[peer].count <= buffer { bundles[peer].append([]) }
-        let slot = max(0, cpu)
-        while bundles[peer][buffer].count <= slot { bundles[peer][buffer].append(nil) }
-        let b = PerfettoCPUBundle(machineID: peer < machineIDs.count ? machineIDs[peer] : peer, cpu: cpu)
-        bundles[peer][buffer][slot] = b
-        return b
+    private func makeBundle(peer: Int, buffer: Int, cpu: Int) -> Unmanaged<PerfettoCPUBundle> {
+        let key = (peer << 40) | (buffer << 20) | (cpu & 0xfffff)
+        if let b = extraBundles[key] { return Unmanaged.passUnretained(b) }
+        let b = PerfettoCPUBundle(machineID: peer < machineIDs.count ? machineIDs[peer] : peer, peer: peer, buffer: buffer, cpu: cpu)
+        allBundles.append(b)
+        let i = (peer * maxBuffers + buffer) * maxCPUs + cpu
+        if buffer >= 0, buffer < maxBuffers, cpu >= 0, cpu < maxCPUs, i >= 0, i < slots.count {
+            slots[i] = Unmanaged.passUnretained(b)
+        } else {
+            extraBundles[key] = b
+        }
+        return Unmanaged.passUnretained(b)
     }
 
     @inline(__always)
-    private func plan(peer: Int, id: Int, _ e: borrowing EventView) -> PerfettoEventPlan? {
-        if peer < plans.count, id >= 0, id < plans[peer].count, let p = plans[peer][id] { return p }
+    private func plan(peer: Int, id: Int, _ e: borrowing EventView) -> Unmanaged<PerfettoEventPlan>? {
+        if id >= 0, id < planStride {
+            let i = peer * planStride + id
+            if i >= 0, i < planSlots.count, let p = planSlots[i] { return p }
+        }
         return makePlan(peer: peer, id: id, e)
     }
 
-    private func makePlan(peer: Int, id: Int, _ e: borrowing EventView) -> PerfettoEventPlan? {
-        guard let type = e.type, id >= 0, id < 1 << 20, peer < plans.count else { return nil }
+    private func makePlan(peer: Int, id: Int, _ e: borrowing EventView) -> Unmanaged<PerfettoEventPlan>? {
+        let key = peer << 32 | (id & 0xffff_ffff)
+        guard peer >= 0, peer < syscalls.count, id >= 0, !noPlan.contains(key) else { return nil }
+        if id >= planStride {
+            // A larger id than the table holds: grow it (ids are small; this happens rarely).
+            guard id < 1 << 20 else { return nil }
+            var stride = planStride
+            while stride <= id { stride *= 2 }
+            let grown = UnsafeMutableBufferPointer<Unmanaged<PerfettoEventPlan>?>.allocate(capacity: syscalls.count * stride + 1)
+            grown.initialize(repeating: nil)
+            for p in 0..<syscalls.count {
+                for i in 0..<planStride { grown[p * stride + i] = planSlots[p * planStride + i] }
+            }
+            planSlots.deallocate()
+            planSlots = grown
+            planStride = stride
+        }
+        guard let type = e.type else {
+            noPlan.insert(key)
+            return nil
+        }
         let p = PerfettoEventPlan.make(for: type, syscalls: syscalls[peer], compact: options.compactSched)
-        while plans[peer].count <= id { plans[peer].append(nil) }
-        plans[peer][id] = p
-        return p
+        allPlans.append(p)
+        let u = Unmanaged.passUnretained(p)
+        planSlots[peer * planStride + id] = u
+        return u
     }
 
     // MARK: Metadata
@@ -288,7 +326,7 @@ final class PerfettoTraceWriter {
             writeSystemInfo(p)
             writeProcessTree(p, at: ts)
         }
-        try file.write(out)
+        try file.write(&out)
     }
 
     private func writeSystemInfo(_ p: TraceSession.Peer) {
@@ -336,7 +374,7 @@ final class PerfettoTraceWriter {
             out.int(T.tid, Int64(pid))
             if let n = names[pid] {
                 var n = n
-                n.withUTF8 { PerfettoText.writeString(T.name, UnsafeRawBufferPointer($0), into: out) }
+                n.withUTF8 { u in PerfettoText.writeString(T.name, UnsafeRawBufferPointer(u), into: &out) }
             }
             out.end(t)
         }
@@ -352,10 +390,13 @@ final class PerfettoTraceWriter {
             started = true
             for p in session.peers { writeSystemInfo(p) }
         }
-        for peer in bundles { for buffer in peer { for case let b? in buffer { flush(b); if out.count >= outLimit { try file.write(out) } } } }
+        for b in allBundles {
+            flush(b)
+            if out.count >= outLimit { try file.write(&out) }
+        }
         for p in session.peers { writeStats(p) }
         if options.linkGuestVCPUs { writeVCPULinks() }
-        try file.write(out)
+        try file.write(&out)
     }
 
     /// `FtraceStats` at the end of the trace: the kernel's per-CPU counts (CPUSTAT options),
@@ -367,9 +408,7 @@ final class PerfettoTraceWriter {
             if case .cpuStat(let text) = o.value, let s = PerfettoCPUStats(parsing: text) { stats[s.cpu] = s }
         }
         if stats.isEmpty {
-            guard p.index < bundles.count, let top = p.file.buffers.firstIndex(where: \.isTopLevel),
-                  top < bundles[p.index].count else { return }
-            for case let b? in bundles[p.index][top] where b.lostNotices > 0 {
+            for b in topBundles(p) where b.lostNotices > 0 {
                 var s = PerfettoCPUStats(cpu: b.cpu)
                 s.overrun = b.lostCount
                 stats[b.cpu] = s
@@ -406,10 +445,8 @@ final class PerfettoTraceWriter {
         typealias T = PerfettoProto.Track
         var sequences = Set<Int>()
         for p in session.peers where p.guestEntry != nil {
-            guard p.index < bundles.count, let top = p.file.buffers.firstIndex(where: \.isTopLevel),
-                  top < bundles[p.index].count else { continue }
             let guestName = machineNames[p.index]
-            for case let b? in bundles[p.index][top] where b.total > 0 {
+            for b in topBundles(p) where b.total > 0 {
                 guard let hostPID = p.hostPID(vcpu: b.cpu) else { continue }
                 let key = UInt64(p.index) << 32 | UInt64(b.cpu)
                 let flow = 0x7f00_0000_0000_0000 | key
@@ -467,6 +504,12 @@ final class PerfettoTraceWriter {
     }
 
     // MARK: Helpers
+
+    /// The bundles of the top-level buffer of peer `p`, by CPU.
+    private func topBundles(_ p: TraceSession.Peer) -> [PerfettoCPUBundle] {
+        guard let top = p.file.buffers.firstIndex(where: \.isTopLevel) else { return [] }
+        return allBundles.filter { $0.peer == p.index && $0.buffer == top }.sorted { $0.cpu < $1.cpu }
+    }
 
     static func baseName(_ path: String) -> String {
         let name = path.split(separator: "/").last.map(String.init) ?? path
