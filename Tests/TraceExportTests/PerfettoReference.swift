@@ -40,6 +40,8 @@ enum PerfettoReference {
         var stats: [String: [String: Any]]
         var tracks: [[String: Any]]
         var trackEvents: [[String: Any]]
+        /// With `values`: every FtraceEvent's fields ("machine:cpu", ts, name, [(field, value)]).
+        var values: [(key: String, ts: UInt64, name: String, fields: [(String, Any)])] = []
     }
 
     struct Switch: Equatable, CustomStringConvertible {
@@ -51,9 +53,9 @@ enum PerfettoReference {
         var description: String { "\(ts) state=\(prevState) -> \(nextComm):\(nextPid) [\(nextPrio)]" }
     }
 
-    static func dump(_ path: String) throws -> Dump {
+    static func dump(_ path: String, values: Bool = false) throws -> Dump {
         let script = ExportFixtures.root.appendingPathComponent("scripts/export-check/perfetto_dump.py").path
-        let r = try run(python, ["python3", script, path])
+        let r = try run(python, ["python3", script, path] + (values ? ["--values"] : []))
         try #require(r.status == 0, "perfetto_dump.py failed on \(path)")
         let any = try JSONSerialization.jsonObject(with: r.output)
         let j = try #require(any as? [String: Any])
@@ -75,6 +77,13 @@ enum PerfettoReference {
         d.stats = j["stats"] as? [String: [String: Any]] ?? [:]
         d.tracks = j["tracks"] as? [[String: Any]] ?? []
         d.trackEvents = j["track_events"] as? [[String: Any]] ?? []
+        for v in j["values"] as? [[Any]] ?? [] where v.count == 4 {
+            let fields = (v[3] as? [[Any]] ?? []).compactMap { f -> (String, Any)? in
+                guard f.count == 2, let n = f[0] as? String else { return nil }
+                return (n, f[1])
+            }
+            d.values.append((v[0] as? String ?? "", num(v[1]), v[2] as? String ?? "", fields))
+        }
         return d
     }
 

@@ -15,7 +15,10 @@ report, as JSON:
   stats: {"machine:cpu": {overrun, ...}}  (FtraceStats END_OF_TRACE)
   tracks: [{machine, uuid, name}]  (TrackDescriptors)
   track_events: [{machine, ts, type, track, name, flows, annotations}]
-Usage: perfetto_dump.py FILE.pftrace
+  values (with --values): ["machine:cpu", ts, name, [[field, value], ...]] for every
+         FtraceEvent (typed: the message's set fields by name, repeated ones as lists;
+         generic: each field's name and str/int/uint value)
+Usage: perfetto_dump.py FILE.pftrace [--values]
 """
 import json
 import sys
@@ -41,7 +44,8 @@ def main():
     data = open(sys.argv[1], "rb").read()
     trace = pb.Trace()
     out = {"unknown": [], "machines": {}, "cpus": {}, "generic_fields": {}, "threads": {}, "stats": {},
-           "tracks": [], "track_events": [], "packets": 0}
+           "tracks": [], "track_events": [], "packets": 0, "values": []}
+    values = "--values" in sys.argv
     try:
         trace.ParseFromString(data)
     except Exception as e:  # a file the protos cannot read
@@ -86,8 +90,16 @@ def main():
                     name = ev.generic.event_name
                     fields = sorted(f.name for f in ev.generic.field)
                     out["generic_fields"].setdefault(name, fields)
+                    if values:
+                        vals = [[f.name, getattr(f, f.WhichOneof("value"))] for f in ev.generic.field
+                                if f.WhichOneof("value")]
+                        out["values"].append([key, ev.timestamp, name, vals])
                 else:
                     name = which
+                    if values:
+                        msg = getattr(ev, which)
+                        vals = [[fd.name, list(v) if fd.is_repeated else v] for fd, v in msg.ListFields()]
+                        out["values"].append([key, ev.timestamp, name, vals])
                 cpu["events"].append([ev.timestamp, name])
             cs = b.compact_sched
             ts = 0
