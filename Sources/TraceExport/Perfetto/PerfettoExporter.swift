@@ -15,7 +15,7 @@ import TraceEvent
 ///   when Perfetto knows the recording machine's syscall table) as those typed messages,
 /// - every other event as a `GenericFtraceEvent` with all its fields.
 ///
-/// Timestamps are the corrected host-clock ones of ``TraceCmd/EventView/timestamp`` (a
+/// Timestamps are the corrected host-clock ones of `EventView.timestamp` (a
 /// guest's through its TIME_SHIFT), so the machines line up. Thread names come from each
 /// file's saved cmdlines (a `ProcessTree`) and from the events; events lost on a CPU mark the
 /// next bundle (`lost_events`), and the kernel's per-CPU counts (CPUSTAT) go into an
@@ -61,6 +61,7 @@ public struct PerfettoExporter: Sendable {
     /// Writes the selected events to a new file at `path` (replacing it).
     ///
     /// - Parameters:
+    ///   - path: the trace file to write (`.pftrace`).
     ///   - selection: which events (peers, CPUs, names, filter, time window), as the report's options.
     ///   - progress: called now and then with how far the export has gone, and once at the end.
     /// - Returns: what was written.
