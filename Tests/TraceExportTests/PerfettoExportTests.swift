@@ -92,6 +92,31 @@ import TraceCmd
             #expect(exported == reference, "\(c.testDescription) \(key): sched_switch sequence")
             #expect(dump.lostBundles[key] ?? 0 == ref.dropped[key] ?? 0, "\(c.testDescription) \(key): lost-event marks")
         }
+        // Task names: every saved cmdline of each file (pids listed once) under its machine.
+        for (peer, file) in c.files.enumerated() {
+            let r = try PerfettoReference.run("/usr/bin/trace-cmd", ["dump", "--cmd-lines", "-i", file], directory: dir)
+            var seen: [Int: [String]] = [:]
+            for line in String(decoding: r.output, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("\t") {
+                guard let space = line.firstIndex(of: " "), let pid = Int(line[..<space]), pid > 0 else { continue }
+                seen[pid, default: []].append(String(line[line.index(after: space)...]))
+            }
+            var checked = 0
+            for (pid, comms) in seen where comms.count == 1 {
+                #expect(dump.threads["\(peer):\(pid)"] == comms[0], "\(file): pid \(pid)")
+                checked += 1
+            }
+            #expect(checked == seen.filter { $0.value.count == 1 }.count)
+            // The kernel's per-CPU counts (CPUSTAT) as FtraceStats.
+            let opts = try PerfettoReference.run("/usr/bin/trace-cmd", ["dump", "--options", "-i", file], directory: dir)
+            var cpu: Int?
+            for line in String(decoding: opts.output, as: UTF8.self).split(separator: "\n") {
+                if line.hasPrefix("CPU: ") { cpu = Int(line.dropFirst(5)) }
+                if line.hasPrefix("overrun: "), let cpu, let n = Int(line.dropFirst(9)) {
+                    let got = dump.stats["\(peer):\(cpu)"]?["overrun"] as? Int
+                    #expect(got == n, "\(file) CPU \(cpu): overrun \(String(describing: got)), CPUSTAT \(n)")
+                }
+            }
+        }
         // Every generic event carries all its fields (the names the reference's raw output shows).
         for l in ref.lines {
             guard let fields = dump.genericFields[l.name] else { continue }

@@ -67,6 +67,11 @@ import Testing
             add(["Utsname", n], v, "string")
         }
         add(["ProcessTree", "threads"], P.ProcessTree.threads, "message")
+        add(["ProcessTree", "processes"], P.ProcessTree.processes, "message")
+        add(["ProcessTree.Process", "pid"], P.ProcessTree.processPid, "number")
+        add(["ProcessTree.Process", "cmdline"], P.ProcessTree.processCmdline, "string")
+        add(["ProcessTree.Process", "cmdline_is_comm"], P.ProcessTree.cmdlineIsComm, "number")
+        add(["ProcessTree.Thread", "tgid"], P.ProcessTree.tgid, "number")
         add(["ProcessTree.Thread", "tid"], P.ProcessTree.tid, "number")
         add(["ProcessTree.Thread", "name"], P.ProcessTree.name, "string")
         add(["TrackDescriptor", "uuid"], P.Track.uuid, "number")

@@ -11,7 +11,7 @@ report, as JSON:
          sched_waking), switches: [[ts, prev_state, next_pid, next_prio, next_comm], ...] in
          order, lost_bundles: n}}
   generic_fields: {event name: sorted field names}  (of GenericFtraceEvents)
-  threads: {"machine:tid": name}  (ProcessTree)
+  threads: {"machine:tid": name}, processes: {"machine:pid": cmdline}  (ProcessTree)
   stats: {"machine:cpu": {overrun, ...}}  (FtraceStats END_OF_TRACE)
   tracks: [{machine, uuid, name}]  (TrackDescriptors)
   track_events: [{machine, ts, type, track, name, flows, annotations}]
@@ -44,7 +44,7 @@ def main():
     data = open(sys.argv[1], "rb").read()
     trace = pb.Trace()
     out = {"unknown": [], "machines": {}, "cpus": {}, "generic_fields": {}, "threads": {}, "stats": {},
-           "tracks": [], "track_events": [], "packets": 0, "values": []}
+           "tracks": [], "track_events": [], "packets": 0, "values": [], "processes": {}}
     values = "--values" in sys.argv
     try:
         trace.ParseFromString(data)
@@ -65,6 +65,8 @@ def main():
         elif kind == "process_tree":
             for t in p.process_tree.threads:
                 out["threads"][f"{mid}:{t.tid}"] = t.name
+            for pr in p.process_tree.processes:
+                out["processes"][f"{mid}:{pr.pid}"] = list(pr.cmdline)
         elif kind == "ftrace_stats":
             for c in p.ftrace_stats.cpu_stats:
                 out["stats"][f"{mid}:{c.cpu}"] = {f.name: v for f, v in c.ListFields()}

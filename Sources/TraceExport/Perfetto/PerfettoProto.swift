@@ -96,10 +96,15 @@ enum PerfettoProto {
         static let machine = 4
     }
 
-    /// `ProcessTree` and its `Thread`.
+    /// `ProcessTree`, its `Process` and its `Thread`.
     enum ProcessTree {
+        static let processes = 1
         static let threads = 2
+        static let processPid = 1
+        static let processCmdline = 3
+        static let cmdlineIsComm = 9
         static let tid = 1
+        static let tgid = 3
         static let name = 2
     }
 

@@ -355,7 +355,10 @@ final class PerfettoTraceWriter {
         if id != 0 { out.uint(PerfettoProto.Packet.machineID, UInt64(id)) }
     }
 
-    /// Thread names from the file's saved cmdlines, as a `ProcessTree` of threads.
+    /// Task names from the file's saved cmdlines, as a `ProcessTree`. A trace-cmd file does
+    /// not say which task belongs to which thread group, and Perfetto files a thread without
+    /// one under process 0; so each task is written as its own process (named by its comm,
+    /// `cmdline_is_comm`) and as that process's thread.
     private func writeProcessTree(_ p: TraceSession.Peer, at ts: UInt64) {
         typealias T = PerfettoProto.ProcessTree
         guard let text = try? p.file.savedCmdlinesText() else { return }
@@ -370,12 +373,19 @@ final class PerfettoTraceWriter {
         out.uint(PerfettoProto.Packet.timestamp, ts)
         let tree = out.begin(PerfettoProto.Packet.processTree)
         for pid in order {
+            guard var name = names[pid] else { continue }
+            let process = out.begin(T.processes)
+            out.int(T.processPid, Int64(pid))
+            name.withUTF8 { u in PerfettoText.writeString(T.processCmdline, UnsafeRawBufferPointer(u), into: &out) }
+            out.uint(T.cmdlineIsComm, 1)
+            out.end(process)
+        }
+        for pid in order {
+            guard var name = names[pid] else { continue }
             let t = out.begin(T.threads)
             out.int(T.tid, Int64(pid))
-            if let n = names[pid] {
-                var n = n
-                n.withUTF8 { u in PerfettoText.writeString(T.name, UnsafeRawBufferPointer(u), into: &out) }
-            }
+            out.int(T.tgid, Int64(pid))
+            name.withUTF8 { u in PerfettoText.writeString(T.name, UnsafeRawBufferPointer(u), into: &out) }
             out.end(t)
         }
         out.end(tree)
