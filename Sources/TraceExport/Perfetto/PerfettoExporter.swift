@@ -73,7 +73,7 @@ public struct PerfettoExporter: Sendable {
         -> PerfettoExportSummary
     {
         let file = try PerfettoOutputFile(path: path)
-        defer { file.close() }
+        defer { file.finish() }
         let writer = PerfettoTraceWriter(session: session, options: options, file: file)
         var tracker: ExportProgressTracker?
         let last = progress == nil ? 0 : lastTimestamp(selection)

@@ -19,13 +19,13 @@ final class PerfettoOutputFile {
     }
 
     /// Writes the content of `buffer` and empties it.
-    func write(_ buffer: inout ProtoBuffer) throws(PerfettoExportError) {
+    func drain(_ buffer: inout ProtoBuffer) throws(PerfettoExportError) {
         var failure: Int32 = 0
         buffer.withBytes { b in
             guard var p = b.baseAddress else { return }
             var left = b.count
             while left > 0 {
-                let n = Glibc.write(fd, p, left)
+                let n = write(fd, p, left)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = errno
@@ -41,10 +41,11 @@ final class PerfettoOutputFile {
         if failure != 0 { throw .writeFailed(path: path, offset: written, errno: failure) }
     }
 
-    func close() {
-        if fd >= 0 { _ = Glibc.close(fd) }
+    /// Closes the file (once).
+    func finish() {
+        if fd >= 0 { _ = close(fd) }
         fd = -1
     }
 
-    deinit { close() }
+    deinit { finish() }
 }

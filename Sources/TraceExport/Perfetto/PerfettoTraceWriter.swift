@@ -110,7 +110,7 @@ final class PerfettoTraceWriter {
             flush(b)
             return true
         }
-        if flushed, out.count >= outLimit { try file.write(&out) }
+        if flushed, out.count >= outLimit { try file.drain(&out) }
     }
 
     @inline(__always)
@@ -326,7 +326,7 @@ final class PerfettoTraceWriter {
             writeSystemInfo(p)
             writeProcessTree(p, at: ts)
         }
-        try file.write(&out)
+        try file.drain(&out)
     }
 
     private func writeSystemInfo(_ p: TraceSession.Peer) {
@@ -402,11 +402,11 @@ final class PerfettoTraceWriter {
         }
         for b in allBundles {
             flush(b)
-            if out.count >= outLimit { try file.write(&out) }
+            if out.count >= outLimit { try file.drain(&out) }
         }
         for p in session.peers { writeStats(p) }
         if options.linkGuestVCPUs { writeVCPULinks() }
-        try file.write(&out)
+        try file.drain(&out)
     }
 
     /// `FtraceStats` at the end of the trace: the kernel's per-CPU counts (CPUSTAT options),
