@@ -232,3 +232,32 @@ import Testing
         }
     }
 }
+
+/// Damaged input: a typed error or a complete, readable trace, never a crash.
+@Suite struct PerfettoDamagedInputTests {
+    @Test func truncatedFilesExportOrFail() throws {
+        var exports = 0
+        for name in ["v7-zstd.dat", "v6.dat", "lost-events.dat"] {
+            let path = ExportFixtures.fixture(name)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            for fraction in [0.3, 0.6, 0.9, 0.99] {
+                let cut = PerfettoExportTests.temporary("cut-\(name)")
+                try bytes.prefix(Int(Double(bytes.count) * fraction)).write(to: URL(fileURLWithPath: cut))
+                let session: TraceSession
+                do { session = try TraceSession.open(cut) } catch { continue }
+                let out = PerfettoExportTests.temporary("cut.pftrace")
+                do {
+                    let summary = try PerfettoExporter(session: session).export(to: out)
+                    let dump = try PerfettoReference.dump(out)
+                    #expect(dump.unknown.count == 0, "\(name) cut at \(fraction)")
+                    let exported = dump.events.values.reduce(0) { $0 + $1.count }
+                    #expect(UInt64(exported) == summary.events)
+                    exports += 1
+                } catch let e as PerfettoExportError {
+                    #expect(!e.description.isEmpty)
+                }
+            }
+        }
+        #expect(exports > 0)
+    }
+}
