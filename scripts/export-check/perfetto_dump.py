@@ -9,7 +9,8 @@ report, as JSON:
   cpus: {"machine:cpu": {events: [[ts, name], ...] (every FtraceEvent and every CompactSched
          entry; name: the typed event's name, the generic event's event_name, sched_switch,
          sched_waking), switches: [[ts, prev_state, next_pid, next_prio, next_comm], ...] in
-         order, lost_bundles: n}}
+         order (CompactSched, and generic sched_switch events of instance buffers),
+         lost_bundles: n}}
   generic_fields: {event name: sorted field names}  (of GenericFtraceEvents)
   threads: {"machine:tid": name}, processes: {"machine:pid": cmdline}  (ProcessTree)
   stats: {"machine:cpu": {overrun, ...}}  (FtraceStats END_OF_TRACE)
@@ -92,6 +93,10 @@ def main():
                     name = ev.generic.event_name
                     fields = sorted(f.name for f in ev.generic.field)
                     out["generic_fields"].setdefault(name, fields)
+                    gv = {f.name: getattr(f, f.WhichOneof("value")) for f in ev.generic.field if f.WhichOneof("value")}
+                    if name == "sched_switch":  # an instance buffer's switch, written generic
+                        cpu["switches"].append([ev.timestamp, gv.get("prev_state", 0), gv.get("next_pid", 0),
+                                                gv.get("next_prio", 0), gv.get("next_comm", "")])
                     if values:
                         vals = [[f.name, getattr(f, f.WhichOneof("value"))] for f in ev.generic.field
                                 if f.WhichOneof("value")]

@@ -119,8 +119,9 @@ final class PerfettoEventPlan {
         prefixes.deallocate()
     }
 
-    /// The plan for `type`; `syscalls` says whether Perfetto knows the machine's syscall table.
-    static func make(for type: EventType, syscalls: Bool, compact: Bool) -> PerfettoEventPlan {
+    /// The plan for `type`; `syscalls` says whether Perfetto knows the machine's syscall table,
+    /// `typed: false` writes every event as a generic one.
+    static func make(for type: EventType, syscalls: Bool, compact: Bool, typed: Bool = true) -> PerfettoEventPlan {
         let formats = type.formatFields
         let order = type.dataByteOrder
         var own: [(EventField, FormatField)] = []
@@ -138,7 +139,7 @@ final class PerfettoEventPlan {
         }
         func field(_ name: String) -> (EventField, FormatField)? { own.first { $0.0.name == name } }
 
-        if compact, type.system == "sched", type.name == "sched_switch" || type.name == "sched_waking" {
+        if typed, compact, type.system == "sched", type.name == "sched_switch" || type.name == "sched_waking" {
             let isSwitch = type.name == "sched_switch"
             let names = isSwitch ? ["prev_state", "next_comm", "next_pid", "next_prio"] : ["comm", "pid", "prio", "target_cpu"]
             let text = isSwitch ? [false, true, false, false] : [true, false, false, false]
@@ -149,7 +150,7 @@ final class PerfettoEventPlan {
             }
         }
 
-        if syscalls, type.system == "syscalls", let nr = field("__syscall_nr"), isNumber(nr.0) {
+        if typed, syscalls, type.system == "syscalls", let nr = field("__syscall_nr"), isNumber(nr.0) {
             let rest = own.filter { $0.0.name != "__syscall_nr" }
             if type.name.hasPrefix("sys_enter_"), rest.allSatisfy({ isNumber($0.0) }) {
                 return PerfettoEventPlan(kind: .sysEnter, order: order, readers: [reader(nr)] + rest.map { reader($0) })
@@ -159,7 +160,7 @@ final class PerfettoEventPlan {
             }
         }
 
-        if let m = PerfettoTypedEvents.messages[type.name], m.system == nil || m.system == type.system {
+        if typed, let m = PerfettoTypedEvents.messages[type.name], m.system == nil || m.system == type.system {
             var typed: [FieldReader] = []
             var fits = true
             for f in own {

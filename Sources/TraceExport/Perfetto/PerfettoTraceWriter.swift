@@ -33,6 +33,12 @@ final class PerfettoTraceWriter {
     /// The plan of (peer, event id) at `peer * planStride + id`.
     @exclusivity(unchecked) private var planSlots: UnsafeMutableBufferPointer<Unmanaged<PerfettoEventPlan>?>
     @exclusivity(unchecked) private var planStride = 1024
+    /// Plan tables: one per peer for its top-level buffer, one per peer for its instances
+    /// (whose events are all written as generic events: Perfetto has one ftrace stream per
+    /// CPU, and the scheduling events of an instance would be read as the CPU's own).
+    private var planTables = 0
+    /// Per peer: the index of its top-level buffer (-1: none).
+    private lazy var topBuffer: [Int] = session.peers.map { $0.file.buffers.firstIndex(where: \.isTopLevel) ?? -1 }
     /// Types without a plan (no format) are remembered as such.
     private var noPlan = Set<Int>()
 
@@ -67,7 +73,8 @@ final class PerfettoTraceWriter {
         maxCPUs = max(1, min(4096, session.peers.map(\.file.cpuCount).max() ?? 1))
         slots = .allocate(capacity: session.peers.count * maxBuffers * maxCPUs + 1)
         slots.initialize(repeating: nil)
-        planSlots = .allocate(capacity: session.peers.count * planStride + 1)
+        planTables = 2 * session.peers.count
+        planSlots = .allocate(capacity: planTables * planStride + 1)
         planSlots.initialize(repeating: nil)
     }
 
@@ -87,7 +94,8 @@ final class PerfettoTraceWriter {
         if !started { try start(at: ts) }
         lastTimestamp = ts
         let peer = e.peer
-        let bundle = self.bundle(peer: peer, buffer: e.bufferIndex, cpu: e.cpu)
+        let buffer = e.bufferIndex
+        let bundle = self.bundle(peer: peer, buffer: buffer, cpu: e.cpu)
         let flushed = bundle._withUnsafeGuaranteedRef { b -> Bool in
             let missed = e.missedEvents
             if missed != .none {
@@ -101,7 +109,8 @@ final class PerfettoTraceWriter {
             b.count += 1
             b.total += 1
             events &+= 1
-            if let id = e.id, let plan = plan(peer: peer, id: id, e) {
+            let table = buffer == topBuffer[peer] ? peer : peer + syscalls.count
+            if let id = e.id, let plan = plan(peer: table, id: id, e) {
                 plan._withUnsafeGuaranteedRef { write(e, ts: ts, plan: $0, into: b) }
             } else {
                 writeUnknown(e, ts: ts, into: b)
@@ -290,15 +299,15 @@ final class PerfettoTraceWriter {
 
     private func makePlan(peer: Int, id: Int, _ e: borrowing EventView) -> Unmanaged<PerfettoEventPlan>? {
         let key = peer << 32 | (id & 0xffff_ffff)
-        guard peer >= 0, peer < syscalls.count, id >= 0, !noPlan.contains(key) else { return nil }
+        guard peer >= 0, peer < planTables, id >= 0, !noPlan.contains(key) else { return nil }
         if id >= planStride {
             // A larger id than the table holds: grow it (ids are small; this happens rarely).
             guard id < 1 << 20 else { return nil }
             var stride = planStride
             while stride <= id { stride *= 2 }
-            let grown = UnsafeMutableBufferPointer<Unmanaged<PerfettoEventPlan>?>.allocate(capacity: syscalls.count * stride + 1)
+            let grown = UnsafeMutableBufferPointer<Unmanaged<PerfettoEventPlan>?>.allocate(capacity: planTables * stride + 1)
             grown.initialize(repeating: nil)
-            for p in 0..<syscalls.count {
+            for p in 0..<planTables {
                 for i in 0..<planStride { grown[p * stride + i] = planSlots[p * planStride + i] }
             }
             planSlots.deallocate()
@@ -309,7 +318,9 @@ final class PerfettoTraceWriter {
             noPlan.insert(key)
             return nil
         }
-        let p = PerfettoEventPlan.make(for: type, syscalls: syscalls[peer], compact: options.compactSched)
+        let instance = peer >= syscalls.count
+        let p = PerfettoEventPlan.make(for: type, syscalls: syscalls[peer % syscalls.count], compact: options.compactSched,
+                                       typed: !instance)
         allPlans.append(p)
         let u = Unmanaged.passUnretained(p)
         planSlots[peer * planStride + id] = u
