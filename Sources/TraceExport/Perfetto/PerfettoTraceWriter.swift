@@ -38,7 +38,7 @@ final class PerfettoTraceWriter {
     /// CPU, and the scheduling events of an instance would be read as the CPU's own).
     private var planTables = 0
     /// Per peer: the index of its top-level buffer (-1: none).
-    private lazy var topBuffer: [Int] = session.peers.map { $0.file.buffers.firstIndex(where: \.isTopLevel) ?? -1 }
+    private let topBuffer: [Int]
     /// Types without a plan (no format) are remembered as such.
     private var noPlan = Set<Int>()
 
@@ -74,6 +74,7 @@ final class PerfettoTraceWriter {
         slots = .allocate(capacity: session.peers.count * maxBuffers * maxCPUs + 1)
         slots.initialize(repeating: nil)
         planTables = 2 * session.peers.count
+        topBuffer = session.peers.map { $0.file.buffers.firstIndex(where: \.isTopLevel) ?? -1 }
         planSlots = .allocate(capacity: planTables * planStride + 1)
         planSlots.initialize(repeating: nil)
     }
@@ -109,7 +110,7 @@ final class PerfettoTraceWriter {
             b.count += 1
             b.total += 1
             events &+= 1
-            let table = buffer == topBuffer[peer] ? peer : peer + syscalls.count
+            let table = peer < topBuffer.count && buffer != topBuffer[peer] ? peer + syscalls.count : peer
             if let id = e.id, let plan = plan(peer: table, id: id, e) {
                 plan._withUnsafeGuaranteedRef { write(e, ts: ts, plan: $0, into: b) }
             } else {
