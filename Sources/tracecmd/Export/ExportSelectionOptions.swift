@@ -10,13 +10,13 @@ struct ExportSelectionOptions: ParsableArguments {
     @Option(name: .customShort("o"), help: "The output file (a directory for Parquet).")
     var output: String
 
-    @Option(name: .customLong("cpu"), help: "CPUs to export, as the report takes them (0,2-3); repeatable.")
+    @Option(name: .customLong("cpu"), help: "CPUs to export in each file (0,2-3, as the report writes lists); repeatable.")
     var cpus: [String] = []
 
     @Option(name: .customShort("e"), help: "An event to export (name or system:name); repeatable. Default: all.")
     var events: [String] = []
 
-    @Option(name: .customShort("F"), help: "A filter in the report's -F syntax.")
+    @Option(name: .customShort("F"), help: "A filter in the report's -F syntax, applied to every file.")
     var filter: String?
 
     @Option(name: .customShort("v"), help: "A filter whose matching events are left out (the report's -v -F).")
