@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks a Parquet or SQLite export of a trace-cmd session against the reference.
 
-Usage: check_export.py parquet|sqlite OUT FILE [FILE...]   (run in the files' directory)
+Usage: check_export.py parquet|sqlite OUT [--ref=ARG...] FILE [FILE...]   (run in the files' directory)
 
 The reference is `trace-cmd report -R -t -i FILE ...` (raw fields, nanosecond times): its
 lines are counted per file (peer) and event name, and every exported row (up to SAMPLE per
@@ -17,10 +17,13 @@ Prints one JSON object with the results.
 import json, re, subprocess, sys, os, glob
 
 SAMPLE = 20000
-kind, out, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+kind, out = sys.argv[1], sys.argv[2]
+# --ref=ARG: passed on to trace-cmd report (the same selection as the export's).
+ref_args = [a[len("--ref="):] for a in sys.argv[3:] if a.startswith("--ref=")]
+files = [a for a in sys.argv[3:] if not a.startswith("--ref=")]
 
 # --- the reference ------------------------------------------------------------------------
-cmd = ["trace-cmd", "report", "-R", "-t"] + [x for f in files for x in ("-i", f)]
+cmd = ["trace-cmd", "report", "-R", "-t"] + ref_args + [x for f in files for x in ("-i", f)]
 text = subprocess.run(cmd, capture_output=True, text=True, errors="replace").stdout
 prefix = ""
 if len(files) > 1:
