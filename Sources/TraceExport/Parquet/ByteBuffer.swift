@@ -1,11 +1,12 @@
 /// A growable byte buffer for encoded column data: appends without bounds checks on a
 /// capacity it manages itself, reused between row groups (``removeAll()`` keeps the memory).
 final class ByteBuffer {
-    private(set) var base: UnsafeMutableRawPointer
-    private(set) var count = 0
-    private(set) var capacity: Int
+    // Read and written on every value: no dynamic exclusivity checks (one thread uses a buffer).
+    @exclusivity(unchecked) private(set) var base: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private(set) var capacity: Int
 
-    init(capacity: Int = 4096) {
+    init(capacity: Int = 1024) {
         self.capacity = max(64, capacity)
         base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
     }

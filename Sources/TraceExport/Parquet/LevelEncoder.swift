@@ -1,7 +1,7 @@
 /// Repetition or definition levels in Parquet's RLE/bit-packing hybrid, written as RLE runs
 /// as the levels come (optional values are nearly always present: one run per page).
 struct LevelEncoder {
-    let out = ByteBuffer(capacity: 256)
+    let out = ByteBuffer(capacity: 64)
     private var value: UInt8 = 0
     private var run = 0
 
@@ -26,6 +26,6 @@ struct LevelEncoder {
         flushRun()
         page.appendLE(UInt32(out.count))
         page.append(out.bytes)
-        out.removeAll()
+        out.removeAll(keepingAtMost: 1 << 16)
     }
 }

@@ -9,17 +9,18 @@ final class ParquetColumnBuffer {
     let unsignedOrder: Bool
     let maxDefinition: UInt8
     let maxRepetition: UInt8
-    let values = ByteBuffer(capacity: 1 << 16)
-    var definitions = LevelEncoder()
-    var repetitions = LevelEncoder()
+    let values = ByteBuffer(capacity: 1024)
+    // Updated on every value by one thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) var definitions = LevelEncoder()
+    @exclusivity(unchecked) var repetitions = LevelEncoder()
     /// Level entries (Parquet's `num_values`).
-    private(set) var levelCount = 0
-    private(set) var nullCount = 0
-    private(set) var valueCount = 0
-    private var minSigned = Int64.max, maxSigned = Int64.min
-    private var minUnsigned = UInt64.max, maxUnsigned = UInt64.min
-    private var minBytes: [UInt8]?, maxBytes: [UInt8]?
-    private var listHasElements = false
+    @exclusivity(unchecked) private(set) var levelCount = 0
+    @exclusivity(unchecked) private(set) var nullCount = 0
+    @exclusivity(unchecked) private(set) var valueCount = 0
+    @exclusivity(unchecked) private var minSigned = Int64.max, maxSigned = Int64.min
+    @exclusivity(unchecked) private var minUnsigned = UInt64.max, maxUnsigned = UInt64.min
+    @exclusivity(unchecked) private var minBytes: [UInt8]?, maxBytes: [UInt8]?
+    @exclusivity(unchecked) private var listHasElements = false
 
     init(_ column: TableColumn) {
         self.column = column
@@ -163,7 +164,9 @@ final class ParquetColumnBuffer {
         if maxRepetition > 0 { repetitions.finish(into: page) }
         if maxDefinition > 0 { definitions.finish(into: page) }
         page.append(values.bytes)
-        values.removeAll()
+        // Between row groups a column keeps at most 1 MiB: the memory of idle event files
+        // does not add up.
+        values.removeAll(keepingAtMost: 1 << 20)
     }
 
     /// Forgets the statistics and counts (after the page was written).

@@ -31,7 +31,7 @@ public struct ParquetExporter: Sendable {
 
         /// Options; the defaults suit traces of any size.
         public init(compression: ParquetCompression = .zstd(level: 1), rowGroupRows: Int = 1 << 20,
-                    memoryBudget: Int = 96 << 20) {
+                    memoryBudget: Int = 32 << 20) {
             self.compression = compression
             self.rowGroupRows = max(1, rowGroupRows)
             self.memoryBudget = max(1 << 16, memoryBudget)
@@ -101,58 +101,82 @@ public struct ParquetExporter: Sendable {
 
 /// The state of one Parquet export: an open file per event table, the binding of each
 /// file's event ids to them.
+///
+/// The per-event path reads plain values only (unretained references, pointers owned here):
+/// no reference counting and no dynamic exclusivity checks per event.
 final class ParquetExportRun {
     final class Table {
         let writer: ParquetFileWriter
         let event: String
         let name: String
-        let ts: ParquetColumnBuffer, cpu: ParquetColumnBuffer, pid: ParquetColumnBuffer, peer: ParquetColumnBuffer
-        let fields: [ParquetColumnBuffer]
-        var lastTimestamp: UInt64 = 0
-        var rows: UInt64 = 0
+        let ts: Unmanaged<ParquetColumnBuffer>, cpu: Unmanaged<ParquetColumnBuffer>
+        let pid: Unmanaged<ParquetColumnBuffer>, peer: Unmanaged<ParquetColumnBuffer>
+        /// The field columns, unretained (``writer`` keeps them).
+        let fields: UnsafeMutableBufferPointer<Unmanaged<ParquetColumnBuffer>>
+        @exclusivity(unchecked) var lastTimestamp: UInt64 = 0
+        @exclusivity(unchecked) var rows: UInt64 = 0
 
         init(writer: ParquetFileWriter, event: String, name: String) {
             self.writer = writer
             self.event = event
             self.name = name
-            let c = writer.columns
+            let c = writer.columns.map { Unmanaged.passUnretained($0) }
             ts = c[0]; cpu = c[1]; pid = c[2]; peer = c[c.count - 1]
-            fields = Array(c[EventTableLayout.leadingColumns..<(c.count - 1)])
+            fields = .allocate(capacity: c.count - 1 - EventTableLayout.leadingColumns)
+            _ = fields.initialize(from: c[EventTableLayout.leadingColumns..<(c.count - 1)])
         }
+
+        deinit { fields.deallocate() }
     }
 
+    /// Where one file's event type goes: its table and its field reader (kept alive by
+    /// ``tables`` and ``readers``).
     struct Binding {
-        let table: Int
-        let reader: EventFieldReader
+        let table: Unmanaged<Table>
+        let reader: Unmanaged<EventFieldReader>
     }
 
     /// Writes one row's fields into the field columns.
     struct Sink: FieldSink {
-        let columns: UnsafeBufferPointer<Unmanaged<ParquetColumnBuffer>>
-        @inline(__always) func c(_ i: Int) -> ParquetColumnBuffer { columns[i].takeUnretainedValue() }
-        @inline(__always) mutating func integer(_ column: Int, _ v: Int64) { c(column).append(v) }
-        @inline(__always) mutating func bytes(_ column: Int, _ b: UnsafeRawBufferPointer) { c(column).append(bytes: b) }
-        @inline(__always) mutating func null(_ column: Int) { c(column).appendNull() }
-        @inline(__always) mutating func beginList(_ column: Int) { c(column).beginList() }
-        @inline(__always) mutating func element(_ column: Int, _ v: Int64) { c(column).appendElement(v) }
-        @inline(__always) mutating func endList(_ column: Int) { c(column).endList() }
+        let columns: UnsafeMutableBufferPointer<Unmanaged<ParquetColumnBuffer>>
+        @inline(__always) mutating func integer(_ column: Int, _ v: Int64) {
+            columns[column]._withUnsafeGuaranteedRef { $0.append(v) }
+        }
+        @inline(__always) mutating func bytes(_ column: Int, _ b: UnsafeRawBufferPointer) {
+            columns[column]._withUnsafeGuaranteedRef { $0.append(bytes: b) }
+        }
+        @inline(__always) mutating func null(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.appendNull() } }
+        @inline(__always) mutating func beginList(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.beginList() } }
+        @inline(__always) mutating func element(_ column: Int, _ v: Int64) {
+            columns[column]._withUnsafeGuaranteedRef { $0.appendElement(v) }
+        }
+        @inline(__always) mutating func endList(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.endList() } }
     }
+
+    /// Event ids below this are found in a flat table; others in a dictionary.
+    static let denseIDs = 1 << 16
 
     let session: TraceSession
     let directory: String
     let options: ParquetExporter.Options
     let compressor: ZstdCompressor?
     let metadata: [(String, String)]
+    let scratch = ParquetFileWriter.PageScratch()
     var tables: [Table] = []
-    /// Per table, its field columns unretained (the tables keep them).
-    var fieldRefs: [[Unmanaged<ParquetColumnBuffer>]] = []
+    var readers: [EventFieldReader] = []
     var tableByLayout: [EventTableLayout: Int] = [:]
     var usedNames: Set<String> = []
-    var bindings: [Binding] = []
-    /// Per peer, per event id: index in ``bindings`` (-1 not yet seen, -2 no format).
-    var slots: [[Int32]]
-    var summary = TableExportSummary()
-    private var sinceBudgetCheck = 0
+    /// The bindings (grown as types are met).
+    @exclusivity(unchecked) private var bindings: UnsafeMutableBufferPointer<Binding>
+    @exclusivity(unchecked) private var bindingCount = 0
+    /// Per peer, per event id below ``denseIDs``: index in ``bindings`` + 1 (0: not yet
+    /// seen, -1: no format).
+    private let slots: UnsafeMutableBufferPointer<Int32>
+    private var sparseSlots: [Int: Int32] = [:]
+    @exclusivity(unchecked) var summary = TableExportSummary()
+    @exclusivity(unchecked) private var events = 0
+    @exclusivity(unchecked) private var nextBudgetCheck = 1 << 16
+    private let rowGroupRows: UInt64
 
     init(session: TraceSession, directory: String, options: ParquetExporter.Options) throws(TableExportError) {
         self.session = session
@@ -164,37 +188,52 @@ final class ParquetExportRun {
             compressor = nil
         }
         metadata = SessionTables.metadata(session)
-        slots = Array(repeating: [], count: session.peers.count)
+        slots = .allocate(capacity: max(1, session.peers.count) * Self.denseIDs)
+        slots.initialize(repeating: 0)
+        bindings = .allocate(capacity: 64)
+        rowGroupRows = UInt64(options.rowGroupRows)
+    }
+
+    deinit {
+        slots.deallocate()
+        bindings.deallocate()
     }
 
     @inline(__always)
     func append(_ e: borrowing EventView) throws(TableExportError) {
         let peer = e.peer
         guard let id = e.id else { summary.unknownEvents += 1; return }
-        var slot: Int32 = -1
-        if peer < slots.count, id >= 0, id < slots[peer].count { slot = slots[peer][id] }
-        if slot == -1 { slot = try bind(peer: peer, id: id, type: e.type) }
-        guard slot >= 0 else { summary.unknownEvents += 1; return }
-        let b = bindings[Int(slot)]
-        let t = tables[b.table]
-        let ts = e.timestamp
-        if ts < t.lastTimestamp { t.writer.groupSorted = false }
-        t.lastTimestamp = ts
-        t.ts.append(Int64(bitPattern: ts))
-        t.cpu.append(Int64(e.cpu))
-        t.pid.append(Int64(e.pid))
-        t.peer.append(Int64(peer))
-        fieldRefs[b.table].withUnsafeBufferPointer { refs in
-            var sink = Sink(columns: refs)
-            e.withBytes { span in span.withUnsafeBytes { b.reader.decode($0, into: &sink) } }
+        var slot: Int32
+        if id >= 0 && id < Self.denseIDs && peer >= 0 && peer < session.peers.count {
+            slot = slots[peer &* Self.denseIDs &+ id]
+        } else {
+            slot = sparseSlots[peer << 32 | (id & 0xffff_ffff)] ?? 0
         }
-        t.writer.endRow()
-        t.rows += 1
-        summary.events += 1
-        if t.writer.rows >= options.rowGroupRows { try t.writer.flushRowGroup() }
-        sinceBudgetCheck += 1
-        if sinceBudgetCheck >= 8192 {
-            sinceBudgetCheck = 0
+        if slot == 0 { slot = try bind(peer: peer, id: id, type: e.type) }
+        guard slot > 0 else { summary.unknownEvents += 1; return }
+        let b = bindings[Int(slot) - 1]
+        let ts = e.timestamp
+        let cpu = Int64(e.cpu)
+        let pid = Int64(e.pid)
+        let full = b.table._withUnsafeGuaranteedRef { t -> Bool in
+            if ts < t.lastTimestamp { t.writer.groupSorted = false }
+            t.lastTimestamp = ts
+            t.ts._withUnsafeGuaranteedRef { $0.append(Int64(bitPattern: ts)) }
+            t.cpu._withUnsafeGuaranteedRef { $0.append(cpu) }
+            t.pid._withUnsafeGuaranteedRef { $0.append(pid) }
+            t.peer._withUnsafeGuaranteedRef { $0.append(Int64(peer)) }
+            var sink = Sink(columns: t.fields)
+            b.reader._withUnsafeGuaranteedRef { r in
+                e.withBytes { span in span.withUnsafeBytes { r.decode($0, into: &sink) } }
+            }
+            t.writer.endRow()
+            t.rows &+= 1
+            return t.rows % rowGroupRows == 0
+        }
+        if full { try b.table.takeUnretainedValue().writer.flushRowGroup() }
+        events &+= 1
+        if events >= nextBudgetCheck {
+            nextBudgetCheck = events + (1 << 16)
             try keepWithinBudget()
         }
     }
@@ -211,10 +250,16 @@ final class ParquetExportRun {
         }
     }
 
+    private func setSlot(peer: Int, id: Int, _ v: Int32) {
+        if id >= 0 && id < Self.denseIDs && peer >= 0 && peer < session.peers.count {
+            slots[peer * Self.denseIDs + id] = v
+        } else {
+            sparseSlots[peer << 32 | (id & 0xffff_ffff)] = v
+        }
+    }
+
     private func bind(peer: Int, id: Int, type: EventType?) throws(TableExportError) -> Int32 {
-        guard id >= 0, id < 1 << 20 else { return -2 }
-        if slots[peer].count <= id { slots[peer] += Array(repeating: -1, count: id + 1 - slots[peer].count) }
-        guard let type else { slots[peer][id] = -2; return -2 }
+        guard let type else { setSlot(peer: peer, id: id, -1); return -1 }
         let layout = EventTableLayout(type: type)
         let table: Int
         if let t = tableByLayout[layout] {
@@ -229,16 +274,23 @@ final class ParquetExportRun {
             let w = try ParquetFileWriter(
                 path: directory + "/" + name + ".parquet", schema: layout.columns,
                 keyValues: [("trace-cmd.event", event), ("trace-cmd.format", EventTableLayout.formatText(of: type))] + metadata,
-                compression: options.compression, compressor: compressor, sortColumn: 0)
+                compression: options.compression, compressor: compressor, sortColumn: 0, scratch: scratch)
             table = tables.count
-            let t = Table(writer: w, event: event, name: name + ".parquet")
-            tables.append(t)
-            fieldRefs.append(t.fields.map { Unmanaged.passUnretained($0) })
+            tables.append(Table(writer: w, event: event, name: name + ".parquet"))
             tableByLayout[layout] = table
         }
-        bindings.append(Binding(table: table, reader: EventFieldReader(type: type)))
-        let slot = Int32(bindings.count - 1)
-        slots[peer][id] = slot
+        let reader = EventFieldReader(type: type)
+        readers.append(reader)
+        if bindingCount == bindings.count {
+            let grown = UnsafeMutableBufferPointer<Binding>.allocate(capacity: bindings.count * 2)
+            _ = grown.initialize(from: bindings)
+            bindings.deallocate()
+            bindings = grown
+        }
+        bindings[bindingCount] = Binding(table: Unmanaged.passUnretained(tables[table]), reader: Unmanaged.passUnretained(reader))
+        bindingCount += 1
+        let slot = Int32(bindingCount)
+        setSlot(peer: peer, id: id, slot)
         return slot
     }
 
@@ -249,6 +301,7 @@ final class ParquetExportRun {
 
     /// Closes every file.
     func finish() throws(TableExportError) {
+        summary.events = UInt64(events)
         for t in tables {
             try t.writer.close()
             summary.tables.append(.init(event: t.event, name: t.name, rows: t.rows))

@@ -40,12 +40,22 @@ final class ParquetFileWriter {
     let sortColumn: Int?
     /// Whether the current row group is sorted by ``sortColumn``; the exporter clears it.
     var groupSorted = true
-    private let page = ByteBuffer(capacity: 1 << 16)
-    private let packed = ByteBuffer(capacity: 1 << 16)
-    private let header = ByteBuffer(capacity: 256)
+    private let scratch: PageScratch
+    private var page: ByteBuffer { scratch.page }
+    private var packed: ByteBuffer { scratch.packed }
+    private var header: ByteBuffer { scratch.header }
+
+    /// Buffers for encoding pages, shared by the writers of one export (they flush one at a
+    /// time), so their memory is paid once.
+    final class PageScratch {
+        let page = ByteBuffer(capacity: 1 << 16)
+        let packed = ByteBuffer(capacity: 1 << 16)
+        let header = ByteBuffer(capacity: 256)
+    }
 
     init(path: String, schema: [TableColumn], keyValues: [(String, String)], compression: ParquetCompression,
-         compressor: ZstdCompressor?, sortColumn: Int? = nil) throws(TableExportError) {
+         compressor: ZstdCompressor?, sortColumn: Int? = nil, scratch: PageScratch = PageScratch()) throws(TableExportError) {
+        self.scratch = scratch
         self.path = path
         self.schema = schema
         columns = schema.map(ParquetColumnBuffer.init)

@@ -68,37 +68,84 @@ struct EventTableLayout: Hashable, Sendable {
 
 /// Reads one event type's fields of a record in place (one per file and type), with the
 /// classification of ``EventField/Kind``: what ``EventView/value(of:)`` decodes, without
-/// allocating.
-struct EventFieldReader {
+/// allocating (a string that is not valid UTF-8 is the exception: its repair is a `String`).
+/// A final class holding plain values, so the per-event path touches no reference counts.
+final class EventFieldReader {
+    /// One field, reduced to what reading it needs.
     struct Field {
-        let format: FormatField
+        enum Storage: UInt8 { case inline, dataLoc, relLoc }
+        let offset: Int
+        let size: Int
+        let storage: Storage
         let kind: EventField.Kind
         let elementSize: Int
     }
 
-    let fields: [Field]
+    let fields: UnsafeMutableBufferPointer<Field>
     let order: ByteOrder
 
     init(type: EventType) {
-        fields = type.fields.compactMap { f in
-            type.formatField(of: f).map { Field(format: $0, kind: f.kind, elementSize: type.elementSize(of: f)) }
+        let list: [Field] = type.fields.compactMap { f in
+            guard let ff = type.formatField(of: f) else { return nil }
+            let storage: Field.Storage
+            switch ff.storage {
+            case .inline: storage = .inline
+            case .dataLoc: storage = .dataLoc
+            case .relLoc: storage = .relLoc
+            }
+            return Field(offset: ff.offset, size: ff.size, storage: storage, kind: f.kind,
+                         elementSize: type.elementSize(of: f))
         }
+        fields = .allocate(capacity: list.count)
+        _ = fields.initialize(from: list)
         order = type.fieldByteOrder
+    }
+
+    deinit { fields.deallocate() }
+
+    /// The bytes of `f` in `payload` (as `FormatField.dataRange`): inline, a zero-size tail,
+    /// or a `__data_loc`/`__rel_loc` range; `nil` when not inside the payload.
+    @inline(__always)
+    static func range(_ f: Field, _ payload: UnsafeRawBufferPointer, _ o: ByteOrder) -> Range<Int>? {
+        let n = payload.count
+        switch f.storage {
+        case .inline:
+            guard f.offset >= 0, f.offset <= n else { return nil }
+            if f.size == 0 { return f.offset..<n }
+            guard f.size > 0, f.size <= n - f.offset else { return nil }
+            return f.offset..<(f.offset + f.size)
+        case .dataLoc, .relLoc:
+            guard f.size == 4 || f.size == 2, let word = payload.loadUnsigned(at: f.offset, size: f.size, order: o)
+            else { return nil }
+            var start = Int(word & 0xffff)
+            let length = f.size == 2 ? n - start : Int((word >> 16) & 0xffff)
+            if f.storage == .relLoc { start += f.offset + f.size }
+            guard length >= 0, start >= 0, start <= n, length <= n - start else { return nil }
+            return start..<(start + length)
+        }
     }
 
     /// Decodes every field of `payload` (the event's data from `common_type` on) into `sink`.
     @inline(__always)
     func decode<S: FieldSink>(_ payload: UnsafeRawBufferPointer, into sink: inout S) {
         let o = order
-        for i in fields.indices {
+        for i in 0..<fields.count {
             let f = fields[i]
             switch f.kind {
             case .signed:
-                if let v = f.format.signedValue(in: payload, order: o) { sink.integer(i, v) } else { sink.null(i) }
+                if let v = payload.loadSigned(at: f.offset, size: f.size, order: o) { sink.integer(i, v) } else { sink.null(i) }
             case .unsigned:
-                if let v = f.format.unsignedValue(in: payload, order: o) { sink.integer(i, Int64(bitPattern: v)) } else { sink.null(i) }
+                if let v = payload.loadUnsigned(at: f.offset, size: f.size, order: o) {
+                    sink.integer(i, Int64(bitPattern: v))
+                } else {
+                    sink.null(i)
+                }
             case .string:
-                guard let b = f.format.stringBytes(in: payload, order: o) else { sink.null(i); continue }
+                guard let r = Self.range(f, payload, o) else { sink.null(i); continue }
+                var b = UnsafeRawBufferPointer(rebasing: payload[r])
+                if let base = b.baseAddress, let nul = memchr(base, 0, b.count) {
+                    b = UnsafeRawBufferPointer(start: base, count: UnsafeRawPointer(nul) - base)
+                }
                 if Self.isASCII(b) {
                     sink.bytes(i, b)
                 } else {
@@ -107,9 +154,9 @@ struct EventFieldReader {
                     s.withUTF8 { sink.bytes(i, UnsafeRawBufferPointer($0)) }
                 }
             case .bytes:
-                if let b = f.format.bytes(in: payload, order: o) { sink.bytes(i, b) } else { sink.null(i) }
+                if let r = Self.range(f, payload, o) { sink.bytes(i, UnsafeRawBufferPointer(rebasing: payload[r])) } else { sink.null(i) }
             case .signedArray, .unsignedArray:
-                guard let r = f.format.dataRange(in: payload, order: o), f.elementSize > 0 else { sink.null(i); continue }
+                guard let r = Self.range(f, payload, o), f.elementSize > 0 else { sink.null(i); continue }
                 let es = f.elementSize
                 let n = r.count / es
                 sink.beginList(i)
@@ -122,7 +169,8 @@ struct EventFieldReader {
                 }
                 sink.endList(i)
             case .cpumask:
-                guard let b = f.format.bytes(in: payload, order: o) else { sink.null(i); continue }
+                guard let r = Self.range(f, payload, o) else { sink.null(i); continue }
+                let b = UnsafeRawBufferPointer(rebasing: payload[r])
                 // As the report reads a cpumask: bit n of the mask as one number of the file's order.
                 sink.beginList(i)
                 let size = b.count
@@ -136,9 +184,24 @@ struct EventFieldReader {
         }
     }
 
+    /// Whether every byte is ASCII (eight bytes at a time).
     @inline(__always)
     static func isASCII(_ b: UnsafeRawBufferPointer) -> Bool {
-        for x in b where x >= 0x80 { return false }
+        guard let base = b.baseAddress else { return true }
+        var i = 0
+        let n = b.count
+        while i + 8 <= n {
+            if base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < n {
+            if base.load(fromByteOffset: i, as: UInt8.self) >= 0x80 { return false }
+            i += 1
+        }
         return true
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -24,9 +24,13 @@ struct ExportParquetCommand: ParsableCommand {
     @Option(name: .customLong("row-group"), help: "Rows per row group.")
     var rowGroup: Int = 1 << 20
 
+    @Option(name: .customLong("memory"), help: "MiB of buffered rows (over all event files) before the largest are written.")
+    var memory: Int = 32
+
     func validate() throws {
         guard ["zstd", "none"].contains(compression) else { throw ValidationError("--compression is zstd or none") }
         guard rowGroup > 0 else { throw ValidationError("--row-group must be positive") }
+        guard memory > 0 else { throw ValidationError("--memory must be positive") }
     }
 
     func run() throws {
@@ -35,7 +39,8 @@ struct ExportParquetCommand: ParsableCommand {
         do { session = try TraceSession.open(options.paths) } catch { throw CLI.failure(error.description) }
         for d in session.diagnostics { CLI.warn("note: \(d)") }
         let exporter = ParquetExporter(options: .init(
-            compression: compression == "none" ? .none : .zstd(level: zstdLevel), rowGroupRows: rowGroup))
+            compression: compression == "none" ? .none : .zstd(level: zstdLevel), rowGroupRows: rowGroup,
+            memoryBudget: memory << 20))
         let bar = ProgressBar(label: "parquet", enabled: !options.noProgress)
         do {
             let summary = try exporter.export(session, to: options.output, selection: selection, progress: bar.callback)
