@@ -17,13 +17,14 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "TraceEvent"),
         .target(name: "TraceCmd", dependencies: [
             "TraceEvent", "CZlib",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
-        .target(name: "TraceExport", dependencies: ["TraceCmd", "TraceEvent"]),
+        .target(name: "TraceExport", dependencies: ["TraceCmd", "TraceEvent", "CSQLite"]),
         .executableTarget(
             name: "tracecmd",
             dependencies: [
