@@ -164,9 +164,9 @@ final class ParquetColumnBuffer {
         if maxRepetition > 0 { repetitions.finish(into: page) }
         if maxDefinition > 0 { definitions.finish(into: page) }
         page.append(values.bytes)
-        // Between row groups a column keeps at most 1 MiB: the memory of idle event files
+        // Between row groups a column keeps at most 64 KiB: the memory of idle event files
         // does not add up.
-        values.removeAll(keepingAtMost: 1 << 20)
+        values.removeAll(keepingAtMost: 1 << 16)
     }
 
     /// Forgets the statistics and counts (after the page was written).
