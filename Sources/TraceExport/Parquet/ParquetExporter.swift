@@ -48,6 +48,9 @@ public struct ParquetExporter: Sendable {
     /// missing; files of the same names are replaced).
     ///
     /// - Parameters:
+    ///   - session: the files to export (a host and its guests, or one file).
+    ///   - directory: the output directory.
+    ///   - selection: which events (peers, CPUs, names, filters, a time window).
     ///   - progress: called now and then with how far the export has gone (from this thread).
     /// - Throws: ``TableExportError``: a file that cannot be written, a selection that
     ///   cannot be read (a bad filter, an unknown event name).

@@ -35,6 +35,9 @@ public struct SQLiteExporter: Sendable {
     /// there is replaced).
     ///
     /// - Parameters:
+    ///   - session: the files to export (a host and its guests, or one file).
+    ///   - path: the database file.
+    ///   - selection: which events (peers, CPUs, names, filters, a time window).
     ///   - progress: called now and then with how far the export has gone (from this thread).
     /// - Throws: ``TableExportError``: the database cannot be written, or the selection cannot
     ///   be read (a bad filter, an unknown event name).
