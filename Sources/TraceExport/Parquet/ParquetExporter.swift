@@ -28,10 +28,14 @@ public struct ParquetExporter: Sendable {
         public var rowGroupRows: Int
         /// Bytes of buffered rows over all event files before the largest are written.
         public var memoryBudget: Int
+        /// Whether row groups are compressed and written on a second thread, beside the
+        /// reading (at most four row groups in flight).
+        public var backgroundWriting: Bool
 
         /// Options; the defaults suit traces of any size.
         public init(compression: ParquetCompression = .zstd(level: 1), rowGroupRows: Int = 1 << 20,
-                    memoryBudget: Int = 32 << 20) {
+                    memoryBudget: Int = 32 << 20, backgroundWriting: Bool = true) {
+            self.backgroundWriting = backgroundWriting
             self.compression = compression
             self.rowGroupRows = max(1, rowGroupRows)
             self.memoryBudget = max(1 << 16, memoryBudget)
@@ -165,6 +169,8 @@ final class ParquetExportRun {
     let compressor: ZstdCompressor?
     let metadata: [(String, String)]
     let scratch = ParquetFileWriter.PageScratch()
+    /// Compresses and writes row groups beside the reading (nil: on the reading thread).
+    let background: BackgroundPageWriter?
     var tables: [Table] = []
     var readers: [EventFieldReader] = []
     var tableByLayout: [EventTableLayout: Int] = [:]
@@ -191,6 +197,7 @@ final class ParquetExportRun {
             compressor = nil
         }
         metadata = SessionTables.metadata(session)
+        background = options.backgroundWriting ? BackgroundPageWriter() : nil
         slots = .allocate(capacity: max(1, session.peers.count) * Self.denseIDs)
         slots.initialize(repeating: 0)
         bindings = .allocate(capacity: 64)
@@ -277,7 +284,8 @@ final class ParquetExportRun {
             let w = try ParquetFileWriter(
                 path: directory + "/" + name + ".parquet", schema: layout.columns,
                 keyValues: [("trace-cmd.event", event), ("trace-cmd.format", EventTableLayout.formatText(of: type))] + metadata,
-                compression: options.compression, compressor: compressor, sortColumn: 0, scratch: scratch)
+                compression: options.compression, compressor: compressor, sortColumn: 0, scratch: scratch,
+                background: background)
             table = tables.count
             tables.append(Table(writer: w, event: event, name: name + ".parquet"))
             tableByLayout[layout] = table
@@ -305,6 +313,7 @@ final class ParquetExportRun {
     /// Closes every file.
     func finish() throws(TableExportError) {
         summary.events = UInt64(events)
+        try background?.drain()
         for t in tables {
             try t.writer.close()
             summary.tables.append(.init(event: t.event, name: t.name, rows: t.rows))

@@ -34,13 +34,14 @@ final class ParquetFileWriter {
     private var rowGroups: [RowGroupInfo] = []
     /// Rows in the row group being built.
     private(set) var rows = 0
-    private(set) var totalRows: Int64 = 0
     /// Index of the column the rows are sorted by (ascending), stated in each row group
     /// where it holds.
     let sortColumn: Int?
     /// Whether the current row group is sorted by ``sortColumn``; the exporter clears it.
     var groupSorted = true
     private let scratch: PageScratch
+    /// Where row groups are compressed and written, when not on the caller's thread.
+    private let background: BackgroundPageWriter?
     private var page: ByteBuffer { scratch.page }
     private var packed: ByteBuffer { scratch.packed }
     private var header: ByteBuffer { scratch.header }
@@ -54,8 +55,10 @@ final class ParquetFileWriter {
     }
 
     init(path: String, schema: [TableColumn], keyValues: [(String, String)], compression: ParquetCompression,
-         compressor: ZstdCompressor?, sortColumn: Int? = nil, scratch: PageScratch = PageScratch()) throws(TableExportError) {
+         compressor: ZstdCompressor?, sortColumn: Int? = nil, scratch: PageScratch = PageScratch(),
+         background: BackgroundPageWriter? = nil) throws(TableExportError) {
         self.scratch = scratch
+        self.background = background
         self.path = path
         self.schema = schema
         columns = schema.map(ParquetColumnBuffer.init)
@@ -78,27 +81,58 @@ final class ParquetFileWriter {
         return n
     }
 
-    /// Writes the buffered rows as a row group (nothing when there are none).
+    /// One column's encoded page, waiting to be compressed and written.
+    private struct PendingPage {
+        var column: Int
+        var body: ByteBuffer
+        var levels: Int64
+        var stats: (min: [UInt8]?, max: [UInt8]?, nulls: Int)
+    }
+
+    /// Writes the buffered rows as a row group (nothing when there are none): the pages are
+    /// encoded here, then compressed and written here or, with a ``BackgroundPageWriter``,
+    /// on its thread.
     func flushRowGroup() throws(TableExportError) {
         guard rows > 0 else { return }
-        let start = file.offset
-        var chunks: [ChunkInfo] = []
+        var pages: [PendingPage] = []
+        pages.reserveCapacity(columns.count)
         for (i, c) in columns.enumerated() {
             let stats = c.statistics()
             let levels = Int64(c.levelCount)
-            c.finishPage(into: page)
-            var body = page.bytes
+            let body = ByteBuffer(capacity: c.bufferedBytes + 16)
+            c.finishPage(into: body)
+            pages.append(PendingPage(column: i, body: body, levels: levels, stats: stats))
+            c.reset()
+        }
+        let rows = Int64(self.rows), sorted = groupSorted
+        self.rows = 0
+        groupSorted = true
+        if let background {
+            try background.submit { [self] () throws(TableExportError) in try write(pages, rows: rows, sorted: sorted) }
+        } else {
+            try write(pages, rows: rows, sorted: sorted)
+        }
+    }
+
+    /// Compresses and writes one row group's pages (one thread at a time per export).
+    private func write(_ pages: [PendingPage], rows: Int64, sorted: Bool) throws(TableExportError) {
+        let start = file.offset
+        var chunks: [ChunkInfo] = []
+        for p in pages {
+            let raw = p.body.bytes
+            var body = raw
             if compression != .none, let z = compressor {
-                guard z.compress(page.bytes, into: packed) else {
-                    throw .write(path: path, reason: "zstd could not compress a page of column \(c.column.name)")
+                guard z.compress(raw, into: packed) else {
+                    throw .write(path: path, reason: "zstd could not compress a page of column \(schema[p.column].name)")
                 }
                 body = packed.bytes
             }
             header.removeAll()
             var w = ThriftCompactWriter(header)
+            let levels = p.levels, stats = p.stats
             w.structBody { w in
                 w.i32(1, 0)                                 // type: DATA_PAGE
-                w.i32(2, Int32(page.count))                 // uncompressed_page_size
+                w.i32(2, Int32(raw.count))                  // uncompressed_page_size
                 w.i32(3, Int32(body.count))                 // compressed_page_size
                 w.structure(5) { w in                       // data_page_header
                     w.i32(1, Int32(levels))                 // num_values
@@ -111,16 +145,12 @@ final class ParquetFileWriter {
             let offset = file.offset
             try file.write(header.bytes)
             try file.write(body)
-            chunks.append(ChunkInfo(column: i, offset: offset,
-                                    uncompressed: Int64(header.count + page.count),
+            chunks.append(ChunkInfo(column: p.column, offset: offset,
+                                    uncompressed: Int64(header.count + raw.count),
                                     compressed: Int64(header.count + body.count),
                                     levels: levels, stats: stats))
-            c.reset()
         }
-        rowGroups.append(RowGroupInfo(chunks: chunks, rows: Int64(rows), offset: start, sorted: groupSorted))
-        totalRows += Int64(rows)
-        rows = 0
-        groupSorted = true
+        rowGroups.append(RowGroupInfo(chunks: chunks, rows: rows, offset: start, sorted: sorted))
     }
 
     private static func statistics(_ w: inout ThriftCompactWriter, _ s: (min: [UInt8]?, max: [UInt8]?, nulls: Int)) {
@@ -132,6 +162,7 @@ final class ParquetFileWriter {
     /// Flushes the last row group and writes the footer; the file is then complete.
     func close() throws(TableExportError) {
         try flushRowGroup()
+        try background?.drain()
         let out = ByteBuffer(capacity: 4096)
         var w = ThriftCompactWriter(out)
         let schema = self.schema
