@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TraceCmd
 @testable import TraceExport
@@ -92,6 +93,19 @@ import TraceCmd
         let (bad, _, err) = try TableCheck.run(tool, ["export", "parquet", "-i", "trace.dat", "-o", "/proc/nonexistent/x"], in: dir)
         #expect(bad != 0)
         #expect(err.contains("/proc/nonexistent/x"))
+    }
+
+    /// Progress comes in order, ends at 1, and counts every event.
+    @Test func progressReachesTheEnd() throws {
+        let out = TableCheck.temporary("parquet")
+        defer { TableCheck.remove(out) }
+        let session = try TraceSession.open(ExportFixtures.fixture("lost-events.dat"))
+        let seen = Mutex<[ExportProgress]>([])
+        let summary = try ParquetExporter().export(session, to: out) { p in seen.withLock { $0.append(p) } }
+        let values = seen.withLock { $0 }
+        #expect(values.last == ExportProgress(events: summary.events, fraction: 1))
+        #expect(zip(values, values.dropFirst()).allSatisfy { $0.fraction <= $1.fraction && $0.events <= $1.events })
+        #expect(summary.events > 0)
     }
 
     /// A directory that cannot be made is a typed error naming it.

@@ -88,12 +88,6 @@ final class ByteBuffer {
         base.storeBytes(of: UInt8(v), toByteOffset: count, as: UInt8.self)
         count += 1
     }
-
-    /// Overwrites 4 bytes at `offset` (a length prefix written before its data was known).
-    func patchLE(_ v: UInt32, at offset: Int) {
-        precondition(offset >= 0 && offset + 4 <= count)
-        base.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self)
-    }
 }
 
 extension ByteBuffer {
