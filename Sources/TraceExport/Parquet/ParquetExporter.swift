@@ -24,9 +24,10 @@ public struct ParquetExporter: Sendable {
     public struct Options: Sendable, Hashable {
         /// Page compression (default zstd level 1).
         public var compression: ParquetCompression
-        /// Rows per row group of an event file.
+        /// Rows per row group of an event file (at most 2^26).
         public var rowGroupRows: Int
-        /// Bytes of buffered rows over all event files before the largest are written.
+        /// Bytes of buffered rows over all event files before the largest are written (at
+        /// most 1 GiB).
         public var memoryBudget: Int
         /// Whether row groups are compressed and written on a second thread, beside the
         /// reading (at most four row groups in flight).
@@ -37,8 +38,10 @@ public struct ParquetExporter: Sendable {
                     memoryBudget: Int = 32 << 20, backgroundWriting: Bool = true) {
             self.backgroundWriting = backgroundWriting
             self.compression = compression
-            self.rowGroupRows = max(1, rowGroupRows)
-            self.memoryBudget = max(1 << 16, memoryBudget)
+            // Page sizes and value counts are 32-bit in Parquet: a column chunk stays well below
+            // 2 GiB (the budget is checked every 65536 events, of at most a page each).
+            self.rowGroupRows = min(max(1, rowGroupRows), 1 << 26)
+            self.memoryBudget = min(max(1 << 16, memoryBudget), 1 << 30)
         }
     }
 
