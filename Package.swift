@@ -34,7 +34,8 @@ let package = Package(
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
-        .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceCmd", "TraceEvent"],
+                    exclude: ["Support"]),
         .testTarget(name: "ExamplesTests", dependencies: [
             "TraceCmd", "TraceEvent",
             .product(name: "SystemPackage", package: "swift-system"),
