@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "TraceCmd", targets: ["TraceCmd"]),
         .library(name: "TraceReport", targets: ["TraceReport"]),
         .library(name: "TraceExport", targets: ["TraceExport"]),
+        .library(name: "TraceView", targets: ["TraceView"]),
         .executable(name: "tracecmd", targets: ["tracecmd"]),
     ],
     dependencies: [
@@ -25,10 +26,13 @@ let package = Package(
         ]),
         .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
         .target(name: "TraceExport", dependencies: ["TraceCmd", "TraceEvent", "CSQLite"]),
+        .target(name: "TraceView", dependencies: [
+            "TraceCmd", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .executableTarget(
             name: "tracecmd",
             dependencies: [
-                "TraceReport", "TraceExport", "TraceCmd", "TraceEvent",
+                "TraceReport", "TraceExport", "TraceView", "TraceCmd", "TraceEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,6 +40,7 @@ let package = Package(
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
         .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceCmd", "TraceEvent"],
                     exclude: ["Support"]),
+        .testTarget(name: "TraceViewTests", dependencies: ["TraceView", "TraceCmd"]),
         .testTarget(name: "ExamplesTests", dependencies: [
             "TraceCmd", "TraceEvent",
             .product(name: "SystemPackage", package: "swift-system"),

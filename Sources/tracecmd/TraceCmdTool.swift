@@ -7,6 +7,6 @@ struct TraceCmdTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tracecmd",
         abstract: "Read trace-cmd trace files: reports, dumps and multi-peer sessions.",
-        subcommands: [DumpCommand.self, ReportCommand.self, PeersCommand.self, ExportCommand.self, BenchIterateCommand.self]
+        subcommands: [DumpCommand.self, ReportCommand.self, PeersCommand.self, ExportCommand.self, ViewCommand.self, BenchIterateCommand.self]
     )
 }
