@@ -18,13 +18,14 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "TraceEvent"),
         .target(name: "TraceCmd", dependencies: [
             "TraceEvent", "CZlib",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
-        .target(name: "TraceExport", dependencies: ["TraceCmd", "TraceEvent"]),
+        .target(name: "TraceExport", dependencies: ["TraceCmd", "TraceEvent", "CSQLite"]),
         .target(name: "TraceView", dependencies: [
             "TraceCmd", .product(name: "SystemPackage", package: "swift-system"),
         ]),
@@ -37,7 +38,8 @@ let package = Package(
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
-        .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceCmd", "TraceEvent"],
+                    exclude: ["Support"]),
         .testTarget(name: "TraceViewTests", dependencies: ["TraceView", "TraceCmd"]),
         .testTarget(name: "ExamplesTests", dependencies: [
             "TraceCmd", "TraceEvent",
