@@ -94,11 +94,15 @@ public struct TraceOption: Sendable, Hashable, Codable {
 
         /// The entry as `tracecmd peers` lists guests: name, trace ID in `0x` lower-case hex,
         /// VCPU count and host PIDs (`?` for unknown),
-        /// e.g. `guest1.vm  id 0xb391c3c54d976343  2 vcpus  host pids [? ?]`.
+        /// e.g. `guest1.vm  id 0xb391c3c54d976343  2 vcpus  host pids [? ?]`. An empty name
+        /// reads `(empty name)`.
         public var description: String {
             let pids = hostPIDs.map { $0 == -1 ? "?" : String($0) }.joined(separator: " ")
-            return "\(name)  id \(hexID(traceID))  \(vcpuCount) vcpus  host pids [\(pids)]"
+            return "\(Self.displayName(name))  id \(hexID(traceID))  \(vcpuCount) vcpus  host pids [\(pids)]"
         }
+
+        /// A guest name for text meant for people: `(empty name)` when the entry's name is empty.
+        static func displayName(_ name: String) -> String { name.isEmpty ? "(empty name)" : name }
     }
 
     /// A TSC2NSEC option: how raw counter values become nanoseconds.
