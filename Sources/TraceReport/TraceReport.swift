@@ -314,11 +314,16 @@ public struct TraceReport {
             out.append(0x0a)
         }
         let offsets = (try? h.file.referenceDataOffsets(of: h.buffer)) ?? h.buffer.cpus.map(\.offset)
-        for cpu in 0..<h.file.cpuCount {
+        // The reference lists CPUs 0 ... the highest one the buffer stores (v7: its BUFFER
+        // option, which a CPU mask (`record -M`) makes shorter than CPUCOUNT; v6: the header's
+        // count).
+        let cpus = h.file.version >= 7 ? (h.buffer.cpus.map(\.cpu).max() ?? -1) + 1 : h.file.cpuCount
+        for cpu in 0..<cpus {
             var offset = 0, size = 0
             if let i = h.buffer.cpus.firstIndex(where: { $0.cpu == cpu }) {
                 let c = h.buffer.cpus[i]
-                offset = offsets[i]
+                // (An uncompressed CPU's offset as stored, even past the end of the file.)
+                offset = h.buffer.isCompressed ? offsets[i] : c.storedOffset ?? offsets[i]
                 size = c.size
                 if h.buffer.isCompressed, let s = try? CPUPageSource(file: h.file, buffer: h.buffer, cpuIndex: i) {
                     size = s.pageCount * s.pageSize

@@ -171,11 +171,20 @@ public struct CPUDataLocation: Sendable, Hashable, Codable {
     public var offset: Int
     /// Size in bytes in the file (compressed size for compressed files).
     public var size: Int
+    /// The offset as the file stores it, when that differs from ``offset`` (an offset past
+    /// the end of a file cut short, which ``offset`` clamps to the end); `nil` otherwise.
+    /// `trace-cmd report --stat` prints the stored value.
+    @_spi(Engine) public var storedOffset: Int?
 
     public init(cpu: Int, offset: Int, size: Int) {
         self.cpu = cpu
         self.offset = offset
         self.size = size
+    }
+
+    init(cpu: Int, offset: Int, size: Int, storedOffset: Int) {
+        self.init(cpu: cpu, offset: offset, size: size)
+        if storedOffset != offset { self.storedOffset = storedOffset }
     }
 }
 
