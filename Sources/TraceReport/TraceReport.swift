@@ -128,10 +128,13 @@ public struct TraceReport {
             }
             for (bi, b) in f.buffers.enumerated() where !b.isTopLevel && b.kind == .flyrecord {
                 let corrector = makeCorrector(f, buffer: b, userOffset: input.tsOffset)
-                // With one input, trace-cmd gives instances an input of their own, without filters.
+                // An instance's lines are labelled with its name (several inputs too); it has its
+                // file's filters: those given before the first -i (global: libtracecmd applies
+                // them to every handle of the first input, instances included) and, as newer
+                // trace-cmd does, those after its -i (3.1.6 ignores these with one input).
                 instanceHandles.append(Handle(file: f, buffer: b, peer: i, bufferIndex: bi, printer: printer,
-                                              label: options.multipleInputs ? input.label : b.name, isInstance: true,
-                                              input: options.multipleInputs ? input : nil, corrector: corrector,
+                                              label: b.name, isInstance: true,
+                                              input: input, corrector: corrector,
                                               style: style))
             }
         }
