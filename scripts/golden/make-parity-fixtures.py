@@ -106,3 +106,16 @@ write("v6-clocklist.dat", bytes(b))
 
 # Class 5: cut right after the CPU count.
 write("v6-truncated.dat", src[:L["cpu_count_end"]])
+
+# A host whose GUEST entry has an empty name: session-1guest/trace.dat (v7, options not
+# compressed) with the GUEST option's name cut to "" and the rest of its payload moved up
+# (zero bytes fill the end; the option keeps its size, so nothing else moves).
+host = bytearray(open(os.path.join(fix, "session-1guest", "trace.dat"), "rb").read())
+name = b"guest1.vm\0"
+at = host.index(name)
+oid, size = struct.unpack_from("<HI", host, at - 6)
+assert oid == 13 and host.count(name) == 1, "GUEST option not found"
+payload = bytes(host[at:at + size])
+rest = payload[len(name):]
+host[at:at + size] = (b"\0" + rest).ljust(size, b"\0")
+write("guest-noname.dat", bytes(host))

@@ -6,7 +6,8 @@
 #
 #   cpumask.dat        record -M 1 (v7, zstd): the BUFFER option lists CPU 0 only, CPUCOUNT 2
 #   cpumask2.dat       record -M 2 (v7, zstd): CPU 1 only
-#   session-inst/      a host whose record has a -B instance (hostinst) + 1 guest
+#   session-inst/      a host whose record has a -B instance (hostinst) + 1 guest, fork/exec/exit
+#                      events only (small)
 #                      (../shared/recording/host-guest.sh): trace.dat, trace-guest1.vm.dat
 #
 # SHARED_RECORDING=dir  the shared recording scripts (default: ../shared/recording next to the
@@ -41,6 +42,7 @@ rec "$OUT/cpumask2.dat" -M 2 -e sched_switch -e sched_wakeup "$REC/workload.sh"
 
 rm -rf "$OUT/session-inst"
 flock $LOCK env TC_KALLSYMS="$TMP/kallsyms" TC_INSTANCES=hostinst "$REC/host-guest.sh" "$OUT/session-inst" 1 \
-	-e sched_switch -B hostinst -e sched_wakeup -e sched_switch -- -e sched_switch -e sched_wakeup \
+	-e sched_process_fork -e sched_process_exec -B hostinst -e sched_process_fork -e sched_process_exit \
+	-- -e sched_process_fork -e sched_process_exit \
 	> "$TMP/session.log" 2>&1 || { tail -20 "$TMP/session.log" >&2; exit 1; }
 ls -l "$OUT" "$OUT/session-inst"
