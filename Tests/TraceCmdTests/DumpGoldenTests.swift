@@ -8,14 +8,15 @@ import Testing
     static func walk(_ entry: Fixtures.Entry, _ items: DumpItems) throws -> (text: String, stopped: Bool) {
         let input = try #require(entry.inputs.first)
         let mapped = try MappedFile(path: Fixtures.path(input))
-        var text = ""
+        var bytes: [UInt8] = []
+        var stopped = false
         do {
             // The reference prints the path as given on its command line.
-            try TraceFileDumpWalker.dump(mapped.bytes, displayPath: entry.argvInputs.first ?? input, items: items) { text += $0 }
+            try TraceFileDumpWalker.dump(mapped.bytes, displayPath: entry.argvInputs.first ?? input, items: items) { bytes += $0 }
         } catch {
-            return (text, true)
+            stopped = true
         }
-        return (text, false)
+        return (String(decoding: bytes, as: UTF8.self), stopped)
     }
 
     @Test(arguments: Fixtures.entries("dump-options"))

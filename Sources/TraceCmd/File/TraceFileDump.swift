@@ -11,44 +11,18 @@
     }
 
     /// The listing of `items`, as `trace-cmd dump` prints it, and where it stopped early (the
-    /// reference's message), if it did.
+    /// reference's message), if it did before the last line it prints (the rest of the file is
+    /// not read once nothing more would be printed).
     @_spi(Engine) public static func dump(of file: TraceFile, displayPath: String, items: DumpItems)
         -> (text: String, failure: DumpFailure?) {
-        var text = ""
+        var bytes: [UInt8] = []
         do {
-            try TraceFileDumpWalker.dump(file.mapped.bytes, displayPath: displayPath, items: items) { text += $0 }
+            try TraceFileDumpWalker.dump(file.mapped.bytes, displayPath: displayPath, items: items,
+                                         stopWhenSilent: true) { bytes += $0 }
         } catch {
-            return (text, error)
+            return (String(decoding: bytes, as: UTF8.self), error)
         }
-        return (text, nil)
-    }
-
-    /// The lines of a GUEST option after its header: name, trace ID, CPUs and their host PIDs,
-    /// as far as the payload holds them.
-    static func guestFields(_ p: [UInt8], order: ByteOrder) -> String {
-        let size = p.count
-        func u(_ at: Int, _ n: Int) -> UInt64? {
-            p.withUnsafeBytes { $0.loadUnsigned(at: at, size: n, order: order) }
-        }
-        var i = 0
-        while i < size && p[i] != 0 { i += 1 }
-        var s = String(decoding: p[0..<min(i, size)], as: UTF8.self) + " [Guest name]\n"
-        var at = i + 1
-        guard size - at >= 8, let tid = u(at, 8) else { return s }
-        at += 8
-        s += "0x\(hex(tid)) [trace id]\n"
-        guard size - at >= 4, let n = u(at, 4) else { return s }
-        at += 4
-        let cpus = Int32(truncatingIfNeeded: n)
-        s += "\(cpus) [Guest CPUs]\n"
-        var k: Int32 = 0
-        while k < cpus {
-            guard size - at >= 8, let cpu = u(at, 4), let pid = u(at + 4, 4) else { break }
-            at += 8
-            s += "  \(Int32(truncatingIfNeeded: cpu)) \(Int32(truncatingIfNeeded: pid)) [guest cpu, host pid]\n"
-            k += 1
-        }
-        return s
+        return (String(decoding: bytes, as: UTF8.self), nil)
     }
 
     /// The `--summary` listing.

@@ -37,14 +37,18 @@
 /// printing the items asked for, stopping where the reference stops (a short read, a bad
 /// magic, a wrong header string) with its message. The file is read as stored: no value is
 /// corrected or clamped, and a section the reference reads compressed is decompressed the same
-/// way. Output goes to `emit` in pieces (bounded: about 64 KiB at a time).
+/// way. Output goes to `emit` in pieces (bounded: about 64 KiB at a time), as the bytes the
+/// reference prints (names and texts as stored, whatever their encoding).
 @_spi(Engine) public struct TraceFileDumpWalker {
     let bytes: UnsafeRawBufferPointer
     let displayPath: String
     let items: DumpItems
-    let emit: (String) -> Void
+    let emit: ([UInt8]) -> Void
+    /// Stop once nothing more could be printed (the text is the same; a later part of the
+    /// file that would stop the reference is then not read).
+    var stopWhenSilent = false
 
-    var out = ""
+    var out: [UInt8] = []
     /// The file position (may lie past the end after a seek, as `lseek` allows).
     var pos = 0
     /// The decompressed block being read, when reading a compressed section.
@@ -62,9 +66,13 @@
 
     /// Dumps `bytes` (a whole trace file), printing `items`; `displayPath` is the name the
     /// header line shows. Throws where `trace-cmd dump` would die, after emitting what it printed.
+    /// - Parameter stopWhenSilent: stop reading once nothing more would be printed (the same
+    ///   text, faster; whether the reference would have stopped later is then not known).
     @_spi(Engine) public static func dump(_ bytes: UnsafeRawBufferPointer, displayPath: String, items: DumpItems,
-                                          emit: @escaping (String) -> Void) throws(DumpFailure) {
+                                          stopWhenSilent: Bool = false,
+                                          emit: @escaping ([UInt8]) -> Void) throws(DumpFailure) {
         var w = TraceFileDumpWalker(bytes: bytes, displayPath: displayPath, items: items, emit: emit)
+        w.stopWhenSilent = stopWhenSilent
         defer { w.flush() }
         try w.run()
     }
@@ -73,12 +81,28 @@
 
     mutating func print(_ what: DumpItems, _ text: String) {
         guard !items.isDisjoint(with: what) else { return }
-        out += text
-        if out.utf8.count >= 1 << 16 { flush() }
+        out += text.utf8
+        if out.count >= 1 << 16 { flush() }
     }
 
+    /// Prints bytes as stored (a name, a clock, a format text).
+    mutating func print<C: Collection<UInt8>>(_ what: DumpItems, bytes: C) {
+        guard !items.isDisjoint(with: what) else { return }
+        out += bytes
+        if out.count >= 1 << 16 { flush() }
+    }
+
+    /// Prints `before`, the stored bytes `name`, then `after`.
+    mutating func print(_ what: DumpItems, _ before: String, _ name: [UInt8], _ after: String) {
+        print(what, before)
+        print(what, bytes: name)
+        print(what, after)
+    }
+
+    static func text(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
+
     mutating func flush() {
-        if !out.isEmpty { emit(out); out = "" }
+        if !out.isEmpty { emit(out); out.removeAll(keepingCapacity: true) }
     }
 
     func fail(_ message: String) -> DumpFailure { DumpFailure(message: message, offset: pos) }
@@ -108,11 +132,11 @@
     }
 
     /// A NUL-terminated string of at most 1024 bytes (`read_file_string`).
-    mutating func string() -> String? {
+    mutating func string() -> [UInt8]? {
         var s: [UInt8] = []
         while s.count < 1024 {
             guard let c = read(1)?.first else { return nil }
-            if c == 0 { return String(decoding: s, as: UTF8.self) }
+            if c == 0 { return s }
             s.append(c)
         }
         return nil
@@ -123,12 +147,22 @@
     mutating func dumpString(_ size: Int32, _ what: DumpItems) throws(DumpFailure) {
         var size = Int(size)
         let printing = !items.isDisjoint(with: what)
+        if !printing, size > 1023 {
+            // Not printed: skip the whole chunks that are there but the last (no copy), then
+            // read on chunk by chunk as below (where it stops, if it does, and its message).
+            let available = block.map { $0.count - blockPos } ?? max(0, bytes.count - pos)
+            let whole = min((size - 1) / 1023, available / 1023) * 1023
+            if whole > 0 {
+                skip(whole)
+                size -= whole
+            }
+        }
         while size > 0 {
             let n = size < 1024 ? size : 1023
             guard let chunk = read(n) else { throw fail("cannot read \(n) bytes") }
             if printing {
                 let end = chunk.firstIndex(of: 0) ?? chunk.endIndex
-                print(what, String(decoding: chunk[chunk.startIndex..<end], as: UTF8.self))
+                print(what, bytes: chunk[chunk.startIndex..<end])
             }
             size -= n
         }
@@ -145,7 +179,9 @@
     /// Starts reading a compressed block at the file position (`tracecmd_uncompress_block`).
     mutating func uncompressBlock() -> Bool {
         guard let d = decompressor, let csize = number(4), let rsize = number(4),
-              rsize <= 1 << 30, let src = read(Int(csize)) else { return false }
+              rsize <= UInt64(FileLayoutReader.maxBlock),
+              rsize <= max(csize, 64) * UInt64(FileLayoutReader.maxExpansion),
+              let src = read(Int(csize)) else { return false }
         var data = [UInt8](repeating: 0, count: Int(rsize))
         let n = data.withUnsafeMutableBytes { dst in src.withUnsafeBytes { d.decompress($0, into: dst) } }
         guard n == Int(rsize) else { return false }
@@ -197,8 +233,8 @@
             throw fail("wrong tracing string: \(String(decoding: tracing, as: UTF8.self))")
         }
         guard let v = string() else { throw fail("no version string") }
-        print(.summary, "\t\t\(v)\t[Version]\n")
-        let parsed = CInteger.atoll(v)
+        print(.summary, "\t\t", v, "\t[Version]\n")
+        let parsed = CInteger.atoll(Self.text(v))
         guard parsed >= 0, parsed <= 7 else { throw fail("Unsupported file version \(parsed)") }
         version = Int(parsed)
         guard let endian = read(1)?.first else { throw fail("cannot read file endianness") }
@@ -214,11 +250,11 @@
         guard version >= 7 else { return }
         guard let name = string() else { throw fail("no compression header") }
         guard let v = string() else { throw fail("no compression version") }
-        print(.summary, "\t\t\(name)\t[Compression algorithm]\n")
-        print(.summary, "\t\t\(v)\t[Compression version]\n")
-        compressionName = name
-        if name != "none" {
-            guard let d = Decompressor(name: name) else { throw fail("cannot uncompress the file") }
+        print(.summary, "\t\t", name, "\t[Compression algorithm]\n")
+        print(.summary, "\t\t", v, "\t[Compression version]\n")
+        compressionName = Self.text(name)
+        if name != Array("none".utf8) {
+            guard let d = Decompressor(name: compressionName) else { throw fail("cannot uncompress the file") }
             decompressor = d
         }
     }
@@ -257,12 +293,12 @@
         var systems = UInt32(truncatingIfNeeded: n)
         while systems > 0 {
             guard let name = string() else { throw fail("cannot read the name of the \(systems)th system") }
-            guard let e = number(4) else { throw fail("cannot read the count of the events in system \(name)") }
-            print(.systems, "\t\t\(name) \(Self.i32(e)) [system, events]\n")
+            guard let e = number(4) else { throw fail("cannot read the count of the events in system \(Self.text(name))") }
+            print(.systems, "\t\t", name, " \(Self.i32(e)) [system, events]\n")
             var events = UInt32(truncatingIfNeeded: e)
             while events > 0 {
                 guard let size = number(8) else {
-                    throw fail("cannot read the format size of the \(events)th event from system \(name)")
+                    throw fail("cannot read the format size of the \(events)th event from system \(Self.text(name))")
                 }
                 try dumpString(Self.i32(size), .events)
                 events -= 1
@@ -325,7 +361,7 @@
         let n = Self.i64(size)
         guard n >= 0, let text = read(Int(n)) else { throw fail("cannot read clock \(n) bytes") }
         let end = text.firstIndex(of: 0) ?? text.endIndex
-        print([.summary, .clock], "\t\t\(String(decoding: text[text.startIndex..<end], as: UTF8.self))\n")
+        print([.summary, .clock], "\t\t", Array(text[text.startIndex..<end]), "\n")
     }
 
     static func leftPadded(_ s: String, _ width: Int) -> String {
@@ -366,7 +402,7 @@
                 var at = 0
                 while at < strings.count {
                     let end = strings[at...].firstIndex(of: 0) ?? strings.count
-                    print(.strings, "\t\t\"\(String(decoding: strings[at..<end], as: UTF8.self))\" @ \(metaStrings.count + at)\n")
+                    print(.strings, "\t\t\"", Array(strings[at..<end]), "\" @ \(metaStrings.count + at)\n")
                     at = end + 1
                 }
                 metaStrings += strings
@@ -377,12 +413,12 @@
         seek(start)
     }
 
-    func metaString(_ id: UInt64) -> String? {
+    func metaString(_ id: UInt64) -> [UInt8]? {
         let offset = Int64(Self.i32(id))
         guard offset >= 0, offset < metaStrings.count else { return nil }
         let s = metaStrings[Int(offset)...]
         let end = s.firstIndex(of: 0) ?? s.endIndex
-        return String(decoding: s[s.startIndex..<end], as: UTF8.self)
+        return Array(s[s.startIndex..<end])
     }
 
     /// `walk_v7_sections`: how many sections follow the header.
@@ -394,22 +430,23 @@
             let at = pos - 2
             guard let fl = number(2) else { throw fail("cannot read section flags") }
             guard let desc = number(4) else { throw fail("cannot read section description") }
-            let name = metaString(desc) ?? "Unknown"
+            let name = metaString(desc) ?? Array("Unknown".utf8)
             guard var size = number(8) else { throw fail("cannot read section size") }
             // trace-cmd 3.1.6 knows ids up to BUFFER_TEXT (22).
-            if id > UInt64(TraceOption.ID.bufferText.rawValue) { print(.sections, "Unknown section id \(id): \(name)") }
+            if id > UInt64(TraceOption.ID.bufferText.rawValue) { print(.sections, "Unknown section id \(id): ", name, "") }
             count += 1
-            let head = "\t[Section \(Self.leftPadded(String(id), 2)) @ \(Self.rightPadded(String(at), 16))\t\"\(name)\", flags 0x\(Self.hex(fl)), "
+            print(.sections, "\t[Section \(Self.leftPadded(String(id), 2)) @ \(Self.rightPadded(String(at), 16))\t\"", name,
+                  "\", flags 0x\(Self.hex(fl)), ")
             if fl & 1 != 0 {
                 if id == UInt64(TraceOption.ID.buffer.rawValue) || id == UInt64(TraceOption.ID.bufferText.rawValue) {
-                    print(.sections, head + "\(Self.i64(size)) compressed bytes]\n")
+                    print(.sections, "\(Self.i64(size)) compressed bytes]\n")
                 } else {
                     guard let csize = number(4), let rsize = number(4) else { throw fail("cannot read section size") }
-                    print(.sections, head + "\(Self.i32(csize)) compressed, \(Self.i32(rsize)) uncompressed]\n")
+                    print(.sections, "\(Self.i32(csize)) compressed, \(Self.i32(rsize)) uncompressed]\n")
                     size &-= 8
                 }
             } else {
-                print(.sections, head + "\(Self.i64(size)) bytes]\n")
+                print(.sections, "\(Self.i64(size)) bytes]\n")
             }
             let (next, overflow) = UInt64(pos).addingReportingOverflow(size)
             guard !overflow, next <= UInt64(Int.max) else { break }
@@ -426,13 +463,19 @@
         guard let fl = number(2) else { throw fail("cannot read the section flags") }
         guard let desc = number(4) else { throw fail("no section description") }
         guard let size = number(8) else { throw fail("cannot read section size") }
-        let name = metaString(desc) ?? "Unknown"
-        print(what, "\t[Section \(id) @ \(at): \"\(name)\", flags 0x\(Self.hex(fl)), \(Self.i64(size)) bytes]\n")
+        let name = metaString(desc) ?? Array("Unknown".utf8)
+        print(what, "\t[Section \(id) @ \(at): \"", name, "\", flags 0x\(Self.hex(fl)), \(Self.i64(size)) bytes]\n")
         return UInt16(truncatingIfNeeded: fl)
     }
 
     mutating func dumpSections(_ count: Int) throws(DumpFailure) {
-        for s in sections {
+        // (Each section once: options naming the same section again would print it again.)
+        var seen: Set<UInt64> = []
+        for (k, s) in sections.enumerated() where seen.insert(s.offset).inserted {
+            if stopWhenSilent {
+                let later = sections[k...].reduce(DumpItems([.summary, .sections])) { $0.union($1.items) }
+                if items.isDisjoint(with: later) { return }
+            }
             seek(Int(clamping: s.offset))
             let flags = try sectionHeader(s.items)
             if flags & 1 != 0, !uncompressBlock() { throw fail("cannot uncompress section block") }
@@ -457,12 +500,28 @@
         print([.summary, .options], "\t[\(count) options]\n")
     }
 
+    /// `dump_options_read`, and the option sections that DONE options chain to (a loop, not a
+    /// recursion; a chain back to a section already read stops the dump where the reference
+    /// would read forever).
     mutating func optionsRead() throws(DumpFailure) -> Int {
+        var count = 0
+        var visited: Set<Int> = []
+        while true {
+            visited.insert(pos)
+            guard let next = try optionSection(&count) else { return count }
+            guard !visited.contains(next) else { throw fail("option sections loop back to offset \(next)") }
+            seek(next)
+        }
+    }
+
+    /// One options section: its options counted into `count`; the next section's offset
+    /// (v7 DONE), or `nil` at the end.
+    mutating func optionSection(_ count: inout Int) throws(DumpFailure) -> Int? {
         var flags: UInt16 = 0
         if version >= 7 { flags = try sectionHeader(.options) }
         if flags & 1 != 0, !uncompressBlock() { throw fail("cannot uncompress file block") }
-        var count = 0
         while true {
+            let start = block != nil ? blockPos : pos
             guard let rawID = number(2) else { throw fail("cannot read the option id") }
             if rawID == 0 && version < 7 { break }
             guard let rawSize = number(4) else { throw fail("cannot read the option size") }
@@ -506,14 +565,16 @@
             case .cmdlines?: try sectionOption(rawID, size, "CMDLINES", .cmdLines)
             case .done?:
                 uncompressReset()
-                return count + (try optionDone(size))
+                return try optionDone(size)
             case .strings?, .btfFile?, .lastBootInfo?, .modulesFile?, nil:
                 print(.options, " \(rawID) \(size)\t[Unknown option, size - skipping]\n")
+                // (A size that goes back to this option or before it would read it forever.)
+                guard Int(size) > -6 else { throw fail("option \(rawID) at offset \(start) has size \(size)") }
                 skip(Int(size))
             }
         }
         uncompressReset()
-        return count
+        return nil
     }
 
     /// `read_file_number` of an option's whole size: sizes 1, 2, 4 and 8 are read (others
@@ -531,15 +592,15 @@
         print(.options, "\t\t[Option \(name), \(size) bytes] @ \(Self.i64(off))\n")
     }
 
-    mutating func optionDone(_ size: Int32) throws(DumpFailure) -> Int {
+    /// `dump_option_done`: the offset of the next options section, if there is one.
+    mutating func optionDone(_ size: Int32) throws(DumpFailure) -> Int? {
         print(.options, "\t\t[Option DONE, \(size) bytes]\n")
-        guard version >= 7, size >= 8 else { return 0 }
+        guard version >= 7, size >= 8 else { return nil }
         guard let next = number(8) else { throw fail("cannot read the next options offset") }
         print(.options, "\(Self.i64(next))\n")
-        guard next != 0 else { return 0 }
-        seek(Int(clamping: next))
+        guard next != 0 else { return nil }
         print(.options, "\n\n")
-        return try optionsRead()
+        return Int(clamping: next)
     }
 
     mutating func bufferOption(_ id: UInt16, _ size: Int32) throws(DumpFailure) {
@@ -550,7 +611,7 @@
         if version < 7 {
             print(both, "\t\t[Option BUFFER, \(size) bytes]\n")
             print(both, "\(Self.i64(offset)) [offset]\n")
-            print(both, "\"\(name)\" [name]\n")
+            print(both, "\"", name, "\" [name]\n")
             return
         }
         let current = pos
@@ -560,9 +621,9 @@
         seek(current)
         print(both, "\t\t[Option BUFFER, \(size) bytes]\n")
         print(both, "\(Self.i64(offset)) [offset]\n")
-        print(both, "\"\(name)\" [name]\n")
+        print(both, "\"", name, "\" [name]\n")
         guard let clock = string() else { throw fail("cannot read clock of the buffer option") }
-        print(both, "\"\(clock)\" [clock]\n")
+        print(both, "\"", clock, "\" [clock]\n")
         if id == TraceOption.ID.buffer.rawValue {
             guard let page = number(4) else { throw fail("cannot read the page size of the buffer option") }
             print(both, "\(Self.i32(page)) [Page size, bytes]\n")
@@ -579,9 +640,13 @@
                 print(both, "   \(Self.i32(cpu)) \(Self.i64(off))\t\(Self.i64(sz))\t[id, data offset and size]\n")
                 i += 1
             }
-            print(.summary, "\t[buffer \"\(name)\", \"\(clock)\" clock, \(Self.i32(page)) page size, \(cpus) cpus, \(Self.i64(total)) bytes flyrecord data]\n")
+            print(.summary, "\t[buffer \"", name, "\", \"")
+            print(.summary, bytes: clock)
+            print(.summary, "\" clock, \(Self.i32(page)) page size, \(cpus) cpus, \(Self.i64(total)) bytes flyrecord data]\n")
         } else {
-            print(.summary, "\t[buffer \"\(name)\", \"\(clock)\" clock, latency data]\n")
+            print(.summary, "\t[buffer \"", name, "\", \"")
+            print(.summary, bytes: clock)
+            print(.summary, "\" clock, latency data]\n")
         }
     }
 
@@ -608,11 +673,13 @@
         guard cpus < 1 << 26 else { return }
         var counts: [Int] = []
         var times: [[UInt64]] = [], offsets: [[UInt64]] = [], scalings: [[UInt64]] = [], fracs: [[UInt64]] = []
+        // (Where the file ends, the reference reads on with stale values; we stop there.)
         func array(_ n: Int, _ size: inout Int64, _ w: inout TraceFileDumpWalker) -> [UInt64]? {
             var a: [UInt64] = []
             for _ in 0..<n {
                 if size < 8 { return nil }
-                a.append(w.number(8) ?? 0)
+                guard let v = w.number(8) else { return nil }
+                a.append(v)
                 size -= 8
             }
             return a
@@ -621,7 +688,8 @@
         reading: do {
             for j in 0..<cpus {
                 if size < 4 { break reading }
-                let n = Int(number(4) ?? 0)
+                guard let stored = number(4) else { break reading }
+                let n = Int(stored)
                 size -= 4
                 print(.options, "\(n) [samples count for CPU \(j)]\n")
                 counts.append(n)
@@ -637,7 +705,8 @@
                 for j in 0..<cpus {
                     for i in 0..<counts[j] {
                         if size < 8 { break reading }
-                        fracs[j][i] = number(8) ?? 0
+                        guard let v = number(8) else { break reading }
+                        fracs[j][i] = v
                         size -= 8
                     }
                 }
@@ -655,9 +724,30 @@
         }
     }
 
+    /// `dump_option_guest`: name, trace ID, CPUs and their host PIDs, as far as the option holds them.
     mutating func guest(_ size: Int32) {
         print(.options, "\t\t[Option GUEST, \(size) bytes]\n")
-        guard size > 0, let p = read(Int(size)) else { return }
-        print(.options, TraceFileDump.guestFields(Array(p), order: order))
+        guard size > 0, let bytes = read(Int(size)) else { return }
+        let p = Array(bytes)
+        func u(_ at: Int, _ n: Int) -> UInt64? {
+            p.withUnsafeBytes { $0.loadUnsigned(at: at, size: n, order: order) }
+        }
+        let nameEnd = p.firstIndex(of: 0) ?? p.count
+        print(.options, "", Array(p[..<nameEnd]), " [Guest name]\n")
+        var at = nameEnd + 1
+        guard p.count - at >= 8, let tid = u(at, 8) else { return }
+        at += 8
+        print(.options, "0x\(Self.hex(tid)) [trace id]\n")
+        guard p.count - at >= 4, let n = u(at, 4) else { return }
+        at += 4
+        let cpus = Self.i32(n)
+        print(.options, "\(cpus) [Guest CPUs]\n")
+        var k: Int32 = 0
+        while k < cpus {
+            guard p.count - at >= 8, let cpu = u(at, 4), let pid = u(at + 4, 4) else { break }
+            at += 8
+            print(.options, "  \(Self.i32(cpu)) \(Self.i32(pid)) [guest cpu, host pid]\n")
+            k += 1
+        }
     }
 }
