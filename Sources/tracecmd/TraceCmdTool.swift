@@ -9,7 +9,7 @@ struct TraceCmdTool: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "tracecmd",
-        abstract: "Read trace-cmd trace files: reports, dumps and multi-peer sessions.",
+        abstract: "Read trace-cmd trace files: reports, dumps, multi-peer sessions, exports and a page of the session.",
         version: version,
         subcommands: [DumpCommand.self, ReportCommand.self, PeersCommand.self, ExportCommand.self, ViewCommand.self, BenchIterateCommand.self]
     )
