@@ -145,32 +145,11 @@ import Testing
     /// recorded ones say -1: the guests were reached over TCP): the export links each guest
     /// VCPU to that task, on the host and on the guest machine, with one flow.
     @Test func guestVCPUsLinkToTheirHostTasks() throws {
-        let dir = ExportFixtures.fixture("session-2guests")
-        let host = try TraceFile.open(dir + "/trace.dat")
-        var bytes = Array(host.mapped.bytes)
-        var pids: [String: [Int32]] = [:]
-        var next: Int32 = 4100
-        for o in host.options where o.rawID == TraceOption.ID.guest.rawValue {
-            guard case .guest(let g) = o.value else { continue }
-            // name NUL, trace id (8), VCPU count (4), then (vcpu, pid) pairs of 4 bytes each.
-            var at = o.payloadOffset + g.name.utf8.count + 1 + 8 + 4
-            var list: [Int32] = []
-            for _ in 0..<g.vcpuCount {
-                next += 1
-                let pid = UInt32(bitPattern: next)
-                for i in 0..<4 { bytes[at + 4 + i] = UInt8(truncatingIfNeeded: pid >> (8 * UInt32(i))) }
-                list.append(next)
-                at += 8
-            }
-            pids[g.name] = list
-        }
+        let patched = try PatchedGuestSession()
+        defer { patched.remove() }
+        let work = patched.directory
+        let pids = patched.pids
         #expect(pids.count == 2)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("perfetto-vcpu-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        try Data(bytes).write(to: work.appendingPathComponent("trace.dat"))
-        for g in ["trace-guest1.vm.dat", "trace-guest2.vm.dat"] {
-            try FileManager.default.copyItem(atPath: dir + "/" + g, toPath: work.appendingPathComponent(g).path)
-        }
         // The reference reads the patched host as before.
         let files = ["trace.dat", "trace-guest1.vm.dat", "trace-guest2.vm.dat"]
         let ref = try PerfettoReference.report(files, directory: work.path)
@@ -216,7 +195,6 @@ import Testing
                 #expect(flows.filter { $0 == hostFlow }.count == 2)
             }
         }
-        try? FileManager.default.removeItem(at: work)
     }
 
     /// Output that cannot be created: a typed error naming the path.
