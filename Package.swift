@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
         .target(name: "TraceExport", dependencies: ["TraceCmd", "TraceEvent", "CSQLite"]),
         .target(name: "TraceView", dependencies: [
-            "TraceCmd", .product(name: "SystemPackage", package: "swift-system"),
+            "TraceCmd", "TraceEvent", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .executableTarget(
             name: "tracecmd",

@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// Builds the page's embedded data: JSON text, and typed arrays as little-endian bytes in
 /// base64 (the page decodes them into `Uint8Array`, `Uint16Array`, `Float64Array` ...).
 struct PageData {
@@ -43,31 +44,10 @@ struct PageData {
     mutating func bool(_ b: Bool) { value { $0 += b ? "true" : "false" } }
     mutating func null() { value { $0 += "null" } }
 
-    /// A JSON string; `<`, `>` and `&` escaped so that the text is safe inside `<script>`.
+    /// A JSON string; `<`, `>`, `&`, U+2028 and U+2029 escaped so that the text is safe
+    /// inside `<script>`.
     private mutating func appendString(_ s: String) {
-        text += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case "<": text += "\\u003c"
-            case ">": text += "\\u003e"
-            case "&": text += "\\u0026"
-            case "\u{2028}": text += "\\u2028"
-            case "\u{2029}": text += "\\u2029"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    text.unicodeScalars.append(u)
-                }
-            }
-        }
-        text += "\""
+        JSONString.append(s, to: &text, forScript: true)
     }
 
     /// Typed arrays as base64 strings.

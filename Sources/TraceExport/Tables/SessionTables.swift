@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 import TraceCmd
 
 /// A small table of session facts, held whole (a few rows per file, guest or VCPU).
@@ -96,18 +97,5 @@ enum SessionTables {
     }
 
     /// A JSON string literal.
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { let h = String(u.value, radix: 16); out += "\\u" + String(repeating: "0", count: 4 - h.count) + h } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    static func json(_ s: String) -> String { JSONString.literal(s) }
 }
