@@ -7,6 +7,8 @@ let package = Package(
         .library(name: "TraceEvent", targets: ["TraceEvent"]),
         .library(name: "TraceCmd", targets: ["TraceCmd"]),
         .library(name: "TraceReport", targets: ["TraceReport"]),
+        .library(name: "TraceExport", targets: ["TraceExport"]),
+        .library(name: "TraceView", targets: ["TraceView"]),
         .executable(name: "tracecmd", targets: ["tracecmd"]),
     ],
     dependencies: [
@@ -16,21 +18,29 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "TraceEvent"),
         .target(name: "TraceCmd", dependencies: [
             "TraceEvent", "CZlib",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
+        .target(name: "TraceExport", dependencies: ["TraceCmd", "TraceEvent", "CSQLite"]),
+        .target(name: "TraceView", dependencies: [
+            "TraceCmd", "TraceEvent", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .executableTarget(
             name: "tracecmd",
             dependencies: [
-                "TraceReport", "TraceCmd", "TraceEvent",
+                "TraceReport", "TraceExport", "TraceView", "TraceCmd", "TraceEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceCmd", "TraceEvent"],
+                    exclude: ["Support"]),
+        .testTarget(name: "TraceViewTests", dependencies: ["TraceView", "TraceCmd"]),
         .testTarget(name: "ExamplesTests", dependencies: [
             "TraceCmd", "TraceEvent",
             .product(name: "SystemPackage", package: "swift-system"),

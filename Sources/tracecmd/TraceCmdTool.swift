@@ -4,9 +4,13 @@ import ArgumentParser
 
 @main
 struct TraceCmdTool: ParsableCommand {
+    /// What `tracecmd --version` prints.
+    static let version = "tracecmd 0.1.0 (swift-tracecmd; reads and reports as trace-cmd 3.1.6)"
+
     static let configuration = CommandConfiguration(
         commandName: "tracecmd",
-        abstract: "Read trace-cmd trace files: reports, dumps and multi-peer sessions.",
-        subcommands: [DumpCommand.self, ReportCommand.self, PeersCommand.self, BenchIterateCommand.self]
+        abstract: "Read trace-cmd trace files: reports, dumps, multi-peer sessions, exports and a page of the session.",
+        version: version,
+        subcommands: [DumpCommand.self, ReportCommand.self, PeersCommand.self, ExportCommand.self, ViewCommand.self, BenchIterateCommand.self]
     )
 }

@@ -419,23 +419,7 @@ struct JSONText {
     }
 
     mutating func string(_ s: String) {
-        text += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\t": text += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    text.unicodeScalars.append(u)
-                }
-            }
-        }
-        text += "\""
+        JSONString.append(s, to: &text)
     }
 
     mutating func number<T: BinaryInteger>(_ n: T) { text += String(n) }
