@@ -88,15 +88,26 @@ opt session-2guests session-2guests T-second -T -i trace.dat -i trace-guest1.vm.
 
 # --profile: per task, the events and their timings, the stack traces that blocked it. The
 # reference orders the events of a task with equal sort keys (and the --by-comm groups) by
-# hash: ReportOptionGoldenTests compares those as sets.
+# hash, differently from run to run: the output is kept in a stable order (the events of each
+# task and the groups sorted, scripts/golden/sort-profile.awk), and ReportOptionGoldenTests
+# compares those as sets.
+# profile FIXTUREID CWD FLAGSET ARGS...: as opt, then the stdout file put in that order
+profile() {
+	local id=$1 cwd=$2 fs=$3; shift 3
+	opt "$id" "$cwd" "$fs" "$@"
+	local f="$OUTDIR/report-options/$id/$fs.txt" tab
+	tab=$(printf '\t')
+	awk -f "$REPO/scripts/golden/sort-profile.awk" "$f" | sort -s -t "$tab" -k1,1 -k2,2 -k3,3 -k4 \
+		| awk -v unpack=1 -f "$REPO/scripts/golden/sort-profile.awk" > "$f.sorted" && mv "$f.sorted" "$f"
+}
 for f in kstack v7-zstd events lost-events all-events lost-events-extract clock-counter; do
-	opt "$f" . profile --profile -i "$f.dat"
+	profile "$f" . profile --profile -i "$f.dat"
 done
-opt kstack . profile-G --profile -G -i kstack.dat
-opt v7-zstd . profile-G --profile -G -i v7-zstd.dat
-opt kstack . profile-by-comm --profile --by-comm -i kstack.dat
-opt events . profile-by-comm --profile --by-comm -i events.dat
-opt kstack . profile-F-cpu --profile -F 'sched_switch: prev_pid != 0' -F kernel_stack -F irq_handler_entry --cpu 1 -i kstack.dat
-opt v7-zstd . profile-H --profile -H 'timer_start,timer/timer_expire_entry,timer,P' \
+profile kstack . profile-G --profile -G -i kstack.dat
+profile v7-zstd . profile-G --profile -G -i v7-zstd.dat
+profile kstack . profile-by-comm --profile --by-comm -i kstack.dat
+profile events . profile-by-comm --profile --by-comm -i events.dat
+profile kstack . profile-F-cpu --profile -F 'sched_switch: prev_pid != 0' -F kernel_stack -F irq_handler_entry --cpu 1 -i kstack.dat
+profile v7-zstd . profile-H --profile -H 'timer_start,timer/timer_expire_entry,timer,P' \
 	-H 'sched_waking,pid,pid/sched_wakeup,pid' -i v7-zstd.dat
-opt session-2guests session-2guests profile-guests --profile -i trace-guest1.vm.dat -i trace-guest2.vm.dat
+profile session-2guests session-2guests profile-guests --profile -i trace-guest1.vm.dat -i trace-guest2.vm.dat
