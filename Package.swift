@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "TraceEvent", targets: ["TraceEvent"]),
         .library(name: "TraceCmd", targets: ["TraceCmd"]),
         .library(name: "TraceReport", targets: ["TraceReport"]),
+        .library(name: "TraceWriter", targets: ["TraceWriter"]),
         .executable(name: "tracecmd", targets: ["tracecmd"]),
     ],
     dependencies: [
@@ -22,15 +23,17 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
+        .target(name: "TraceWriter", dependencies: ["TraceCmd", "TraceEvent"]),
         .executableTarget(
             name: "tracecmd",
             dependencies: [
-                "TraceReport", "TraceCmd", "TraceEvent",
+                "TraceReport", "TraceWriter", "TraceCmd", "TraceEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "TraceWriterTests", dependencies: ["TraceWriter", "TraceReport", "TraceCmd", "TraceEvent"]),
         .testTarget(name: "ExamplesTests", dependencies: [
             "TraceCmd", "TraceEvent",
             .product(name: "SystemPackage", package: "swift-system"),

@@ -6,7 +6,8 @@ import ArgumentParser
 struct TraceCmdTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tracecmd",
-        abstract: "Read trace-cmd trace files: reports, dumps and multi-peer sessions.",
-        subcommands: [DumpCommand.self, ReportCommand.self, PeersCommand.self, BenchIterateCommand.self]
+        abstract: "Read and write trace-cmd trace files: reports, dumps, multi-peer sessions, convert and split.",
+        subcommands: [DumpCommand.self, ReportCommand.self, PeersCommand.self, ConvertCommand.self,
+                      BenchIterateCommand.self]
     )
 }
