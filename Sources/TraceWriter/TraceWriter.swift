@@ -50,7 +50,12 @@ public enum TraceWriter {
                 file: plan.source.path, context: "CPU data", offset: 0, kind: .headOnly)))
         }
         var w = try FileLayoutWriter(plan: plan, format: format, path: path)
-        return format.version == 6 ? try w.writeV6() : try w.writeV7()
+        do {
+            return format.version == 6 ? try w.writeV6() : try w.writeV7()
+        } catch {
+            w.sink.discard()
+            throw error
+        }
     }
 }
 

@@ -123,6 +123,12 @@ final class FileSink: @unchecked Sendable {
     /// Notes that bytes up to `offset` were written concurrently.
     func noteWritten(upTo offset: Int) { end = max(end, offset) }
 
+    /// Removes the file (after a failed write: a partial file is never left behind).
+    func discard() {
+        buffered = 0
+        _ = unlink(path)
+    }
+
     /// Flushes and gives the file its final size (a trailing hole is made real).
     func finish() throws(TraceWriteError) {
         try flush()
