@@ -31,8 +31,8 @@ public enum TraceWriter {
         return try write(plan, to: path, format: format)
     }
 
-    /// Opens `input` and writes it to `output` in `format` (see ``convert(_:to:format:)``).
-    public static func convert(_ input: String, to output: String,
+    /// Opens the file at `input` and writes it to `output` in `format` (see ``convert(_:to:format:)``).
+    public static func convert(path input: String, to output: String,
                                format: OutputFormat = .default) throws(TraceWriteError) -> WriteReport {
         let f: TraceFile
         do { f = try TraceFile.open(input) } catch {

@@ -56,7 +56,7 @@ import TraceWriter
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try data.prefix(data.count / 3).write(to: URL(fileURLWithPath: dir + "/cut.dat"))
         #expect(throws: TraceWriteError.self) {
-            _ = try TraceWriter.convert(dir + "/cut.dat", to: dir + "/out.dat")
+            _ = try TraceWriter.convert(path: dir + "/cut.dat", to: dir + "/out.dat")
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/out.dat"))
     }
@@ -76,7 +76,7 @@ import TraceWriter
         try data.write(to: URL(fileURLWithPath: dir + "/bad.dat"))
         for format in [OutputFormat(version: 6), OutputFormat(version: 7, compression: .zstd)] {
             let out = dir + "/out-\(format.version).dat"
-            let report = try TraceWriter.convert(dir + "/bad.dat", to: out, format: format)
+            let report = try TraceWriter.convert(path: dir + "/bad.dat", to: out, format: format)
             #expect(report.dropped.count == 1)
             guard case .decompressionFailed = report.dropped.first?.kind else {
                 Issue.record("expected a decompression failure, got \(report.dropped)")
@@ -101,7 +101,7 @@ import TraceWriter
         let dir = try Fixtures.scratch("bad-page")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try data.write(to: URL(fileURLWithPath: dir + "/bad.dat"))
-        let report = try TraceWriter.convert(dir + "/bad.dat", to: dir + "/out.dat", format: OutputFormat(version: 7, compression: .zstd))
+        let report = try TraceWriter.convert(path: dir + "/bad.dat", to: dir + "/out.dat", format: OutputFormat(version: 7, compression: .zstd))
         #expect(report.dropped.count == 1)
         #expect(report.dropped.first?.offset == top.cpus[0].offset + source.pageSize)
         try expectSubset(dir + "/out.dat", of: original, "bad page")

@@ -99,7 +99,7 @@ import TraceWriter
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let comp: OutputCompression = source.compression == nil ? .none : .zstd
         _ = try TraceWriter.convert(source, to: dir + "/v6.dat", format: OutputFormat(version: 6))
-        _ = try TraceWriter.convert(dir + "/v6.dat", to: dir + "/v7.dat", format: OutputFormat(version: 7, compression: comp))
+        _ = try TraceWriter.convert(path: dir + "/v6.dat", to: dir + "/v7.dat", format: OutputFormat(version: 7, compression: comp))
         // Version 6 has one options block: the v7 options sections come back as one.
         func ungrouped(_ text: String) -> [Substring] {
             var lines: [Substring] = []
@@ -143,7 +143,7 @@ import TraceWriter
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try Reference.run(["convert", "--compression", "zstd", "-i", input, "-o", dir + "/ref.dat"])
         #expect(r.status == 0)
-        let ours = try TraceWriter.convert(input, to: dir + "/ours.dat", format: OutputFormat(version: 7, compression: .zstd))
+        let ours = try TraceWriter.convert(path: input, to: dir + "/ours.dat", format: OutputFormat(version: 7, compression: .zstd))
         let ref = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/ref.dat")[.size] as? Int)
         let ratio = Double(ours.size) / Double(ref)
         #expect(abs(ratio - 1) <= 0.05, "\(fixture): ours \(ours.size) bytes, reference \(ref) bytes")
@@ -158,7 +158,7 @@ import TraceWriter
         for format in [OutputFormat(version: 6), OutputFormat(version: 7, compression: .zstd)] {
             let dir = try Fixtures.scratch("session-\(session)-\(format.version)")
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            for n in names { _ = try TraceWriter.convert(src + "/" + n, to: dir + "/" + n, format: format) }
+            for n in names { _ = try TraceWriter.convert(path: src + "/" + n, to: dir + "/" + n, format: format) }
             for flags in [[], ["-t"], ["--cpu", "1"]] {
                 let a = try Reference.report(names, flags, directory: src)
                 let b = try Reference.report(names, flags, directory: dir)
