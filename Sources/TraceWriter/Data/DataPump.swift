@@ -32,13 +32,25 @@ final class DataPump: @unchecked Sendable {
         var issues: [(Int, TraceFileError)] = []
         var ioFailed = false
         var pages = 0
+        var groupBuffer: UnsafeMutableRawBufferPointer = .allocate(byteCount: 0, alignment: 16)
 
         init(decompressor: Decompressor?, compressor: Compressor?) {
             dctx = decompressor.map { DecompressionContext($0) }
             cctx = compressor.map { CompressionContext($0) }
         }
 
-        deinit { scratch.deallocate() }
+        deinit {
+            scratch.deallocate()
+            groupBuffer.deallocate()
+        }
+
+        func group(_ n: Int) -> UnsafeMutableRawBufferPointer {
+            if groupBuffer.count < n {
+                groupBuffer.deallocate()
+                groupBuffer = .allocate(byteCount: n, alignment: 16)
+            }
+            return UnsafeMutableRawBufferPointer(rebasing: groupBuffer[0..<n])
+        }
 
         func scratch(_ n: Int) -> UnsafeMutableRawBufferPointer {
             if scratch.count < n {
@@ -54,11 +66,9 @@ final class DataPump: @unchecked Sendable {
     final class Slots: @unchecked Sendable {
         var buffers: [UnsafeMutableRawBufferPointer]
         var sizes: [Int]
-        var uncompressed: [Int]
         init(count: Int) {
             buffers = (0..<count).map { _ in .allocate(byteCount: 0, alignment: 16) }
             sizes = Array(repeating: 0, count: count)
-            uncompressed = Array(repeating: 0, count: count)
         }
         deinit { for b in buffers { b.deallocate() } }
         func ensure(_ i: Int, _ n: Int) -> UnsafeMutableRawBufferPointer {
@@ -94,80 +104,151 @@ final class DataPump: @unchecked Sendable {
         workers.flatMap { $0.issues }.sorted { $0.0 < $1.0 }.map { $0.1 }
     }
 
-    /// The bytes of `piece` (valid until the worker's next piece), with pages that could not
-    /// be read or have an impossible header emptied (zero bytes: a page without events).
-    func pages(of piece: Piece, in cpu: CPUPlan, pieceIndex: Int, worker w: Worker) -> UnsafeRawBufferPointer {
+    /// Puts the pages of `piece` into `dst` (exactly its size): decompressed, or copied. A
+    /// chunk that does not decompress is written as empty pages and reported.
+    func fill(_ piece: Piece, into dst: UnsafeMutableRawBufferPointer, cpu: CPUPlan, pieceIndex: Int, worker w: Worker) {
         let input = plan.source.mapped.bytes
-        var bytes: UnsafeRawBufferPointer
-        var owned: UnsafeMutableRawBufferPointer?
         switch piece {
         case .mapped(let r):
-            plan.source.mapped.prefault(r)
-            bytes = UnsafeRawBufferPointer(rebasing: input[r])
+            dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: input[r]))
         case .memory(let i, let r):
-            bytes = UnsafeRawBufferPointer(rebasing: plan.memory[i].bytes[r])
+            dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: plan.memory[i].bytes[r]))
         case .chunk(let c, let index):
-            let dst = w.scratch(c.uncompressedSize)
-            owned = dst
             let src = UnsafeRawBufferPointer(rebasing: input[c.offset..<(c.offset + c.compressedSize)])
             let n = plan.source.blockDecompressor.flatMap { d in w.dctx?.decompress(d, src, into: dst) }
+            plan.source.mapped.releasePages(c.offset..<(c.offset + c.compressedSize))
             if n != c.uncompressedSize {
                 dst.initializeMemory(as: UInt8.self, repeating: 0)
                 w.issues.append((c.offset, TraceFileError(
                     file: plan.source.path, context: "\(cpu.context), chunk \(index)", offset: c.offset,
                     kind: .decompressionFailed("\(c.uncompressedSize / pageSize) pages written empty"))))
             }
-            bytes = UnsafeRawBufferPointer(dst)
         }
-        // Page headers: an impossible commit would stop the reference at this page.
+    }
+
+    /// The file offset of byte `p` of `piece`'s pages, for messages.
+    func offset(of piece: Piece, at p: Int) -> Int {
+        switch piece {
+        case .mapped(let r): return r.lowerBound + p
+        case .chunk(let c, _): return c.offset
+        case .memory: return p
+        }
+    }
+
+    /// Indices of the pages of `bytes` whose header is impossible (a commit larger than the
+    /// page: the reference would stop there).
+    func badPages(_ bytes: UnsafeRawBufferPointer) -> [Int] {
         let capacity = pageSize - pageHeaderSize
+        var bad: [Int] = []
         var p = 0
         while p + pageSize <= bytes.count {
             let commit = bytes.loadUnsigned(at: p + commitField.offset, size: commitField.size,
                                             order: plan.source.byteOrder) ?? 0
-            if Int(commit & RingBufferLayout.commitMask) > capacity {
-                if owned == nil {
-                    let copy = w.scratch(bytes.count)
-                    copy.copyMemory(from: bytes)
-                    owned = copy
-                    bytes = UnsafeRawBufferPointer(copy)
-                }
-                if let o = owned {
-                    UnsafeMutableRawBufferPointer(rebasing: o[p..<(p + pageSize)]).initializeMemory(as: UInt8.self, repeating: 0)
-                }
-                let at: Int
-                switch piece {
-                case .mapped(let r): at = r.lowerBound + p
-                case .chunk(let c, _): at = c.offset
-                case .memory: at = p
-                }
-                w.issues.append((at, TraceFileError(
-                    file: plan.source.path, context: "\(cpu.context), page \(pieceIndex * Self.pagesPerChunk + p / pageSize)",
-                    offset: at, kind: .invalidValue("page commit \(commit & RingBufferLayout.commitMask) exceeds \(capacity) bytes; written empty"))))
-            }
+            if Int(commit & RingBufferLayout.commitMask) > capacity { bad.append(p / pageSize) }
             p += pageSize
         }
-        w.pages += bytes.count / pageSize
-        return bytes
+        return bad
     }
 
-    /// Writes the pieces of `cpu` uncompressed at `offset`, in parallel. Returns the size.
+    /// Empties (zeroes) the pages `bad` of `bytes` and reports them.
+    func empty(_ bad: [Int], in bytes: UnsafeMutableRawBufferPointer, piece: Piece, cpu: CPUPlan, pieceIndex: Int, worker w: Worker) {
+        for k in bad {
+            let p = k * pageSize
+            let commit = UnsafeRawBufferPointer(bytes).loadUnsigned(at: p + commitField.offset, size: commitField.size,
+                                                                    order: plan.source.byteOrder) ?? 0
+            UnsafeMutableRawBufferPointer(rebasing: bytes[p..<(p + pageSize)]).initializeMemory(as: UInt8.self, repeating: 0)
+            let at = offset(of: piece, at: p)
+            w.issues.append((at, TraceFileError(
+                file: plan.source.path, context: "\(cpu.context), page \(pieceIndex * Self.pagesPerChunk + k)", offset: at,
+                kind: .invalidValue("page commit \(commit & RingBufferLayout.commitMask) exceeds \(pageSize - pageHeaderSize) bytes; written empty"))))
+        }
+    }
+
+    /// The pages of `piece` ready to write: straight from the input when they need no change,
+    /// else in `scratch`.
+    func pages(of piece: Piece, in cpu: CPUPlan, pieceIndex: Int, worker w: Worker) -> UnsafeRawBufferPointer {
+        var direct: UnsafeRawBufferPointer?
+        switch piece {
+        case .mapped(let r): direct = UnsafeRawBufferPointer(rebasing: plan.source.mapped.bytes[r])
+        case .memory(let i, let r): direct = UnsafeRawBufferPointer(rebasing: plan.memory[i].bytes[r])
+        case .chunk: direct = nil
+        }
+        if let d = direct {
+            let bad = badPages(d)
+            if bad.isEmpty {
+                w.pages += d.count / pageSize
+                return d
+            }
+        }
+        let dst = w.scratch(piece.byteCount())
+        fill(piece, into: dst, cpu: cpu, pieceIndex: pieceIndex, worker: w)
+        empty(badPages(UnsafeRawBufferPointer(dst)), in: dst, piece: piece, cpu: cpu, pieceIndex: pieceIndex, worker: w)
+        w.pages += dst.count / pageSize
+        return UnsafeRawBufferPointer(dst)
+    }
+
+    /// Consecutive pieces handled together by one worker (about ``groupBytes`` of pages).
+    static let groupBytes = 1 << 20
+
+    func groups(_ pieces: [Piece]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0, bytes = 0
+        for (i, p) in pieces.enumerated() {
+            if i > start && bytes + p.byteCount() > Self.groupBytes {
+                out.append(start..<i)
+                start = i
+                bytes = 0
+            }
+            bytes += p.byteCount()
+        }
+        if start < pieces.count { out.append(start..<pieces.count) }
+        return out
+    }
+
+    /// Writes the pieces of `cpu` uncompressed at `offset`, in parallel: each worker takes a
+    /// group of pieces, puts their pages in one buffer (or uses the input's bytes as they are)
+    /// and writes them with one call. Returns the size.
     func writeUncompressed(_ cpu: CPUPlan, at offset: Int) throws(TraceWriteError) -> Int {
         var offsets: [Int] = []
-        offsets.reserveCapacity(cpu.pieces.count)
+        offsets.reserveCapacity(cpu.pieces.count + 1)
         var at = offset
         for p in cpu.pieces { offsets.append(at); at += p.byteCount() }
+        offsets.append(at)
+        let groups = self.groups(cpu.pieces)
         let n = workers.count
         let workers = self.workers
         let starts = offsets
         DispatchQueue.concurrentPerform(iterations: n) { k in
             let w = workers[k]
-            var i = k
-            while i < cpu.pieces.count {
-                let bytes = pages(of: cpu.pieces[i], in: cpu, pieceIndex: i, worker: w)
-                if !sink.writeConcurrently(bytes, at: starts[i]) { w.ioFailed = true }
-                if case .mapped(let r) = cpu.pieces[i] { plan.source.mapped.releasePages(r) }
-                i += n
+            var g = k
+            while g < groups.count {
+                let range = groups[g]
+                let size = starts[range.upperBound] - starts[range.lowerBound]
+                // Input pages that are contiguous and need no change go out as they are.
+                var direct: UnsafeRawBufferPointer?
+                if case .mapped(let first) = cpu.pieces[range.lowerBound],
+                   case .mapped(let last) = cpu.pieces[range.upperBound - 1], last.upperBound - first.lowerBound == size {
+                    let r = first.lowerBound..<last.upperBound
+                    plan.source.mapped.prefault(r)
+                    let bytes = UnsafeRawBufferPointer(rebasing: plan.source.mapped.bytes[r])
+                    if badPages(bytes).isEmpty { direct = bytes }
+                }
+                if let d = direct {
+                    if !sink.writeConcurrently(d, at: starts[range.lowerBound]) { w.ioFailed = true }
+                    w.pages += d.count / pageSize
+                } else {
+                    let buf = w.group(size)
+                    for i in range {
+                        let lo = starts[i] - starts[range.lowerBound], hi = starts[i + 1] - starts[range.lowerBound]
+                        let dst = UnsafeMutableRawBufferPointer(rebasing: buf[lo..<hi])
+                        fill(cpu.pieces[i], into: dst, cpu: cpu, pieceIndex: i, worker: w)
+                        empty(badPages(UnsafeRawBufferPointer(dst)), in: dst, piece: cpu.pieces[i], cpu: cpu, pieceIndex: i, worker: w)
+                    }
+                    w.pages += size / pageSize
+                    if !sink.writeConcurrently(UnsafeRawBufferPointer(buf), at: starts[range.lowerBound]) { w.ioFailed = true }
+                }
+                for i in range { if case .mapped(let r) = cpu.pieces[i] { plan.source.mapped.releasePages(r) } }
+                g += n
             }
         }
         if workers.contains(where: { $0.ioFailed }) {
@@ -178,44 +259,54 @@ final class DataPump: @unchecked Sendable {
     }
 
     /// Writes the pieces of `cpu` compressed at the sink's position, as a chunk count and
-    /// chunks. Returns the size without the 4-byte count (as the BUFFER option records it).
+    /// chunks (one per piece), compressed on every core a round of groups at a time and
+    /// written in order. Returns the size without the 4-byte count (as the BUFFER option
+    /// records it).
     func writeCompressed(_ cpu: CPUPlan) throws(TraceWriteError) -> Int {
         guard let compressor else { return 0 }
         let order = plan.source.byteOrder
         try sink.write(ByteEncoder.encode(order) { $0.u32(cpu.pieces.count) })
         let start = sink.position
-        let slots = Slots(count: Self.batch)
+        let groups = self.groups(cpu.pieces)
+        let perRound = 4 * workers.count
+        let slots = Slots(count: perRound)
         let n = workers.count
         let workers = self.workers
+        let little = order == .little
         var first = 0
-        while first < cpu.pieces.count {
-            let count = min(Self.batch, cpu.pieces.count - first)
+        while first < groups.count {
+            let count = min(perRound, groups.count - first)
             let base = first
             DispatchQueue.concurrentPerform(iterations: n) { k in
                 let w = workers[k]
                 var j = k
                 while j < count {
-                    let bytes = pages(of: cpu.pieces[base + j], in: cpu, pieceIndex: base + j, worker: w)
-                    let out = slots.ensure(j, compressor.bound(bytes.count))
-                    if let c = w.cctx?.compress(bytes, into: out) {
-                        slots.sizes[j] = c
-                    } else {
-                        slots.sizes[j] = -1
+                    let range = groups[base + j]
+                    var bound = 0
+                    for i in range { bound += 8 + compressor.bound(cpu.pieces[i].byteCount()) }
+                    let out = slots.ensure(j, bound)
+                    var used = 0
+                    for i in range {
+                        if case .mapped(let r) = cpu.pieces[i] { plan.source.mapped.prefault(r) }
+                        let bytes = pages(of: cpu.pieces[i], in: cpu, pieceIndex: i, worker: w)
+                        let dst = UnsafeMutableRawBufferPointer(rebasing: out[(used + 8)...])
+                        guard let c = w.cctx?.compress(bytes, into: dst) else { used = -1; break }
+                        for (at, v) in [(used, UInt32(c)), (used + 4, UInt32(bytes.count))] {
+                            let x = little ? v.littleEndian : v.bigEndian
+                            out.storeBytes(of: x, toByteOffset: at, as: UInt32.self)
+                        }
+                        used += 8 + c
+                        if case .mapped(let r) = cpu.pieces[i] { plan.source.mapped.releasePages(r) }
                     }
-                    slots.uncompressed[j] = bytes.count
-                    if case .mapped(let r) = cpu.pieces[base + j] { plan.source.mapped.releasePages(r) }
+                    slots.sizes[j] = used
                     j += n
                 }
             }
             for j in 0..<count {
                 guard slots.sizes[j] >= 0 else {
-                    throw TraceWriteError(file: sink.path, context: "\(cpu.context), chunk \(base + j)",
+                    throw TraceWriteError(file: sink.path, context: "\(cpu.context), chunks of pieces \(groups[base + j])",
                                           kind: .io("compression failed"))
                 }
-                try sink.write(ByteEncoder.encode(order) { e in
-                    e.u32(slots.sizes[j])
-                    e.u32(slots.uncompressed[j])
-                })
                 try sink.write(UnsafeRawBufferPointer(rebasing: slots.buffers[j][0..<slots.sizes[j]]))
             }
             first += count
