@@ -19,7 +19,7 @@ public enum TraceWriter {
     /// Writes `file` to `path` in `format`.
     ///
     /// - Parameters:
-    ///   - file: the input, opened ``TraceFile/OpenMode/full``.
+    ///   - file: the input, opened `TraceFile.OpenMode.full`.
     ///   - path: the output path (created or replaced).
     ///   - format: version and compression of the output.
     /// - Returns: what was written, and what of the input was dropped.

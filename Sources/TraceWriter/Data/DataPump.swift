@@ -205,6 +205,13 @@ final class DataPump: @unchecked Sendable {
         return out
     }
 
+    /// The input bytes of a group of pieces, when they are all stretches of the input file.
+    func mappedRange(_ pieces: [Piece], _ range: Range<Int>) -> Range<Int>? {
+        guard case .mapped(let first) = pieces[range.lowerBound],
+              case .mapped(let last) = pieces[range.upperBound - 1] else { return nil }
+        return first.lowerBound..<last.upperBound
+    }
+
     /// Writes the pieces of `cpu` uncompressed at `offset`, in parallel: each worker takes a
     /// group of pieces, puts their pages in one buffer (or uses the input's bytes as they are)
     /// and writes them with one call. Returns the size.
@@ -286,8 +293,9 @@ final class DataPump: @unchecked Sendable {
                     for i in range { bound += 8 + compressor.bound(cpu.pieces[i].byteCount()) }
                     let out = slots.ensure(j, bound)
                     var used = 0
+                    let mapped = self.mappedRange(cpu.pieces, range)
+                    if let r = mapped { plan.source.mapped.prefault(r) }
                     for i in range {
-                        if case .mapped(let r) = cpu.pieces[i] { plan.source.mapped.prefault(r) }
                         let bytes = pages(of: cpu.pieces[i], in: cpu, pieceIndex: i, worker: w)
                         let dst = UnsafeMutableRawBufferPointer(rebasing: out[(used + 8)...])
                         guard let c = w.cctx?.compress(bytes, into: dst) else { used = -1; break }
@@ -296,8 +304,8 @@ final class DataPump: @unchecked Sendable {
                             out.storeBytes(of: x, toByteOffset: at, as: UInt32.self)
                         }
                         used += 8 + c
-                        if case .mapped(let r) = cpu.pieces[i] { plan.source.mapped.releasePages(r) }
                     }
+                    if let r = mapped { plan.source.mapped.releasePages(r) }
                     slots.sizes[j] = used
                     j += n
                 }

@@ -189,7 +189,7 @@ extension TraceWriter {
     /// metadata and options, readable alone; a guest's piece keeps its TRACEID and TIME_SHIFT.
     ///
     /// - Parameters:
-    ///   - file: the input, opened ``TraceFile/OpenMode/full``.
+    ///   - file: the input, opened `TraceFile.OpenMode.full`.
     ///   - options: the window and the limits of a piece.
     ///   - name: the path of piece `k`.
     /// - Returns: one report per piece written (none when the window holds no event).
