@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 @_spi(Engine) import TraceEvent
 @_spi(Engine) import TraceCmd
 
@@ -61,22 +62,42 @@ final class DataPump: @unchecked Sendable {
         }
     }
 
-    /// Output slots for one round of compressed chunks. `@unchecked Sendable`: slot `i` is
-    /// written by one worker only, and read after the round.
-    final class Slots: @unchecked Sendable {
-        var buffers: [UnsafeMutableRawBufferPointer]
-        var sizes: [Int]
-        init(count: Int) {
-            buffers = (0..<count).map { _ in .allocate(byteCount: 0, alignment: 16) }
-            sizes = Array(repeating: 0, count: count)
+    /// The compressed groups in flight between the workers and the writing thread: `window`
+    /// slots, slot `g % window` for group `g`. A worker fills a slot once the writer has
+    /// written the group before in it (`free`), then marks it `ready`; the writer takes the
+    /// groups in order. `@unchecked Sendable`: a slot is touched by one thread at a time, as
+    /// the semaphores hand it over; the buffers are plain memory, not Swift arrays.
+    final class Pipeline: @unchecked Sendable {
+        let window: Int
+        let buffers: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
+        let sizes: UnsafeMutablePointer<Int>
+        let ready: [DispatchSemaphore]
+        let free: [DispatchSemaphore]
+        let next = Atomic<Int>(0)
+
+        init(window: Int) {
+            self.window = window
+            buffers = .allocate(capacity: window)
+            buffers.initialize(repeating: UnsafeMutableRawBufferPointer(start: nil, count: 0), count: window)
+            sizes = .allocate(capacity: window)
+            sizes.initialize(repeating: 0, count: window)
+            ready = (0..<window).map { _ in DispatchSemaphore(value: 0) }
+            free = (0..<window).map { _ in DispatchSemaphore(value: 1) }
         }
-        deinit { for b in buffers { b.deallocate() } }
-        func ensure(_ i: Int, _ n: Int) -> UnsafeMutableRawBufferPointer {
-            if buffers[i].count < n {
-                buffers[i].deallocate()
-                buffers[i] = .allocate(byteCount: n, alignment: 16)
+
+        deinit {
+            for i in 0..<window { buffers[i].deallocate() }
+            buffers.deallocate()
+            sizes.deallocate()
+        }
+
+        /// Slot `s`, at least `n` bytes.
+        func slot(_ s: Int, _ n: Int) -> UnsafeMutableRawBufferPointer {
+            if buffers[s].count < n {
+                buffers[s].deallocate()
+                buffers[s] = .allocate(byteCount: n, alignment: 16)
             }
-            return buffers[i]
+            return buffers[s]
         }
     }
 
@@ -275,50 +296,60 @@ final class DataPump: @unchecked Sendable {
         try sink.write(ByteEncoder.encode(order) { $0.u32(cpu.pieces.count) })
         let start = sink.position
         let groups = self.groups(cpu.pieces)
-        let perRound = 4 * workers.count
-        let slots = Slots(count: perRound)
-        let n = workers.count
-        let workers = self.workers
+        let pipe = Pipeline(window: 4 * workers.count)
         let little = order == .little
-        var first = 0
-        while first < groups.count {
-            let count = min(perRound, groups.count - first)
-            let base = first
-            DispatchQueue.concurrentPerform(iterations: n) { k in
-                let w = workers[k]
-                var j = k
-                while j < count {
-                    let range = groups[base + j]
+        let done = DispatchGroup()
+        for w in workers {
+            DispatchQueue.global().async(group: done) {
+                while true {
+                    let g = pipe.next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard g < groups.count else { break }
+                    let s = g % pipe.window
+                    pipe.free[s].wait()
+                    let range = groups[g]
                     var bound = 0
                     for i in range { bound += 8 + compressor.bound(cpu.pieces[i].byteCount()) }
-                    let out = slots.ensure(j, bound)
+                    let out = pipe.slot(s, bound)
                     var used = 0
                     let mapped = self.mappedRange(cpu.pieces, range)
-                    if let r = mapped { plan.source.mapped.prefault(r) }
+                    if let r = mapped { self.plan.source.mapped.prefault(r) }
                     for i in range {
-                        let bytes = pages(of: cpu.pieces[i], in: cpu, pieceIndex: i, worker: w)
+                        let bytes = self.pages(of: cpu.pieces[i], in: cpu, pieceIndex: i, worker: w)
                         let dst = UnsafeMutableRawBufferPointer(rebasing: out[(used + 8)...])
                         guard let c = w.cctx?.compress(bytes, into: dst) else { used = -1; break }
                         for (at, v) in [(used, UInt32(c)), (used + 4, UInt32(bytes.count))] {
-                            let x = little ? v.littleEndian : v.bigEndian
-                            out.storeBytes(of: x, toByteOffset: at, as: UInt32.self)
+                            out.storeBytes(of: little ? v.littleEndian : v.bigEndian, toByteOffset: at, as: UInt32.self)
                         }
                         used += 8 + c
                     }
-                    if let r = mapped { plan.source.mapped.releasePages(r) }
-                    slots.sizes[j] = used
-                    j += n
+                    if let r = mapped { self.plan.source.mapped.releasePages(r) }
+                    pipe.sizes[s] = used
+                    pipe.ready[s].signal()
                 }
             }
-            for j in 0..<count {
-                guard slots.sizes[j] >= 0 else {
-                    throw TraceWriteError(file: sink.path, context: "\(cpu.context), chunks of pieces \(groups[base + j])",
-                                          kind: .io("compression failed"))
-                }
-                try sink.write(UnsafeRawBufferPointer(rebasing: slots.buffers[j][0..<slots.sizes[j]]))
-            }
-            first += count
         }
+        // Write the groups in order as they are ready; after a failure keep taking them (the
+        // workers wait for their slots) without writing.
+        var failure: TraceWriteError?
+        for g in groups.indices {
+            let s = g % pipe.window
+            pipe.ready[s].wait()
+            if failure == nil {
+                if pipe.sizes[s] < 0 {
+                    failure = TraceWriteError(file: sink.path, context: "\(cpu.context), chunks of pieces \(groups[g])",
+                                              kind: .io("compression failed"))
+                } else {
+                    do {
+                        try sink.write(UnsafeRawBufferPointer(rebasing: pipe.buffers[s][0..<pipe.sizes[s]]))
+                    } catch {
+                        failure = error
+                    }
+                }
+            }
+            pipe.free[s].signal()
+        }
+        done.wait()
+        if let failure { throw failure }
         return sink.position - start
     }
 }
