@@ -226,6 +226,20 @@ final class DataPump: @unchecked Sendable {
         return out
     }
 
+    /// The input bytes a group of pieces reads (mapped pages or compressed chunks).
+    func inputRange(_ pieces: [Piece], _ range: Range<Int>) -> Range<Int>? {
+        func bounds(_ p: Piece) -> Range<Int>? {
+            switch p {
+            case .mapped(let r): return r
+            case .chunk(let c, _): return c.offset..<(c.offset + c.compressedSize)
+            case .memory: return nil
+            }
+        }
+        guard let a = bounds(pieces[range.lowerBound]), let b = bounds(pieces[range.upperBound - 1]),
+              a.lowerBound <= b.upperBound else { return nil }
+        return a.lowerBound..<b.upperBound
+    }
+
     /// The input bytes of a group of pieces, when they are all stretches of the input file.
     func mappedRange(_ pieces: [Piece], _ range: Range<Int>) -> Range<Int>? {
         guard case .mapped(let first) = pieces[range.lowerBound],
@@ -275,7 +289,9 @@ final class DataPump: @unchecked Sendable {
                     w.pages += size / pageSize
                     if !sink.writeConcurrently(UnsafeRawBufferPointer(buf), at: starts[range.lowerBound]) { w.ioFailed = true }
                 }
-                for i in range { if case .mapped(let r) = cpu.pieces[i] { plan.source.mapped.releasePages(r) } }
+                // The input read for this group leaves the resident set (whole pages only: the
+                // pages shared with the next group go with it).
+                if let r = inputRange(cpu.pieces, range) { plan.source.mapped.releasePages(r) }
                 g += n
             }
         }
@@ -322,7 +338,7 @@ final class DataPump: @unchecked Sendable {
                         }
                         used += 8 + c
                     }
-                    if let r = mapped { self.plan.source.mapped.releasePages(r) }
+                    if let r = self.inputRange(cpu.pieces, range) { self.plan.source.mapped.releasePages(r) }
                     pipe.sizes[s] = used
                     pipe.ready[s].signal()
                 }

@@ -37,7 +37,7 @@ struct BufferPlan: Sendable {
 
 /// Everything a write needs: the metadata's source file, the buffers, and pages built in
 /// memory (split pieces).
-struct WritePlan: @unchecked Sendable {
+struct WritePlan: Sendable {
     let source: TraceFile
     var buffers: [BufferPlan]
     var memory: [PageMemory] = []
