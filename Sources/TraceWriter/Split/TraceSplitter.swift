@@ -129,8 +129,12 @@ struct TraceSplitter {
                 }
             }
             let more = mainStreams.contains { s in s.peek().map { $0.timestamp <= end } ?? false }
-            if case .time = options.limit, !any, more {
-                // An empty stretch of time: no file for it, go on with the next.
+            if case .time(let span) = options.limit, !any, more {
+                // An empty stretch of time: no file for it; go on with the window that holds
+                // the next event (not window by window: a long gap would take as many steps).
+                if let next = mainStreams.compactMap({ $0.peek()?.timestamp }).min(), next > pieceStart, span > 0 {
+                    pieceStart &+= (next - pieceStart) / span * span
+                }
                 k -= 1
                 continue
             }
