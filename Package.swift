@@ -7,6 +7,8 @@ let package = Package(
         .library(name: "TraceEvent", targets: ["TraceEvent"]),
         .library(name: "TraceCmd", targets: ["TraceCmd"]),
         .library(name: "TraceReport", targets: ["TraceReport"]),
+        .library(name: "TraceExport", targets: ["TraceExport"]),
+        .library(name: "TraceView", targets: ["TraceView"]),
         .library(name: "TraceWriter", targets: ["TraceWriter"]),
         .executable(name: "tracecmd", targets: ["tracecmd"]),
     ],
@@ -17,22 +19,30 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "TraceEvent"),
         .target(name: "TraceCmd", dependencies: [
             "TraceEvent", "CZlib",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "TraceReport", dependencies: ["TraceCmd", "TraceEvent"]),
+        .target(name: "TraceExport", dependencies: ["TraceCmd", "TraceEvent", "CSQLite"]),
+        .target(name: "TraceView", dependencies: [
+            "TraceCmd", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .target(name: "TraceWriter", dependencies: ["TraceCmd", "TraceEvent"]),
         .executableTarget(
             name: "tracecmd",
             dependencies: [
-                "TraceReport", "TraceWriter", "TraceCmd", "TraceEvent",
+                "TraceReport", "TraceExport", "TraceView", "TraceWriter", "TraceCmd", "TraceEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
         .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceCmd", "TraceEvent"],
+                    exclude: ["Support"]),
+        .testTarget(name: "TraceViewTests", dependencies: ["TraceView", "TraceCmd"]),
         .testTarget(name: "TraceWriterTests", dependencies: ["TraceWriter", "TraceReport", "TraceCmd", "TraceEvent"]),
         .testTarget(name: "ExamplesTests", dependencies: [
             "TraceCmd", "TraceEvent",

@@ -69,7 +69,12 @@ run() {
 	mkdir -p "$(dirname "$OUTDIR/$out")"
 	local exe=$1
 	[ "$exe" = tcinfo ] && exe=$TCINFO
-	(cd "$FIX/$cwd" && "$exe" "${@:2}") > "$OUTDIR/$out" 2> "$OUTDIR/$err"
+	if [ -n "${UNBUFFERED:-}" ]; then
+		# stdout unbuffered (stdbuf -o0): what the reference printed before it crashed stays
+		(cd "$FIX/$cwd" && stdbuf -o0 "$exe" "${@:2}") > "$OUTDIR/$out" 2> "$OUTDIR/$err"
+	else
+		(cd "$FIX/$cwd" && "$exe" "${@:2}") > "$OUTDIR/$out" 2> "$OUTDIR/$err"
+	fi
 	local rc=$?
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fixture" "$flagset" "$cwd" "$out" "$err" "$rc" "$(json_argv "$@")" >> "$MANIFEST"
 }
@@ -167,4 +172,80 @@ session session-2guests "$SF" default t cpu0 raw-ts F
 session session-tsync "$SF" default t ts-diff raw-ts F
 session session-2guests-tsync "$SF" default
 session session-v6 "$SF" default t raw-ts F
+
+# ---------------------------------------------------------------- trace-cmd dump's items
+# dumps FIXTUREID CWD FILE FLAGSET...: `trace-cmd dump <flags> -i FILE` (flag set "bare": the
+# file as the argument, no -i); flag set names dump-<name>.
+dump_args() {
+	case $1 in
+	head-page|head-event|ftrace-events|systems|events|kallsyms|printk|cmd-lines|options|flyrecord|clock|all|summary|sections|strings)
+		echo "--$1";;
+	validate) echo -v;;
+	clock-flyrecord) echo --clock; echo --flyrecord;;
+	validate-options) echo -v; echo --options;;
+	esac
+}
+dumps() {
+	local id=$1 cwd=$2 file=$3; shift 3
+	[ -f "$FIX/$cwd/$file" ] || { echo "missing fixture $cwd/$file, skipped" >&2; return; }
+	local fs args
+	for fs in "$@"; do
+		if [ "$fs" = bare ]; then
+			run "$id" dump-bare "$cwd" "$id/dump/bare.txt" trace-cmd dump "$file"
+			continue
+		fi
+		mapfile -t args < <(dump_args "$fs")
+		run "$id" "dump-$fs" "$cwd" "$id/dump/$fs.txt" trace-cmd dump "${args[@]}" -i "$file"
+	done
+}
+ALL_DUMPS=(all summary head-page head-event ftrace-events systems events kallsyms printk cmd-lines options
+	flyrecord clock sections strings validate clock-flyrecord validate-options bare)
+SOME_DUMPS=(all flyrecord clock validate bare)
+dumps v6 . v6.dat "${ALL_DUMPS[@]}"
+dumps v7-zstd . v7-zstd.dat "${ALL_DUMPS[@]}"
+dumps v7-nocompress . v7-nocompress.dat "${SOME_DUMPS[@]}"
+dumps buffers . buffers.dat "${SOME_DUMPS[@]}"
+dumps v6-buffers . v6-buffers.dat "${SOME_DUMPS[@]}"
+dumps session-2guests/trace session-2guests trace.dat "${SOME_DUMPS[@]}"
+dumps session-tsync/trace-guest1.vm session-tsync trace-guest1.vm.dat "${SOME_DUMPS[@]}"
+# TIME_SHIFT options whose counts do not match their size (trace-cmd 3.1.6 bug, see
+# Tests/Fixtures/timesync): the reference reads on from where the counts leave it
+dumps timesync/ptp-316-counts-3-2 timesync/ptp-316-counts-3-2 guest.dat options summary validate
+dumps timesync/ptp-316-counts-1-4 timesync/ptp-316-counts-1-4 guest.dat options summary validate
+
+# ---------------------------------------------------------------- issue 15's parity classes
+# Tests/Fixtures/parity: recorded by scripts/golden/record-parity.sh, byte-edited copies of
+# v6.dat by scripts/golden/make-parity-fixtures.py.
+# reports FIXTUREID CWD FILE FILTER FLAGSET...: report flag sets only
+reports() {
+	local id=$1 cwd=$2 file=$3 filter=$4; shift 4
+	[ -f "$FIX/$cwd/$file" ] || { echo "missing fixture $cwd/$file, skipped" >&2; return; }
+	local fs args
+	for fs in "$@"; do
+		mapfile -t args < <(flag_args "$fs" "$filter")
+		run "$id" "$fs" "$cwd" "$id/report/$fs.txt" trace-cmd report "${args[@]}" -i "$file"
+	done
+}
+# 1. CPU mask (record -M 1 / -M 2): the BUFFER option lists fewer CPUs than CPUCOUNT
+single parity/cpumask parity cpumask.dat 'sched_switch' default stat cpus first-event last-event F
+single parity/cpumask2 parity cpumask2.dat 'sched_switch' stat cpus first-event last-event
+# 2. a v6 CPU with 0 bytes stored at an offset past the end of the file
+reports parity/v6-stat-offset parity v6-stat-offset.dat '' stat
+# 3. a v6 file with no TRACECLOCK option: --raw-ts still in seconds.microseconds
+reports parity/v6-noclock parity v6-noclock.dat '' raw-ts ts-diff
+# 4. a v6 file whose stored trace_clock text is the full clock list (trace-cmd 2.9)
+reports parity/v6-clocklist parity v6-clocklist.dat '' raw-ts
+dumps parity/v6-clocklist parity v6-clocklist.dat summary clock flyrecord
+# 5. a v6 file cut after the header's CPU count: dump stops with exit 255
+dumps parity/v6-truncated parity v6-truncated.dat summary all options validate bare
+# a host whose GUEST entry has an empty name (tracecmd peers shows "(empty name)")
+single parity/guest-noname parity guest-noname.dat '' default
+# 6. several inputs, the host with an instance (-B hostinst)
+session parity/session-inst "" default stat
+# 7. -F before the first -i applies to instances too; trace-cmd 3.1.6 then crashes (SIGSEGV)
+#    after printing every line: its output is recorded unbuffered, flag set F-global
+UNBUFFERED=1 run parity/session-inst F-global parity/session-inst parity/session-inst/report/F-global.txt \
+	trace-cmd report -F sched_process_fork -i trace.dat -i trace-guest1.vm.dat
+UNBUFFERED=1 run buffers F-global . buffers/report/F-global.txt trace-cmd report -F 'sched_switch: prev_pid > 0' -F timer_init -i buffers.dat
+UNBUFFERED=1 run v6-buffers F-global . v6-buffers/report/F-global.txt trace-cmd report -F timer_start -F sched_wakeup -i v6-buffers.dat
 echo "golden data in $OUTDIR ($(du -sh "$OUTDIR" | cut -f1))" >&2

@@ -119,7 +119,7 @@ extension ReportOptions {
         self = o
     }
 
-    static func parseCPUList(_ s: String) throws(ArgumentError) -> [Int] {
+    @_spi(Engine) public static func parseCPUList(_ s: String) throws(ArgumentError) -> [Int] {
         var out: [Int] = []
         for part in s.split(whereSeparator: { $0 == "," || $0 == ":" }) {
             let bounds = part.split(separator: "-").map { $0.trimmingPrefix(while: { $0 == " " }) }

@@ -128,10 +128,13 @@ public struct TraceReport {
             }
             for (bi, b) in f.buffers.enumerated() where !b.isTopLevel && b.kind == .flyrecord {
                 let corrector = makeCorrector(f, buffer: b, userOffset: input.tsOffset)
-                // With one input, trace-cmd gives instances an input of their own, without filters.
+                // An instance's lines are labelled with its name (several inputs too); it has its
+                // file's filters: those given before the first -i (global: libtracecmd applies
+                // them to every handle of the first input, instances included) and, as newer
+                // trace-cmd does, those after its -i (3.1.6 ignores these with one input).
                 instanceHandles.append(Handle(file: f, buffer: b, peer: i, bufferIndex: bi, printer: printer,
-                                              label: options.multipleInputs ? input.label : b.name, isInstance: true,
-                                              input: options.multipleInputs ? input : nil, corrector: corrector,
+                                              label: b.name, isInstance: true,
+                                              input: input, corrector: corrector,
                                               style: style))
             }
         }
@@ -314,11 +317,16 @@ public struct TraceReport {
             out.append(0x0a)
         }
         let offsets = (try? h.file.referenceDataOffsets(of: h.buffer)) ?? h.buffer.cpus.map(\.offset)
-        for cpu in 0..<h.file.cpuCount {
+        // The reference lists CPUs 0 ... the highest one the buffer stores (v7: its BUFFER
+        // option, which a CPU mask (`record -M`) makes shorter than CPUCOUNT; v6: the header's
+        // count).
+        let cpus = h.file.version >= 7 ? (h.buffer.cpus.map(\.cpu).max() ?? -1) + 1 : h.file.cpuCount
+        for cpu in 0..<cpus {
             var offset = 0, size = 0
             if let i = h.buffer.cpus.firstIndex(where: { $0.cpu == cpu }) {
                 let c = h.buffer.cpus[i]
-                offset = offsets[i]
+                // (An uncompressed CPU's offset as stored, even past the end of the file.)
+                offset = h.buffer.isCompressed ? offsets[i] : c.storedOffset ?? offsets[i]
                 size = c.size
                 if h.buffer.isCompressed, let s = try? CPUPageSource(file: h.file, buffer: h.buffer, cpuIndex: i) {
                     size = s.pageCount * s.pageSize

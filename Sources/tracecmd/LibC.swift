@@ -26,6 +26,9 @@ enum LibC {
         }
     }
 
+    /// Whether `fd` is a terminal.
+    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
     /// Seconds on the monotonic clock.
     static func monotonicSeconds() -> Double {
         var t = timespec()

@@ -10,22 +10,23 @@ struct PeersCommand: ParsableCommand {
         discussion: """
             The first file is the host, as in `trace-cmd report -i host.dat -i guest.dat`; \
             a later file with GUEST options is also recognised (and a note says so). \
-            Timestamps are those libtracecmd reports (sync, TSC2NSEC, OFFSET and DATE applied).
+            Timestamps are those libtracecmd reports (sync, TSC2NSEC, OFFSET and DATE applied); \
+            --raw-ts shows the ring buffer's own, with no sync, TSC2NSEC, OFFSET or DATE correction.
             """)
 
     @Flag(name: .long, help: "Print JSON for programs instead of text.")
     var json = false
 
-    @Flag(name: .customLong("raw-ts"), help: "Raw ring-buffer timestamps: no sync, TSC2NSEC, OFFSET or DATE correction.")
+    @Flag(name: .customLong("raw-ts"), help: "Raw ring-buffer timestamps (no correction).")
     var rawTimestamps = false
 
     @Flag(name: .long, help: "Ignore the DATE option.")
     var nodate = false
 
-    @Option(name: .customLong("ts-offset"), help: "Nanoseconds added to every timestamp.")
+    @Option(name: .customLong("ts-offset"), help: ArgumentHelp("Nanoseconds added to every timestamp.", valueName: "ns"))
     var tsOffset: Int64 = 0
 
-    @Argument(help: "The trace files: the host first, then its guests.")
+    @Argument(help: "Trace files: the host first, then its guests.")
     var files: [String] = []
 
     func run() throws {

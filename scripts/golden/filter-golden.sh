@@ -10,8 +10,9 @@
 #                 parse-cases.txt
 # trace.dat itself was recorded with (lock taken, see the brief):
 #   flock /tmp/tracecmd-record.lock env TC_KALLSYMS=<trimmed kallsyms> unshare -m \
-#     /work/shared/recording/tcwrap.sh trace-cmd record -e sched -e irq -e timer \
-#     /work/shared/recording/workload.sh
+#     ../shared/recording/tcwrap.sh trace-cmd record -e sched -e irq -e timer \
+#     ../shared/recording/workload.sh
+# (../shared: the directory shared next to the repository, run from the repository's root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 D=Tests/Fixtures/filter

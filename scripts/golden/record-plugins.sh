@@ -6,9 +6,16 @@
 set -e
 OUT=${1:?usage: record-plugins.sh OUTDIR}
 mkdir -p "$OUT"
-SH=${SHARED_RECORDING:-/work/shared/recording}
 T=/sys/kernel/tracing
 HERE=$(cd "$(dirname "$0")" && pwd)
+# The shared recording scripts: ../shared/recording next to the repository (for a git worktree,
+# next to its main checkout), or $SHARED_RECORDING.
+if [ -z "${SHARED_RECORDING:-}" ]; then
+	ROOT=$(cd "$HERE/../.." && pwd)
+	SHARED_RECORDING=$(dirname "$ROOT")/shared/recording
+	[ -d "$SHARED_RECORDING" ] || SHARED_RECORDING=$(dirname "$(cd "$(git -C "$ROOT" rev-parse --git-common-dir)/.." && pwd)")/shared/recording
+fi
+SH=$SHARED_RECORDING
 rec() { unshare -m "$SH/tcwrap.sh" trace-cmd record "$@"; }
 
 # 1. every event an installed plugin overrides that this kernel can record here

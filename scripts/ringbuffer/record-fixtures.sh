@@ -16,7 +16,10 @@ set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT=$ROOT/Tests/Fixtures/ringbuffer
-REC=/work/shared/recording
+# The shared recording scripts: ../shared/recording next to the repository (for a git worktree,
+# next to its main checkout), or $SHARED_RECORDING.
+REC=${SHARED_RECORDING:-$(dirname "$ROOT")/shared/recording}
+[ -d "$REC" ] || REC=$(dirname "$(cd "$(git -C "$ROOT" rev-parse --git-common-dir)/.." && pwd)")/shared/recording
 LOCK=/tmp/tracecmd-record.lock
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -2,12 +2,18 @@
 @_spi(Engine) @testable import TraceCmd
 @_spi(Engine) @testable import TraceEvent
 
-/// Input: a trace file. Opens it in both modes and prints what `trace-cmd dump --options`
-/// and `trace-cmd dump --summary` print.
+/// Input: a trace file. Walks it as stored, as `trace-cmd dump --all` does (`tracecmd dump`),
+/// then opens it in both modes and prints what `trace-cmd dump --options` and
+/// `trace-cmd dump --summary` print.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = inputBytes(data, size)
     let mapped = MappedFile(copying: Array(bytes), path: "fuzz.dat")
+    do {
+        try TraceFileDumpWalker.dump(mapped.bytes, displayPath: "fuzz.dat", items: .all) { bytes in bytes.withUnsafeBytes { touch($0) } }
+    } catch {
+        touch(error.description)
+    }
     for mode in [TraceFile.OpenMode.full, .headOnly] {
         do {
             let f = try TraceFile(mapped: mapped, mode: mode)

@@ -68,6 +68,12 @@ public final class EventType: Sendable, Hashable, CustomStringConvertible {
         byName = names
     }
 
+    /// Engine: the format field behind each of ``allFields`` (same order), to read fields in
+    /// place with the `FormatField` accessors.
+    @_spi(Engine) public var formatFields: [FormatField] { plans.map(\.field) }
+    /// Engine: the byte order of the file this type's records come from.
+    @_spi(Engine) public var dataByteOrder: ByteOrder { byteOrder }
+
     /// An object whose identity marks this type's fields (see ``EventField``).
     final class Token: Sendable {}
     let token: Token

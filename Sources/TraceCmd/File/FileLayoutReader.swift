@@ -155,7 +155,7 @@ struct FileLayoutReader {
                 warnings.append(TraceFileError(file: file, context: c.context, offset: at,
                                                kind: .truncated(needed: size, available: kept)))
             }
-            cpus.append(CPUDataLocation(cpu: cpu, offset: min(off, bytes.count), size: kept))
+            cpus.append(CPUDataLocation(cpu: cpu, offset: min(off, bytes.count), size: kept, storedOffset: off))
         }
         // trace-cmd 2.x+ writes the trace_clock text after the offsets: u64 size, text.
         var clock: String?
@@ -259,7 +259,8 @@ struct FileLayoutReader {
                     let kept = cpu.offset > bytes.count ? 0 : bytes.count - cpu.offset
                     warnings.append(TraceFileError(file: file, context: "CPU \(cpu.cpu) data of buffer \"\(b.name)\"",
                                                    offset: cpu.offset, kind: .truncated(needed: cpu.size, available: kept)))
-                    cpusKept[k] = CPUDataLocation(cpu: cpu.cpu, offset: min(cpu.offset, bytes.count), size: kept)
+                    cpusKept[k] = CPUDataLocation(cpu: cpu.cpu, offset: min(cpu.offset, bytes.count), size: kept,
+                                                  storedOffset: cpu.offset)
                 }
                 let ps = b.pageSize ?? pageSize
                 guard ps >= 64, ps <= 1 << 24 else {

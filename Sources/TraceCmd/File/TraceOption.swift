@@ -94,11 +94,15 @@ public struct TraceOption: Sendable, Hashable, Codable {
 
         /// The entry as `tracecmd peers` lists guests: name, trace ID in `0x` lower-case hex,
         /// VCPU count and host PIDs (`?` for unknown),
-        /// e.g. `guest1.vm  id 0xb391c3c54d976343  2 vcpus  host pids [? ?]`.
+        /// e.g. `guest1.vm  id 0xb391c3c54d976343  2 vcpus  host pids [? ?]`. An empty name
+        /// reads `(empty name)`.
         public var description: String {
             let pids = hostPIDs.map { $0 == -1 ? "?" : String($0) }.joined(separator: " ")
-            return "\(name)  id \(hexID(traceID))  \(vcpuCount) vcpus  host pids [\(pids)]"
+            return "\(Self.displayName(name))  id \(hexID(traceID))  \(vcpuCount) vcpus  host pids [\(pids)]"
         }
+
+        /// A guest name for text meant for people: `(empty name)` when the entry's name is empty.
+        static func displayName(_ name: String) -> String { name.isEmpty ? "(empty name)" : name }
     }
 
     /// A TSC2NSEC option: how raw counter values become nanoseconds.
@@ -167,11 +171,20 @@ public struct CPUDataLocation: Sendable, Hashable, Codable {
     public var offset: Int
     /// Size in bytes in the file (compressed size for compressed files).
     public var size: Int
+    /// The offset as the file stores it, when that differs from ``offset`` (an offset past
+    /// the end of a file cut short, which ``offset`` clamps to the end); `nil` otherwise.
+    /// `trace-cmd report --stat` prints the stored value.
+    @_spi(Engine) public var storedOffset: Int?
 
     public init(cpu: Int, offset: Int, size: Int) {
         self.cpu = cpu
         self.offset = offset
         self.size = size
+    }
+
+    init(cpu: Int, offset: Int, size: Int, storedOffset: Int) {
+        self.init(cpu: cpu, offset: offset, size: size)
+        if storedOffset != offset { self.storedOffset = storedOffset }
     }
 }
 

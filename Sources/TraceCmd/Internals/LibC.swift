@@ -40,8 +40,27 @@ enum LibC {
 
     // MARK: Files and mappings
 
-    /// `open(path, O_RDONLY)`: a descriptor, or -1 (see ``lastErrorText``).
-    static func openReadOnly(_ path: String) -> Int32 { open(path, O_RDONLY) }
+    /// `open(path, O_RDONLY | O_NONBLOCK)`: a descriptor, or -1 (see ``lastErrorText``).
+    /// `O_NONBLOCK` changes nothing for regular files and keeps a FIFO from blocking the open.
+    static func openReadOnly(_ path: String) -> Int32 { open(path, O_RDONLY | O_NONBLOCK) }
+
+    /// What an open descriptor is, for a message that says why it cannot be mapped.
+    enum FileKind { case regular, directory, blockDevice, other }
+
+    /// The kind of the open file `fd` (`fstat`), or `nil` on failure.
+    static func fileKind(_ fd: Int32) -> FileKind? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        case S_IFBLK: return .blockDevice
+        default: return .other
+        }
+    }
+
+    /// `strerror(EISDIR)`: "Is a directory".
+    static var isADirectoryText: String { String(cString: strerror(EISDIR)) }
 
     static func closeFile(_ fd: Int32) { _ = close(fd) }
 

@@ -28,6 +28,15 @@
 
     private init(mapping fd: Int32, path: String) throws(TraceFileError) {
         self.path = path
+        switch LibC.fileKind(fd) {
+        case .directory?:
+            throw TraceFileError(file: path, context: "open", offset: 0, kind: .io(LibC.isADirectoryText))
+        case .other?:
+            throw TraceFileError(file: path, context: "open", offset: 0,
+                                 kind: .io("not a regular file (a pipe, socket or character device cannot be mapped)"))
+        case .regular?, .blockDevice?, nil:
+            break
+        }
         guard let size = LibC.fileSize(fd) else {
             throw TraceFileError(file: path, context: "stat", offset: 0, kind: .io(LibC.lastErrorText))
         }

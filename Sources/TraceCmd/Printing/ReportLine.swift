@@ -49,11 +49,15 @@
         /// The style of `file`'s lines: seconds.microseconds when the file's clock counts
         /// nanoseconds (or TSC2NSEC converts it) unless timestamps are shown raw; `--ts-diff`
         /// in the trace clock's units when the file stores its clock.
+        ///
+        /// libtracecmd starts in microseconds and leaves that only while it parses a stored
+        /// clock (a TRACECLOCK option): a file without one (older trace-cmd) keeps
+        /// seconds.microseconds even with raw timestamps.
         @_spi(Engine) public init(file: TraceFile, rawTimestamps: Bool) {
-            let inUsecs = !rawTimestamps
-                && ((file.tsc2nsec.map { $0.multiplier != 0 } ?? false) || LineStyle.clockInUsecs(file.clock))
-            self.init(inUsecs: inUsecs, useTraceClock: file.options.contains { $0.id == .traceClock },
-                      byteOrder: file.byteOrder)
+            let storesClock = file.options.contains { $0.id == .traceClock }
+            let inUsecs = !storesClock || (!rawTimestamps
+                && ((file.tsc2nsec.map { $0.multiplier != 0 } ?? false) || LineStyle.clockInUsecs(file.clock)))
+            self.init(inUsecs: inUsecs, useTraceClock: storesClock, byteOrder: file.byteOrder)
         }
 
         /// The clocks in nanoseconds, whose times the report prints as seconds.microseconds.

@@ -176,10 +176,12 @@ public struct BufferStatistics: Sendable, Hashable, Codable {
 
 extension TraceBuffer {
     /// How many CPUs libtracecmd gives this buffer (`tracecmd_cpus` of its handle): CPUs are
-    /// indexed by number, up to the highest one stored; a version 6 file also has the
-    /// header's CPU count.
+    /// indexed by number, up to the highest one stored; the file's CPU count (a version 6
+    /// header's, or a version 7 CPUCOUNT option's) counts too for the top-level buffer (and
+    /// for every buffer of a version 6 file), so a recording with a CPU mask (`record -M`)
+    /// still has CPUCOUNT CPUs there.
     public func cpuSlots(in file: TraceFile) -> Int {
         let top = (cpus.map(\.cpu).max() ?? -1) + 1
-        return file.version < 7 ? max(top, file.cpuCount) : top
+        return file.version < 7 || isTopLevel ? max(top, file.cpuCount) : top
     }
 }

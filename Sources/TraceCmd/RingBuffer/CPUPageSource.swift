@@ -59,6 +59,9 @@
     static let residentWindow = 1 << 21
     /// File offset up to which the data was prefaulted.
     private var populatedUpTo = 0
+    /// File offset up to which prefaulting was asked of the background thread (from
+    /// ``populatedUpTo``).
+    private var requestedUpTo = 0
 
     /// Prepares access to the data of `cpuIndex` (an index into `buffer.cpus`).
     ///
@@ -190,10 +193,22 @@
             let start = location.offset + index * pageSize
             if start >= releasedUpTo &+ 2 * Self.residentWindow { releaseBehind(start) }
             if start + pageSize > populatedUpTo {
-                // Map the next stretch in one call rather than fault it in page by page.
-                let end = min(location.offset + location.size, start + Self.residentWindow / 2)
-                file.mapped.prefault(start..<end)
-                populatedUpTo = max(end, start + pageSize)
+                // Map stretches in one call each rather than fault them in page by page: the
+                // first one now, then each next one on the background thread while the one
+                // before is read.
+                let limit = location.offset + location.size
+                let step = Self.residentWindow / 2
+                if start >= populatedUpTo, start < requestedUpTo {
+                    populatedUpTo = requestedUpTo
+                } else {
+                    let end = min(limit, start + step)
+                    file.mapped.prefault(start..<end)
+                    populatedUpTo = max(end, start + pageSize)
+                }
+                requestedUpTo = min(limit, populatedUpTo + step)
+                if requestedUpTo > populatedUpTo {
+                    MappingAdvisor.shared.advise(.populate, populatedUpTo..<requestedUpTo, of: file.mapped)
+                }
             }
             return UnsafeRawBufferPointer(rebasing: file.mapped.bytes[start..<(start + pageSize)])
         }
@@ -217,7 +232,7 @@
     private func releaseBehind(_ offset: Int) {
         let from = max(releasedUpTo, location.offset)
         let to = offset - Self.residentWindow
-        if to > from { file.mapped.releasePages(from..<to) }
+        if to > from { MappingAdvisor.shared.advise(.release, from..<to, of: file.mapped) }
         releasedUpTo = max(releasedUpTo, to)
     }
 

@@ -63,7 +63,7 @@ public final class TraceSession: Sendable {
         /// guest guest1.vm, time sync with 0xa4a14c3318712de4`.
         public var description: String {
             var s = "peer \(index) \(path): \(role.rawValue), trace ID \(traceID.map(hexID) ?? "none")"
-            if let g = guestEntry { s += ", guest \(g.name)" }
+            if let g = guestEntry { s += ", guest \(TraceOption.GuestInfo.displayName(g.name))" }
             if let t = timeShift { s += ", time sync with \(hexID(t.peerTraceID))" }
             return s
         }
@@ -269,7 +269,7 @@ public enum SessionDiagnostic: Sendable, Hashable, Codable, CustomStringConverti
         case let .unmatchedFile(_, path, id):
             return "\(path): trace ID \(hexID(id)) is not a guest of the host"
         case let .guestWithoutFile(name, id):
-            return "guest \(name) (trace ID \(hexID(id))) has no file in the session"
+            return "guest \(TraceOption.GuestInfo.displayName(name)) (trace ID \(hexID(id))) has no file in the session"
         case let .duplicateTraceID(id, _, paths):
             return "trace ID \(hexID(id)) is carried by several files: \(paths.joined(separator: ", "))"
         case let .noSyncData(_, path):

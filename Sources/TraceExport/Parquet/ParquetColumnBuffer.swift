@@ -1,0 +1,185 @@
+/// The values of one leaf column for the row group being built: PLAIN-encoded values,
+/// repetition and definition levels, and the statistics of the page.
+final class ParquetColumnBuffer {
+    enum Physical: Int32 { case int32 = 1, int64 = 2, byteArray = 6 }
+
+    let column: TableColumn
+    let physical: Physical
+    /// Statistics compare as unsigned numbers (UINT_* columns).
+    let unsignedOrder: Bool
+    let maxDefinition: UInt8
+    let maxRepetition: UInt8
+    let values = ByteBuffer(capacity: 1024)
+    // Updated on every value by one thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) var definitions = LevelEncoder()
+    @exclusivity(unchecked) var repetitions = LevelEncoder()
+    /// Level entries (Parquet's `num_values`).
+    @exclusivity(unchecked) private(set) var levelCount = 0
+    @exclusivity(unchecked) private(set) var nullCount = 0
+    @exclusivity(unchecked) private(set) var valueCount = 0
+    @exclusivity(unchecked) private var minSigned = Int64.max, maxSigned = Int64.min
+    @exclusivity(unchecked) private var minUnsigned = UInt64.max, maxUnsigned = UInt64.min
+    @exclusivity(unchecked) private var minBytes: [UInt8]?, maxBytes: [UInt8]?
+    @exclusivity(unchecked) private var listHasElements = false
+
+    init(_ column: TableColumn) {
+        self.column = column
+        switch column.type {
+        case .integer(let bits, let signed), .integerList(let bits, let signed):
+            physical = bits <= 32 ? .int32 : .int64
+            unsignedOrder = !signed
+        case .string, .binary:
+            physical = .byteArray
+            unsignedOrder = true
+        }
+        if case .integerList = column.type {
+            maxRepetition = 1
+            maxDefinition = column.nullable ? 2 : 1
+        } else {
+            maxRepetition = 0
+            maxDefinition = column.nullable ? 1 : 0
+        }
+    }
+
+    /// Bytes buffered (values and levels).
+    var bufferedBytes: Int { values.count + definitions.out.count + repetitions.out.count }
+
+    @inline(__always)
+    private func present() {
+        if maxDefinition > 0 { definitions.append(maxDefinition) }
+        levelCount += 1
+        valueCount += 1
+    }
+
+    @inline(__always)
+    private func store(signed v: Int64) {
+        if physical == .int32 { values.appendLE(UInt32(truncatingIfNeeded: v)) } else { values.appendLE(UInt64(bitPattern: v)) }
+        if unsignedOrder {
+            let u = physical == .int32 ? UInt64(UInt32(truncatingIfNeeded: v)) : UInt64(bitPattern: v)
+            if u < minUnsigned { minUnsigned = u }
+            if u > maxUnsigned { maxUnsigned = u }
+        } else {
+            if v < minSigned { minSigned = v }
+            if v > maxSigned { maxSigned = v }
+        }
+    }
+
+    /// A number (a signed value, or an unsigned one's bit pattern).
+    @inline(__always)
+    func append(_ v: Int64) {
+        present()
+        store(signed: v)
+    }
+
+    /// A string or byte array value.
+    @inline(__always)
+    func append(bytes b: UnsafeRawBufferPointer) {
+        present()
+        storeBytes(b)
+    }
+
+    @inline(__always)
+    private func storeBytes(_ b: UnsafeRawBufferPointer) {
+        values.appendLE(UInt32(b.count))
+        values.append(b)
+        if let lo = minBytes, let hi = maxBytes {
+            if Self.less(b, lo) { minBytes = Array(b) } else if Self.less(hi, b) { maxBytes = Array(b) }
+        } else {
+            minBytes = Array(b)
+            maxBytes = Array(b)
+        }
+    }
+
+    private static func less(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+        b.withUnsafeBytes { less(a, $0) }
+    }
+
+    private static func less(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        a.withUnsafeBytes { less($0, b) }
+    }
+
+    /// Unsigned lexicographic order (Parquet's order for byte arrays).
+    private static func less(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let n = min(a.count, b.count)
+        if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+            let c = memcmp(pa, pb, n)
+            if c != 0 { return c < 0 }
+        }
+        return a.count < b.count
+    }
+
+    /// A null (for a list column: a null list).
+    @inline(__always)
+    func appendNull() {
+        if maxDefinition > 0 { definitions.append(0) }
+        if maxRepetition > 0 { repetitions.append(0) }
+        levelCount += 1
+        nullCount += 1
+    }
+
+    /// Starts a list value (list columns).
+    @inline(__always)
+    func beginList() { listHasElements = false }
+
+    /// One element of the current list.
+    @inline(__always)
+    func appendElement(_ v: Int64) {
+        repetitions.append(listHasElements ? 1 : 0)
+        definitions.append(maxDefinition)
+        listHasElements = true
+        levelCount += 1
+        valueCount += 1
+        store(signed: v)
+    }
+
+    /// Ends the current list (an empty list is one level entry without a value).
+    @inline(__always)
+    func endList() {
+        if !listHasElements {
+            repetitions.append(0)
+            definitions.append(maxDefinition - 1)
+            levelCount += 1
+            nullCount += 1
+        }
+    }
+
+    /// The page's statistics: min, max (PLAIN bytes) and the null count.
+    func statistics() -> (min: [UInt8]?, max: [UInt8]?, nulls: Int) {
+        guard valueCount > 0 else { return (nil, nil, nullCount) }
+        func plain(_ v: UInt64) -> [UInt8] {
+            let n = physical == .int32 ? 4 : 8
+            return (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+        }
+        switch physical {
+        case .byteArray: return (minBytes, maxBytes, nullCount)
+        case .int32, .int64:
+            if unsignedOrder { return (plain(minUnsigned), plain(maxUnsigned), nullCount) }
+            return (plain(UInt64(bitPattern: minSigned)), plain(UInt64(bitPattern: maxSigned)), nullCount)
+        }
+    }
+
+    /// The v1 data page body (levels, then values) into `page`; the buffer is then empty.
+    func finishPage(into page: ByteBuffer) {
+        page.removeAll()
+        if maxRepetition > 0 { repetitions.finish(into: page) }
+        if maxDefinition > 0 { definitions.finish(into: page) }
+        page.append(values.bytes)
+        // Between row groups a column keeps at most 64 KiB: the memory of idle event files
+        // does not add up.
+        values.removeAll(keepingAtMost: 1 << 16)
+    }
+
+    /// Forgets the statistics and counts (after the page was written).
+    func reset() {
+        levelCount = 0
+        nullCount = 0
+        valueCount = 0
+        minSigned = .max; maxSigned = .min
+        minUnsigned = .max; maxUnsigned = .min
+        minBytes = nil; maxBytes = nil
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,56 @@
+import TraceCmd
+
+/// What a ``SessionView`` covers and how much it keeps: the time window, the resolution of
+/// the per-pixel summaries and the number of exact events embedded in a page.
+///
+/// The defaults bound a page's size whatever the number of events (see <doc:TraceView>).
+public struct ViewOptions: Sendable, Hashable {
+    /// Host-clock time (ns, as `EventView.timestamp`) of the first event to show;
+    /// `nil` starts with the session.
+    public var start: UInt64?
+    /// Host-clock time (ns) of the last event to show; `nil` ends with the session.
+    public var end: UInt64?
+    /// Summary bins per lane over the whole window (rounded up to a power of two, at
+    /// least 256): the finest zoomed-out resolution. Each bin costs 8 bytes per lane in
+    /// the page when the summary is embedded.
+    public var summaryBins: Int
+    /// The most exact events (ticks with their report lines) a page embeds. When the
+    /// window holds more, the page has them for the first part of the window only and
+    /// shows the per-pixel summaries after it.
+    public var detailLimit: Int
+    /// The most exact task slices (runs of a task on a CPU, of a VCPU thread on a host CPU
+    /// or in the guest) a page embeds, 31 bytes each; as for ``detailLimit``, summaries
+    /// draw the rest.
+    public var sliceLimit: Int
+    /// The longest report line kept for a hover, in characters (longer ones are cut, `…`).
+    public var lineLimit: Int
+    /// The page's title; `nil` names it after the files.
+    public var title: String?
+
+    /// Options; every parameter has a default.
+    /// - Parameters:
+    ///   - start: first host-clock time in ns, `nil` for the session's start.
+    ///   - end: last host-clock time in ns, `nil` for the session's end.
+    ///   - summaryBins: summary bins per lane (a power of two from 256 to 1 048 576).
+    ///   - detailLimit: the most exact events embedded (0 keeps only summaries).
+    ///   - sliceLimit: the most exact task slices embedded.
+    ///   - lineLimit: the longest report line kept, in characters.
+    ///   - title: the page's title.
+    public init(start: UInt64? = nil, end: UInt64? = nil, summaryBins: Int = 16_384, detailLimit: Int = 25_000,
+                sliceLimit: Int = 100_000, lineLimit: Int = 240, title: String? = nil) {
+        self.start = start
+        self.end = end
+        self.summaryBins = summaryBins
+        self.detailLimit = detailLimit
+        self.sliceLimit = sliceLimit
+        self.lineLimit = lineLimit
+        self.title = title
+    }
+
+    /// ``summaryBins`` as used: a power of two between 256 and 1 048 576.
+    var binCount: Int {
+        var n = 256
+        while n < summaryBins && n < 1 << 20 { n <<= 1 }
+        return n
+    }
+}
