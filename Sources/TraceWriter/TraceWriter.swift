@@ -64,7 +64,11 @@ extension WritePlan {
     init(wholeFile file: TraceFile) throws(TraceWriteError) {
         source = file
         buffers = []
-        dropped = file.warnings
+        // Warnings that lose nothing (a CPU with no data at an offset past the end) are not drops.
+        dropped = file.warnings.filter { w in
+            if case .truncated(let needed, _) = w.kind, needed == 0 { return false }
+            return true
+        }
         for b in file.buffers {
             guard b.kind == .flyrecord else {
                 dropped.append(TraceFileError(file: file.path, context: "latency buffer \"\(b.name)\"", offset: b.textRange?.lowerBound ?? 0,

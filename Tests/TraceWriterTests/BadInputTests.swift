@@ -61,6 +61,22 @@ import TraceWriter
         #expect(!FileManager.default.fileExists(atPath: dir + "/out.dat"))
     }
 
+    /// A file cut inside its header (the reference's convert fails on it too): a typed error
+    /// naming the file, and no output.
+    @Test(arguments: Array(Fixtures.unreadable))
+    func unreadableFixtureIsAnError(_ fixture: String) throws {
+        let dir = try Fixtures.scratch("unreadable-" + fixture)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try Reference.run(["convert", "-i", Fixtures.path(fixture), "-o", dir + "/ref.dat"]).status != 0)
+        do {
+            _ = try TraceWriter.convert(path: Fixtures.path(fixture), to: dir + "/out.dat")
+            Issue.record("\(fixture) converted")
+        } catch {
+            #expect(error.file == Fixtures.path(fixture))
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.dat"))
+    }
+
     /// A chunk that does not decompress: its pages are written empty and reported; the
     /// reference, which cannot read past the chunk in the input, reads the whole output.
     @Test func corruptChunkIsDroppedAndReported() throws {

@@ -81,7 +81,15 @@ import TraceWriter
             #expect(try Reference.carriedOptions(out) == carried, "\(fixture) → \(format): options")
             #expect(try Reference.summaryFacts(out) == wantFacts, "\(fixture) → \(format): summary")
             if format.version == source.version {
-                #expect(try Reference.maskedSummary(out) == Reference.maskedSummary(input), "\(fixture) → \(format): dump --summary")
+                // As the input's, or, where the reference's own conversion changes it (a v6
+                // clock list is written as the selected clock), as the reference's conversion.
+                let summary = try Reference.maskedSummary(out)
+                if summary != (try Reference.maskedSummary(input)) {
+                    let ref = dir + "/reference-\(format.version)-\(format.compression).dat"
+                    _ = try Reference.run(["convert", "--file-version", String(format.version), "--compression",
+                                           format.compression.rawValue, "-i", input, "-o", ref])
+                    #expect(summary == (try Reference.maskedSummary(ref)), "\(fixture) → \(format): dump --summary")
+                }
                 if format.version == 6 || (format.compression == .none) == (source.compression == nil) {
                     #expect(try Reference.maskedOptions(out) == Reference.maskedOptions(input), "\(fixture) → \(format): dump --options")
                 }

@@ -11,12 +11,18 @@ enum Fixtures {
 
     static func path(_ name: String) -> String { root + "/" + name }
 
+    /// Fixtures that neither the reference's convert nor ours can convert (cut inside the
+    /// header): see `BadInputTests`.
+    static let unreadable: Set<String> = ["parity/v6-truncated.dat"]
+
     /// The single trace files recorded by the reference (relative paths), sorted.
     static let traceFiles: [String] = {
         guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
         var out: [String] = []
         while let p = e.nextObject() as? String {
-            if p.hasSuffix(".dat") && !p.hasPrefix("golden/") && !p.hasPrefix("fuzz-regressions/") { out.append(p) }
+            if p.hasSuffix(".dat") && !p.hasPrefix("golden/") && !p.hasPrefix("fuzz-regressions/") && !unreadable.contains(p) {
+                out.append(p)
+            }
         }
         return out.sorted()
     }()
