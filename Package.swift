@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "TraceReport", targets: ["TraceReport"]),
         .library(name: "TraceExport", targets: ["TraceExport"]),
         .library(name: "TraceView", targets: ["TraceView"]),
+        .library(name: "TraceWriter", targets: ["TraceWriter"]),
         .executable(name: "tracecmd", targets: ["tracecmd"]),
     ],
     dependencies: [
@@ -29,10 +30,11 @@ let package = Package(
         .target(name: "TraceView", dependencies: [
             "TraceCmd", "TraceEvent", .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        .target(name: "TraceWriter", dependencies: ["TraceCmd", "TraceEvent"]),
         .executableTarget(
             name: "tracecmd",
             dependencies: [
-                "TraceReport", "TraceExport", "TraceView", "TraceCmd", "TraceEvent",
+                "TraceReport", "TraceExport", "TraceView", "TraceWriter", "TraceCmd", "TraceEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceCmd", "TraceEvent"],
                     exclude: ["Support"]),
         .testTarget(name: "TraceViewTests", dependencies: ["TraceView", "TraceCmd"]),
+        .testTarget(name: "TraceWriterTests", dependencies: ["TraceWriter", "TraceReport", "TraceCmd", "TraceEvent"]),
         .testTarget(name: "ExamplesTests", dependencies: [
             "TraceCmd", "TraceEvent",
             .product(name: "SystemPackage", package: "swift-system"),

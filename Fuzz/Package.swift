@@ -22,6 +22,7 @@ let mainPackage = String(Context.packageDirectory.split(separator: "/").dropLast
 let traceEvent = Target.Dependency.product(name: "TraceEvent", package: mainPackage)
 let traceCmd = Target.Dependency.product(name: "TraceCmd", package: mainPackage)
 let traceReport = Target.Dependency.product(name: "TraceReport", package: mainPackage)
+let traceWriter = Target.Dependency.product(name: "TraceWriter", package: mainPackage)
 
 /// The harnesses: executable target name and what it needs.
 let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
@@ -36,6 +37,7 @@ let harnesses: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzTimeShift", [traceCmd, traceEvent]),
     ("FuzzReport", [traceReport, traceCmd, traceEvent]),
     ("FuzzSession", [traceCmd, traceEvent]),
+    ("FuzzConvert", [traceWriter, traceCmd, traceEvent]),
 ]
 
 let package = Package(

@@ -9,8 +9,9 @@ struct TraceCmdTool: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "tracecmd",
-        abstract: "Read trace-cmd trace files: reports, dumps, multi-peer sessions, exports and a page of the session.",
+        abstract: "Read and write trace-cmd trace files: reports, dumps, multi-peer sessions, exports, a page of the session, convert and split.",
         version: version,
-        subcommands: [DumpCommand.self, ReportCommand.self, PeersCommand.self, ExportCommand.self, ViewCommand.self, BenchIterateCommand.self]
+        subcommands: [DumpCommand.self, ReportCommand.self, PeersCommand.self, ExportCommand.self, ViewCommand.self,
+                      ConvertCommand.self, SplitCommand.self, BenchIterateCommand.self]
     )
 }

@@ -43,6 +43,8 @@ struct FuzzSeeds {
             for h in ["FuzzOpen", "FuzzDump", "FuzzRecords", "FuzzFormatRecords"] {
                 seeds.write(h, name, fileSeed)
             }
+            // Convert: each file to one of the four formats (and a split piece every other file).
+            seeds.write("FuzzConvert", name, [UInt8(truncatingIfNeeded: seeds.count) & 7] + fileSeed)
             // Report: default options, and one other set of flags per file.
             seeds.write("FuzzReport", name, [0, 0] + fileSeed)
             let k = UInt8(truncatingIfNeeded: seeds.count)

@@ -80,6 +80,18 @@ final class ZstdLibrary: @unchecked Sendable {
     let createDCtx: CreateDCtxFn?
     let freeDCtx: FreeDCtxFn?
     let decompressDCtx: DecompressDCtxFn?
+    typealias CreateCCtxFn = @convention(c) () -> OpaquePointer?
+    typealias FreeCCtxFn = @convention(c) (OpaquePointer?) -> Int
+    typealias CompressCCtxFn = @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int, Int32) -> Int
+    typealias CompressBoundFn = @convention(c) (Int) -> Int
+    typealias VersionStringFn = @convention(c) () -> UnsafePointer<CChar>?
+    /// Compression entry points (`ZSTD_createCCtx`, `ZSTD_compressCCtx`...), when the library has them.
+    let createCCtx: CreateCCtxFn?
+    let freeCCtx: FreeCCtxFn?
+    let compressCCtx: CompressCCtxFn?
+    let compressBound: CompressBoundFn?
+    /// `ZSTD_versionString()`, e.g. `1.5.4`.
+    let versionText: String
 
     static let shared: ZstdLibrary? = ZstdLibrary()
 
@@ -104,15 +116,34 @@ final class ZstdLibrary: @unchecked Sendable {
             freeDCtx = nil
             decompressDCtx = nil
         }
+        if let c = LibC.symbol("ZSTD_createCCtx", in: h), let f = LibC.symbol("ZSTD_freeCCtx", in: h),
+           let x = LibC.symbol("ZSTD_compressCCtx", in: h), let b = LibC.symbol("ZSTD_compressBound", in: h) {
+            createCCtx = unsafeBitCast(c, to: CreateCCtxFn.self)
+            freeCCtx = unsafeBitCast(f, to: FreeCCtxFn.self)
+            compressCCtx = unsafeBitCast(x, to: CompressCCtxFn.self)
+            compressBound = unsafeBitCast(b, to: CompressBoundFn.self)
+        } else {
+            createCCtx = nil
+            freeCCtx = nil
+            compressCCtx = nil
+            compressBound = nil
+        }
+        if let v = LibC.symbol("ZSTD_versionString", in: h),
+           let text = unsafeBitCast(v, to: VersionStringFn.self)() {
+            versionText = String(cString: text)
+        } else {
+            versionText = ""
+        }
     }
 }
 
 /// Decompression state reused from call to call by one reader (a zstd context). Not
 /// thread-safe: one per thread.
-final class DecompressionContext {
+@_spi(Engine) public final class DecompressionContext {
     private let zstd: OpaquePointer?
 
-    init(_ d: Decompressor) {
+    /// A context for `d`.
+    @_spi(Engine) public init(_ d: Decompressor) {
         if d.algorithm == .zstd, let lib = ZstdLibrary.shared, let create = lib.createDCtx {
             zstd = create()
         } else {
@@ -125,7 +156,7 @@ final class DecompressionContext {
     }
 
     /// Like ``Decompressor/decompress(_:into:)``, with this context.
-    func decompress(_ d: Decompressor, _ source: UnsafeRawBufferPointer,
+    @_spi(Engine) public func decompress(_ d: Decompressor, _ source: UnsafeRawBufferPointer,
                     into destination: UnsafeMutableRawBufferPointer) -> Int? {
         guard d.algorithm == .zstd, let z = zstd, let lib = ZstdLibrary.shared, let f = lib.decompressDCtx,
               let src = source.baseAddress, let dst = destination.baseAddress else {
@@ -134,5 +165,86 @@ final class DecompressionContext {
         let r = f(z, dst, destination.count, src, source.count)
         if lib.isError(r) != 0 { return nil }
         return Int(r)
+    }
+}
+
+/// Compresses blocks for a trace file with zlib or zstd (through the system libraries), as
+/// the reference writes them: one zstd frame (level 3, zstd's default) or one zlib stream per
+/// block.
+@_spi(Engine) public struct Compressor: Sendable {
+    enum Algorithm: Sendable { case zlib, zstd }
+    let algorithm: Algorithm
+
+    /// A compressor for the algorithm `name` (`zlib`, `zstd`), or `nil` when unknown or the
+    /// library lacks compression.
+    @_spi(Engine) public init?(name: String) {
+        switch name {
+        case "zlib": algorithm = .zlib
+        case "zstd":
+            guard let lib = ZstdLibrary.shared, lib.compressCCtx != nil else { return nil }
+            algorithm = .zstd
+        default: return nil
+        }
+    }
+
+    /// The algorithm's name as a file header names it.
+    @_spi(Engine) public var name: String { algorithm == .zlib ? "zlib" : "zstd" }
+
+    /// The library's version as a file header gives it (`1.5.4`, `1.2.13`).
+    @_spi(Engine) public var version: String {
+        switch algorithm {
+        case .zlib: return String(cString: zlibVersion())
+        case .zstd: return ZstdLibrary.shared?.versionText ?? ""
+        }
+    }
+
+    /// The largest compressed size of `count` bytes.
+    @_spi(Engine) public func bound(_ count: Int) -> Int {
+        switch algorithm {
+        case .zlib: return Int(compressBound(uLong(count)))
+        case .zstd: return ZstdLibrary.shared?.compressBound?(count) ?? (count + count / 128 + 512)
+        }
+    }
+}
+
+/// Compression state reused from call to call by one thread (a zstd context). Not
+/// thread-safe: one per thread.
+@_spi(Engine) public final class CompressionContext {
+    private let zstd: OpaquePointer?
+    /// The compressor this context serves.
+    @_spi(Engine) public let compressor: Compressor
+
+    /// A context for `c`.
+    @_spi(Engine) public init(_ c: Compressor) {
+        compressor = c
+        if c.algorithm == .zstd, let lib = ZstdLibrary.shared, let create = lib.createCCtx {
+            zstd = create()
+        } else {
+            zstd = nil
+        }
+    }
+
+    deinit {
+        if let z = zstd { _ = ZstdLibrary.shared?.freeCCtx?(z) }
+    }
+
+    /// Compresses `source` into `destination` (at least ``Compressor/bound(_:)`` bytes).
+    /// Returns the compressed size, or `nil` on failure.
+    @_spi(Engine) public func compress(_ source: UnsafeRawBufferPointer,
+                                       into destination: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let dst = destination.baseAddress else { return nil }
+        let src = source.baseAddress ?? UnsafeRawPointer(dst)
+        switch compressor.algorithm {
+        case .zlib:
+            var destLen = uLongf(destination.count)
+            let rc = compress2(dst.assumingMemoryBound(to: Bytef.self), &destLen,
+                               src.assumingMemoryBound(to: Bytef.self), uLong(source.count), Z_DEFAULT_COMPRESSION)
+            return rc == Z_OK ? Int(destLen) : nil
+        case .zstd:
+            guard let z = zstd, let lib = ZstdLibrary.shared, let f = lib.compressCCtx else { return nil }
+            let r = f(z, dst, destination.count, src, source.count, 3)
+            if lib.isError(r) != 0 { return nil }
+            return r
+        }
     }
 }

@@ -66,6 +66,8 @@ public final class TraceFile: Sendable, CustomStringConvertible {
     }
 
     let decompressor: Decompressor?
+    /// The decompressor of a compressed v7 file (`nil` when not compressed).
+    @_spi(Engine) public var blockDecompressor: Decompressor? { decompressor }
     let kallsymsLocation: MetadataLocation?
     let printkLocation: MetadataLocation?
     let cmdlinesLocation: MetadataLocation?
