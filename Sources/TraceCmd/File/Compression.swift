@@ -214,9 +214,13 @@ final class ZstdLibrary: @unchecked Sendable {
     /// The compressor this context serves.
     @_spi(Engine) public let compressor: Compressor
 
-    /// A context for `c`.
-    @_spi(Engine) public init(_ c: Compressor) {
+    /// The compression level (zstd: 3 by default, as the reference writes; zlib: its default).
+    @_spi(Engine) public let level: Int32?
+
+    /// A context for `c`, at `level` (`nil`: the reference's level).
+    @_spi(Engine) public init(_ c: Compressor, level: Int32? = nil) {
         compressor = c
+        self.level = level
         if c.algorithm == .zstd, let lib = ZstdLibrary.shared, let create = lib.createCCtx {
             zstd = create()
         } else {
@@ -238,11 +242,11 @@ final class ZstdLibrary: @unchecked Sendable {
         case .zlib:
             var destLen = uLongf(destination.count)
             let rc = compress2(dst.assumingMemoryBound(to: Bytef.self), &destLen,
-                               src.assumingMemoryBound(to: Bytef.self), uLong(source.count), Z_DEFAULT_COMPRESSION)
+                               src.assumingMemoryBound(to: Bytef.self), uLong(source.count), level ?? Z_DEFAULT_COMPRESSION)
             return rc == Z_OK ? Int(destLen) : nil
         case .zstd:
             guard let z = zstd, let lib = ZstdLibrary.shared, let f = lib.compressCCtx else { return nil }
-            let r = f(z, dst, destination.count, src, source.count, 3)
+            let r = f(z, dst, destination.count, src, source.count, level ?? 3)
             if lib.isError(r) != 0 { return nil }
             return r
         }
