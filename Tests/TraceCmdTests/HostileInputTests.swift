@@ -35,7 +35,7 @@ import Testing
             if report {
                 // Format every record too (the whole report pipeline).
                 var n = 0
-                try? TraceReport(files: [f], options: ReportOptions()).run(sink: { n += $0.byteCount })
+                _ = try? TraceReport(files: [f], options: ReportOptions()).run(sink: { n += $0.byteCount })
             }
             return true
         } catch {
@@ -47,7 +47,7 @@ import Testing
     /// in subfolders such as ringbuffer/ and timesync/ are exercised by those suites).
     static let smallFixtures: [String] = Fixtures.allTraceFiles.filter { name in
         (!name.contains("/") || name.hasPrefix("session-")) &&
-        ((try? FileManager.default.attributesOfItem(atPath: Fixtures.path(name))[.size] as? Int) ?? 0) ?? 0 < 2_000_000
+        ((try? FileManager.default.attributesOfItem(atPath: Fixtures.path(name))[.size] as? Int) ?? 0) < 2_000_000
     }
 
     @Test(arguments: smallFixtures)
