@@ -21,23 +21,34 @@ public struct Compression: Sendable, Hashable, Codable, CustomStringConvertible 
     public var description: String { version.isEmpty ? name : "\(name) \(version)" }
 }
 
+/// The algorithms a version 7 file may name, known by the name its header writes.
+enum CompressionAlgorithm: Sendable {
+    case zlib, zstd
+
+    init?(name: String) {
+        switch name {
+        case "zlib": self = .zlib
+        case "zstd": self = .zstd
+        default: return nil
+        }
+    }
+
+    var name: String { self == .zlib ? "zlib" : "zstd" }
+}
+
 /// Decompresses blocks of a trace file with zlib or zstd (through the system libraries).
 ///
 /// zlib comes from `libz`; zstd is loaded at run time from the `libzstd.so.1` runtime
 /// library, so building needs no zstd headers.
 @_spi(Engine) public struct Decompressor: Sendable {
-    enum Algorithm: Sendable { case zlib, zstd }
+    typealias Algorithm = CompressionAlgorithm
     let algorithm: Algorithm
 
     /// A decompressor for the algorithm `name`, or `nil` when unknown or unavailable.
     @_spi(Engine) public init?(name: String) {
-        switch name {
-        case "zlib": algorithm = .zlib
-        case "zstd":
-            guard ZstdLibrary.shared != nil else { return nil }
-            algorithm = .zstd
-        default: return nil
-        }
+        guard let a = Algorithm(name: name) else { return nil }
+        if a == .zstd, ZstdLibrary.shared == nil { return nil }
+        algorithm = a
     }
 
     /// Decompresses `source` into `destination`, which must be exactly as large as the
@@ -172,23 +183,19 @@ final class ZstdLibrary: @unchecked Sendable {
 /// the reference writes them: one zstd frame (level 3, zstd's default) or one zlib stream per
 /// block.
 @_spi(Engine) public struct Compressor: Sendable {
-    enum Algorithm: Sendable { case zlib, zstd }
+    typealias Algorithm = CompressionAlgorithm
     let algorithm: Algorithm
 
     /// A compressor for the algorithm `name` (`zlib`, `zstd`), or `nil` when unknown or the
     /// library lacks compression.
     @_spi(Engine) public init?(name: String) {
-        switch name {
-        case "zlib": algorithm = .zlib
-        case "zstd":
-            guard let lib = ZstdLibrary.shared, lib.compressCCtx != nil else { return nil }
-            algorithm = .zstd
-        default: return nil
-        }
+        guard let a = Algorithm(name: name) else { return nil }
+        if a == .zstd, ZstdLibrary.shared?.compressCCtx == nil { return nil }
+        algorithm = a
     }
 
     /// The algorithm's name as a file header names it.
-    @_spi(Engine) public var name: String { algorithm == .zlib ? "zlib" : "zstd" }
+    @_spi(Engine) public var name: String { algorithm.name }
 
     /// The library's version as a file header gives it (`1.5.4`, `1.2.13`).
     @_spi(Engine) public var version: String {
