@@ -51,6 +51,25 @@ struct ExportProgressTracker {
         callback(ExportProgress(events: events, fraction: min(1, max(0, done))))
     }
 
+    /// A tracker for an export of `selection` from `session`: the fraction runs over the
+    /// host-clock span of the selected peers, CPUs and buffers (their first and last events,
+    /// found by one forward and one reverse step; not looked for when `callback` is `nil`).
+    init(session: TraceSession, selection: EventSelection,
+         callback: (@Sendable (ExportProgress) -> Void)?) {
+        guard callback != nil else {
+            self.init(first: 0, last: 0, callback: nil)
+            return
+        }
+        struct Stop: Error {}
+        var s = EventSelection(peers: selection.peers, cpus: selection.cpus, start: selection.start, end: selection.end)
+        s.buffers = selection.buffers
+        var first: UInt64 = 0, last: UInt64 = 0
+        _ = try? session.forEachEvent(s) { e in first = e.timestamp; throw Stop() }
+        _ = try? session.forEachEventReversed(s) { e in last = e.timestamp; throw Stop() }
+        if let end = selection.end { last = min(last, end) }
+        self.init(first: first, last: max(first, last), callback: callback)
+    }
+
     /// The final call: fraction 1.
     func finish() {
         callback?(ExportProgress(events: events, fraction: 1))

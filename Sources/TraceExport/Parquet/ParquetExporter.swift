@@ -66,8 +66,7 @@ public struct ParquetExporter: Sendable {
                        progress: (@Sendable (ExportProgress) -> Void)? = nil) throws(TableExportError) -> TableExportSummary {
         try OutputFile.makeDirectory(directory)
         let run = try ParquetExportRun(session: session, directory: directory, options: options)
-        let span = progress == nil ? (first: UInt64(0), last: UInt64(0)) : SessionSpan.of(session, selection)
-        var tracker = ExportProgressTracker(first: span.first, last: span.last, callback: progress)
+        var tracker = ExportProgressTracker(session: session, selection: selection, callback: progress)
         do {
             run.summary.readErrors = try session.forEachEvent(selection) { e in
                 try run.append(e)

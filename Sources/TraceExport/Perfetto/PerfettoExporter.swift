@@ -75,16 +75,12 @@ public struct PerfettoExporter: Sendable {
         let file = try PerfettoOutputFile(path: path)
         defer { file.finish() }
         let writer = PerfettoTraceWriter(session: session, options: options, file: file)
-        var tracker: ExportProgressTracker?
-        let last = progress == nil ? 0 : lastTimestamp(selection)
+        var tracker = ExportProgressTracker(session: session, selection: selection, callback: progress)
         let errors: [TraceFileError]
         do {
             errors = try session.forEachEvent(selection) { e in
-                if let progress, tracker == nil {
-                    tracker = ExportProgressTracker(first: e.timestamp, last: max(e.timestamp, last), callback: progress)
-                }
                 try writer.add(e)
-                tracker?.advance(timestamp: e.timestamp)
+                tracker.advance(timestamp: e.timestamp)
             }
         } catch let e as EventQueryError {
             throw .query(e)
@@ -94,24 +90,9 @@ public struct PerfettoExporter: Sendable {
             throw .failed(String(describing: error))
         }
         try writer.finish()
-        tracker?.finish()
+        tracker.finish()
         return PerfettoExportSummary(events: writer.events, machines: writer.machineCount,
                                      bundles: writer.bundleCount, bytes: file.written, skipped: errors)
-    }
-
-    /// The time of the last event the selection's window can hold (the newest event of the
-    /// selected files and CPUs, read newest first), for the progress fraction.
-    private func lastTimestamp(_ selection: EventSelection) -> UInt64 {
-        var s = EventSelection(peers: selection.peers, cpus: selection.cpus, buffers: selection.buffers)
-        s.end = selection.end
-        var last: UInt64 = 0
-        struct Stop: Error {}
-        _ = try? session.forEachEventReversed(s) { e in
-            last = e.timestamp
-            throw Stop()
-        }
-        if let end = selection.end { last = min(last, end) }
-        return last
     }
 }
 

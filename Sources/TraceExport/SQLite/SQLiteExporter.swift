@@ -49,8 +49,7 @@ public struct SQLiteExporter: Sendable {
         try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; "
                        + "PRAGMA page_size = 16384; PRAGMA cache_size = -65536; BEGIN;")
         let run = SQLiteExportRun(database: db, session: session)
-        let span = progress == nil ? (first: UInt64(0), last: UInt64(0)) : SessionSpan.of(session, selection)
-        var tracker = ExportProgressTracker(first: span.first, last: span.last, callback: progress)
+        var tracker = ExportProgressTracker(session: session, selection: selection, callback: progress)
         do {
             run.summary.readErrors = try session.forEachEvent(selection) { e in
                 try run.append(e)

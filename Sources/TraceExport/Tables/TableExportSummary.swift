@@ -22,17 +22,3 @@ public struct TableExportSummary: Sendable {
     public var readErrors: [TraceFileError] = []
 }
 
-/// The host-clock span of the selected events (for progress), read from the first and the
-/// last event (one page per CPU each way).
-enum SessionSpan {
-    private struct Stop: Error {}
-
-    static func of(_ session: TraceSession, _ selection: EventSelection) -> (first: UInt64, last: UInt64) {
-        var s = EventSelection(peers: selection.peers, cpus: selection.cpus, start: selection.start, end: selection.end)
-        s.buffers = selection.buffers
-        var first: UInt64 = 0, last: UInt64 = 0
-        _ = try? session.forEachEvent(s) { e in first = e.timestamp; throw Stop() }
-        _ = try? session.forEachEventReversed(s) { e in last = e.timestamp; throw Stop() }
-        return (first, max(first, last))
-    }
-}
