@@ -25,7 +25,8 @@ final class EventCursor {
         @exclusivity(unchecked) var searched = false
         /// Per event index of the printer's registry: its type, made on first use.
         @exclusivity(unchecked) var types: [EventType?]
-        /// Event id → index in the printer's registry (-1: none), for ids below 65536.
+        /// Event id → index in the printer's registry (-1: none), for ids below 65536: the
+        /// registry's own table, kept here so that the per-record lookup needs no registry copy.
         let indexByID: [Int32]
         /// Whether `common_type` is the usual u16 at offset 0.
         let idAtZero: Bool
@@ -49,10 +50,7 @@ final class EventCursor {
             order = printer.file.byteOrder
             types = Array(repeating: nil, count: printer.registry.formats.count)
             traits = Array(repeating: 0, count: types.count)
-            let ids = printer.registry.formats.map(\.id).filter { $0 >= 0 && $0 < 65536 }
-            var dense = [Int32](repeating: -1, count: (ids.max() ?? -1) + 1)
-            for id in ids { dense[id] = printer.registry.index(ofID: id).map { Int32($0) } ?? -1 }
-            indexByID = dense
+            indexByID = printer.registry.denseIndexByID
             idAtZero = layout.type == CommonFieldLayout.Slot(offset: 0, size: 2)
             typeRefs = Array(repeating: nil, count: types.count)
         }

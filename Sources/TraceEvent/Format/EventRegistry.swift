@@ -97,6 +97,10 @@
     private var byName: [String: Int] = [:]
     private var lowestID: Int?
 
+    /// The index into ``formats`` of each ID below 65536 (-1: none), as ``index(ofID:)`` finds
+    /// it: for a reader that keeps its own copy next to its per-record state.
+    @_spi(Engine) public var denseIndexByID: [Int32] { denseIndex }
+
     /// IDs below this are looked up in an array; larger ones in a dictionary.
     static let denseLimit = 1 << 16
 
