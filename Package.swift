@@ -38,12 +38,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the test targets share (they cannot share files): running subprocesses.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TraceEventTests", dependencies: ["TraceEvent"]),
-        .testTarget(name: "TraceCmdTests", dependencies: ["TraceReport", "TraceCmd", "TraceEvent"]),
-        .testTarget(name: "TraceExportTests", dependencies: ["TraceExport", "TraceCmd", "TraceEvent"],
+        .testTarget(name: "TraceCmdTests", dependencies: ["TestSupport", "TraceReport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "TraceExportTests", dependencies: ["TestSupport", "TraceExport", "TraceCmd", "TraceEvent"],
                     exclude: ["Support"]),
         .testTarget(name: "TraceViewTests", dependencies: ["TraceView", "TraceCmd"]),
-        .testTarget(name: "TraceWriterTests", dependencies: ["TraceWriter", "TraceReport", "TraceCmd", "TraceEvent"]),
+        .testTarget(name: "TraceWriterTests", dependencies: ["TestSupport", "TraceWriter", "TraceReport", "TraceCmd", "TraceEvent"]),
         .testTarget(name: "ExamplesTests", dependencies: [
             "TraceCmd", "TraceEvent",
             .product(name: "SystemPackage", package: "swift-system"),

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 @_spi(Engine) @testable import TraceCmd
 
@@ -77,25 +78,9 @@ enum Fixtures {
 /// The installed reference `trace-cmd`, run as a subprocess with the C locale and no
 /// `~/.trace-cmd` plugins: its standard output and exit status (standard error dropped).
 enum ReferenceTool {
-    static let path: String? = ["/usr/bin/trace-cmd", "/usr/local/bin/trace-cmd"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
+    static let path: String? = ProcessRunner.traceCmdPath
 
     static func run(_ arguments: [String], directory: String? = nil) throws -> (output: Data, status: Int32) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path ?? "/usr/bin/trace-cmd")
-        p.arguments = arguments
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        var env = ProcessInfo.processInfo.environment
-        env["LC_ALL"] = "C"
-        env["HOME"] = "/nonexistent"
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (data, p.terminationStatus)
+        try ProcessRunner.traceCmd(arguments, directory: directory)
     }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -7,21 +8,7 @@ import Testing
 enum PerfettoReference {
     /// Runs `executable` with `arguments`; its standard output and exit status.
     static func run(_ executable: String, _ arguments: [String], directory: String? = nil) throws -> (output: Data, status: Int32) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        var env = ProcessInfo.processInfo.environment
-        env["LC_ALL"] = "C"
-        env["HOME"] = "/nonexistent"
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (data, p.terminationStatus)
+        try ProcessRunner.run(executable, arguments, directory: directory)
     }
 
     /// The `python3` of the PATH (the one `scripts/install-deps` gives `protobuf` and `perfetto`).

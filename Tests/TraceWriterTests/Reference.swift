@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 @_spi(Engine) import TraceCmd
 @_spi(Engine) import TraceReport
@@ -37,27 +38,12 @@ enum Fixtures {
 }
 
 enum Reference {
-    static let path: String? = ["/usr/bin/trace-cmd", "/usr/local/bin/trace-cmd"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
+    static let path: String? = ProcessRunner.traceCmdPath
 
     /// Runs `trace-cmd arguments`: standard output as text, and the exit status.
     static func run(_ arguments: [String], directory: String? = nil) throws -> (text: String, status: Int32) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path ?? "/usr/bin/trace-cmd")
-        p.arguments = arguments
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        var env = ProcessInfo.processInfo.environment
-        env["LC_ALL"] = "C"
-        env["HOME"] = "/nonexistent"
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (String(decoding: data, as: UTF8.self), p.terminationStatus)
+        let r = try ProcessRunner.traceCmd(arguments, directory: directory)
+        return (String(decoding: r.output, as: UTF8.self), r.status)
     }
 
     /// `trace-cmd report FLAGS -i FILE...`, with the lines that give file offsets and data
