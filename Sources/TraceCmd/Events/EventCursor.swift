@@ -131,8 +131,16 @@ final class EventCursor {
     var errors: [TraceFileError] = []
     @exclusivity(unchecked) private var done = false
 
-    // The current record. Single-threaded by contract: no dynamic exclusivity checks.
-    @exclusivity(unchecked) var record: Record
+    // The current record, read in place where the merge keeps it (valid until the next
+    // ``advance()``): no copy per record. Single-threaded by contract: no dynamic
+    // exclusivity checks.
+    @exclusivity(unchecked) private var current: UnsafePointer<Record>
+    /// What ``current`` points at before the first record.
+    private let noRecord: UnsafeMutablePointer<Record>
+    /// The current record.
+    var record: Record {
+        @inline(__always) _read { yield current.pointee }
+    }
     @exclusivity(unchecked) var sourceIndex = -1
     @exclusivity(unchecked) var eventIndex: Int?
     /// The current record's event id (`common_type`).
@@ -255,9 +263,16 @@ final class EventCursor {
             ReportLine.appendLabel(label, width: width, into: &out)
             return out.bytes
         }
-        record = Record(cpu: 0, timestamp: 0, rawTimestamp: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0),
-                        missedEvents: .none, pageOffset: 0, pageIndex: 0, offsetInPage: 0, recordSize: 0,
-                        timeDelta: 0, pageTimestamp: 0, isFirstOnPage: false, byteOrder: .little)
+        noRecord = .allocate(capacity: 1)
+        noRecord.initialize(to: Record(cpu: 0, timestamp: 0, rawTimestamp: 0,
+                                       payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                                       missedEvents: .none, pageOffset: 0, pageIndex: 0, offsetInPage: 0, recordSize: 0,
+                                       timeDelta: 0, pageTimestamp: 0, isFirstOnPage: false, byteOrder: .little))
+        current = UnsafePointer(noRecord)
+    }
+
+    deinit {
+        noRecord.deallocate() // a Record is a plain value: nothing to deinitialize
     }
 
     /// Moves to the next selected record; false at the end.
@@ -272,7 +287,7 @@ final class EventCursor {
             let r: UnsafePointer<Record>
             do throws(TraceFileError) {
                 // Read in place: the merge keeps the record until the next call.
-                guard let n = try timeline.nextRecord() else { done = true; return false }
+                guard let n = try timeline.nextRecord() else { return finish() }
                 (k, r) = n
             } catch {
                 // A bad page ends that part of its CPU; the merge goes on with the rest.
@@ -282,36 +297,44 @@ final class EventCursor {
             let ts = r.pointee.timestamp
             if reversed {
                 if let end, ts > end { continue }
-                if let start, ts < start { done = true; return false }
+                if let start, ts < start { return finish() }
             } else {
                 if let start, ts < start { continue }
-                if let end, ts > end { done = true; return false }
+                if let end, ts > end { return finish() }
             }
             guard let ref = sourcePeers[k] else { continue }
-            // The event's id, index and traits, or nil when a filter drops the record.
-            let found: (id: Int?, index: Int?, traits: UInt8)? = ref._withUnsafeGuaranteedRef { ps in
+            // The event's id, index and traits; false when a filter drops the record.
+            let kept: Bool = ref._withUnsafeGuaranteedRef { ps in
                 let payload = r.pointee.payload
                 let id = ps.eventID(of: payload)
                 let idx = id.flatMap { ps.eventIndex(ofID: $0, payload: payload) }
-                if ps.hasFilter, !accepts(ps, index: idx, payload: payload, source: k) { return nil }
+                if ps.hasFilter, !accepts(ps, index: idx, payload: payload, source: k) { return false }
                 if !ps.searched { firstLookup(ps, payload: payload) }
-                return (id, idx, idx.map { ps.traits(of: $0) } ?? 0)
+                eventID = id
+                eventIndex = idx
+                traits = idx.map { ps.traits(of: $0) } ?? 0
+                return true
             }
-            guard let found else { continue }
-            record = r.pointee
+            guard kept else { continue }
+            current = r
             sourceIndex = k
-            eventID = found.id
-            eventIndex = found.index
-            traits = found.traits
             peer = ref
             // Cleared only when set (the common case stores nothing and releases nothing).
             if comm != nil { comm = nil }
             if line != nil { line = nil }
             registered = false
             // Printed statefully by the report: printed now, in order.
-            if found.traits & 2 != 0 { _ = reportLine() }
+            if traits & 2 != 0 { _ = reportLine() }
             return true
         }
+    }
+
+    /// Ends the iteration: no record is current any more.
+    private func finish() -> Bool {
+        done = true
+        current = UnsafePointer(noRecord)
+        peer = nil
+        return false
     }
 
     /// The report's first comm lookup of a nonzero pid, at the same record (out of line: it
