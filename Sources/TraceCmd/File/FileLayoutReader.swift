@@ -547,10 +547,9 @@ struct FileLayoutReader {
                                      offset: at + 2, kind: .truncated(needed: size, available: c.remaining))
             }
             let payloadOffset = c.absoluteOffset
-            let payload = try c.readBytes(size)
-            let value = try TraceOption.decode(id: id, payload: payload, payloadOffset: payloadOffset,
-                                               version: version, order: order, file: file)
-            options.append(TraceOption(rawID: id, payloadOffset: payloadOffset, payload: Array(payload), value: value))
+            let payload = try c.readCursor(size, context: "option \(TraceOption.ID(rawValue: id)?.dumpName ?? String(id))")
+            let value = try TraceOption.decode(id: id, payload: payload, version: version)
+            options.append(TraceOption(rawID: id, payloadOffset: payloadOffset, payload: Array(payload.bytes), value: value))
             if id == 0 {
                 if case .done(let next) = value { return next }
                 return 0

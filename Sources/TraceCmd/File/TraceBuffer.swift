@@ -78,7 +78,6 @@ extension TraceFile {
             return try FileLayoutReader.decompressSection(s, bytes: bytes, order: byteOrder,
                                                           decompressor: decompressor, file: path)
         }
-        let lo = min(range.lowerBound, bytes.count), hi = min(range.upperBound, bytes.count)
-        return Array(UnsafeRawBufferPointer(rebasing: bytes[lo..<hi]))
+        return mapped.copyBytes(range)
     }
 }

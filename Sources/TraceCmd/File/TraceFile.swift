@@ -140,8 +140,9 @@ public final class TraceFile: Sendable, CustomStringConvertible {
         if let s = loc.section, s.isCompressed {
             let content = try FileLayoutReader.decompressSection(s, bytes: mapped.bytes, order: byteOrder,
                                                                  decompressor: decompressor, file: path)
-            return try content.withTypedBytes { (buf) throws(TraceFileError) in
-                try Self.lengthPrefixed(buf, base: s.contentOffset, loc: loc, file: path, order: byteOrder)
+            return try content.withCursor(order: byteOrder, baseOffset: s.contentOffset, file: path,
+                                          context: loc.context) { (c) throws(TraceFileError) in
+                try Self.lengthPrefixed(&c, loc: loc)
             }
         }
         let start = loc.section.map { $0.contentOffset } ?? loc.plainOffset
@@ -150,15 +151,14 @@ public final class TraceFile: Sendable, CustomStringConvertible {
             throw TraceFileError(file: path, context: loc.context, offset: start,
                                  kind: .truncated(needed: end - start, available: mapped.bytes.count - start))
         }
-        return try Self.lengthPrefixed(UnsafeRawBufferPointer(rebasing: mapped.bytes[start..<end]), base: start,
-                                       loc: loc, file: path, order: byteOrder)
+        var c = mapped.cursor(start..<end, order: byteOrder, file: path, context: loc.context)
+        return try Self.lengthPrefixed(&c, loc: loc)
     }
 
-    static func lengthPrefixed(_ buf: UnsafeRawBufferPointer, base: Int, loc: MetadataLocation, file: String,
-                               order: ByteOrder) throws(TraceFileError) -> [UInt8] {
-        var c = ByteCursor(bytes: buf, order: order, baseOffset: base, file: file, context: loc.context)
+    /// The text a metadata section holds after its length (4 or 8 bytes, as `loc` says).
+    static func lengthPrefixed(_ c: inout ByteCursor, loc: MetadataLocation) throws(TraceFileError) -> [UInt8] {
         let len = loc.lengthSize == 8 ? try c.readSize64("text size") : Int(try c.readU32())
-        return Array(try c.readBytes(len))
+        return try c.readByteArray(len)
     }
 
     // MARK: Peer metadata

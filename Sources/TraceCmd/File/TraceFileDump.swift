@@ -66,7 +66,7 @@ extension TraceFile {
                 }
             } else if s.size <= mapped.bytes.count - s.contentOffset {
                 // (A section whose size does not fit may be listed last; its size can be Int.max.)
-                all += UnsafeRawBufferPointer(rebasing: mapped.bytes[s.contentRange])
+                all += mapped.copyBytes(s.contentRange)
             }
         }
         var names: [Int: String] = [:]

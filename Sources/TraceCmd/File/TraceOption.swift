@@ -191,15 +191,15 @@ public struct CPUDataLocation: Sendable, Hashable, Codable {
 extension TraceOption {
     /// Decodes an option payload. Throws only for options the file cannot be read without
     /// (BUFFER, section offsets); malformed informational options become ``Value/malformed(_:)``.
-    static func decode(id: UInt16, payload: UnsafeRawBufferPointer, payloadOffset: Int, version: Int,
-                       order: ByteOrder, file: String) throws(TraceFileError) -> Value {
-        var c = ByteCursor(bytes: payload, order: order, baseOffset: payloadOffset, file: file,
-                           context: "option \(ID(rawValue: id)?.dumpName ?? String(id))")
-        func str() -> String { payload.cStringPrefix() }
+    /// `payload` reads the option's payload (numbered by file offset, named after the option).
+    static func decode(id: UInt16, payload: ByteCursor, version: Int) throws(TraceFileError) -> Value {
+        var c = payload
+        let size = payload.remaining
+        func str() -> String { payload.peekCString() }
         guard let known = ID(rawValue: id) else { return .unknown }
         switch known {
         case .done:
-            if payload.count >= 8 { return .done(next: try c.readU64()) }
+            if size >= 8 { return .done(next: try c.readU64()) }
             return .done(next: 0)
         case .date: return .date(str())
         case .cpuStat: return .cpuStat(str())
@@ -211,14 +211,14 @@ extension TraceOption {
         case .procMaps: return .procMaps(str())
         case .lastBootInfo: return .lastBootInfo(str())
         case .cpuCount:
-            guard payload.count >= 4 else { return .malformed("CPUCOUNT needs 4 bytes, has \(payload.count)") }
+            guard size >= 4 else { return .malformed("CPUCOUNT needs 4 bytes, has \(size)") }
             return .cpuCount(try c.readU32())
         case .traceID:
-            guard payload.count >= 8 else { return .malformed("TRACEID needs 8 bytes, has \(payload.count)") }
+            guard size >= 8 else { return .malformed("TRACEID needs 8 bytes, has \(size)") }
             return .traceID(try c.readU64())
         case .timeShift: return .timeShift
         case .tsc2nsec:
-            guard payload.count >= 16 else { return .malformed("TSC2NSEC needs 16 bytes, has \(payload.count)") }
+            guard size >= 16 else { return .malformed("TSC2NSEC needs 16 bytes, has \(size)") }
             let m = try c.readU32(), s = try c.readU32(), o = try c.readU64()
             return .tsc2nsec(TSC2NSec(multiplier: m, shift: s, offset: o))
         case .guest:
@@ -243,13 +243,7 @@ extension TraceOption {
                 return .malformed("GUEST: \(error.kind)")
             }
         case .strings:
-            var list: [String] = []
-            var start = 0
-            for i in 0..<payload.count where payload[i] == 0 {
-                list.append(String(decoding: UnsafeRawBufferPointer(rebasing: payload[start..<i]), as: UTF8.self))
-                start = i + 1
-            }
-            return .strings(list)
+            return .strings(payload.peekNULTerminatedStrings())
         case .headerInfo, .ftraceEvents, .eventFormats, .kallsyms, .printk, .cmdlines:
             return .sectionOffset(try c.readU64())
         case .btfFile, .modulesFile:

@@ -88,6 +88,41 @@
         return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
     }
 
+    /// Reads `n` bytes, copied.
+    @_spi(Engine) public mutating func readByteArray(_ n: Int) throws(TraceFileError) -> [UInt8] {
+        Array(try readBytes(n))
+    }
+
+    /// A cursor over the next `n` bytes (numbered from this cursor's offset), which this one skips.
+    @_spi(Engine) public mutating func readCursor(_ n: Int, context: String) throws(TraceFileError) -> ByteCursor {
+        let at = absoluteOffset
+        return ByteCursor(bytes: try readBytes(n), order: order, baseOffset: at, file: file, context: context)
+    }
+
+    /// The rest of the bytes up to the first NUL (or the end), as a String; the position
+    /// does not move.
+    @_spi(Engine) public func peekCString() -> String {
+        var end = position
+        while end < bytes.count && bytes[end] != 0 { end += 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[min(position, end)..<end]), as: UTF8.self)
+    }
+
+    /// The rest of the bytes as NUL-terminated strings (text after the last NUL is not one);
+    /// the position does not move.
+    @_spi(Engine) public func peekNULTerminatedStrings() -> [String] {
+        var list: [String] = []
+        var start = position
+        var i = position
+        while i < bytes.count {
+            if bytes[i] == 0 {
+                list.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
+                start = i + 1
+            }
+            i += 1
+        }
+        return list
+    }
+
     /// Reads a NUL-terminated string (the NUL is consumed, not returned).
     @_spi(Engine) public mutating func readCString() throws(TraceFileError) -> String {
         var end = position
@@ -124,7 +159,32 @@ extension UnsafeRawBufferPointer {
     }
 }
 
+extension MappedFile {
+    /// The file's bytes in `range` (clamped to the file), copied.
+    @_spi(Engine) public func copyBytes(_ range: Range<Int>) -> [UInt8] {
+        let lo = min(max(range.lowerBound, 0), bytes.count), hi = min(max(range.upperBound, lo), bytes.count)
+        return Array(UnsafeRawBufferPointer(rebasing: bytes[lo..<hi]))
+    }
+
+    /// A cursor over the file's bytes in `range` (which must lie within the file), numbered
+    /// by file offset.
+    @_spi(Engine) public func cursor(_ range: Range<Int>, order: ByteOrder, file: String,
+                                     context: String) -> ByteCursor {
+        ByteCursor(bytes: UnsafeRawBufferPointer(rebasing: bytes[range]), order: order, baseOffset: range.lowerBound,
+                   file: file, context: context)
+    }
+}
+
 extension Array where Element == UInt8 {
+    /// Calls `body` with a cursor over these bytes, numbered from `baseOffset`.
+    func withCursor<R>(order: ByteOrder, baseOffset: Int, file: String, context: String,
+                       _ body: (inout ByteCursor) throws(TraceFileError) -> R) throws(TraceFileError) -> R {
+        try withTypedBytes { (buf) throws(TraceFileError) -> R in
+            var c = ByteCursor(bytes: buf, order: order, baseOffset: baseOffset, file: file, context: context)
+            return try body(&c)
+        }
+    }
+
     /// `withUnsafeBytes` for a body that throws ``TraceFileError``.
     func withTypedBytes<R>(_ body: (UnsafeRawBufferPointer) throws(TraceFileError) -> R) throws(TraceFileError) -> R {
         let r: Result<R, TraceFileError> = withUnsafeBytes { buf in
