@@ -18,7 +18,15 @@ extension SessionView {
         out += PageScript.body(title: Self.escapeHTML(title))
         out += "<script type=\"application/json\" id=\"tc-data\">"
         out += pageJSON()
-        out += "</script>\n<script>" + PageScript.main + "</script>\n</body>\n</html>\n"
+        out += "</script>\n"
+        if tiled {
+            // The detail tiles: base64 of each zlib stream, one after the other (the data
+            // block gives each one's offset and length). Not run: a data block.
+            out += "<script type=\"application/octet-stream\" id=\"tc-tiles\">"
+            for t in tiles { out += Base64.encode(t.bytes) }
+            out += "</script>\n"
+        }
+        out += "<script>" + PageScript.main + "</script>\n</body>\n</html>\n"
         return out
     }
 
@@ -27,6 +35,11 @@ extension SessionView {
     /// per-file text; per lane and summary bin 11 bytes; per exact event 20 bytes plus its
     /// report line escaped (6 bytes per character at most); per exact slice 32 bytes; per
     /// task, event name, lost-event mark and sync sample what its JSON can take.
+    ///
+    /// With detail tiles (a window with more than ``ViewOptions/detailLimit`` events or
+    /// ``ViewOptions/sliceLimit`` slices), the plain events and slices are replaced by the
+    /// tiles: their base64 text (4/3 of their compressed bytes) and 64 bytes of index per
+    /// tile, and the tiles' task table.
     public var pageSizeBound: Int {
         let o = options
         var n = 64 * 1024 + 1024 * (peers.count + groups.count + lanes.count)
@@ -37,13 +50,22 @@ extension SessionView {
         for g in groups { n += 6 * (g.title.utf8.count + g.warnings.map(\.utf8.count).reduce(0, +)) }
         n += 6 * title.utf8.count * 2
         n += lanes.count * o.binCount * 11
-        n += ticks.count * (20 + 6 * Swift.max(16, o.lineLimit) + 4)
-        n += slices.count * 32
+        if tiled {
+            n += tiles.reduce(0) { $0 + ($1.bytes.count + 2) / 3 * 4 + 64 }
+            n += eventTasks.reduce(0) { $0 + 6 * $1.comm.utf8.count + 24 }
+            n += peerLabels.reduce(0) { $0 + 6 * $1.utf8.count + 4 }
+        } else {
+            n += ticks.count * (20 + 6 * Swift.max(16, o.lineLimit) + 4)
+            n += slices.count * 32
+        }
         n += tasks.reduce(0) { $0 + 6 * $1.comm.utf8.count + 48 }
         n += names.reduce(0) { $0 + 2 * (6 * $1.utf8.count + 16) }
         n += lost.count * 64 + syncMarks.count * 80 + readErrors.prefix(100).reduce(0) { $0 + 6 * $1.utf8.count + 4 }
         return n
     }
+
+    /// Whether the page carries detail tiles instead of plain events.
+    var tiled: Bool { !detailsComplete && !tiles.isEmpty }
 
     /// The embedded data (JSON; strings escaped for a `<script>` block).
     func pageJSON() -> String {
@@ -62,6 +84,8 @@ extension SessionView {
         j.key("sliceLimit"); j.number(options.sliceLimit)
         j.key("summaryBins"); j.number(options.binCount)
         j.key("lineLimit"); j.number(options.lineLimit)
+        j.key("tileEvents"); j.number(options.tileEvents)
+        j.key("tileLimit"); j.number(options.tileLimit)
         j.key("pageBound"); j.number(pageSizeBound)
         j.close("}")
         j.key("peers")
@@ -142,24 +166,55 @@ extension SessionView {
             j.key(name); j.number(n)
         }
         j.close("}")
+        // Plain events and slices when every one fits; else none (the tiles hold them).
+        let plain = detailsComplete
         j.key("slices")
         j.open("{")
-        j.key("lane"); j.uint16(slices.lane)
-        j.key("start"); j.float64(slices.start.map { Double($0 &- start) })
-        j.key("end"); j.float64(slices.end.map { Double($0 &- start) })
-        j.key("task"); j.uint32(slices.task)
-        j.key("kind"); j.bytes(slices.kind)
+        j.key("lane"); j.uint16(plain ? slices.lane : [])
+        j.key("start"); j.float64(plain ? slices.start.map { Double($0 &- start) } : [])
+        j.key("end"); j.float64(plain ? slices.end.map { Double($0 &- start) } : [])
+        j.key("task"); j.uint32(plain ? slices.task : [])
+        j.key("kind"); j.bytes(plain ? slices.kind : [])
         j.close("}")
         j.key("ticks")
         j.open("{")
-        j.key("lane"); j.uint16(ticks.lane)
-        j.key("t"); j.float64(ticks.time.map { Double($0 &- start) })
-        j.key("name"); j.uint16(ticks.name)
+        j.key("lane"); j.uint16(plain ? ticks.lane : [])
+        j.key("t"); j.float64(plain ? ticks.time.map { Double($0 &- start) } : [])
+        j.key("name"); j.uint16(plain ? ticks.name : [])
         j.close("}")
         j.key("lines")
         j.open("[")
-        for l in lines { j.string(l) }
+        if plain { for l in lines { j.string(l) } }
         j.close("]")
+        j.key("tiles")
+        if tiled {
+            j.open("{")
+            j.key("events"); j.number(tiledEvents)
+            j.key("size"); j.number(options.tileEvents)
+            j.key("end"); j.number(Double(tiledEnd &- start))
+            j.key("all"); j.bool(tiledEnd >= end)
+            j.key("t0"); j.float64(tiles.map { Double($0.start) - Double(start) })
+            j.key("t1"); j.float64(tiles.map { Double($0.end) - Double(start) })
+            j.key("n"); j.uint32(tiles.map { UInt32(clamping: $0.count) })
+            var offsets: [UInt32] = [], lengths: [UInt32] = [], at = 0
+            for t in tiles {
+                let n = (t.bytes.count + 2) / 3 * 4
+                offsets.append(UInt32(clamping: at)); lengths.append(UInt32(clamping: n)); at += n
+            }
+            j.key("off"); j.uint32(offsets)
+            j.key("len"); j.uint32(lengths)
+            j.close("}")
+            j.key("etasks")
+            j.open("[")
+            for t in eventTasks { j.open("["); j.string(t.comm); j.number(t.pid); j.close("]") }
+            j.close("]")
+            j.key("labels")
+            j.open("[")
+            for l in peerLabels { j.string(l) }
+            j.close("]")
+        } else {
+            j.null()
+        }
         j.key("lost")
         j.open("[")
         for m in lost {

@@ -96,6 +96,15 @@ public struct SessionView: Sendable {
     public internal(set) var detailEnd: UInt64 = 0
     /// The end of the range whose task slices are all embedded (``end`` when all are).
     public internal(set) var sliceEnd: UInt64 = 0
+    /// Events stored in detail tiles (0 when every event is embedded in plain form): the
+    /// page decodes the tiles of the visible window when zoomed in (see
+    /// ``ViewOptions/tileEvents``).
+    public internal(set) var tiledEvents = 0
+    /// The number of detail tiles.
+    public var tileCount: Int { tiles.count }
+    /// The end of the range the detail tiles cover (``end`` unless ``ViewOptions/tileLimit``
+    /// stopped them).
+    public internal(set) var tiledEnd: UInt64 = 0
     /// Errors met while reading (damaged pages are skipped, as the report skips them).
     public internal(set) var readErrors: [String] = []
     /// The title of the page.
@@ -104,6 +113,11 @@ public struct SessionView: Sendable {
     public let options: ViewOptions
 
     // Internal data for the renderers.
+    var tiles: [TileWriter.Tile] = []
+    /// The tasks of the tiles' events: the report's comm and the PID.
+    var eventTasks: [(comm: String, pid: Int32)] = []
+    /// Per file, the report's file column (empty for a single file).
+    var peerLabels: [String] = []
     var bins: LaneBins?
     var tasks: [(comm: String, pid: Int32, peer: Int)] = []
     var names: [String] = []
@@ -172,6 +186,32 @@ struct ViewBuilder {
     /// Per peer, per event id: what the event is (see `Kind`), its name index, its fields.
     var kinds: [[Int: EventKind]] = []
     var taskIndex: [Int64: UInt32] = [:]
+    /// The tiles' task table: (peer, pid) -> the last index given, and (peer, pid, comm) -> index.
+    var eventTaskByPID: [Int64: Int] = [:]
+    var eventTaskIndex: [EventTaskKey: Int] = [:]
+
+    struct EventTaskKey: Hashable {
+        var peer: Int
+        var pid: Int32
+        var comm: String
+    }
+
+    /// The index of (comm, pid) of `peer` in the tiles' task table.
+    mutating func eventTask(peer: Int, pid: Int32, comm: String, into v: inout SessionView) -> Int {
+        let key = Int64(peer) << 40 | Int64(UInt32(bitPattern: pid))
+        if let i = eventTaskByPID[key], v.eventTasks[i].comm == comm { return i }
+        let k = EventTaskKey(peer: peer, pid: pid, comm: comm)
+        if let i = eventTaskIndex[k] { eventTaskByPID[key] = i; return i }
+        guard v.eventTasks.count < Self.maxTasks else {
+            if v.eventTasks.count == Self.maxTasks { v.eventTasks.append(("<...>", -1)) }
+            return Self.maxTasks
+        }
+        v.eventTasks.append((comm, pid))
+        let i = v.eventTasks.count - 1
+        eventTaskIndex[k] = i
+        eventTaskByPID[key] = i
+        return i
+    }
 
     struct EventKind {
         var kind: UInt8  // 0 other, 1 sched_switch, 2 kvm_entry, 3 kvm_exit
@@ -335,10 +375,17 @@ struct ViewBuilder {
         let selection = EventSelection(start: options.start, end: options.end)
         let binCount = options.binCount
         let laneCount = v.lanes.count
+        var tiles = TileWriter(capacity: options.tileEvents)
+        let tileLimit = max(0, options.tileLimit)
+        var tilesOpen = tiles.available && tileLimit > 0
+        var tiledEnd: UInt64 = 0
+        var labelKnown = Array(repeating: false, count: session.peers.count)
+        v.peerLabels = Array(repeating: "", count: session.peers.count)
 
         func closeSlice(_ lane: Int, at t: UInt64, kind: UInt8, task: UInt32, from s: UInt64,
                         bins: inout LaneBins?, v: inout SessionView) {
             guard t > s, kind != 0 || task != 0 else { return }
+            if tilesOpen { tiles.slice(lane: lane, from: s, to: t, task: task, kind: kind) }
             bins?.interval(lane: lane, from: s, to: t, task: kind == 0 ? task : UInt32(task + 1), auxiliary: kind == 2)
             if kind == 0, task > 0, Int(task) <= v.taskBusy.count { v.taskBusy[Int(task) - 1] &+= t - s }
             guard slicesOpen else { return }
@@ -358,6 +405,17 @@ struct ViewBuilder {
                 v.slices.task.append(task)
                 v.slices.kind.append(kind)
             }
+        }
+
+        /// The slices open now: (lane, start, task, kind) as `closeSlice` would close them.
+        func openSlices() -> [(lane: Int, start: UInt64, task: UInt32, kind: UInt8)] {
+            var out: [(lane: Int, start: UInt64, task: UInt32, kind: UInt8)] = []
+            for l in 0..<laneCount where laneSeen[l] && openTask[l] != 0 { out.append((l, openStart[l], openTask[l], 0)) }
+            for (tl, r) in runSince.sorted(by: { $0.key < $1.key }) { out.append((tl, r.time, UInt32(r.cpu), 1)) }
+            for (tl, g) in guestSince.sorted(by: { $0.key < $1.key }) {
+                out.append((tl, g, UInt32(runSince[tl]?.cpu ?? 0), 2))
+            }
+            return out
         }
 
         func stopThread(_ tl: Int, at ts: UInt64, bins: inout LaneBins?, v: inout SessionView) {
@@ -404,6 +462,7 @@ struct ViewBuilder {
                 }
             }
             // Exact events while the budget lasts.
+            var line: String?
             if detailsOpen {
                 if v.ticks.count >= limit {
                     detailsOpen = false
@@ -412,11 +471,36 @@ struct ViewBuilder {
                     v.ticks.lane.append(UInt16(truncatingIfNeeded: lane))
                     v.ticks.time.append(ts)
                     v.ticks.name.append(k.name)
-                    var line = e.reportLine
-                    if line.unicodeScalars.count > lineLimit {
-                        line = String(String.UnicodeScalarView(line.unicodeScalars.prefix(lineLimit - 1))) + "…"
+                    var text = e.reportLine
+                    if text.unicodeScalars.count > lineLimit {
+                        text = String(String.UnicodeScalarView(text.unicodeScalars.prefix(lineLimit - 1))) + "…"
                     }
-                    v.lines.append(line)
+                    line = text
+                    v.lines.append(text)
+                }
+            }
+            // Every event (up to the tiles' limit) in the detail tiles.
+            if tilesOpen && lane >= 0 {
+                if tiles.events >= tileLimit {
+                    tiles.seal(end: ts, open: openSlices())
+                    tilesOpen = false
+                    tiledEnd = ts
+                } else {
+                    if tiles.full { tiles.seal(end: ts, open: openSlices()) }
+                    let comm = e.comm
+                    let pid = e.pid
+                    if !labelKnown[peer] {
+                        // The report's file column: what its line has before "comm-pid".
+                        labelKnown[peer] = true
+                        let whole = e.reportLine
+                        let core = String(repeating: " ", count: max(0, 16 - comm.utf8.count)) + comm + "-" + String(pid)
+                        let w = Array(whole.utf8), c = Array(core.utf8)
+                        if w.count >= c.count, let at = (0...(w.count - c.count)).first(where: { w[$0..<($0 + c.count)].elementsEqual(c) }) {
+                            v.peerLabels[peer] = String(decoding: w[0..<at], as: UTF8.self)
+                        }
+                    }
+                    let t = eventTask(peer: peer, pid: pid, comm: comm, into: &v)
+                    tiles.add(time: ts, lane: lane, name: Int(k.name), task: t, line: line)
                 }
             }
             switch k.kind {
@@ -478,12 +562,23 @@ struct ViewBuilder {
             let cpu = runSince[tl]?.cpu ?? 0
             closeSlice(tl, at: last, kind: 2, task: UInt32(cpu), from: g, bins: &bins, v: &v)
         }
+        if tilesOpen {
+            tiles.seal(end: last, open: [])
+            tiledEnd = last
+        }
         for (i, n) in counts.enumerated() { v.peers[i].eventCount = n }
         for (i, n) in perName.enumerated() where n > 0 && i < names.count { v.eventCounts[names[i], default: 0] += n }
         v.names = names
         v.bins = bins
         v.readErrors = errors.map(\.description)
         v.detailsComplete = detailsOpen && slicesOpen
+        if !v.detailsComplete {
+            v.tiles = tiles.tiles
+            v.tiledEvents = tiles.events
+            v.tiledEnd = tiledEnd
+        } else {
+            v.eventTasks = []
+        }
         var start = first ?? options.start ?? 0
         var end = first == nil ? start : last
         // Sync samples on the host clock.

@@ -14,10 +14,18 @@ public struct ViewOptions: Sendable, Hashable {
     /// least 256): the finest zoomed-out resolution. Each bin costs 8 bytes per lane in
     /// the page when the summary is embedded.
     public var summaryBins: Int
-    /// The most exact events (ticks with their report lines) a page embeds. When the
-    /// window holds more, the page has them for the first part of the window only and
-    /// shows the per-pixel summaries after it.
+    /// The most events a page embeds in its plain form (each with its report line). A
+    /// window with more events (or more task slices than ``sliceLimit``) gets detail tiles
+    /// instead: the first `detailLimit` events keep their report lines there, the others
+    /// get their line's prefix rebuilt from the compact data.
     public var detailLimit: Int
+    /// Events per detail tile (see ``tileLimit``): the page decodes the tiles of the
+    /// visible window when it is zoomed in to at most 8 of them.
+    public var tileEvents: Int
+    /// The most events stored in detail tiles, about 2-4 bytes each in the page (26 at
+    /// most). Events beyond it (and their slices) are drawn from the per-pixel summaries
+    /// only; `tracecmd view --start/--end` makes a page of another window.
+    public var tileLimit: Int
     /// The most exact task slices (runs of a task on a CPU, of a VCPU thread on a host CPU
     /// or in the guest) a page embeds, 31 bytes each; as for ``detailLimit``, summaries
     /// draw the rest.
@@ -32,16 +40,21 @@ public struct ViewOptions: Sendable, Hashable {
     ///   - start: first host-clock time in ns, `nil` for the session's start.
     ///   - end: last host-clock time in ns, `nil` for the session's end.
     ///   - summaryBins: summary bins per lane (a power of two from 256 to 1 048 576).
-    ///   - detailLimit: the most exact events embedded (0 keeps only summaries).
+    ///   - detailLimit: the most events embedded with their report lines.
+    ///   - tileEvents: events per detail tile.
+    ///   - tileLimit: the most events stored in detail tiles (0: summaries only beyond
+    ///     `detailLimit`).
     ///   - sliceLimit: the most exact task slices embedded.
     ///   - lineLimit: the longest report line kept, in characters.
     ///   - title: the page's title.
     public init(start: UInt64? = nil, end: UInt64? = nil, summaryBins: Int = 16_384, detailLimit: Int = 25_000,
-                sliceLimit: Int = 100_000, lineLimit: Int = 240, title: String? = nil) {
+                tileEvents: Int = 16_384, tileLimit: Int = 20_000_000, sliceLimit: Int = 100_000, lineLimit: Int = 240, title: String? = nil) {
         self.start = start
         self.end = end
         self.summaryBins = summaryBins
         self.detailLimit = detailLimit
+        self.tileEvents = tileEvents
+        self.tileLimit = tileLimit
         self.sliceLimit = sliceLimit
         self.lineLimit = lineLimit
         self.title = title

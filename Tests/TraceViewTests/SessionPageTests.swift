@@ -142,9 +142,9 @@ struct SessionPageTests {
     }
 
     /// The reference's event lines in order (without the `[EVENTS DROPPED]` lines).
-    static func reportLinesInOrder(_ dir: String, _ files: [String]) throws -> [String] {
+    static func reportLinesInOrder(_ dir: String, _ files: [String], flags: [String] = []) throws -> [String] {
         let tc = try #require(Tools.traceCmd)
-        var args = ["report"]
+        var args = ["report"] + flags
         for f in files { args += ["-i", f] }
         let r = try Tools.run(tc, args, directory: dir)
         return r.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter {
