@@ -85,7 +85,7 @@ extension SessionView {
         j.key("summaryBins"); j.number(options.binCount)
         j.key("lineLimit"); j.number(options.lineLimit)
         j.key("tileEvents"); j.number(options.tileEvents)
-        j.key("tileLimit"); j.number(options.tileLimit)
+        j.key("tileBytes"); j.number(options.tileBytes)
         j.key("pageBound"); j.number(pageSizeBound)
         j.close("}")
         j.key("peers")

@@ -102,7 +102,7 @@ public struct SessionView: Sendable {
     public internal(set) var tiledEvents = 0
     /// The number of detail tiles.
     public var tileCount: Int { tiles.count }
-    /// The end of the range the detail tiles cover (``end`` unless ``ViewOptions/tileLimit``
+    /// The end of the range the detail tiles cover (``end`` unless ``ViewOptions/tileBytes``
     /// stopped them).
     public internal(set) var tiledEnd: UInt64 = 0
     /// Errors met while reading (damaged pages are skipped, as the report skips them).
@@ -376,8 +376,8 @@ struct ViewBuilder {
         let binCount = options.binCount
         let laneCount = v.lanes.count
         var tiles = TileWriter(capacity: options.tileEvents)
-        let tileLimit = max(0, options.tileLimit)
-        var tilesOpen = tiles.available && tileLimit > 0
+        let tileBytes = max(0, options.tileBytes)
+        var tilesOpen = tiles.available && tileBytes > 0
         var tiledEnd: UInt64 = 0
         var labelKnown = Array(repeating: false, count: session.peers.count)
         v.peerLabels = Array(repeating: "", count: session.peers.count)
@@ -481,12 +481,13 @@ struct ViewBuilder {
             }
             // Every event (up to the tiles' limit) in the detail tiles.
             if tilesOpen && lane >= 0 {
-                if tiles.events >= tileLimit {
+                if tiles.full { tiles.seal(end: ts, open: openSlices()) }
+                if tiles.compressedBytes >= tileBytes {
+                    // The budget is spent: the last tile ends here, summaries after it.
                     tiles.seal(end: ts, open: openSlices())
                     tilesOpen = false
                     tiledEnd = ts
                 } else {
-                    if tiles.full { tiles.seal(end: ts, open: openSlices()) }
                     let comm = e.comm
                     let pid = e.pid
                     if !labelKnown[peer] {

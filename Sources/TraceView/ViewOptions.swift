@@ -19,13 +19,16 @@ public struct ViewOptions: Sendable, Hashable {
     /// instead: the first `detailLimit` events keep their report lines there, the others
     /// get their line's prefix rebuilt from the compact data.
     public var detailLimit: Int
-    /// Events per detail tile (see ``tileLimit``): the page decodes the tiles of the
-    /// visible window when it is zoomed in to at most 8 of them.
+    /// Events per detail tile: the page decodes the tiles of the visible window when it is
+    /// zoomed in to at most 8 of them.
     public var tileEvents: Int
-    /// The most events stored in detail tiles, about 2-4 bytes each in the page (26 at
-    /// most). Events beyond it (and their slices) are drawn from the per-pixel summaries
-    /// only; `tracecmd view --start/--end` makes a page of another window.
-    public var tileLimit: Int
+    /// The budget of the detail tiles in compressed bytes (the page holds them in base64,
+    /// 4/3 as many characters). Tiles stop once it is spent (the last one may pass it by
+    /// its own size): the events after it are drawn from the per-pixel summaries only, and
+    /// `tracecmd view --start/--end` makes a page of a later window. Tiles take about 1.3
+    /// compressed bytes per event on the benchmark trace, so the default of 32 MiB holds
+    /// about 25 million events.
+    public var tileBytes: Int
     /// The most exact task slices (runs of a task on a CPU, of a VCPU thread on a host CPU
     /// or in the guest) a page embeds, 31 bytes each; as for ``detailLimit``, summaries
     /// draw the rest.
@@ -42,19 +45,19 @@ public struct ViewOptions: Sendable, Hashable {
     ///   - summaryBins: summary bins per lane (a power of two from 256 to 1 048 576).
     ///   - detailLimit: the most events embedded with their report lines.
     ///   - tileEvents: events per detail tile.
-    ///   - tileLimit: the most events stored in detail tiles (0: summaries only beyond
-    ///     `detailLimit`).
+    ///   - tileBytes: the compressed bytes of detail tiles at most (0: no tiles, summaries
+    ///     only when the plain part does not hold every event).
     ///   - sliceLimit: the most exact task slices embedded.
     ///   - lineLimit: the longest report line kept, in characters.
     ///   - title: the page's title.
     public init(start: UInt64? = nil, end: UInt64? = nil, summaryBins: Int = 16_384, detailLimit: Int = 25_000,
-                tileEvents: Int = 16_384, tileLimit: Int = 20_000_000, sliceLimit: Int = 100_000, lineLimit: Int = 240, title: String? = nil) {
+                tileEvents: Int = 16_384, tileBytes: Int = 32 << 20, sliceLimit: Int = 100_000, lineLimit: Int = 240, title: String? = nil) {
         self.start = start
         self.end = end
         self.summaryBins = summaryBins
         self.detailLimit = detailLimit
         self.tileEvents = tileEvents
-        self.tileLimit = tileLimit
+        self.tileBytes = tileBytes
         self.sliceLimit = sliceLimit
         self.lineLimit = lineLimit
         self.title = title

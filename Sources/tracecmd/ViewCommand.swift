@@ -39,8 +39,8 @@ struct ViewCommand: ParsableCommand {
     @Option(name: .long, help: "Events per detail tile (the page decodes the tiles of the visible window).")
     var tileEvents: Int = ViewOptions().tileEvents
 
-    @Option(name: .long, help: "The most events in detail tiles (0: summaries only); beyond it, summaries.")
-    var tileLimit: Int = ViewOptions().tileLimit
+    @Option(name: .long, help: "The budget of the detail tiles in compressed bytes (0: none); after it, summaries only.")
+    var tileBytes: Int = ViewOptions().tileBytes
 
     @Option(name: .long, help: "The most exact task slices embedded in the page.")
     var sliceLimit: Int = ViewOptions().sliceLimit
@@ -57,7 +57,7 @@ struct ViewCommand: ParsableCommand {
         if let s = start, let e = end, e < s { throw ValidationError("--end is before --start") }
         if detailLimit < 0 { throw ValidationError("--detail-limit must not be negative") }
         if tileEvents < 1 || tileEvents > 1 << 24 { throw ValidationError("--tile-events must be 1 ... 16777216") }
-        if tileLimit < 0 { throw ValidationError("--tile-limit must not be negative") }
+        if tileBytes < 0 { throw ValidationError("--tile-bytes must not be negative") }
         if sliceLimit < 0 { throw ValidationError("--slice-limit must not be negative") }
         if svgWidth < 1 || svgWidth > 100_000 { throw ValidationError("--svg-width must be 1 ... 100000") }
         if bins < 1 || bins > 1 << 20 { throw ValidationError("--bins must be 1 ... 1048576") }
@@ -68,7 +68,7 @@ struct ViewCommand: ParsableCommand {
         let options = ViewOptions(start: start.map { UInt64(($0 * 1e9).rounded()) },
                                   end: end.map { UInt64(($0 * 1e9).rounded()) },
                                   summaryBins: bins, detailLimit: detailLimit, tileEvents: tileEvents,
-                                  tileLimit: tileLimit, sliceLimit: sliceLimit, title: title)
+                                  tileBytes: tileBytes, sliceLimit: sliceLimit, title: title)
         let view: SessionView
         do {
             let session = try TraceSession.open(paths)

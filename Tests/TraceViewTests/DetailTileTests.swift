@@ -133,4 +133,31 @@ struct DetailTileTests {
         let px = try Tools.pixels(png)
         #expect(px.colors > 40 && px.nonBackground > 0.08)
     }
+
+    @Test("The tiles' byte budget: tiles stop once it is spent, summaries after them, the page within its bound")
+    func budget() throws {
+        let ref = try Self.referenceEvents()
+        // A budget that the first 6 tiles of the unlimited view spend.
+        let unlimited = try SessionView(session: TraceSession.open(Self.files.map { Self.dir + "/" + $0 }), options: Self.options)
+        let budget = unlimited.tiles.prefix(6).map(\.bytes.count).reduce(0, +) - 1
+        var o = Self.options
+        o.tileBytes = budget
+        let (page, view) = try SessionPageTests.page(Self.dir, Self.files, name: "tiles-budget", options: o)
+        #expect(view.tileCount == 6)
+        #expect(view.tiles.map(\.bytes) == Array(unlimited.tiles.prefix(6).map(\.bytes)))
+        #expect(view.tiledEvents == 6 * 128)
+        #expect(view.tiledEnd > view.start && view.tiledEnd < view.end)
+        // The tiled events are the reference's first ones; the tiles end at the next one's time.
+        #expect(view.tiledEnd == ref[view.tiledEvents].ns)
+        let size = try FileManager.default.attributesOfItem(atPath: page)[.size] as? Int ?? 0
+        #expect(size <= view.pageSizeBound)
+        // Zoomed in at the end of the session (past the tiles): summaries, no exact events, no errors.
+        let r = try Tools.dumpDOM(page, fragment: "keys=w,w,w,w,w,w,w,w,w,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d,d")
+        #expect(Tools.consoleErrors(r.error).isEmpty)
+        let state = try #require(Tools.state(ofDOM: r.output))
+        #expect((state["errors"] as? [Any])?.isEmpty == true)
+        let v = try #require(state["view"] as? [Double])
+        #expect(Double(view.start) + v[0] > Double(view.tiledEnd))
+        #expect(state["ticks"] as? Int == 0)
+    }
 }
