@@ -374,8 +374,11 @@ enum PageScript {
       if(D.errors.length)ky.appendChild(el('div',{'class':'warn'},D.errors.length+' read error(s): '+D.errors[0]));
       L.appendChild(ky);}
     // The exact events inside the visible window: count, first and last time (ns from the page's start).
-    function visibleExact(){var n=0,f=null,l=null;if(!(view[0]>=EX.lo&&view[1]<=EX.hi))return null;
-      for(var i=0;i<T.t.length;i++){var t=T.t[i];if(t>=view[0]&&t<=view[1]){n++;if(f===null||t<f)f=t;if(l===null||t>l)l=t;}}return {count:n,first:f,last:l};}
+    // With "#lines" in the address, also their hover lines (the first line of each), in order.
+    var wantLines=location.hash.indexOf('lines')>=0;
+    function visibleExact(){var n=0,f=null,l=null,ls=[];if(!(view[0]>=EX.lo&&view[1]<=EX.hi))return null;
+      for(var i=0;i<T.t.length;i++){var t=T.t[i];if(t>=view[0]&&t<=view[1]){n++;if(f===null||t<f)f=t;if(l===null||t>l)l=t;if(wantLines)ls.push(lineOf(i).split('\n')[0]);}}
+      return wantLines?{count:n,first:f,last:l,lines:ls}:{count:n,first:f,last:l};}
     function writeState(){var kinds={cpu:0,vcpu:0,hostThread:0,sync:0};lanes.forEach(function(l){kinds[l.kind]++;});
       var st={ready:true,lanes:nL-kinds.sync,laneKinds:kinds,groups:groups.length,groupWarnings:groups.map(function(g){return g.warnings.length;}),lost:D.lost.length,syncMarks:D.sync.length,view:view,initialView:initialView,drawn:drawn,
         errors:window.tcErrors,canvas:[cv.width,cv.height],complete:D.complete,ticks:T.t.length,slices:S.lane.length,query:query,matches:matchCount,tip:lastTip,

@@ -6,9 +6,9 @@ extension SessionView {
     ///
     /// The page draws the lanes on a canvas and reads its data from one embedded JSON
     /// block: the lanes, the task and event-name tables, the exact events (typed arrays in
-    /// base64, with their report lines for the hover) and, when not every event is
-    /// embedded, the per-pixel summaries. Its size is bounded by the options, not by the
-    /// number of events (see <doc:TraceView>).
+    /// base64, with their report lines for the hover) or, when they do not all fit, the
+    /// per-pixel summaries and an index of the detail tiles, whose compressed data follows
+    /// in a block of its own. Its size is bounded by the options (see <doc:TraceView>).
     public func html() -> String {
         var out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

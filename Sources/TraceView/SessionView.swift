@@ -2,8 +2,10 @@
 
 /// What the page of a session shows, built in one streaming pass over its events: lanes
 /// (host CPUs, guest VCPUs, the host threads that run the VCPUs, clock sync), task slices
-/// from `sched_switch`, ticks for the other events, lost events, per-pixel summaries and a
-/// bounded number of exact events with their report lines.
+/// from `sched_switch`, ticks for the other events, lost events, per-pixel summaries, and the
+/// exact events and slices: in plain form when they fit ``ViewOptions/detailLimit`` and
+/// ``ViewOptions/sliceLimit``, else in compressed detail tiles that the page decodes for the
+/// visible window.
 ///
 /// ```swift
 /// let session = try TraceSession.open(["trace.dat", "trace-guest1.vm.dat"])
@@ -12,9 +14,9 @@
 /// let picture: String = view.svg()    // a static SVG of the whole window
 /// ```
 ///
-/// Memory stays bounded whatever the number of events: the summaries have a fixed number
-/// of bins per lane (see ``ViewOptions/summaryBins``) and the exact events stop at
-/// ``ViewOptions/detailLimit``.
+/// Memory and page size stay bounded whatever the number of events: the summaries have a
+/// fixed number of bins per lane (see ``ViewOptions/summaryBins``), the plain events stop at
+/// ``ViewOptions/detailLimit`` and the detail tiles at ``ViewOptions/tileBytes``.
 public struct SessionView: Sendable {
     /// A file of the session as the page names it.
     public struct Peer: Sendable, Hashable {
@@ -88,13 +90,13 @@ public struct SessionView: Sendable {
     public internal(set) var end: UInt64 = 0
     /// Events per event name over all files.
     public internal(set) var eventCounts: [String: Int] = [:]
-    /// Whether every event and task slice of the window is embedded exactly; when not,
-    /// exact events cover the range up to ``detailEnd``, exact slices the range up to
-    /// ``sliceEnd``, and summaries the rest.
+    /// Whether every event and task slice of the window fits the plain part of the page;
+    /// when not, the plain tables (``detailEnd``, ``sliceEnd``) stop early and the page
+    /// carries detail tiles (``tileCount``) instead of them.
     public internal(set) var detailsComplete = true
-    /// The time of the first event not embedded exactly (``end`` when all are).
+    /// The time of the first event not in the plain table (``end`` when all are).
     public internal(set) var detailEnd: UInt64 = 0
-    /// The end of the range whose task slices are all embedded (``end`` when all are).
+    /// The end of the range whose task slices are all in the plain table (``end`` when all are).
     public internal(set) var sliceEnd: UInt64 = 0
     /// Events stored in detail tiles (0 when every event is embedded in plain form): the
     /// page decodes the tiles of the visible window when zoomed in (see
@@ -199,7 +201,6 @@ struct ViewBuilder {
     /// The index of (comm, pid) of `peer` in the tiles' task table.
     mutating func eventTask(peer: Int, pid: Int32, comm: String, into v: inout SessionView) -> Int {
         let key = Int64(peer) << 40 | Int64(UInt32(bitPattern: pid))
-        if let i = eventTaskByPID[key], v.eventTasks[i].comm == comm { return i }
         let k = EventTaskKey(peer: peer, pid: pid, comm: comm)
         if let i = eventTaskIndex[k] { eventTaskByPID[key] = i; return i }
         guard v.eventTasks.count < Self.maxTasks else {
@@ -220,6 +221,9 @@ struct ViewBuilder {
         var nextPID: EventField?
         var prevComm: EventField?
         var nextComm: EventField?
+        /// PID fields whose comm the sched plugin registers (the report's comm of those
+        /// PIDs may change after this event).
+        var commPIDs: [EventField] = []
     }
 
     static let maxTasks = 65_000
@@ -329,6 +333,9 @@ struct ViewBuilder {
         case ("kvm", "kvm_entry"): k.kind = 2
         case ("kvm", "kvm_exit"): k.kind = 3
         default: break
+        }
+        if type?.system == "sched" {
+            k.commPIDs = ["prev_pid", "next_pid", "pid"].compactMap { type?.field(named: $0) }
         }
         kinds[peer][id] = k
         return k
@@ -440,7 +447,8 @@ struct ViewBuilder {
             }
             if ts > last { last = ts }
             counts[peer] += 1
-            let k = kind(peer: peer, id: e.id ?? -1, type: e.type, names: &names, nameIndex: &nameIndex)
+            let id = e.id ?? -1
+            let k = kinds[peer][id] ?? kind(peer: peer, id: id, type: e.type, names: &names, nameIndex: &nameIndex)
             let ni = Int(k.name)
             if ni >= perName.count { perName += Array(repeating: 0, count: ni + 1 - perName.count) }
             perName[ni] += 1
@@ -488,9 +496,9 @@ struct ViewBuilder {
                     tilesOpen = false
                     tiledEnd = ts
                 } else {
-                    let comm = e.comm
                     let pid = e.pid
                     if !labelKnown[peer] {
+                        let comm = e.comm
                         // The report's file column: what its line has before "comm-pid".
                         labelKnown[peer] = true
                         let whole = e.reportLine
@@ -500,8 +508,16 @@ struct ViewBuilder {
                             v.peerLabels[peer] = String(decoding: w[0..<at], as: UTF8.self)
                         }
                     }
-                    let t = eventTask(peer: peer, pid: pid, comm: comm, into: &v)
+                    // The report's comm of a PID changes only when a sched event registers
+                    // one (below): until then the last lookup holds.
+                    let key = Int64(peer) << 40 | Int64(UInt32(bitPattern: pid))
+                    let t = eventTaskByPID[key] ?? eventTask(peer: peer, pid: pid, comm: e.comm, into: &v)
                     tiles.add(time: ts, lane: lane, name: Int(k.name), task: t, line: line)
+                    for f in k.commPIDs {
+                        if let p = e.value(of: f)?.integer {
+                            eventTaskByPID[Int64(peer) << 40 | Int64(UInt32(truncatingIfNeeded: p))] = nil
+                        }
+                    }
                 }
             }
             switch k.kind {

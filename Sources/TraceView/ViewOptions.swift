@@ -1,7 +1,8 @@
 import TraceCmd
 
 /// What a ``SessionView`` covers and how much it keeps: the time window, the resolution of
-/// the per-pixel summaries and the number of exact events embedded in a page.
+/// the per-pixel summaries, and how many exact events a page embeds in plain form and in
+/// detail tiles.
 ///
 /// The defaults bound a page's size whatever the number of events (see <doc:TraceView>).
 public struct ViewOptions: Sendable, Hashable {
@@ -29,9 +30,9 @@ public struct ViewOptions: Sendable, Hashable {
     /// compressed bytes per event on the benchmark trace, so the default of 32 MiB holds
     /// about 25 million events.
     public var tileBytes: Int
-    /// The most exact task slices (runs of a task on a CPU, of a VCPU thread on a host CPU
-    /// or in the guest) a page embeds, 31 bytes each; as for ``detailLimit``, summaries
-    /// draw the rest.
+    /// The most task slices (runs of a task on a CPU, of a VCPU thread on a host CPU or in
+    /// the guest) a page embeds in plain form, 31 bytes each; with more, the page uses
+    /// detail tiles, as for ``detailLimit``.
     public var sliceLimit: Int
     /// The longest report line kept for a hover, in characters (longer ones are cut, `…`).
     public var lineLimit: Int
@@ -47,7 +48,7 @@ public struct ViewOptions: Sendable, Hashable {
     ///   - tileEvents: events per detail tile.
     ///   - tileBytes: the compressed bytes of detail tiles at most (0: no tiles, summaries
     ///     only when the plain part does not hold every event).
-    ///   - sliceLimit: the most exact task slices embedded.
+    ///   - sliceLimit: the most task slices embedded in plain form.
     ///   - lineLimit: the longest report line kept, in characters.
     ///   - title: the page's title.
     public init(start: UInt64? = nil, end: UInt64? = nil, summaryBins: Int = 16_384, detailLimit: Int = 25_000,

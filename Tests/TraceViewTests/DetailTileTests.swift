@@ -58,8 +58,8 @@ struct DetailTileTests {
         // Zoom in (W, 9 times: 1/68 of the view), then pan right (D) to a window deep in the
         // session, in the events after the first 300.
         var checked = 0
-        for keys in ["w,w,w,w,w,w,w,w,w,d,d", "w,w,w,w,w,w,w,w,w,d,d,d,d,d,d,d,d,d,d", "w,w,w,w,w,w,w,a,a,a"] {
-            let r = try Tools.dumpDOM(page, fragment: "keys=" + keys)
+        for keys in ["w,w,w,w,w,w,w,w,w,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a", "w,w,w,w,w,w,w,w,w,d,d", "w,w,w,w,w,w,w,w,w,d,d,d,d,d,d,d,d,d,d", "w,w,w,w,w,w,w,a,a,a"] {
+            let r = try Tools.dumpDOM(page, fragment: "lines&keys=" + keys)
             #expect(r.status == 0)
             #expect(Tools.consoleErrors(r.error).isEmpty, "\(Tools.consoleErrors(r.error))")
             let state = try #require(Tools.state(ofDOM: r.output))
@@ -76,6 +76,17 @@ struct DetailTileTests {
                 #expect((visible["last"] as? Double).map { UInt64($0) + view.start } == last)
             }
             if inWindow.allSatisfy({ $0.offset >= Self.options.detailLimit }) { checked += 1 }
+            // Each event's hover line: the report's whole line for the first events, else its
+            // prefix up to the event name's colon (file, comm-pid, [cpu], time, name).
+            let lines = try #require(visible["lines"] as? [String])
+            #expect(lines.count == inWindow.count)
+            for (line, (k, e)) in zip(lines, inWindow) {
+                if k < Self.options.detailLimit {
+                    #expect(line == e.line, "event \(k)")
+                } else {
+                    #expect(line.hasSuffix(":") && e.line.hasPrefix(line) && line.count > 40, "event \(k): \(line) vs \(e.line)")
+                }
+            }
             #expect((state["tilesDecoded"] as? Int ?? 0) >= 1)
         }
         #expect(checked >= 2)
