@@ -379,10 +379,13 @@ enum PageScript {
     function visibleExact(){var n=0,f=null,l=null,ls=[];if(!(view[0]>=EX.lo&&view[1]<=EX.hi))return null;
       for(var i=0;i<T.t.length;i++){var t=T.t[i];if(t>=view[0]&&t<=view[1]){n++;if(f===null||t<f)f=t;if(l===null||t>l)l=t;if(wantLines)ls.push(lineOf(i).split('\n')[0]);}}
       return wantLines?{count:n,first:f,last:l,lines:ls}:{count:n,first:f,last:l};}
+    // With "#pixels" in the address, a hash (FNV-1a) of the canvas's pixels: tests compare drawings.
+    function pixelHash(){if(location.hash.indexOf('pixels')<0)return null;var d=ctx.getImageData(0,0,cv.width,cv.height).data,h=2166136261;
+      for(var i=0;i<d.length;i++){h^=d[i];h=Math.imul(h,16777619);}return (h>>>0).toString(16);}
     function writeState(){var kinds={cpu:0,vcpu:0,hostThread:0,sync:0};lanes.forEach(function(l){kinds[l.kind]++;});
       var st={ready:true,lanes:nL-kinds.sync,laneKinds:kinds,groups:groups.length,groupWarnings:groups.map(function(g){return g.warnings.length;}),lost:D.lost.length,syncMarks:D.sync.length,view:view,initialView:initialView,drawn:drawn,
         errors:window.tcErrors,canvas:[cv.width,cv.height],complete:D.complete,ticks:T.t.length,slices:S.lane.length,query:query,matches:matchCount,tip:lastTip,
-        tiles:TI?TI.t0.length:0,tilesDecoded:tilesDecoded,tilesPending:tilePending,detail:detailKey,exact:[isFinite(EX.lo)?EX.lo:null,isFinite(EX.hi)?EX.hi:null],visible:visibleExact(),
+        tiles:TI?TI.t0.length:0,tilesDecoded:tilesDecoded,tilesPending:tilePending,detail:detailKey,exact:[isFinite(EX.lo)?EX.lo:null,isFinite(EX.hi)?EX.hi:null],visible:visibleExact(),pixels:pixelHash(),
         loadMs:Math.round(performance.now())};
       document.getElementById('tc-state').textContent=JSON.stringify(st);}
     legend();

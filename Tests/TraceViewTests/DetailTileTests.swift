@@ -171,4 +171,34 @@ struct DetailTileTests {
         #expect(Double(view.start) + v[0] > Double(view.tiledEnd))
         #expect(state["ticks"] as? Int == 0)
     }
+
+    @Test("Zoomed in, the tiled page draws the same pixels as the page with every event in plain form",
+          arguments: ["session-tsync", "session-v6 with VCPU threads"])
+    func sameDrawing(_ session: String) throws {
+        // The second: the v6 session whose GUEST option names two host threads (their lanes
+        // draw when the thread ran on which host CPU, slices of their own in the tiles).
+        let dir = session == "session-tsync" ? Self.dir : try HostThreadTests.patchedSession(pids: [15, 31141])
+        let name = session == "session-tsync" ? "tsync" : "v6-threads"
+        let (tiled, tv) = try SessionPageTests.page(dir, Self.files, name: "tiles-pixels-" + name, options: Self.options)
+        let (plain, pv) = try SessionPageTests.page(dir, Self.files, name: "plain-pixels-" + name)
+        #expect(session == "session-tsync" || tv.lanes.filter { $0.kind == .hostThread }.count == 2)
+        #expect(!tv.detailsComplete && pv.detailsComplete)
+        var compared = 0
+        var hashes: Set<String> = []
+        for keys in ["w,w,w,w,w,w,d,d", "w,w,w,w,w,w,w,d,d,d,d,d", "w,w,w,w,w,w,w,w,a,a,a,a", "w,w,w,w,w,d,d,d,d,d"] {
+            let a = try #require(Tools.state(ofDOM: Tools.dumpDOM(tiled, fragment: "pixels&keys=" + keys).output))
+            let b = try #require(Tools.state(ofDOM: Tools.dumpDOM(plain, fragment: "pixels&keys=" + keys).output))
+            #expect(a["view"] as? [Double] == b["view"] as? [Double])
+            // Only where the decoded tiles cover the whole view (else summaries draw a part).
+            guard a["visible"] is [String: Any] else { continue }
+            #expect((a["tilesDecoded"] as? Int ?? 0) >= 2, "\(keys)")
+            let hash = try #require(a["pixels"] as? String)
+            #expect(hash == b["pixels"] as? String, "\(keys)")
+            hashes.insert(hash)
+            #expect((a["visible"] as? [String: Any])?["count"] as? Int == (b["visible"] as? [String: Any])?["count"] as? Int)
+            compared += 1
+        }
+        #expect(compared >= 2)
+        #expect(hashes.count == compared)
+    }
 }
