@@ -42,28 +42,28 @@
     }
 
     /// The event ID (`common_type`) of a record's event data.
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func eventID(in payload: RawSpan, order: ByteOrder) -> Int? {
         guard let s = type, let v = payload.loadUnsigned(at: s.offset, size: s.size, order: order) else { return nil }
         return Int(truncatingIfNeeded: v)
     }
 
     /// The pid (`common_pid`, read as a 32-bit signed number like libtraceevent does).
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func pid(in payload: RawSpan, order: ByteOrder) -> Int32? {
         guard let s = pid, let v = payload.loadUnsigned(at: s.offset, size: s.size, order: order) else { return nil }
         return Int32(truncatingIfNeeded: v)
     }
 
     /// The `common_flags` byte(s).
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func flags(in payload: RawSpan, order: ByteOrder) -> UInt64? {
         guard let s = flags else { return nil }
         return payload.loadUnsigned(at: s.offset, size: s.size, order: order)
     }
 
     /// The `common_preempt_count`.
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func preemptCount(in payload: RawSpan, order: ByteOrder) -> UInt64? {
         guard let s = preemptCount else { return nil }
         return payload.loadUnsigned(at: s.offset, size: s.size, order: order)

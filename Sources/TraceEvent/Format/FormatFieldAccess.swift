@@ -85,20 +85,20 @@ extension FormatField {
     // MARK: Scalars
 
     /// The field's `size` bytes at its offset as an unsigned number (size 1, 2, 4 or 8).
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func unsignedValue(in payload: RawSpan, order: ByteOrder) -> UInt64? {
         payload.loadUnsigned(at: offset, size: size, order: order)
     }
 
     /// The field's value sign-extended from its `size` bytes (size 1, 2, 4 or 8).
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func signedValue(in payload: RawSpan, order: ByteOrder) -> Int64? {
         payload.loadSigned(at: offset, size: size, order: order)
     }
 
     /// The field's value as a 64-bit pattern: sign-extended when the field is signed,
     /// zero-extended otherwise.
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func value(in payload: RawSpan, order: ByteOrder) -> UInt64? {
         if isSigned {
             return payload.loadSigned(at: offset, size: size, order: order).map { UInt64(bitPattern: $0) }
@@ -112,7 +112,7 @@ extension FormatField {
     /// payload (a `__rel_loc` offset already made absolute) and its length, without checking
     /// them against the payload. `nil` for an inline field or when the word is not readable.
     /// An old 2-byte `__data_loc` has no length: it runs to the end of the payload.
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func dynamicLocation(in payload: RawSpan, order: ByteOrder)
         -> (offset: Int, length: Int)?
     {
@@ -127,7 +127,7 @@ extension FormatField {
 
     /// The range of the payload holding a dynamic field's data; `nil` for an inline field,
     /// an unreadable word, or data that does not lie inside the payload.
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func dynamicRange(in payload: RawSpan, order: ByteOrder) -> Range<Int>? {
         guard let (o, l) = dynamicLocation(in: payload, order: order),
               l >= 0, o <= payload.count, l <= payload.count - o
@@ -138,7 +138,7 @@ extension FormatField {
     /// The range of the payload holding the field's bytes: `offset..<offset+size` for inline
     /// fields, the rest of the payload for a zero-size flexible array (`char buf[]`), the
     /// resolved range for `__data_loc`/`__rel_loc`. `nil` when not inside the payload.
-    @inlinable
+    @inlinable @inline(__always)
     @_spi(Engine) public func dataRange(in payload: RawSpan, order: ByteOrder) -> Range<Int>? {
         if storage != .inline { return dynamicRange(in: payload, order: order) }
         guard offset >= 0, offset <= payload.count else { return nil }
