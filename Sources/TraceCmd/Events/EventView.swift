@@ -135,14 +135,6 @@ public struct EventView: ~Copyable {
         return try body(unsafe payload.bytes)
     }
 
-    /// Engine: calls `body` with the event's data (from `common_type` on) in place, for
-    /// consumers that read fields through ``EventType/formatFields`` without decoding them.
-    @_spi(Engine) @inline(__always)
-    public func withPayload<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let payload = with { $0.record.payload }
-        return try body(payload)
-    }
-
     /// Engine: the index of the event's buffer in its file's `buffers`.
     @_spi(Engine) public var bufferIndex: Int { with { $0.source.buffer } }
 
