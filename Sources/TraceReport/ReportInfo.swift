@@ -51,7 +51,7 @@ extension TraceReport {
         if modes.contains(.printk) {
             let text: [UInt8]
             do { text = try file.printkText() } catch { throw .file(error) }
-            let printk = text.withUnsafeBytes { PrintkFormats(parsing: $0) }
+            let printk = PrintkFormats(parsing: text)
             for e in printk.entries {
                 Self.appendHex16(e.address, into: &out)
                 out.append(0x20)

@@ -384,7 +384,7 @@ public struct TraceReport {
                     filters[hi] = f
                     if !keep { return }
                 }
-                if recordChecks, !checks.keep(payload: payload, printer: printer, order: h.style.byteOrder,
+                if recordChecks, !checks.keep(payload: unsafe payload.bytes, printer: printer, order: h.style.byteOrder,
                                               cpu: globalCPU, timestamp: record.pointee.timestamp,
                                               diagnostics: diagnostics) {
                     return
@@ -414,7 +414,7 @@ public struct TraceReport {
                     }
                     if hasWakeup, let idx = eventIndex {
                         out.removeLast()
-                        wakeup?.process(eventIndex: idx, payload: payload, timestamp: record.pointee.timestamp, into: &out)
+                        wakeup?.process(eventIndex: idx, payload: unsafe payload.bytes, timestamp: record.pointee.timestamp, into: &out)
                         out.append(0x0a)
                     }
                 }
@@ -475,7 +475,7 @@ public struct TraceReport {
                 filters[hi] = f
                 if !keep { continue }
             }
-            if checks.isActive, !checks.keep(payload: payload, printer: h.printer, order: h.style.byteOrder, cpu: globalCPU,
+            if checks.isActive, !checks.keep(payload: unsafe payload.bytes, printer: h.printer, order: h.style.byteOrder, cpu: globalCPU,
                                               timestamp: record.timestamp, diagnostics: diagnostics) {
                 continue
             }
@@ -483,7 +483,7 @@ public struct TraceReport {
                 ReportLine.appendLabel(h.label, width: labelWidth, into: &out)
                 if out.count >= 1 << 16 { flush(&out) }
             }
-            profilers[hi].record(payload: payload, cpu: record.cpu, ts: record.timestamp,
+            profilers[hi].record(payload: unsafe payload.bytes, cpu: record.cpu, ts: record.timestamp,
                                   missed: record.missedEventsValue != 0)
         }
         // A task may hold events of another input (see ``TaskProfiler/LastTask``): all
@@ -593,7 +593,7 @@ struct RecordChecks {
     /// Whether the record is kept; warns (`diagnostics`) when its timestamp is below the
     /// previous kept record's (`cpu`: its CPU in the report's numbering).
     @inline(never)
-    mutating func keep(payload: UnsafeRawBufferPointer, printer: EventPrinter, order: ByteOrder, cpu: Int,
+    mutating func keep(payload: RawSpan, printer: EventPrinter, order: ByteOrder, cpu: Int,
                        timestamp ts: UInt64, diagnostics: (String) -> Void) -> Bool {
         if dropFlags != 0 {
             let flags = printer.registry.commonLayout.flags(in: payload, order: order) ?? 0

@@ -47,7 +47,7 @@ struct WakeupLatency {
         }
     }
 
-    mutating func process(eventIndex: Int, payload: UnsafeRawBufferPointer, timestamp: UInt64,
+    mutating func process(eventIndex: Int, payload: RawSpan, timestamp: UInt64,
                           into out: inout TextBuffer) {
         if eventIndex == wakeupIndex || (wakeupNewIndex != nil && eventIndex == wakeupNewIndex) {
             let isNew = eventIndex != wakeupIndex

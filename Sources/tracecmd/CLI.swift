@@ -27,8 +27,7 @@ enum CLI {
 
     /// Writes `text` to standard error as it is.
     static func writeError(_ text: String) {
-        var text = text
-        text.withUTF8 { LibC.writeAll(LibC.standardError, UnsafeRawBufferPointer($0)) }
+        LibC.writeAll(LibC.standardError, text)
     }
 }
 
@@ -45,18 +44,18 @@ struct OutputWriter {
         if buffer.count >= limit { flush() }
     }
 
-    mutating func write(raw bytes: UnsafeRawBufferPointer) {
+    mutating func write(raw bytes: RawSpan) {
         if bytes.count >= limit {
             // A large block goes out as it is, after what is buffered.
             if !buffer.isEmpty { flush() }
             writeAll(bytes)
             return
         }
-        buffer.append(contentsOf: bytes)
+        bytes.append(0..<bytes.byteCount, to: &buffer)
         if buffer.count >= limit { flush() }
     }
 
-    func writeAll(_ raw: UnsafeRawBufferPointer) {
+    func writeAll(_ raw: RawSpan) {
         LibC.writeAll(LibC.standardOutput, raw)
     }
 
@@ -66,7 +65,7 @@ struct OutputWriter {
     }
 
     mutating func flush() {
-        buffer.withUnsafeBytes { writeAll($0) }
+        writeAll(buffer.span.bytes)
         buffer.removeAll(keepingCapacity: true)
     }
 }

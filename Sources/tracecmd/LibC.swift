@@ -26,6 +26,17 @@ enum LibC {
         }
     }
 
+    /// Writes all of `bytes` to `fd`, as the buffer form does.
+    static func writeAll(_ fd: Int32, _ bytes: RawSpan) {
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    /// Writes all of `text`'s UTF-8 to `fd`.
+    static func writeAll(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+    }
+
     /// Whether `fd` is a terminal.
     static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 

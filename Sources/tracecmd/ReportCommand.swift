@@ -46,7 +46,7 @@ struct ReportCommand: ParsableCommand {
         var status: Int32 = 0
         do {
             status = try report.run(sink: { span in
-                span.withUnsafeBytes { writer.write(raw: $0) }
+                writer.write(raw: span)
             }, diagnostics: { CLI.writeError($0) })
             writer.flush()
         } catch {

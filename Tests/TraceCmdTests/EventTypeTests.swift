@@ -62,7 +62,7 @@ import Testing
         #expect(t.commonFields.map(\.name) == ["common_type", "common_flags", "common_preempt_count", "common_pid"])
         let rec = Self.record()
         func value(_ name: String) -> FieldValue? {
-            rec.withUnsafeBytes { p in t.field(named: name).flatMap { t.value(at: $0.index, in: p) } }
+            t.field(named: name).flatMap { t.value(at: $0.index, in: rec.span.bytes) }
         }
         #expect(value("common_pid") == .signed(1234))
         #expect(value("x") == .signed(-5))
@@ -84,8 +84,9 @@ import Testing
         let other = EventType(peer: 1, format: f, byteOrder: .little, longSize: 8)
         let x = try #require(other.field(named: "x"))
         #expect(t.index(of: x) == t.field(named: "x")?.index)
-        #expect(Array(rec.prefix(20)).withUnsafeBytes { t.value(at: x.index, in: $0) } == .signed(-5))
-        #expect(Array(rec.prefix(10)).withUnsafeBytes { t.value(at: x.index, in: $0) } == nil)
+        let first20 = Array(rec.prefix(20)), first10 = Array(rec.prefix(10))
+        #expect(t.value(at: x.index, in: first20.span.bytes) == .signed(-5))
+        #expect(t.value(at: x.index, in: first10.span.bytes) == nil)
         // Types are equal by what they describe: another file's type is another type.
         #expect(t != other)
         #expect(t == EventType(peer: 0, format: f, byteOrder: .little, longSize: 8))

@@ -66,7 +66,7 @@ import Testing
 
     @Test func unreadablePayload() {
         let p = P.make(cpus: [[S(time: 1, offset: 1)]], counts: [1000])
-        let q = p.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: nil) }
+        let q = SyncQuality.analyze(payload: p, order: .little, hostTraceID: nil)
         #expect(q.warnings.count == 1)
         guard case .unreadable = q.warnings.first else {
             Issue.record("expected .unreadable, got \(q.warnings)")
@@ -76,7 +76,7 @@ import Testing
 
     @Test func unreadBytesAreReported() {
         let p = P.make(cpus: [[S(time: 1, offset: 1)]], trailing: [0, 0, 0, 0, 0, 0, 0, 0])
-        let q = p.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: nil) }
+        let q = SyncQuality.analyze(payload: p, order: .little, hostTraceID: nil)
         #expect(q.warnings == [.unreadBytes(8)])
     }
 
@@ -86,15 +86,16 @@ import Testing
         }
         for counts in [[3, 2], [1, 4], [5, 5, 2], [2, 7, 1, 3]] {
             let p = P.make316(cpus: counts.enumerated().map { cpu($0.element, Int64($0.offset) * 10_000 + 1000) })
-            let found = p.withUnsafeBytes { SyncQuality.writerCountBugCounts($0, order: .little) }
+            let found = SyncQuality.writerCountBugCounts(p.span.bytes, order: .little)
             #expect(found == counts, "\(counts)")
-            let q = p.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: nil) }
+            let q = SyncQuality.analyze(payload: p, order: .little, hostTraceID: nil)
             #expect(q.warnings.contains(.writerCountBug(realCounts: counts, storedCount: counts[counts.count - 1])))
         }
         // Equal counts: consistent, not the bug.
         let ok = P.make316(cpus: [cpu(3, 1000), cpu(3, 5000)])
-        #expect(ok.withUnsafeBytes { SyncQuality.writerCountBugCounts($0, order: .little) } == nil)
-        let q = ok.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: 0xAA) }
+        let counts = SyncQuality.writerCountBugCounts(ok.span.bytes, order: .little)
+        #expect(counts == nil)
+        let q = SyncQuality.analyze(payload: ok, order: .little, hostTraceID: 0xAA)
         #expect(q.warnings.isEmpty)
     }
 }

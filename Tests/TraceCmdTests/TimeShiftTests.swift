@@ -180,9 +180,11 @@ enum TimeShiftPayload {
         P.put(UInt32(0x8000_0001), &p, .big)
         P.put(UInt32(31), &p, .big)
         P.put(UInt64(999), &p, .big)
-        let t = try #require(p.withUnsafeBytes { TSCConversion.parse($0, order: .big) })
+        let parsed = TSCConversion.parse(p.span.bytes, order: .big)
+        let t = try #require(parsed)
         #expect(t == TSCConversion(mult: 0x8000_0001, shift: 31, offset: 999))
-        #expect(p.dropLast().withUnsafeBytes { TSCConversion.parse(UnsafeRawBufferPointer(rebasing: $0[...]), order: .big) } == nil)
+        let short = TSCConversion.parse(Array(p.dropLast()).span.bytes, order: .big)
+        #expect(short == nil)
         #expect(TSCConversion(mult: 0, shift: 3).isActive == false)
     }
 

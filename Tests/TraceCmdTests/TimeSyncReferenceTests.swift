@@ -71,7 +71,7 @@ import Testing
         let bytes = try F.data("ptp-consistent/timeshift.bin")
         let hostText = try F.text("ptp-consistent/host-traceid.txt").trimmingCharacters(in: .whitespacesAndNewlines)
         let host = try #require(UInt64(hostText.dropFirst(2), radix: 16))
-        let q = bytes.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: host) }
+        let q = SyncQuality.analyze(payload: bytes, order: .little, hostTraceID: host)
         #expect(q.warnings.isEmpty)
         #expect(q.cpus.map(\.sampleCount) == [10, 10])
         #expect(q.cpus[0].firstOffset == -421)
@@ -84,7 +84,7 @@ import Testing
         #expect(q.cpus[1].firstOffset == -2134)
         #expect(q.cpus[1].lastOffset == -421)
         #expect(q.cpus[1].largestJump == 3200)
-        let wrongHost = bytes.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: host ^ 1) }
+        let wrongHost = SyncQuality.analyze(payload: bytes, order: .little, hostTraceID: host ^ 1)
         #expect(wrongHost.warnings == [.peerMismatch(peer: host, host: host ^ 1)])
     }
 
@@ -112,7 +112,7 @@ import Testing
         try Self.compare(raw: "ptp-316-counts-3-2/report-raw.txt", corrected: "ptp-316-counts-3-2/report-t-multi.txt",
                          corrector: TimestampCorrector(timeShift: ts))
         let bytes = try F.data("ptp-316-counts-3-2/timeshift.bin")
-        let q = bytes.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: ts.peerTraceID) }
+        let q = SyncQuality.analyze(payload: bytes, order: .little, hostTraceID: ts.peerTraceID)
         #expect(q.warnings.contains(.writerCountBug(realCounts: [3, 2], storedCount: 2)))
         #expect(q.warnings.contains(.countsDisagree([2, 1])))
         #expect(!q.warnings.contains { if case .peerMismatch = $0 { return true } else { return false } })
@@ -132,7 +132,7 @@ import Testing
         var c = TimestampCorrector(timeShift: ts)
         #expect(c.correct(377137601750, cpu: 1) == 377137601750)
         let bytes = try F.data("ptp-316-counts-1-4/timeshift.bin")
-        let q = bytes.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: .little, hostTraceID: nil) }
+        let q = SyncQuality.analyze(payload: bytes, order: .little, hostTraceID: nil)
         #expect(q.warnings.contains(.writerCountBug(realCounts: [1, 4], storedCount: 4)))
         #expect(q.warnings.contains(.noSamples(cpu: 1)))
         #expect(q.warnings.contains(.implausibleSamples(cpu: 0)))

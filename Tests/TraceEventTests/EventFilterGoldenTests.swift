@@ -88,7 +88,7 @@ struct EventFilterFixture {
         var filter = filter
         var out: [Int] = []
         for (i, r) in records.enumerated() {
-            let keep = r.payload.withUnsafeBytes { p in
+            let keep = r.payload.withBytes { p in
                 filter.accept(eventID: r.eventID, payload: p, cpu: r.cpu, comm: { comms[$0] })
             }
             if keep { out.append(i) }
@@ -164,7 +164,7 @@ struct EventFilterFixture {
         let switchID = try #require(fx.events.first { $0.name == "sched_switch" }?.id)
         var kept = 0
         for r in fx.records {
-            let m = r.payload.withUnsafeBytes { filter.matches(eventID: r.eventID, payload: $0, cpu: r.cpu) { _ in nil } }
+            let m = r.payload.withBytes { filter.matches(eventID: r.eventID, payload: $0, cpu: r.cpu) { _ in nil } }
             if m {
                 kept += 1
                 #expect(r.eventID == switchID)
@@ -191,11 +191,11 @@ struct EventFilterFixture {
         let filter = try EventFilter(filters: ["sched_switch: next_pid >= 0 || next_comm =~ \".\""],
                                      events: fx.events, byteOrder: .little)
         let r = try #require(fx.records.first { $0.eventID == 372 })
-        let full = r.payload.withUnsafeBytes { filter.matches(eventID: 372, payload: $0, cpu: 0) { _ in nil } }
+        let full = r.payload.withBytes { filter.matches(eventID: 372, payload: $0, cpu: 0) { _ in nil } }
         #expect(full)
         for cut in [0, 4, 20, 41, 57] {
             let short = Array(r.payload.prefix(cut))
-            let m = short.withUnsafeBytes { filter.matches(eventID: 372, payload: $0, cpu: 0) { _ in nil } }
+            let m = short.withBytes { filter.matches(eventID: 372, payload: $0, cpu: 0) { _ in nil } }
             #expect(!m, "cut at \(cut)")
         }
     }

@@ -129,7 +129,7 @@ func fieldNumbersInText(_ text: String) throws -> [(offset: Int, size: Int, sign
     @Test func bytesInputWithTrailingNUL() throws {
         var bytes = Array(EventFormatSamples.irqHandlerEntry.utf8)
         bytes.append(contentsOf: [0, 0])
-        let f = try bytes.withUnsafeBytes { try EventFormat(parsing: $0, system: "irq") }
+        let f = try bytes.withBytes { try EventFormat(parsing: $0, system: "irq") }
         #expect(f.fields.count == 2)
         #expect(f.printFormatText == #""irq=%d name=%s", REC->irq, __get_str(name)"#)
     }

@@ -61,15 +61,15 @@ import Testing
         try r.add(parsing: EventFormatSamples.irqHandlerEntry, system: "irq")
         var p = PayloadBuilder(count: 24)
         p.common(type: 225, pid: -1)
-        p.bytes.withUnsafeBytes { buf in
+        p.bytes.withBytes { buf in
             #expect(r.commonLayout.eventID(in: buf, order: .little) == 225)
             #expect(r.commonLayout.pid(in: buf, order: .little) == -1)
             #expect(r.commonLayout.flags(in: buf, order: .little) == 0x81)
             #expect(r.commonLayout.preemptCount(in: buf, order: .little) == 2)
             #expect(r.format(of: buf)?.name == "irq_handler_entry")
-            let short = UnsafeRawBufferPointer(rebasing: buf[0..<3])
+            let short = buf.extracting(0..<3)
             #expect(r.commonLayout.pid(in: short, order: .little) == nil)
-            #expect(r.format(of: UnsafeRawBufferPointer(rebasing: buf[0..<1])) == nil)
+            #expect(r.format(of: buf.extracting(0..<1)) == nil)
         }
         // A format with an unusual common layout (common_type as 4 bytes, no common_flags).
         let odd = CommonFieldLayout(commonFields: [
@@ -77,7 +77,7 @@ import Testing
             FormatField(name: "common_pid", type: "int", offset: 4, size: 4, isSigned: true, isCommon: true),
         ])
         #expect(odd.type == .init(offset: 0, size: 4) && odd.flags == nil && odd.preemptCount == nil)
-        [UInt8](repeating: 0, count: 8).withUnsafeBytes { buf in
+        [UInt8](repeating: 0, count: 8).withBytes { buf in
             #expect(odd.flags(in: buf, order: .little) == nil)
             #expect(odd.eventID(in: buf, order: .little) == 0)
         }

@@ -65,7 +65,7 @@ struct PayloadBuilder {
     @Test(arguments: [ByteOrder.little, .big])
     func scalarsAndDataLoc(order: ByteOrder) throws {
         let p = irqPayload(order)
-        try p.bytes.withUnsafeBytes { buf in
+        try p.bytes.withBytes { buf in
             let irqField = try #require(irq.field(named: "irq"))
             #expect(irqField.signedValue(in: buf, order: order) == -5)
             #expect(irqField.unsignedValue(in: buf, order: order) == 0xffff_fffb)
@@ -75,7 +75,7 @@ struct PayloadBuilder {
             #expect(name.dynamicLocation(in: buf, order: order)?.length == 5)
             #expect(name.dynamicRange(in: buf, order: order) == 16..<21)
             #expect(name.stringValue(in: buf, order: order) == "eth0")
-            #expect(name.stringBytes(in: buf, order: order)?.count == 4)
+            #expect(name.stringRange(in: buf, order: order)?.count == 4)
             #expect(name.unsignedValue(in: buf, order: order) == 5 << 16 | 16)
             let pid = try #require(irq.field(named: "common_pid"))
             #expect(pid.signedValue(in: buf, order: order) == 1234)
@@ -84,7 +84,7 @@ struct PayloadBuilder {
 
     @Test func relLoc() throws {
         let p = relPayload()
-        try p.bytes.withUnsafeBytes { buf in
+        try p.bytes.withBytes { buf in
             let foo = try #require(rel.field(named: "foo"))
             #expect(foo.dynamicRange(in: buf, order: .little) == 24..<30)
             #expect(foo.stringValue(in: buf, order: .little) == "hello")
@@ -95,7 +95,7 @@ struct PayloadBuilder {
             #expect(bitmask.elementCount(in: buf, order: .little, elementSize: 4) == 2)
             #expect(bitmask.unsignedElement(1, in: buf, order: .little, elementSize: 4) == 0)
             let mask = try #require(rel.field(named: "cpumask"))
-            #expect(mask.bytes(in: buf, order: .little).map { Array($0) } == [3, 0, 0, 0, 0, 0, 0, 0x80])
+            #expect(mask.dataRange(in: buf, order: .little).map { buf.array($0) } == [3, 0, 0, 0, 0, 0, 0, 0x80])
             #expect(rel.field(named: "bar")?.signedValue(in: buf, order: .little) == 42)
         }
     }
@@ -141,7 +141,7 @@ struct PayloadBuilder {
         var ours: [String] = []
         for c in cases {
             let f = try EventFormat(parsing: c.0, system: c.1)
-            c.3.withUnsafeBytes { buf in
+            c.3.withBytes { buf in
                 for name in c.4 {
                     let loc = f.field(named: name)?.dynamicLocation(in: buf, order: .little)
                     ours.append("\(name) \(loc?.offset ?? -1) \(loc?.length ?? -1)")
@@ -156,7 +156,7 @@ struct PayloadBuilder {
         var p = PayloadBuilder(count: 64)
         p.put("0123456789abcdef", at: 8)       // prev_comm fills all 16 bytes, no NUL
         p.put("kworker/0:1", at: 40)
-        try p.bytes.withUnsafeBytes { buf in
+        try p.bytes.withBytes { buf in
             #expect(try #require(sw.field(named: "prev_comm")).stringValue(in: buf, order: .little) == "0123456789abcdef")
             #expect(try #require(sw.field(named: "next_comm")).stringValue(in: buf, order: .little) == "kworker/0:1")
             let comm = try #require(sw.field(named: "next_comm"))
@@ -166,10 +166,10 @@ struct PayloadBuilder {
             #expect(comm.unsignedElement(-1, in: buf, order: .little) == nil)
         }
         // A payload cut inside next_comm: the field is not there.
-        try Array(p.bytes[0..<50]).withUnsafeBytes { buf in
+        try Array(p.bytes[0..<50]).withBytes { buf in
             let comm = try #require(sw.field(named: "next_comm"))
             #expect(comm.stringValue(in: buf, order: .little) == nil)
-            #expect(comm.bytes(in: buf, order: .little) == nil)
+            #expect(comm.dataRange(in: buf, order: .little) == nil)
             #expect(sw.field(named: "next_pid")?.signedValue(in: buf, order: .little) == nil)
             #expect(sw.field(named: "prev_comm")?.stringValue(in: buf, order: .little) == "0123456789abcdef")
         }
@@ -178,7 +178,7 @@ struct PayloadBuilder {
         let caller = try #require(stack.field(named: "caller"))
         var s = PayloadBuilder(count: 80, order: .big)
         for i in 0..<8 { s.put(0xffff_ffff_8100_0000 + UInt64(i), at: 16 + 8 * i, size: 8) }
-        s.bytes.withUnsafeBytes { buf in
+        s.bytes.withBytes { buf in
             #expect(caller.elementCount(in: buf, order: .big) == 8)
             #expect((0..<8).map { caller.unsignedElement($0, in: buf, order: .big) }
                     == (0..<8).map { 0xffff_ffff_8100_0000 + UInt64($0) })
@@ -190,16 +190,16 @@ struct PayloadBuilder {
         let pbuf = try #require(print.field(named: "buf"))
         var m = PayloadBuilder(count: 32)
         m.put("marker 1: hello\n", at: 16)
-        m.bytes.withUnsafeBytes { buf in
+        m.bytes.withBytes { buf in
             #expect(pbuf.dataRange(in: buf, order: .little) == 16..<32)
             #expect(pbuf.stringValue(in: buf, order: .little) == "marker 1: hello\n")
             // Without an element size, a flexible array has no elements to index.
             #expect(pbuf.unsignedElement(0, in: buf, order: .little) == nil)
         }
-        [UInt8](repeating: 0, count: 16).withUnsafeBytes { buf in
+        [UInt8](repeating: 0, count: 16).withBytes { buf in
             #expect(pbuf.stringValue(in: buf, order: .little) == "")
         }
-        [UInt8](repeating: 0, count: 10).withUnsafeBytes { buf in
+        [UInt8](repeating: 0, count: 10).withBytes { buf in
             #expect(pbuf.stringValue(in: buf, order: .little) == nil)
         }
 
@@ -207,7 +207,7 @@ struct PayloadBuilder {
         let args = try #require(bprint.field(named: "buf"))
         var b = PayloadBuilder(count: 36)
         b.put(7, at: 24, size: 4); b.put(UInt64(UInt32(bitPattern: -9)), at: 28, size: 4); b.put(11, at: 32, size: 4)
-        b.bytes.withUnsafeBytes { buf in
+        b.bytes.withBytes { buf in
             #expect(args.elementCount(in: buf, order: .little, elementSize: 4) == 3)
             #expect(args.signedElement(1, in: buf, order: .little, elementSize: 4) == -9)
             #expect(args.unsignedElement(2, in: buf, order: .little, elementSize: 4) == 11)
@@ -221,25 +221,25 @@ struct PayloadBuilder {
         for word: UInt64 in [5 << 16 | 200, 100 << 16 | 16, 0xffff_ffff] {
             var p = irqPayload(.little)
             p.put(word, at: 12, size: 4)
-            p.bytes.withUnsafeBytes { buf in
+            p.bytes.withBytes { buf in
                 #expect(name.dynamicRange(in: buf, order: .little) == nil)
                 #expect(name.stringValue(in: buf, order: .little) == nil)
                 #expect(name.dynamicLocation(in: buf, order: .little) != nil)
             }
         }
-        Array(irqPayload(.little).bytes[0..<14]).withUnsafeBytes { buf in
+        Array(irqPayload(.little).bytes[0..<14]).withBytes { buf in
             #expect(name.dynamicLocation(in: buf, order: .little) == nil)
             #expect(name.stringValue(in: buf, order: .little) == nil)
         }
         // Zero length at the very end is an empty string.
         var p = irqPayload(.little)
         p.put(0 << 16 | 24, at: 12, size: 4)
-        p.bytes.withUnsafeBytes { buf in
+        p.bytes.withBytes { buf in
             #expect(name.dynamicRange(in: buf, order: .little) == 24..<24)
             #expect(name.stringValue(in: buf, order: .little) == "")
         }
         // Inline fields have no dynamic location.
-        irqPayload(.little).bytes.withUnsafeBytes { buf in
+        irqPayload(.little).bytes.withBytes { buf in
             #expect(irq.field(named: "irq")?.dynamicLocation(in: buf, order: .little) == nil)
         }
         // Old kernels: a 2-byte __data_loc has no length; the string runs to the end.
@@ -248,7 +248,7 @@ struct PayloadBuilder {
         var q = PayloadBuilder(count: 20)
         q.put(14, at: 12, size: 2)
         q.put("abcd", at: 14)
-        q.bytes.withUnsafeBytes { buf in
+        q.bytes.withBytes { buf in
             #expect(old.flags.contains(.string) && old.flags.contains(.array))
             #expect(old.dynamicRange(in: buf, order: .little) == 14..<20)
             #expect(old.stringValue(in: buf, order: .little) == "abcd")
@@ -257,10 +257,11 @@ struct PayloadBuilder {
 
     @Test func emptyPayload() throws {
         let f = try EventFormat(parsing: EventFormatSamples.schedSwitch, system: "sched")
-        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        let none: [UInt8] = []
+        let empty = none.span.bytes
         for field in f.commonFields + f.fields {
             #expect(field.unsignedValue(in: empty, order: .little) == nil)
-            #expect(field.bytes(in: empty, order: .little) == nil)
+            #expect(field.dataRange(in: empty, order: .little) == nil)
             #expect(field.elementCount(in: empty, order: .little) == 0)
         }
     }

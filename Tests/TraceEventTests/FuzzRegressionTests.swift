@@ -25,7 +25,7 @@ import Testing
     func eventFormatReplay(_ name: String) throws {
         let data = try Self.bytes(name)
         for system in ["ftrace", "fuzz"] {
-            _ = data.withUnsafeBytes { try? EventFormat(parsing: $0, system: system) }
+            _ = data.withBytes { try? EventFormat(parsing: $0, system: system) }
         }
     }
 
@@ -40,18 +40,17 @@ import Testing
         let nl = head.firstIndex(of: UInt8(ascii: "\n")) ?? head.endIndex
         let system = String(decoding: head[head.startIndex..<nl], as: UTF8.self)
         let text = Array(head[min(nl + 1, head.endIndex)...])
-        guard let event = text.withUnsafeBytes({ try? EventFormat(parsing: $0, system: system) }) else { return }
+        guard let event = text.withBytes({ try? EventFormat(parsing: $0, system: system) }) else { return }
         for (order, longSize) in [(ByteOrder.little, 8), (.big, 4)] {
             let compiled = CompiledPrintFormat(event: event, context: PrintFormatContext(byteOrder: order, longSize: longSize))
             var out = TextBuffer(capacity: 256)
-            payload.withUnsafeBytes { p in
+            payload.withBytes { p in
                 compiled.render(payload: p, into: &out)
                 compiled.renderRawFields(payload: p, into: &out)
                 if let plugin = EventPlugins.standard.bind(event, byteOrder: order, longSize: longSize,
                                                            formatNamed: { _, _ in event }) {
-                    _ = plugin.write(PluginRecord(payload: p, cpu: 1, timestamp: 1_000_000,
-                                                  lookahead: plugin.needsLookahead ? p : nil),
-                                     into: &out, environment: PluginEnvironment(session: PluginSession()))
+                    _ = plugin.write(PluginRecord(cpu: 1, timestamp: 1_000_000), payload: p,
+                                     lookahead: plugin.needsLookahead ? p : nil, into: &out, environment: PluginEnvironment(session: PluginSession()))
                 }
             }
         }
@@ -61,7 +60,7 @@ import Testing
     @Test(arguments: inputs("FuzzSymbols"))
     func symbolsReplay(_ name: String) throws {
         let data = try Self.bytes(name)
-        data.withUnsafeBytes { b in
+        data.withBytes { b in
             let k = KallsymsTable(parsing: b)
             for i in 0..<min(k.count, 256) {
                 if let a = k.address(atIndex: i) { _ = k.symbol(containing: a &+ 1) }

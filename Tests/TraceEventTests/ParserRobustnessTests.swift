@@ -41,12 +41,12 @@ private struct SplitMix: RandomNumberGenerator {
         var ok = 0, failed = 0
         for sample in [EventFormatSamples.schedSwitch, EventFormatSamples.fooRelLoc, EventFormatSamples.kernelStack] {
             for m in mutations(of: sample, count: 400, seed: 1) {
-                let r = m.withUnsafeBytes { try? EventFormat(parsing: $0, system: "ftrace") }
+                let r = m.withBytes { try? EventFormat(parsing: $0, system: "ftrace") }
                 if let f = r {
                     ok += 1
                     // Whatever parsed must be safe to read from any payload.
                     let payload = [UInt8](repeating: 0xff, count: 40)
-                    payload.withUnsafeBytes { buf in
+                    payload.withBytes { buf in
                         for field in f.commonFields + f.fields {
                             _ = field.stringValue(in: buf, order: .little)
                             _ = field.unsignedElement(3, in: buf, order: .big, elementSize: 2)
@@ -65,18 +65,18 @@ private struct SplitMix: RandomNumberGenerator {
     @Test func symbolTables() {
         let kallsyms = "ffffffff81000000 T _stext\nffffffff81000100 t foo\t[mod]\nffffffff81000200 W bar\n"
         for m in mutations(of: kallsyms, count: 500, seed: 2) {
-            let t = m.withUnsafeBytes { KallsymsTable(parsing: $0) }
+            let t = m.withBytes { KallsymsTable(parsing: $0) }
             _ = t.symbol(containing: 0xffff_ffff_8100_0150)
             for i in 0..<t.count { _ = t.symbol(atIndex: i) }
         }
         let printk = "0xffffffff82a3c1b0 : \"a\\tb\\n\"\n0x1 : \"\"\n"
         for m in mutations(of: printk, count: 500, seed: 3) {
-            let p = m.withUnsafeBytes { PrintkFormats(parsing: $0) }
+            let p = m.withBytes { PrintkFormats(parsing: $0) }
             _ = p.format(at: 0xffff_ffff_82a3_c1b0)
         }
         let cmdlines = "1 init\n22 kworker/0:1\n-3 x y\n"
         for m in mutations(of: cmdlines, count: 500, seed: 4) {
-            var c = m.withUnsafeBytes { SavedCmdlines(parsing: $0) }
+            var c = m.withBytes { SavedCmdlines(parsing: $0) }
             _ = c.comm(for: 22)
             c.register(comm: "n", pid: 5)
         }

@@ -132,10 +132,10 @@ private struct GoldenSymbols: SymbolResolver {
 private final class GoldenComms: CommRegistry {
     var table: [Int32: [UInt8]] = [:]
     var offered = 0
-    func register(pid: Int32, comm: UnsafeRawBufferPointer) {
+    func register(pid: Int32, comm: RawSpan) {
         offered += 1
         guard pid != 0, table[pid] == nil else { return }
-        table[pid] = Array(comm)
+        table[pid] = comm.array(0..<comm.byteCount)
     }
 }
 
@@ -163,8 +163,8 @@ private func parity(_ golden: PluginGolden, plugins: EventPlugins = .standard,
         }
         guard let plugin = bound[r.key] else { continue }
         out.removeAll()
-        let outcome = r.payload.withUnsafeBytes {
-            plugin.write(PluginRecord(payload: $0, cpu: r.cpu, timestamp: r.timestamp), into: &out,
+        let outcome = r.payload.withBytes {
+            plugin.write(PluginRecord(cpu: r.cpu, timestamp: r.timestamp), payload: $0, lookahead: nil, into: &out,
                          environment: env)
         }
         var text = out.bytes
@@ -284,8 +284,8 @@ struct PluginTests {
                 }
                 guard let plugin = bound[r.key] else { continue }
                 out.removeAll()
-                let outcome = r.payload.withUnsafeBytes {
-                    plugin.write(PluginRecord(payload: $0, cpu: r.cpu), into: &out, environment: env)
+                let outcome = r.payload.withBytes {
+                    plugin.write(PluginRecord(cpu: r.cpu), payload: $0, lookahead: nil, into: &out, environment: env)
                 }
                 if outcome != .done || out.bytes != r.pluginText { textMismatches += 1 }
             }
@@ -322,8 +322,8 @@ struct PluginTests {
                                                              longSize: golden.longSize)
                 }
                 out.removeAll()
-                _ = r.payload.withUnsafeBytes {
-                    bound[r.key]?.write(PluginRecord(payload: $0, cpu: r.cpu), into: &out, environment: env)
+                _ = r.payload.withBytes {
+                    bound[r.key]?.write(PluginRecord(cpu: r.cpu), payload: $0, lookahead: nil, into: &out, environment: env)
                 }
             }
         }
@@ -355,8 +355,8 @@ struct PluginTests {
                                                          longSize: golden.longSize) else { continue }
             for cut in [0, 1, 8, 12, r.payload.count / 2, max(0, r.payload.count - 1)] {
                 let bytes = Array(r.payload.prefix(cut))
-                _ = bytes.withUnsafeBytes {
-                    plugin.write(PluginRecord(payload: $0, cpu: r.cpu), into: &out, environment: env)
+                _ = bytes.withBytes {
+                    plugin.write(PluginRecord(cpu: r.cpu), payload: $0, lookahead: nil, into: &out, environment: env)
                 }
             }
         }

@@ -232,7 +232,7 @@ struct PrintFormatGoldenTests {
             guard let c = compiled[r.event] else { continue }
             buf.removeAll()
             let readsPastRecord = Self.readsPastRecord
-            r.payload.withUnsafeBytes {
+            r.payload.withBytes {
                 if raw { c.renderRawFields(payload: $0, into: &buf) } else { c.render(payload: $0, into: &buf) }
             }
             var e = counts[r.event] ?? (0, 0)
@@ -310,7 +310,7 @@ struct PrintFormatThroughputTests {
         let start = ContinuousClock.now
         for _ in 0..<rounds {
             for (c, p) in work {
-                p.withUnsafeBytes { c.render(payload: $0, into: &buf) }
+                p.withBytes { c.render(payload: $0, into: &buf) }
                 buf.append(0x0a)
             }
             bytes += buf.count

@@ -134,7 +134,7 @@ struct PrintFormatParserTests {
         #expect((try? CompiledPrintFormat.strict(event: Self.event(format), context: PrintFormatContext())) == nil)
         var payload = [UInt8](repeating: 0, count: 40)
         payload[16] = 0xfe; payload[17] = 0xff; payload[18] = 0xff; payload[19] = 0xff
-        let text = payload.withUnsafeBytes { c.render(payload: $0) }
+        let text = payload.withBytes { c.render(payload: $0) }
         #expect(text.hasPrefix("[FAILED TO PARSE] a=0 c=-2 arr=ARRAY[00, "))
     }
 }
@@ -191,7 +191,7 @@ struct PrintFormatRobustnessTests {
                     var payload = (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
                     if size >= 2 { payload[0] = UInt8(truncatingIfNeeded: f.id); payload[1] = UInt8(truncatingIfNeeded: f.id >> 8) }
                     out.removeAll()
-                    payload.withUnsafeBytes {
+                    payload.withBytes {
                         c.render(payload: $0, into: &out)
                         c.renderRawFields(payload: $0, into: &out)
                     }

@@ -89,7 +89,7 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
         #expect(t.symbol(containing: 0xffff_ffff_c0a0_2000)?.size == nil)
         #expect(t.symbol(containing: 0xffff_ffff_c0a0_2001) == nil)
         let i = try #require(t.index(containing: 0xffff_ffff_c0a0_1101))
-        #expect(t.withName(atIndex: i) { Array($0) } == Array("mod_fn".utf8))
+        #expect(t.withName(atIndex: i) { $0.array(0..<$0.byteCount) } == Array("mod_fn".utf8))
         #expect(t.address(atIndex: i) == 0xffff_ffff_c0a0_1100)
         #expect(t.size(atIndex: i) == 0xf00)
         #expect(t.symbol(atIndex: t.count) == nil && t.address(atIndex: -1) == nil)
@@ -133,7 +133,7 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
         let clock = ContinuousClock()
         var table = KallsymsTable()
         let elapsed = clock.measure {
-            table = bytes.withUnsafeBytes { KallsymsTable(parsing: $0) }
+            table = bytes.withBytes { KallsymsTable(parsing: $0) }
         }
         print("kallsyms: \(bytes.count) bytes, \(table.count) symbols parsed in \(elapsed)")
         #expect(table.stoppedAtLine == nil)
@@ -168,7 +168,7 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("kallsyms")
         try Data(bytes).write(to: path)
-        let table = bytes.withUnsafeBytes { KallsymsTable(parsing: $0) }
+        let table = bytes.withBytes { KallsymsTable(parsing: $0) }
         var addresses: [UInt64] = [0, .max]
         var i = 0
         while i < table.count {
@@ -240,7 +240,7 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
                    "needs tracefs printk_formats and libtraceevent"))
     func tracefsPrintkFormatsMatchLibtraceevent() throws {
         let bytes = try #require(Self.tracefsPrintk)
-        let p = bytes.withUnsafeBytes { PrintkFormats(parsing: $0) }
+        let p = bytes.withBytes { PrintkFormats(parsing: $0) }
         let lines = bytes.split(separator: UInt8(ascii: "\n")).count
         #expect(p.count == lines)
         let ref = try referenceEntries(bytes)
@@ -404,7 +404,7 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
     @Test(arguments: [false, true])
     func answersLikeTheEagerTableFromSeveralThreads(background: Bool) async {
         let text = Array(SharedSymbolResolverTests.textLines.joined(separator: "\n").utf8)
-        let eager = text.withUnsafeBytes { KallsymsTable(parsing: $0) }
+        let eager = text.withBytes { KallsymsTable(parsing: $0) }
         let lazy = LazyKallsymsTable(text: text, background: background)
         let addresses: [UInt64] = stride(from: 0, to: 3000 * 0x40, by: 0x33).map { 0xffff_ffff_8100_0000 + UInt64($0) }
             + [0, 0xffff_ffff_c0a0_1000, 0xffff_ffff_c0a0_1001]

@@ -10,7 +10,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     var registry = EventRegistry()
     for system in ["ftrace", "fuzz"] {
         do {
-            let f = try registry.add(parsing: bytes, system: system)
+            let f = try registry.add(parsing: bytes.bytes, system: system)
             for field in f.commonFields + f.fields { fuzzSink &+= UInt64(f.field(named: field.name)?.offset ?? 0) }
             touch(f.printFormatText)
             fuzzSink &+= UInt64(bitPattern: Int64(registry.format(id: f.id)?.fields.count ?? 0))

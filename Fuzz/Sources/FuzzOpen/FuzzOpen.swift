@@ -18,9 +18,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             for (system, texts) in f.eventFormats {
                 for t in texts { _ = try? EventFormat(parsing: t, system: system) }
             }
-            if let k = try? f.kallsymsText() { fuzzSink &+= UInt64(k.withUnsafeBytes { KallsymsTable(parsing: $0) }.count) }
-            if let p = try? f.printkText() { fuzzSink &+= UInt64(p.withUnsafeBytes { PrintkFormats(parsing: $0) }.count) }
-            if let c = try? f.savedCmdlinesText() { fuzzSink &+= UInt64(c.withUnsafeBytes { SavedCmdlines(parsing: $0) }.count) }
+            if let k = try? f.kallsymsText() { fuzzSink &+= UInt64(KallsymsTable(parsing: k).count) }
+            if let p = try? f.printkText() { fuzzSink &+= UInt64(PrintkFormats(parsing: p).count) }
+            if let c = try? f.savedCmdlinesText() { fuzzSink &+= UInt64(SavedCmdlines(parsing: c).count) }
             fuzzSink &+= f.traceID ?? 0
             fuzzSink &+= UInt64(f.guests.count)
             if let ts = f.timeShiftPayload { _ = try? TimeShift.parse(ts, order: f.byteOrder) }

@@ -15,12 +15,13 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     while nl < parts[0].count, parts[0][nl] != UInt8(ascii: "\n") { nl += 1 }
     let system = text(UnsafeRawBufferPointer(rebasing: parts[0][0..<nl]))
     let formatText = UnsafeRawBufferPointer(rebasing: parts[0][min(nl + 1, parts[0].count)...])
-    guard let event = try? EventFormat(parsing: formatText, system: system) else { return 0 }
+    guard let event = try? EventFormat(parsing: formatText.bytes, system: system) else { return 0 }
     // The payload in its own heap block, so reads past it are caught.
     let payloadCopy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(parts[1].count, 1), alignment: 8)
     defer { payloadCopy.deallocate() }
     payloadCopy.copyMemory(from: parts[1])
-    let payload = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(payloadCopy)[0..<parts[1].count])
+    let payloadBuffer = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(payloadCopy)[0..<parts[1].count])
+    let payload = payloadBuffer.bytes
     let printk: [UInt64: String] = [0xffffffff81000000: "printk %s\\n", 0xffffffff81001000: "%d %pS"]
     var out = TextBuffer(capacity: 1024)
     for (order, longSize) in [(ByteOrder.little, 8), (.big, 4)] {
@@ -33,9 +34,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                                                    formatNamed: { _, _ in event }) {
             let env = PluginEnvironment(symbols: embeddedKallsyms, comms: FuzzComms(), session: PluginSession())
             for _ in 0..<2 {
-                _ = plugin.write(PluginRecord(payload: payload, cpu: 1, timestamp: 1_000_000,
-                                              lookahead: plugin.needsLookahead ? payload : nil),
-                                 into: &out, environment: env)
+                _ = plugin.write(PluginRecord(cpu: 1, timestamp: 1_000_000), payload: payload,
+                                 lookahead: plugin.needsLookahead ? payload : nil, into: &out, environment: env)
             }
         }
         touch(out)

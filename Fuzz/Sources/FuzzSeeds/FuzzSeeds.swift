@@ -83,7 +83,7 @@ struct FuzzSeeds {
             if data.count < smallFile * 3 {
                 forEachRecord(of: file) { r in
                     if timestamps.count < 32 { timestamps.append(r.rawTimestamp) }
-                    guard let f = registry.format(of: r.payload) else { return }
+                    guard let f = registry.format(of: r.payload.bytes) else { return }
                     let key = f.system + ":" + f.name
                     let payload = Array(r.payload)
                     if filterPayloads[f.name] == nil { filterPayloads[f.name] = payload }

@@ -90,8 +90,8 @@ import CFuzzDriver
 @_spi(Engine) public final class FuzzComms: CommRegistry {
     @_spi(Engine) public var cmdlines = SavedCmdlines()
     @_spi(Engine) public init() {}
-    @_spi(Engine) public func register(pid: Int32, comm: UnsafeRawBufferPointer) {
-        _ = cmdlines.register(comm: String(decoding: comm, as: UTF8.self), pid: pid)
+    @_spi(Engine) public func register(pid: Int32, comm: RawSpan) {
+        _ = cmdlines.register(comm: comm.string, pid: pid)
     }
 }
 
@@ -117,13 +117,13 @@ import CFuzzDriver
         }
         registry = reg
         let ks = (try? file.kallsymsText()) ?? []
-        kallsyms = ks.withUnsafeBytes { KallsymsTable(parsing: $0) }
+        kallsyms = KallsymsTable(parsing: ks)
         let pk = (try? file.printkText()) ?? []
-        let printk = pk.withUnsafeBytes { PrintkFormats(parsing: $0) }
+        let printk = PrintkFormats(parsing: pk)
         var strings: [UInt64: String] = [:]
         for e in printk.entries { strings[e.address] = e.format }
         let cl = (try? file.savedCmdlinesText()) ?? []
-        comms.cmdlines = cl.withUnsafeBytes { SavedCmdlines(parsing: $0) }
+        comms.cmdlines = SavedCmdlines(parsing: cl)
         let context = PrintFormatContext(byteOrder: file.byteOrder, longSize: file.longSize,
                                          symbols: kallsyms, printkStrings: strings)
         let plugins = EventPlugins.standard
@@ -140,23 +140,23 @@ import CFuzzDriver
     /// Prints one record (plugin or print format, then the raw fields) into a scratch
     /// buffer and folds the text into ``fuzzSink``.
     @_spi(Engine) public func format(_ record: Record) {
-        let payload = record.payload
+        let buffer = record.payload
+        let payload = buffer.bytes
         out.removeAll()
         guard let id = registry.commonLayout.eventID(in: payload, order: file.byteOrder) else {
-            touch(payload)
+            touch(buffer)
             return
         }
         _ = registry.commonLayout.pid(in: payload, order: file.byteOrder).map { comms.cmdlines.displayComm(for: $0) }
         if let p = plugins[id] {
             let env = PluginEnvironment(symbols: kallsyms, comms: comms, session: session)
-            let outcome = p.write(PluginRecord(payload: payload, cpu: record.cpu, timestamp: record.timestamp,
-                                               lookahead: p.needsLookahead ? payload : nil),
-                                  into: &out, environment: env)
+            let outcome = p.write(PluginRecord(cpu: record.cpu, timestamp: record.timestamp), payload: payload,
+                                  lookahead: p.needsLookahead ? payload : nil, into: &out, environment: env)
             if outcome == .appendDefault { compiled[id]?.render(payload: payload, into: &out) }
         } else if let c = compiled[id] {
             c.render(payload: payload, into: &out)
         } else {
-            touch(payload)
+            touch(buffer)
         }
         compiled[id]?.renderRawFields(payload: payload, into: &out)
         touch(out)

@@ -7,7 +7,7 @@
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = inputBytes(data, size)
-    let k = KallsymsTable(parsing: bytes)
+    let k = KallsymsTable(parsing: bytes.bytes)
     for i in 0..<min(k.count, 256) {
         guard let a = k.address(atIndex: i) else { continue }
         fuzzSink &+= k.size(atIndex: i) ?? 0
@@ -17,9 +17,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         fuzzSink &+= UInt64(k.index(containing: a &- 1) ?? 0)
     }
     for a: UInt64 in [0, 1, 0xffffffff81000000, .max] { touch(k.symbol(containing: a)?.name ?? "") }
-    let p = PrintkFormats(parsing: bytes)
+    let p = PrintkFormats(parsing: bytes.bytes)
     for e in p.entries.prefix(256) { touch(p.format(at: e.address) ?? "") }
-    var c = SavedCmdlines(parsing: bytes)
+    var c = SavedCmdlines(parsing: bytes.bytes)
     for e in c.entries.prefix(256) {
         touch(c.comm(for: e.pid) ?? "")
         touch(c.displayComm(for: e.pid &+ 1))

@@ -31,7 +31,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         touch(error.description)
         timeShift = nil
     }
-    let tsc = TSCConversion.parse(tscPayload, order: order)
+    let tsc = TSCConversion.parse(tscPayload.bytes, order: order)
     let settings = TimestampCorrector.Settings(rawTimestamps: flags & 2 != 0, ignoreDate: flags & 4 != 0,
                                                 userOffset: flags & 8 != 0 ? 0 : Int64(bitPattern: extra),
                                                 clockHz: flags & 8 != 0 ? extra : 0)

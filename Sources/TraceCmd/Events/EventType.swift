@@ -144,7 +144,7 @@ public final class EventType: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Decodes field `i` (an index into ``allFields``) of an event's data.
-    func value(at i: Int, in payload: UnsafeRawBufferPointer) -> FieldValue? {
+    func value(at i: Int, in payload: RawSpan) -> FieldValue? {
         guard i >= 0, i < plans.count else { return nil }
         let p = plans[i]
         let f = p.field
@@ -157,7 +157,7 @@ public final class EventType: Sendable, Hashable, CustomStringConvertible {
         case .string:
             return f.stringValue(in: payload, order: o).map { .string($0) }
         case .bytes:
-            return f.bytes(in: payload, order: o).map { .bytes(Array($0)) }
+            return f.dataRange(in: payload, order: o).map { .bytes(payload.array($0)) }
         case .signedArray, .unsignedArray:
             guard let r = f.dataRange(in: payload, order: o) else { return nil }
             let es = p.elementSize
@@ -167,7 +167,8 @@ public final class EventType: Sendable, Hashable, CustomStringConvertible {
             }
             return .unsignedArray((0..<n).map { payload.loadUnsigned(at: r.lowerBound + $0 * es, size: es, order: o) ?? 0 })
         case .cpumask:
-            guard let b = f.bytes(in: payload, order: o) else { return nil }
+            guard let r = f.dataRange(in: payload, order: o) else { return nil }
+            let b = payload.extracting(r)
             // As the report reads it (`__get_cpumask`): bit n of the mask taken as one number
             // of the file's byte order.
             var cpus: [Int] = []

@@ -53,21 +53,21 @@ public struct EventView: ~Copyable {
     public var pid: Int32 {
         with { c in
             let payload = c.record.payload
-            return (c.withPeer { $0.layout.pid(in: payload, order: $0.order) } ?? nil) ?? 0
+            return (c.withPeer { $0.layout.pid(in: unsafe payload.bytes, order: $0.order) } ?? nil) ?? 0
         }
     }
     /// `common_flags`: irqs-off (0x01), need-resched (0x04), hardirq (0x08), softirq (0x10)...
     public var flags: UInt8 {
         with { c in
             let payload = c.record.payload
-            return UInt8(truncatingIfNeeded: (c.withPeer { $0.layout.flags(in: payload, order: $0.order) } ?? nil) ?? 0)
+            return UInt8(truncatingIfNeeded: (c.withPeer { $0.layout.flags(in: unsafe payload.bytes, order: $0.order) } ?? nil) ?? 0)
         }
     }
     /// `common_preempt_count`.
     public var preemptCount: UInt8 {
         with { c in
             let payload = c.record.payload
-            return UInt8(truncatingIfNeeded: (c.withPeer { $0.layout.preemptCount(in: payload, order: $0.order) } ?? nil) ?? 0)
+            return UInt8(truncatingIfNeeded: (c.withPeer { $0.layout.preemptCount(in: unsafe payload.bytes, order: $0.order) } ?? nil) ?? 0)
         }
     }
     /// The event's type (fields, system, name); `nil` for an id the file has no format for.
@@ -97,7 +97,7 @@ public struct EventView: ~Copyable {
             let payload = c.record.payload
             return c.withType { t in
                 guard let t, let f = t.field(named: name) else { return nil }
-                return t.value(at: f.index, in: payload)
+                return t.value(at: f.index, in: unsafe payload.bytes)
             }
         }
     }
@@ -109,7 +109,7 @@ public struct EventView: ~Copyable {
             let payload = c.record.payload
             return c.withType { t in
                 guard let t, let i = t.index(of: field) else { return nil }
-                return t.value(at: i, in: payload)
+                return t.value(at: i, in: unsafe payload.bytes)
             }
         }
     }
@@ -132,15 +132,7 @@ public struct EventView: ~Copyable {
         // The payload taken into a local first: a span made straight from the stored record
         // crashes Swift 6.3.1's optimizer (an ownership verifier error in CopyPropagation).
         let payload = with { $0.record.payload }
-        return try body(payload.bytes)
-    }
-
-    /// Engine: calls `body` with the event's data (from `common_type` on) in place, for
-    /// consumers that read fields through ``EventType/formatFields`` without decoding them.
-    @_spi(Engine) @inline(__always)
-    public func withPayload<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let payload = with { $0.record.payload }
-        return try body(payload)
+        return try body(unsafe payload.bytes)
     }
 
     /// Engine: the index of the event's buffer in its file's `buffers`.

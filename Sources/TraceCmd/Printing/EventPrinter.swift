@@ -143,11 +143,11 @@ import Dispatch
         // use.
         kallsyms = LazyKallsymsTable(text: try kallsymsText.get(), background: concurrent)
         let pk = try file.printkText()
-        let printk = pk.withUnsafeBytes { PrintkFormats(parsing: $0) }
+        let printk = PrintkFormats(parsing: pk)
         var pkMap: [UInt64: String] = [:]
         for e in printk.entries { pkMap[e.address] = e.format }
         let cl = try file.savedCmdlinesText()
-        comms = CommTable(cl.withUnsafeBytes { SavedCmdlines(parsing: $0) })
+        comms = CommTable(SavedCmdlines(parsing: cl))
         let resolver = SharedSymbolResolver(kallsyms) // caches answers in front of the table's lock
         context = PrintFormatContext(byteOrder: file.byteOrder, longSize: file.longSize, symbols: resolver,
                                      printkStrings: pkMap)
@@ -237,7 +237,7 @@ import Dispatch
     @_spi(Engine) public func prepareForWorker(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) -> Bool {
         slot(index)._withUnsafeGuaranteedRef { s in
             guard s.stateless else { return false }
-            s.plugin?.registerComms(PluginRecord(payload: payload, cpu: cpu), environment: environment)
+            s.plugin?.registerComms(PluginRecord(cpu: cpu), payload: unsafe payload.bytes, environment: environment)
             return true
         }
     }
@@ -245,14 +245,14 @@ import Dispatch
     /// The index of the record's event in ``registry``, or `nil` when unknown.
     @inline(__always)
     @_spi(Engine) public func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
-        guard let id = registry.commonLayout.eventID(in: payload, order: file.byteOrder) else { return nil }
+        guard let id = registry.commonLayout.eventID(in: unsafe payload.bytes, order: file.byteOrder) else { return nil }
         return registry.index(ofID: id)
     }
 
     /// The common pid of a record.
     @inline(__always)
     @_spi(Engine) public func pid(of payload: UnsafeRawBufferPointer) -> Int32 {
-        registry.commonLayout.pid(in: payload, order: file.byteOrder) ?? 0
+        registry.commonLayout.pid(in: unsafe payload.bytes, order: file.byteOrder) ?? 0
     }
 
     /// The compiled print format of the event at `index`.
@@ -289,17 +289,18 @@ import Dispatch
     private func write(slot s: EventSlot, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?,
                        cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
         if s.printRaw {
-            s.format.renderRawFields(payload: pageRest ?? payload, into: &out)
+            let raw = pageRest ?? payload
+            s.format.renderRawFields(payload: unsafe raw.bytes, into: &out)
             return
         }
         if let p = s.plugin {
-            let rec = PluginRecord(payload: payload, cpu: cpu, timestamp: timestamp)
-            switch p.write(rec, into: &out, environment: environment) {
+            let rec = PluginRecord(cpu: cpu, timestamp: timestamp)
+            switch p.write(rec, payload: unsafe payload.bytes, lookahead: nil, into: &out, environment: environment) {
             case .done, .doneConsumingLookahead: return
             case .appendDefault: break
             }
         }
-        s.format.render(payload: payload, into: &out)
+        s.format.render(payload: unsafe payload.bytes, into: &out)
     }
 
     /// Appends the event text of a record (what follows `name: ` in a report line).

@@ -95,7 +95,7 @@
             Self.appendRight(Int64(cpu), width: 3, into: &out)
             if options.raw {
                 out.append("-0x" as StaticString)
-                let flags = printer.registry.commonLayout.flags(in: payload, order: h.byteOrder) ?? 0
+                let flags = printer.registry.commonLayout.flags(in: unsafe payload.bytes, order: h.byteOrder) ?? 0
                 Self.appendHex(flags, into: &out)
             } else {
                 Self.appendLatencyFlags(payload, printer: printer, into: &out)
@@ -183,8 +183,8 @@
     /// `data_latency_format`: irqs-off, need-resched, hard/soft irq, preempt depth.
     @_spi(Engine) public static func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
         let order = printer.file.byteOrder
-        let flags = printer.registry.commonLayout.flags(in: payload, order: order) ?? 0
-        let pc = printer.registry.commonLayout.preemptCount(in: payload, order: order) ?? 0
+        let flags = printer.registry.commonLayout.flags(in: unsafe payload.bytes, order: order) ?? 0
+        let pc = printer.registry.commonLayout.preemptCount(in: unsafe payload.bytes, order: order) ?? 0
         let hard = flags & 0x08 != 0, soft = flags & 0x10 != 0
         out.append(flags & 0x01 != 0 ? UInt8(ascii: "d") : flags & 0x02 != 0 ? UInt8(ascii: "X") : UInt8(ascii: "."))
         out.append(flags & 0x04 != 0 ? UInt8(ascii: "N") : UInt8(ascii: "."))
@@ -193,7 +193,7 @@
         if pc & 0xf0 != 0 { Self.appendHex(pc >> 4, into: &out) } else { out.append(UInt8(ascii: ".")) }
         for name in ["common_migrate_disable", "common_lock_depth"] {
             if let f = printer.hasCommonField(name) {
-                let v = f.signedValue(in: payload, order: order) ?? -1
+                let v = f.signedValue(in: unsafe payload.bytes, order: order) ?? -1
                 if v < 0 { out.append(UInt8(ascii: ".")) } else { out.appendDecimal(v) }
             }
         }

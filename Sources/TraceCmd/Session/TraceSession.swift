@@ -208,7 +208,7 @@ public final class TraceSession: Sendable {
         guard let payload = p.file.usableTimeShiftPayload else {
             return SyncQuality(timeShift: nil, hostTraceID: hostID)
         }
-        return payload.withUnsafeBytes { SyncQuality.analyze(payload: $0, order: p.file.byteOrder, hostTraceID: hostID) }
+        return SyncQuality.analyze(payload: payload, order: p.file.byteOrder, hostTraceID: hostID)
     }
 
     /// The merged timeline of the session (see ``SessionTimeline``).

@@ -170,10 +170,10 @@ public struct SyncQuality: Sendable, Hashable, Codable, CustomStringConvertible 
     /// trace-cmd 3.1.6's inconsistent layout.
     /// Analyses a TIME_SHIFT option's payload against the host's trace ID.
     public static func analyze(payload: [UInt8], order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {
-        payload.withUnsafeBytes { analyze(payload: $0, order: order, hostTraceID: hostTraceID) }
+        analyze(payload: payload.span.bytes, order: order, hostTraceID: hostTraceID)
     }
 
-    @_spi(Engine) public static func analyze(payload: UnsafeRawBufferPointer?, order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {
+    @_spi(Engine) public static func analyze(payload: RawSpan?, order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {
         guard let payload else { return SyncQuality(timeShift: nil, hostTraceID: hostTraceID) }
         var q: SyncQuality
         do {
@@ -197,7 +197,7 @@ public struct SyncQuality: Sendable, Hashable, Codable, CustomStringConvertible 
     /// its CPUs got different counts: every count field holds the last cpu's count `c`, each
     /// cpu's three arrays have their real length, and the fraction block has `c` entries per
     /// cpu. Returns `nil` when the payload is consistent or does not fit that layout.
-    @_spi(Engine) public static func writerCountBugCounts(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> [Int]? {
+    @_spi(Engine) public static func writerCountBugCounts(_ payload: RawSpan, order: ByteOrder) -> [Int]? {
         guard payload.count >= 20,
               let rawCPUs = payload.loadUnsigned(at: 12, size: 4, order: order),
               let rawLast = payload.loadUnsigned(at: 16, size: 4, order: order)

@@ -154,7 +154,7 @@ public struct TimeShift: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Counts are checked against the remaining bytes before anything is allocated by them.
     /// Note: the reference does not read this option at all when raw timestamps are asked for.
     /// - Throws: ``TimeShiftError`` where the reference fails to open the file.
-    @_spi(Engine) public static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) throws(TimeShiftError) -> TimeShift? {
+    @_spi(Engine) public static func parse(_ payload: RawSpan, order: ByteOrder) throws(TimeShiftError) -> TimeShift? {
         let size = payload.count
         guard size >= 16,
               let peer = payload.loadUnsigned(at: 0, size: 8, order: order),
@@ -219,10 +219,7 @@ public struct TimeShift: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Parses a TIME_SHIFT payload held in a byte array.
     public static func parse(_ payload: [UInt8], order: ByteOrder) throws(TimeShiftError) -> TimeShift? {
-        let r: Result<TimeShift?, TimeShiftError> = payload.withUnsafeBytes { buf in
-            do throws(TimeShiftError) { return .success(try parse(buf, order: order)) } catch { return .failure(error) }
-        }
-        return try r.get()
+        try parse(payload.span.bytes, order: order)
     }
 }
 
@@ -249,7 +246,7 @@ public struct TSCConversion: Sendable, Hashable, Codable, CustomStringConvertibl
 
     /// Parses a TSC2NSEC payload: u32 mult, u32 shift, u64 offset.
     /// Returns `nil` when shorter than 16 bytes (the reference ignores it).
-    @_spi(Engine) public static func parse(_ payload: UnsafeRawBufferPointer, order: ByteOrder) -> TSCConversion? {
+    @_spi(Engine) public static func parse(_ payload: RawSpan, order: ByteOrder) -> TSCConversion? {
         guard payload.count >= 16,
               let m = payload.loadUnsigned(at: 0, size: 4, order: order),
               let s = payload.loadUnsigned(at: 4, size: 4, order: order),

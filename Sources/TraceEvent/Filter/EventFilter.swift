@@ -113,7 +113,7 @@
     ///   - cpu: the CPU the record was read from.
     ///   - comm: the task name of a pid (the saved cmdlines); called only by `COMM`
     ///     comparisons. pid 0 is always `<idle>`, an unknown pid `<...>`.
-    @_spi(Engine) public func matches(eventID: Int, payload: UnsafeRawBufferPointer, cpu: Int,
+    @_spi(Engine) public func matches(eventID: Int, payload: RawSpan, cpu: Int,
                         comm: (Int32) -> String?) -> Bool {
         if !include.isEmpty, !anyMatch(include, eventID, payload, cpu, comm) { return false }
         return !anyMatch(exclude, eventID, payload, cpu, comm)
@@ -123,7 +123,7 @@
     /// ``matches(eventID:payload:cpu:comm:)``, except that an `ftrace/kernel_stack` or
     /// `ftrace/user_stack` record that no filter selects is kept when the last record of its CPU
     /// that got past the `filters` stage was kept (its stack follows it).
-    @_spi(Engine) public mutating func accept(eventID: Int, payload: UnsafeRawBufferPointer, cpu: Int,
+    @_spi(Engine) public mutating func accept(eventID: Int, payload: RawSpan, cpu: Int,
                                 comm: (Int32) -> String?) -> Bool {
         if !include.isEmpty, !anyMatch(include, eventID, payload, cpu, comm) {
             let isStack = (kernelStackID >= 0 && eventID == kernelStackID)
@@ -138,7 +138,7 @@
         return !excluded
     }
 
-    private func anyMatch(_ clauses: [Clause], _ id: Int, _ payload: UnsafeRawBufferPointer, _ cpu: Int,
+    private func anyMatch(_ clauses: [Clause], _ id: Int, _ payload: RawSpan, _ cpu: Int,
                           _ comm: (Int32) -> String?) -> Bool {
         for c in clauses {
             guard let p = c.program(for: id) else { continue }

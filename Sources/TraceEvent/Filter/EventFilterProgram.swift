@@ -140,14 +140,14 @@ struct EventFilterProgram: Sendable {
     // MARK: evaluation
 
     /// Whether the record matches. An evaluation error makes the whole expression not match.
-    func evaluate(payload: UnsafeRawBufferPointer, cpu: Int, order: ByteOrder,
+    func evaluate(payload: RawSpan, cpu: Int, order: ByteOrder,
                   symbols: (any SymbolResolver)?, comm: (Int32) -> String?) -> Bool {
         var failed = false
         let r = truth(root, payload, cpu, order, symbols, comm, &failed)
         return r && !failed
     }
 
-    private func truth(_ i: Int, _ p: UnsafeRawBufferPointer, _ cpu: Int, _ order: ByteOrder,
+    private func truth(_ i: Int, _ p: RawSpan, _ cpu: Int, _ order: ByteOrder,
                        _ symbols: (any SymbolResolver)?, _ comm: (Int32) -> String?,
                        _ failed: inout Bool) -> Bool {
         if failed { return false }
@@ -184,7 +184,7 @@ struct EventFilterProgram: Sendable {
         }
     }
 
-    private func value(_ i: Int, _ p: UnsafeRawBufferPointer, _ cpu: Int, _ order: ByteOrder,
+    private func value(_ i: Int, _ p: RawSpan, _ cpu: Int, _ order: ByteOrder,
                        _ failed: inout Bool) -> UInt64 {
         switch instructions[i] {
         case .field(let offset, let size, let signed):
@@ -236,14 +236,14 @@ struct EventFilterProgram: Sendable {
     // MARK: strings
 
     private static func compareString(_ op: EventFilterStringOp, _ source: StringSource, _ expected: [UInt8],
-                                      _ regex: EventFilterRegex?, _ p: UnsafeRawBufferPointer, _ order: ByteOrder,
+                                      _ regex: EventFilterRegex?, _ p: RawSpan, _ order: ByteOrder,
                                       _ symbols: (any SymbolResolver)?, _ comm: (Int32) -> String?) -> Bool {
         switch source {
         case .inline(let offset, let size):
-            return test(op, expected, regex, cString(p, start: offset, length: size, fieldSize: size))
+            return test(op, expected, regex, p, cString(p, start: offset, length: size, fieldSize: size))
         case .dynamic(let offset, let size, let relative):
             guard let word = p.loadUnsigned(at: offset, size: 4, order: order) else {
-                return test(op, expected, regex, UnsafeRawBufferPointer(rebasing: p[0..<0]))
+                return test(op, expected, regex, p, 0..<0)
             }
             var start = Int(word & 0xffff)
             if relative {
@@ -252,7 +252,7 @@ struct EventFilterProgram: Sendable {
                 let (s, o2) = start.addingReportingOverflow(end)
                 start = (o1 || o2) ? -1 : s
             }
-            return test(op, expected, regex, cString(p, start: start, length: Int(word >> 16), fieldSize: size))
+            return test(op, expected, regex, p, cString(p, start: start, length: Int(word >> 16), fieldSize: size))
         case .number(let offset, let size, let signed, let symbolic):
             let v: UInt64
             if signed, let s = p.loadSigned(at: offset, size: size, order: order) {
@@ -271,7 +271,7 @@ struct EventFilterProgram: Sendable {
             switch op {
             case .regex: return false
             case .notRegex: return true
-            case .match, .notMatch: return withHex(v) { test(op, expected, regex, $0) }
+            case .match, .notMatch: return withHex(v) { test(op, expected, regex, $0, 0..<$0.byteCount) }
             }
         case .comm(let pidOffset, let pidSize):
             let pid = Int32(truncatingIfNeeded: p.loadSigned(at: pidOffset, size: pidSize, order: order) ?? 0)
@@ -283,10 +283,10 @@ struct EventFilterProgram: Sendable {
     /// The C string libtraceevent reads for a string field: the bytes up to the first NUL of
     /// the field's data; when the data's last byte is not NUL, of its first `fieldSize` bytes.
     /// Clipped to the record.
-    private static func cString(_ p: UnsafeRawBufferPointer, start: Int, length: Int,
-                                fieldSize: Int) -> UnsafeRawBufferPointer {
+    private static func cString(_ p: RawSpan, start: Int, length: Int,
+                                fieldSize: Int) -> Range<Int> {
         let count = p.count
-        guard start >= 0, start < count, length > 0 else { return UnsafeRawBufferPointer(rebasing: p[0..<0]) }
+        guard start >= 0, start < count, length > 0 else { return 0..<0 }
         let room = count - start  // > 0; comparisons below never overflow
         var limit: Int
         if length <= room, p[start + length - 1] == 0 {
@@ -296,39 +296,32 @@ struct EventFilterProgram: Sendable {
         }
         var i = start
         while i < limit, p[i] != 0 { i += 1 }
-        return UnsafeRawBufferPointer(rebasing: p[start..<i])
+        return start..<i
     }
 
     private static func test(_ op: EventFilterStringOp, _ expected: [UInt8], _ regex: EventFilterRegex?,
-                             _ s: UnsafeRawBufferPointer) -> Bool {
+                             _ s: RawSpan, _ range: Range<Int>) -> Bool {
         switch op {
-        case .match: return equalBytes(s, expected)
-        case .notMatch: return !equalBytes(s, expected)
-        case .regex: return regex?.matches(bytes: s) ?? false
-        case .notRegex: return !(regex?.matches(bytes: s) ?? false)
+        case .match: return s.elementsEqual(range, expected)
+        case .notMatch: return !s.elementsEqual(range, expected)
+        case .regex: return regex?.matches(bytes: s, range) ?? false
+        case .notRegex: return !(regex?.matches(bytes: s, range) ?? false)
         }
     }
 
     private static func testString(_ op: EventFilterStringOp, _ expected: [UInt8], _ regex: EventFilterRegex?,
                                    _ s: String) -> Bool {
         var s = s
-        return s.withUTF8 { buf in
-            // C stops at an embedded NUL.
-            let raw = UnsafeRawBufferPointer(buf)
-            let n = raw.firstIndex(of: 0) ?? raw.count
-            return test(op, expected, regex, UnsafeRawBufferPointer(rebasing: raw[0..<n]))
-        }
-    }
-
-    private static func equalBytes(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        for i in 0..<b.count where a[i] != b[i] { return false }
-        return true
+        s.makeContiguousUTF8()
+        let raw = s.utf8.span.bytes
+        // C stops at an embedded NUL.
+        return test(op, expected, regex, raw, 0..<raw.firstIndex(of: 0, in: 0..<raw.byteCount))
     }
 
     /// Formats `0x<lowercase hex>` in a stack buffer.
-    private static func withHex<R>(_ v: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 18) { buf in
+    private static func withHex<R>(_ v: UInt64, _ body: (RawSpan) -> R) -> R {
+        do {
+            var buf = InlineArray<18, UInt8>(repeating: 0)
             var n = 0
             buf[n] = UInt8(ascii: "0"); n += 1
             buf[n] = UInt8(ascii: "x"); n += 1
@@ -343,7 +336,7 @@ struct EventFilterProgram: Sendable {
                 }
                 shift -= 4
             }
-            return body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[0..<n]))
+            return body(buf.span.bytes.extracting(0..<n))
         }
     }
 }

@@ -39,16 +39,20 @@ package final class EventFilterRegex: @unchecked Sendable {
         string.withCString { matches(cString: $0) }
     }
 
-    /// Whether `bytes` (no NUL inside) matches. Copies them to a NUL-terminated scratch
-    /// buffer on the stack (no heap allocation for short strings).
-    func matches(bytes: UnsafeRawBufferPointer) -> Bool {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buf in
-            guard let base = buf.baseAddress else { return false }
-            if let src = bytes.baseAddress, bytes.count > 0 {
-                UnsafeMutableRawPointer(base).copyMemory(from: src, byteCount: bytes.count)
+    /// Whether the bytes of `range` in `span` (no NUL inside) match. Copies them to a
+    /// NUL-terminated scratch buffer on the stack (no heap allocation for short strings).
+    func matches(bytes span: RawSpan, _ range: Range<Int>) -> Bool {
+        let r = span.clamped(range)
+        return span.withUnsafeBytes { all in
+            let bytes = UnsafeRawBufferPointer(rebasing: all[r])
+            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buf in
+                guard let base = buf.baseAddress else { return false }
+                if let src = bytes.baseAddress, bytes.count > 0 {
+                    UnsafeMutableRawPointer(base).copyMemory(from: src, byteCount: bytes.count)
+                }
+                base[bytes.count] = 0
+                return matches(cString: base)
             }
-            base[bytes.count] = 0
-            return matches(cString: base)
         }
     }
 }

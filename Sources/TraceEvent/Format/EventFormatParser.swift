@@ -83,10 +83,10 @@ extension EventFormat {
 
     /// Parses a format text given as bytes (as stored in a trace file). Bytes that are not
     /// UTF-8 are replaced; trailing NUL bytes are ignored.
-    @_spi(Engine) public init(parsing bytes: UnsafeRawBufferPointer, system: String) throws(EventFormatError) {
+    @_spi(Engine) public init(parsing bytes: RawSpan, system: String) throws(EventFormatError) {
         var end = bytes.count
         while end > 0, bytes[end - 1] == 0 { end -= 1 }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
+        let text = bytes.string(0..<end)
         try self.init(parsing: text, system: system)
     }
 }

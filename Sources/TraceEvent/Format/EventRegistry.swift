@@ -42,29 +42,29 @@
     }
 
     /// The event ID (`common_type`) of a record's event data.
-    @inlinable
-    @_spi(Engine) public func eventID(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Int? {
+    @inlinable @inline(__always)
+    @_spi(Engine) public func eventID(in payload: RawSpan, order: ByteOrder) -> Int? {
         guard let s = type, let v = payload.loadUnsigned(at: s.offset, size: s.size, order: order) else { return nil }
         return Int(truncatingIfNeeded: v)
     }
 
     /// The pid (`common_pid`, read as a 32-bit signed number like libtraceevent does).
-    @inlinable
-    @_spi(Engine) public func pid(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Int32? {
+    @inlinable @inline(__always)
+    @_spi(Engine) public func pid(in payload: RawSpan, order: ByteOrder) -> Int32? {
         guard let s = pid, let v = payload.loadUnsigned(at: s.offset, size: s.size, order: order) else { return nil }
         return Int32(truncatingIfNeeded: v)
     }
 
     /// The `common_flags` byte(s).
-    @inlinable
-    @_spi(Engine) public func flags(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
+    @inlinable @inline(__always)
+    @_spi(Engine) public func flags(in payload: RawSpan, order: ByteOrder) -> UInt64? {
         guard let s = flags else { return nil }
         return payload.loadUnsigned(at: s.offset, size: s.size, order: order)
     }
 
     /// The `common_preempt_count`.
-    @inlinable
-    @_spi(Engine) public func preemptCount(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
+    @inlinable @inline(__always)
+    @_spi(Engine) public func preemptCount(in payload: RawSpan, order: ByteOrder) -> UInt64? {
         guard let s = preemptCount else { return nil }
         return payload.loadUnsigned(at: s.offset, size: s.size, order: order)
     }
@@ -157,7 +157,7 @@
 
     /// Parses a format text given as bytes (a trace file's section) and adds it.
     @discardableResult
-    @_spi(Engine) public mutating func add(parsing bytes: UnsafeRawBufferPointer, system: String) throws(EventFormatError) -> EventFormat {
+    @_spi(Engine) public mutating func add(parsing bytes: RawSpan, system: String) throws(EventFormatError) -> EventFormat {
         let f = try EventFormat(parsing: bytes, system: system)
         add(f)
         return f
@@ -184,7 +184,7 @@
     }
 
     /// The format of a record, from the `common_type` in its event data.
-    @_spi(Engine) public func format(of payload: UnsafeRawBufferPointer) -> EventFormat? {
+    @_spi(Engine) public func format(of payload: RawSpan) -> EventFormat? {
         guard let id = commonLayout.eventID(in: payload, order: byteOrder) else { return nil }
         return format(id: id)
     }

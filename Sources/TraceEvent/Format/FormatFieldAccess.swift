@@ -85,21 +85,21 @@ extension FormatField {
     // MARK: Scalars
 
     /// The field's `size` bytes at its offset as an unsigned number (size 1, 2, 4 or 8).
-    @inlinable
-    @_spi(Engine) public func unsignedValue(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
+    @inlinable @inline(__always)
+    @_spi(Engine) public func unsignedValue(in payload: RawSpan, order: ByteOrder) -> UInt64? {
         payload.loadUnsigned(at: offset, size: size, order: order)
     }
 
     /// The field's value sign-extended from its `size` bytes (size 1, 2, 4 or 8).
-    @inlinable
-    @_spi(Engine) public func signedValue(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Int64? {
+    @inlinable @inline(__always)
+    @_spi(Engine) public func signedValue(in payload: RawSpan, order: ByteOrder) -> Int64? {
         payload.loadSigned(at: offset, size: size, order: order)
     }
 
     /// The field's value as a 64-bit pattern: sign-extended when the field is signed,
     /// zero-extended otherwise.
-    @inlinable
-    @_spi(Engine) public func value(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UInt64? {
+    @inlinable @inline(__always)
+    @_spi(Engine) public func value(in payload: RawSpan, order: ByteOrder) -> UInt64? {
         if isSigned {
             return payload.loadSigned(at: offset, size: size, order: order).map { UInt64(bitPattern: $0) }
         }
@@ -112,8 +112,8 @@ extension FormatField {
     /// payload (a `__rel_loc` offset already made absolute) and its length, without checking
     /// them against the payload. `nil` for an inline field or when the word is not readable.
     /// An old 2-byte `__data_loc` has no length: it runs to the end of the payload.
-    @inlinable
-    @_spi(Engine) public func dynamicLocation(in payload: UnsafeRawBufferPointer, order: ByteOrder)
+    @inlinable @inline(__always)
+    @_spi(Engine) public func dynamicLocation(in payload: RawSpan, order: ByteOrder)
         -> (offset: Int, length: Int)?
     {
         guard storage != .inline, size == 4 || size == 2,
@@ -127,8 +127,8 @@ extension FormatField {
 
     /// The range of the payload holding a dynamic field's data; `nil` for an inline field,
     /// an unreadable word, or data that does not lie inside the payload.
-    @inlinable
-    @_spi(Engine) public func dynamicRange(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Range<Int>? {
+    @inlinable @inline(__always)
+    @_spi(Engine) public func dynamicRange(in payload: RawSpan, order: ByteOrder) -> Range<Int>? {
         guard let (o, l) = dynamicLocation(in: payload, order: order),
               l >= 0, o <= payload.count, l <= payload.count - o
         else { return nil }
@@ -138,8 +138,8 @@ extension FormatField {
     /// The range of the payload holding the field's bytes: `offset..<offset+size` for inline
     /// fields, the rest of the payload for a zero-size flexible array (`char buf[]`), the
     /// resolved range for `__data_loc`/`__rel_loc`. `nil` when not inside the payload.
-    @inlinable
-    @_spi(Engine) public func dataRange(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> Range<Int>? {
+    @inlinable @inline(__always)
+    @_spi(Engine) public func dataRange(in payload: RawSpan, order: ByteOrder) -> Range<Int>? {
         if storage != .inline { return dynamicRange(in: payload, order: order) }
         guard offset >= 0, offset <= payload.count else { return nil }
         if size == 0 { return offset..<payload.count }
@@ -147,29 +147,21 @@ extension FormatField {
         return offset..<(offset + size)
     }
 
-    /// The field's bytes (see ``dataRange(in:order:)``) as a view into `payload`.
-    @inlinable
-    @_spi(Engine) public func bytes(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UnsafeRawBufferPointer? {
-        guard let r = dataRange(in: payload, order: order) else { return nil }
-        return UnsafeRawBufferPointer(rebasing: payload[r])
-    }
-
     // MARK: Strings
 
-    /// The field's bytes up to (not including) the first NUL, or all of them when there is
-    /// none: the text of a `char[N]` array, a `char buf[]` tail or a `__data_loc char[]` string.
+    /// The range of the payload holding the field's bytes up to (not including) the first
+    /// NUL, or all of them when there is none: the text of a `char[N]` array, a `char buf[]`
+    /// tail or a `__data_loc char[]` string.
     @inlinable
-    @_spi(Engine) public func stringBytes(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> UnsafeRawBufferPointer? {
-        guard let b = bytes(in: payload, order: order) else { return nil }
-        var n = 0
-        while n < b.count, b[n] != 0 { n += 1 }
-        return UnsafeRawBufferPointer(rebasing: b[0..<n])
+    @_spi(Engine) public func stringRange(in payload: RawSpan, order: ByteOrder) -> Range<Int>? {
+        guard let r = dataRange(in: payload, order: order) else { return nil }
+        return r.lowerBound..<payload.firstIndex(of: 0, in: r)
     }
 
-    /// The field's text (see ``stringBytes(in:order:)``) as a `String`, invalid UTF-8 replaced.
-    @_spi(Engine) public func stringValue(in payload: UnsafeRawBufferPointer, order: ByteOrder) -> String? {
-        guard let b = stringBytes(in: payload, order: order) else { return nil }
-        return String(decoding: b, as: UTF8.self)
+    /// The field's text (see ``stringRange(in:order:)``) as a `String`, invalid UTF-8 replaced.
+    @_spi(Engine) public func stringValue(in payload: RawSpan, order: ByteOrder) -> String? {
+        guard let r = stringRange(in: payload, order: order) else { return nil }
+        return payload.string(r)
     }
 
     // MARK: Array elements
@@ -185,7 +177,7 @@ extension FormatField {
     /// The number of `elementSize`-byte elements in the field's data (fixed, flexible or
     /// dynamic array). `elementSize` defaults to that of a fixed array.
     @inlinable
-    @_spi(Engine) public func elementCount(in payload: UnsafeRawBufferPointer, order: ByteOrder,
+    @_spi(Engine) public func elementCount(in payload: RawSpan, order: ByteOrder,
                              elementSize: Int? = nil) -> Int
     {
         guard let es = elementSize ?? fixedElementSize, es > 0,
@@ -196,7 +188,7 @@ extension FormatField {
     /// Element `index` of an array field as an unsigned number. `elementSize` (1, 2, 4 or 8)
     /// defaults to that of a fixed array and must be given for dynamic and flexible arrays.
     @inlinable
-    @_spi(Engine) public func unsignedElement(_ index: Int, in payload: UnsafeRawBufferPointer, order: ByteOrder,
+    @_spi(Engine) public func unsignedElement(_ index: Int, in payload: RawSpan, order: ByteOrder,
                                 elementSize: Int? = nil) -> UInt64?
     {
         guard index >= 0, let es = elementSize ?? fixedElementSize, es > 0,
@@ -208,7 +200,7 @@ extension FormatField {
 
     /// Element `index` of an array field, sign-extended. See ``unsignedElement(_:in:order:elementSize:)``.
     @inlinable
-    @_spi(Engine) public func signedElement(_ index: Int, in payload: UnsafeRawBufferPointer, order: ByteOrder,
+    @_spi(Engine) public func signedElement(_ index: Int, in payload: RawSpan, order: ByteOrder,
                               elementSize: Int? = nil) -> Int64?
     {
         guard index >= 0, let es = elementSize ?? fixedElementSize, es > 0,

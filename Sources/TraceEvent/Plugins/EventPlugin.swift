@@ -10,31 +10,23 @@
     /// when a field is missing.
     case appendDefault
     /// The plugin's text is the whole event text, and it used the record given as
-    /// ``PluginRecord/lookahead``: the caller must not print that record (a function graph
+    /// the `lookahead` record: the caller must not print that record (a function graph
     /// entry printed together with its return, as a leaf call `func();`).
     case doneConsumingLookahead
 }
 
-/// One record as handed to a plugin.
+/// One record as handed to a plugin, besides its data (the plugin's `write` takes the
+/// record's payload and lookahead as `RawSpan`s, valid during the call only).
 @_spi(Engine) public struct PluginRecord {
-    /// The record's data, starting at `common_type`.
-    @_spi(Engine) public var payload: UnsafeRawBufferPointer
     /// The CPU the record was read from (the function plugin keeps per-CPU state).
     @_spi(Engine) public var cpu: Int
     /// The record's timestamp as the report shows it (only `ftrace:func_repeats` uses it).
     @_spi(Engine) public var timestamp: UInt64
-    /// For plugins with ``EventPlugin/needsLookahead``: the payload of the record the
-    /// report would read next — the earliest next unread record over all CPUs of the same
-    /// buffer (lowest CPU on equal timestamps), as `tracecmd_peek_next_data` returns it.
-    @_spi(Engine) public var lookahead: UnsafeRawBufferPointer?
 
-    /// A record view; `payload` must stay valid during ``EventPlugin/write(_:into:environment:)``.
-    @_spi(Engine) public init(payload: UnsafeRawBufferPointer, cpu: Int, timestamp: UInt64 = 0,
-                lookahead: UnsafeRawBufferPointer? = nil) {
-        self.payload = payload
+    /// A record's CPU and timestamp.
+    @_spi(Engine) public init(cpu: Int, timestamp: UInt64 = 0) {
         self.cpu = cpu
         self.timestamp = timestamp
-        self.lookahead = lookahead
     }
 }
 
@@ -50,7 +42,7 @@
 @_spi(Engine) public protocol CommRegistry: AnyObject {
     /// Offers `comm` (the bytes of the field up to its first NUL, not NUL-terminated)
     /// for `pid`. The bytes are only valid during the call.
-    func register(pid: Int32, comm: UnsafeRawBufferPointer)
+    func register(pid: Int32, comm: RawSpan)
 }
 
 /// Resolves an address of a guest's kernel for the kvm plugin, as `trace-cmd report`
@@ -147,7 +139,7 @@
 }
 
 /// An output override bound to one event format: field offsets are resolved once, by
-/// ``EventPlugins/bind(_:byteOrder:longSize:formatNamed:)``, then ``write(_:into:environment:)``
+/// ``EventPlugins/bind(_:byteOrder:longSize:formatNamed:)``, then ``write(_:payload:lookahead:into:environment:)``
 /// formats records of that event.
 ///
 /// Bound plugins may keep state between records (the function plugin's per-CPU call
@@ -156,23 +148,29 @@
     /// Appends the event's text (what `trace-cmd report` prints after `name: `) for
     /// `record` to `out`. Never traps: a record too short for a field is handled like a
     /// field the reference cannot read.
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    ///
+    /// - Parameters:
+    ///   - payload: the record's data, starting at `common_type`.
+    ///   - lookahead: for plugins with ``needsLookahead``: the payload of the record the
+    ///     report would read next — the earliest next unread record over all CPUs of the same
+    ///     buffer (lowest CPU on equal timestamps), as `tracecmd_peek_next_data` returns it.
+    func write(_ record: PluginRecord, payload: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome
 
-    /// Whether the plugin wants ``PluginRecord/lookahead`` (only the function graph
+    /// Whether the plugin wants the `lookahead` record (only the function graph
     /// entry plugin does).
     var needsLookahead: Bool { get }
 
     /// Whether a record's text depends only on the record and on the comms registered
-    /// through ``registerComms(_:environment:)``, not on the records printed before it.
+    /// through ``registerComms(_:payload:environment:)``, not on the records printed before it.
     /// Such records may be printed out of order, on other threads, by other copies of the
     /// plugin (the function plugin's call indentation and the function graph are not).
     var isStateless: Bool { get }
 
-    /// Registers in `environment.comms` what ``write(_:into:environment:)`` would register
+    /// Registers in `environment.comms` what ``write(_:payload:lookahead:into:environment:)`` would register
     /// for `record`, without writing anything: a report that prints records on other threads
     /// calls this in record order, then prints with an environment without comms.
-    func registerComms(_ record: PluginRecord, environment: PluginEnvironment)
+    func registerComms(_ record: PluginRecord, payload: RawSpan, environment: PluginEnvironment)
 }
 
 extension EventPlugin {
@@ -181,7 +179,7 @@ extension EventPlugin {
     /// Most plugins print each record from its own data.
     @_spi(Engine) public var isStateless: Bool { true }
     /// Most plugins register no comms.
-    @_spi(Engine) public func registerComms(_ record: PluginRecord, environment: PluginEnvironment) {}
+    @_spi(Engine) public func registerComms(_ record: PluginRecord, payload: RawSpan, environment: PluginEnvironment) {}
 }
 
 /// Options of the plugins (`trace-cmd report -O plugin:option`), with the reference's

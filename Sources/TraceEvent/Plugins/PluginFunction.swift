@@ -26,10 +26,9 @@ final class FunctionPlugin: EventPlugin {
         bottomDelta = PluginField("bottom_delta_ts", in: format)
     }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
-        let outcome = writeFunction(record, &out, environment)
+        let outcome = writeFunction(record, p, &out, environment)
         guard repeats else { return outcome }
         guard let n = count.value(p, order, err: true, &out),
               let top = topDelta.value(p, order, err: true, &out),
@@ -46,9 +45,8 @@ final class FunctionPlugin: EventPlugin {
         return .done
     }
 
-    private func writeFunction(_ record: PluginRecord, _ out: inout TextBuffer,
+    private func writeFunction(_ record: PluginRecord, _ p: RawSpan, _ out: inout TextBuffer,
                                _ environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         guard let function = ip.value(p, order, err: true, &out) else {
             out.append(UInt8(ascii: "!"))
             return .appendDefault
@@ -133,13 +131,12 @@ final class KernelStackPlugin: EventPlugin {
         caller = PluginField(any: "caller", in: format)
     }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
         guard var offset = caller.offset else {
             out.append("<CANT FIND FIELD caller>")
             return .done
         }
-        let p = record.payload
         out.append("<stack trace >\n")
         while offset < p.count {
             // the reference reads a whole word even past the end; a partial word ends here
@@ -178,9 +175,8 @@ final class RawDataPlugin: EventPlugin {
         buf = PluginField(any: "buf", in: format)
     }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         guard let v = id.value(p, order, err: true, &out) else {
             out.append(UInt8(ascii: "!"))
             return .appendDefault

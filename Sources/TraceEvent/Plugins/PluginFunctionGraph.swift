@@ -39,21 +39,20 @@ final class FunctionGraphPlugin: EventPlugin {
 
     var needsLookahead: Bool { isEntry }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
         guard exitID != nil else { return .appendDefault }
-        return isEntry ? writeEntry(record, &out, environment) : writeExit(record, &out, environment)
+        return isEntry ? writeEntry(record, p, lookahead, &out, environment) : writeExit(record, p, &out, environment)
     }
 
-    private func writeEntry(_ record: PluginRecord, _ out: inout TextBuffer,
+    private func writeEntry(_ record: PluginRecord, _ p: RawSpan, _ lookahead: RawSpan?, _ out: inout TextBuffer,
                             _ environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         guard let pid = commonPid.value(p, order, err: true, &out),
               let function = funcField.value(p, order, err: true, &out) else {
             out.append(UInt8(ascii: "!"))
             return .appendDefault
         }
-        if let next = record.lookahead, isReturn(next, pid: pid, function: function, &out) {
+        if let next = lookahead, isReturn(next, pid: pid, function: function, &out) {
             writeLeaf(p, next, function, &out, environment)
             return .doneConsumingLookahead
         }
@@ -72,7 +71,7 @@ final class FunctionGraphPlugin: EventPlugin {
     }
 
     /// Whether `next` is the funcgraph_exit of the same task and function.
-    private func isReturn(_ next: UnsafeRawBufferPointer, pid: UInt64, function: UInt64,
+    private func isReturn(_ next: RawSpan, pid: UInt64, function: UInt64,
                           _ out: inout TextBuffer) -> Bool {
         guard let type = exitType.value(next, order, err: true, &out), type == exitID,
               let nextPid = exitPid.value(next, order, err: true, &out),
@@ -82,7 +81,7 @@ final class FunctionGraphPlugin: EventPlugin {
         return true
     }
 
-    private func writeLeaf(_ p: UnsafeRawBufferPointer, _ ret: UnsafeRawBufferPointer, _ function: UInt64,
+    private func writeLeaf(_ p: RawSpan, _ ret: RawSpan, _ function: UInt64,
                            _ out: inout TextBuffer, _ environment: PluginEnvironment) {
         guard let r = rettime.value(ret, order, err: true, &out),
               let c = calltime.value(ret, order, err: true, &out) else {
@@ -102,9 +101,8 @@ final class FunctionGraphPlugin: EventPlugin {
         if options.graphDepth { out.append(" ("); PluginText.signed64(d, &out); out.append(UInt8(ascii: ")")) }
     }
 
-    private func writeExit(_ record: PluginRecord, _ out: inout TextBuffer,
+    private func writeExit(_ record: PluginRecord, _ p: RawSpan, _ out: inout TextBuffer,
                            _ environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         guard let r = rettime.value(p, order, err: true, &out),
               let c = calltime.value(p, order, err: true, &out) else {
             out.append(UInt8(ascii: "!"))

@@ -39,9 +39,8 @@ final class FutexPlugin: EventPlugin {
     private static let privateFlag: UInt64 = 128
     private static let clockRealtime: UInt64 = 256
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         guard let a = uaddr.value(p, order, err: true, &out),
               let o = op.value(p, order, err: true, &out),
               let v = val.value(p, order, err: true, &out),

@@ -19,9 +19,8 @@ final class HrtimerPlugin: EventPlugin {
         now = PluginField("now", in: format)
     }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         out.append("hrtimer=")
         if let v = timer.read(p, order) {
             out.append("0x"); PluginText.hex(v, &out)
@@ -46,12 +45,12 @@ final class HrtimerPlugin: EventPlugin {
     }
 
     /// `tep_print_num_field(s, "%llu", ..., err = 1)`.
-    private func number(_ f: PluginField, _ p: UnsafeRawBufferPointer, _ out: inout TextBuffer) {
+    private func number(_ f: PluginField, _ p: RawSpan, _ out: inout TextBuffer) {
         if let v = f.read(p, order) { out.appendDecimal(v) } else { f.appendCantFind(&out) }
     }
 
     /// `tep_print_func_field(s, " function=%s", ..., err = 0)`.
-    private func functionField(_ p: UnsafeRawBufferPointer, _ environment: PluginEnvironment,
+    private func functionField(_ p: RawSpan, _ environment: PluginEnvironment,
                                _ out: inout TextBuffer) {
         guard let v = function.read(p, order) else { return }
         out.append(" function=")

@@ -38,9 +38,8 @@ final class KVMPlugin: EventPlugin {
         gfn = PluginField("gfn", in: format)
     }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         let ok: Bool
         switch kind {
         case .kvmExit: ok = writeExit(p, environment, &out)
@@ -54,7 +53,7 @@ final class KVMPlugin: EventPlugin {
         return ok ? .done : .appendDefault
     }
 
-    private func writeExitReason(_ field: PluginField, _ p: UnsafeRawBufferPointer,
+    private func writeExitReason(_ field: PluginField, _ p: RawSpan,
                                  _ out: inout TextBuffer) -> Bool {
         guard let v = field.value(p, order, err: true, &out) else { return false }
         let isaValue = UInt32(truncatingIfNeeded: isa.read(p, order) ?? 1)
@@ -78,7 +77,7 @@ final class KVMPlugin: EventPlugin {
         return true
     }
 
-    private func addRipFunction(_ address: UInt64, _ p: UnsafeRawBufferPointer,
+    private func addRipFunction(_ address: UInt64, _ p: RawSpan,
                                 _ environment: PluginEnvironment, _ out: inout TextBuffer) {
         guard let resolver = environment.guestFunctions else { return }
         let pid = Int32(truncatingIfNeeded: commonPid.read(p, order) ?? 0)
@@ -91,7 +90,7 @@ final class KVMPlugin: EventPlugin {
         }
     }
 
-    private func writeExit(_ p: UnsafeRawBufferPointer, _ environment: PluginEnvironment,
+    private func writeExit(_ p: RawSpan, _ environment: PluginEnvironment,
                            _ out: inout TextBuffer) -> Bool {
         guard writeExitReason(exitReason, p, &out),
               let r = guestRip.value(p, order, err: true, &out) else { return false }
@@ -107,7 +106,7 @@ final class KVMPlugin: EventPlugin {
         return true
     }
 
-    private func writeEntry(_ p: UnsafeRawBufferPointer, _ environment: PluginEnvironment,
+    private func writeEntry(_ p: RawSpan, _ environment: PluginEnvironment,
                             _ out: inout TextBuffer) -> Bool {
         if let v = vcpuID.read(p, order) {
             out.append(" vcpu ")
@@ -122,7 +121,7 @@ final class KVMPlugin: EventPlugin {
         return true
     }
 
-    private func writeEmulateInsn(_ p: UnsafeRawBufferPointer, _ environment: PluginEnvironment,
+    private func writeEmulateInsn(_ p: RawSpan, _ environment: PluginEnvironment,
                                   _ out: inout TextBuffer) -> Bool {
         guard let r = rip.value(p, order, err: true, &out),
               let cs = csbase.value(p, order, err: true, &out),
@@ -148,7 +147,7 @@ final class KVMPlugin: EventPlugin {
         return true
     }
 
-    private func writeNestedVmexitInject(_ p: UnsafeRawBufferPointer, _ out: inout TextBuffer) -> Bool {
+    private func writeNestedVmexitInject(_ p: RawSpan, _ out: inout TextBuffer) -> Bool {
         guard writeExitReason(exitCode, p, &out) else { return false }
         hexField(" info1 ", exitInfo1, p, &out)
         hexField(" info2 ", exitInfo2, p, &out)
@@ -158,7 +157,7 @@ final class KVMPlugin: EventPlugin {
     }
 
     /// `tep_print_num_field(s, " label %llx", ..., err = 1)`.
-    private func hexField(_ label: StaticString, _ field: PluginField, _ p: UnsafeRawBufferPointer,
+    private func hexField(_ label: StaticString, _ field: PluginField, _ p: RawSpan,
                           _ out: inout TextBuffer) {
         if let v = field.read(p, order) {
             label.withUTF8Buffer { out.append(contentsOf: $0) }
@@ -168,7 +167,7 @@ final class KVMPlugin: EventPlugin {
         }
     }
 
-    private func writeNestedVmexit(_ p: UnsafeRawBufferPointer, _ environment: PluginEnvironment,
+    private func writeNestedVmexit(_ p: RawSpan, _ environment: PluginEnvironment,
                                    _ out: inout TextBuffer) -> Bool {
         guard let r = rip.value(p, order, err: true, &out) else { return false }
         out.append(" rip ")
@@ -179,7 +178,7 @@ final class KVMPlugin: EventPlugin {
 
     private static let access: [StaticString] = ["---", "--x", "w--", "w-x", "-u-", "-ux", "wu-", "wux"]
 
-    private func writeRole(_ p: UnsafeRawBufferPointer, _ out: inout TextBuffer) -> Bool {
+    private func writeRole(_ p: RawSpan, _ out: inout TextBuffer) -> Bool {
         guard let v = role.value(p, order, err: true, &out) else { return false }
         let word = UInt32(truncatingIfNeeded: v)
         if order == ByteOrder.host {
@@ -219,7 +218,7 @@ final class KVMPlugin: EventPlugin {
         return true
     }
 
-    private func writeMmuGetPage(_ p: UnsafeRawBufferPointer, _ out: inout TextBuffer) -> Bool {
+    private func writeMmuGetPage(_ p: RawSpan, _ out: inout TextBuffer) -> Bool {
         guard let c = created.value(p, order, err: true, &out) else { return false }
         out.append(c != 0 ? "new " : "existing ")
         guard let g = gfn.value(p, order, err: true, &out) else { return false }

@@ -10,9 +10,9 @@ final class KmemCallSitePlugin: EventPlugin {
         callSite = PluginField("call_site", in: format)
     }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        guard let v = callSite.read(record.payload, order), let symbols = environment.symbols else { return .appendDefault }
+        guard let v = callSite.read(p, order), let symbols = environment.symbols else { return .appendDefault }
         out.append(UInt8(ascii: "("))
         guard let start = symbols.appendName(containing: v, into: &out) else {
             out.removeLast()

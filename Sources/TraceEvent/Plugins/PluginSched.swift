@@ -16,9 +16,8 @@ final class SchedSwitchPlugin: EventPlugin {
         nextPrio = PluginField("next_prio", in: format)
     }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         guard let pp = prevPid.value(p, order, err: true, &out) else {
             out.append(UInt8(ascii: "!"))
             return .appendDefault
@@ -49,9 +48,8 @@ final class SchedSwitchPlugin: EventPlugin {
         return .done
     }
 
-    func registerComms(_ record: PluginRecord, environment: PluginEnvironment) {
+    func registerComms(_ record: PluginRecord, payload p: RawSpan, environment: PluginEnvironment) {
         guard let comms = environment.comms else { return }
-        let p = record.payload
         // As write(_:into:environment:): the next comm only once the previous pid was read.
         guard let pp = prevPid.read(p, order) else { return }
         schedRegisterComm(prevComm, pid: pp, p, comms)
@@ -91,9 +89,8 @@ final class SchedWakeupPlugin: EventPlugin {
         targetCPU = PluginField("target_cpu", in: format)
     }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         guard let pidValue = pid.value(p, order, err: true, &out) else {
             out.append(UInt8(ascii: "!"))
             return .appendDefault
@@ -116,25 +113,25 @@ final class SchedWakeupPlugin: EventPlugin {
         return .done
     }
 
-    func registerComms(_ record: PluginRecord, environment: PluginEnvironment) {
-        guard let comms = environment.comms, let pidValue = pid.read(record.payload, order) else { return }
-        schedRegisterComm(comm, pid: pidValue, record.payload, comms)
+    func registerComms(_ record: PluginRecord, payload p: RawSpan, environment: PluginEnvironment) {
+        guard let comms = environment.comms, let pidValue = pid.read(p, order) else { return }
+        schedRegisterComm(comm, pid: pidValue, p, comms)
     }
 }
 
 /// The registration half of ``schedWriteComm``.
-private func schedRegisterComm(_ field: PluginField, pid: UInt64, _ p: UnsafeRawBufferPointer,
+private func schedRegisterComm(_ field: PluginField, pid: UInt64, _ p: RawSpan,
                                _ comms: any CommRegistry) {
     guard let offset = field.offset else { return }
     comms.register(pid: Int32(truncatingIfNeeded: pid),
-                   comm: PluginText.fixedStringBytes(p, offset: offset, size: field.size))
+                   comm: p.extracting(PluginText.fixedStringBytes(p, offset: offset, size: field.size)))
 }
 
 /// Writes `comm:` for a comm field (when the format has it) and offers it to the registry.
-private func schedWriteComm(_ field: PluginField, pid: UInt64, _ p: UnsafeRawBufferPointer,
+private func schedWriteComm(_ field: PluginField, pid: UInt64, _ p: RawSpan,
                             _ environment: PluginEnvironment, _ out: inout TextBuffer) {
     guard let offset = field.offset else { return }
     let bytes = PluginText.fixedString(p, offset: offset, size: field.size, &out)
-    environment.comms?.register(pid: Int32(truncatingIfNeeded: pid), comm: bytes)
+    environment.comms?.register(pid: Int32(truncatingIfNeeded: pid), comm: p.extracting(bytes))
     out.append(UInt8(ascii: ":"))
 }

@@ -34,7 +34,7 @@ struct PluginField {
     /// number of 1, 2, 4 or 8 bytes (zero-extended). `nil` when the field is missing, has
     /// another size, or lies outside the record.
     @inline(__always)
-    func read(_ p: UnsafeRawBufferPointer, _ order: ByteOrder) -> UInt64? {
+    func read(_ p: RawSpan, _ order: ByteOrder) -> UInt64? {
         guard let offset else { return nil }
         return p.loadUnsigned(at: offset, size: size, order: order)
     }
@@ -42,7 +42,7 @@ struct PluginField {
     /// `tep_get_field_val`: the value, or `nil` after writing the reference's error text
     /// when `err` is set (`<CANT FIND FIELD name>` or ` name=INVALID`).
     @inline(__always)
-    func value(_ p: UnsafeRawBufferPointer, _ order: ByteOrder, err: Bool,
+    func value(_ p: RawSpan, _ order: ByteOrder, err: Bool,
                _ out: inout TextBuffer) -> UInt64? {
         if let v = read(p, order) { return v }
         if err {
@@ -107,22 +107,20 @@ enum PluginText {
         out.appendDecimal(Int64(Int32(truncatingIfNeeded: v)))
     }
 
-    /// `%.*s` of a `char[size]` field: its bytes up to the first NUL. Returns them.
+    /// `%.*s` of a `char[size]` field: its bytes up to the first NUL. Returns their range.
     @discardableResult
-    static func fixedString(_ p: UnsafeRawBufferPointer, offset: Int, size: Int,
-                            _ out: inout TextBuffer) -> UnsafeRawBufferPointer {
+    static func fixedString(_ p: RawSpan, offset: Int, size: Int,
+                            _ out: inout TextBuffer) -> Range<Int> {
         let bytes = fixedStringBytes(p, offset: offset, size: size)
-        out.append(contentsOf: bytes)
+        out.append(contentsOf: p.extracting(bytes))
         return bytes
     }
 
-    /// The bytes of a `char[size]` field up to its first NUL (clipped to the record).
-    static func fixedStringBytes(_ p: UnsafeRawBufferPointer, offset: Int, size: Int) -> UnsafeRawBufferPointer {
+    /// The range of a `char[size]` field's bytes up to its first NUL (clipped to the record).
+    static func fixedStringBytes(_ p: RawSpan, offset: Int, size: Int) -> Range<Int> {
         let start = max(0, min(offset, p.count))
         let end = max(start, min(offset + max(size, 0), p.count))
-        var n = start
-        while n < end, p[n] != 0 { n += 1 }
-        return UnsafeRawBufferPointer(rebasing: p[start..<n])
+        return start..<p.firstIndex(of: 0, in: start..<end)
     }
 
     /// `name/0x%llx` of `tep_print_func_field` (the offset is `start - value`, as the

@@ -10,9 +10,8 @@ final class TLBFlushPlugin: EventPlugin {
         reason = PluginField("reason", in: format)
     }
 
-    func write(_ record: PluginRecord, into out: inout TextBuffer,
+    func write(_ record: PluginRecord, payload p: RawSpan, lookahead: RawSpan?, into out: inout TextBuffer,
                environment: PluginEnvironment) -> PluginOutcome {
-        let p = record.payload
         out.append("pages=")
         if let v = pages.read(p, order) { PluginText.signed64(v, &out) } else { pages.appendCantFind(&out) }
         guard let r = reason.value(p, order, err: true, &out) else { return .appendDefault }

@@ -101,7 +101,9 @@
     /// Per raw field: libtraceevent cleared its "string" flag after seeing unprintable bytes.
     /// The extra last element records that a `bprint` record lacked arguments, after which
     /// libtraceevent prints every later record of the event as failed.
-    private let notString: UnsafeMutablePointer<Bool>
+    @exclusivity(unchecked) private var notString: [Bool]
+    /// `bprint`: the decoded argument table of the record being rendered (reused).
+    @exclusivity(unchecked) private var bprintScratch: [UInt8] = []
 
     /// The pieces again, as plain values that the per-record loop reads without reference
     /// counting: literals, numbers of a field, strings of a field or `__get_str`; anything
@@ -117,8 +119,8 @@
         var mask = UInt64.max
         var location = PrintFormatDynamicLocation(offset: 0, size: 0, relative: false)
     }
-    private let fastOps: UnsafeMutableBufferPointer<FastOp>
-    private let literalPool: UnsafeMutableBufferPointer<UInt8>
+    private let fastOps: [FastOp]
+    private let literalPool: [UInt8]
 
     /// Compiles the print format of `event`.
     ///
@@ -134,8 +136,7 @@
         for (k, v) in context.printkStrings { pk[k] = Array(v.utf8) }
         printk = pk
         rawFields = event.fields.map { Self.rawField($0, longSize: context.longSize) }
-        notString = UnsafeMutablePointer<Bool>.allocate(capacity: rawFields.count + 1)
-        notString.initialize(repeating: false, count: rawFields.count + 1)
+        notString = [Bool](repeating: false, count: rawFields.count + 1)
         fieldNames = event.fields.map(\.name)
         fieldAlwaysRaw = event.fields.map {
             let t = PrintFormatFieldTraits($0, longSize: context.longSize)
@@ -159,7 +160,7 @@
         (fastOps, literalPool) = Self.fastProgram(pieces)
     }
 
-    private static func fastProgram(_ pieces: [Piece]) -> (UnsafeMutableBufferPointer<FastOp>, UnsafeMutableBufferPointer<UInt8>) {
+    private static func fastProgram(_ pieces: [Piece]) -> ([FastOp], [UInt8]) {
         var pool: [UInt8] = []
         var ops: [FastOp] = []
         let plain = PrintfConversion(piece: Array("%d".utf8))
@@ -186,18 +187,7 @@
                 ops.append(FastOp(kind: .general, conversion: plain, offset: i))
             }
         }
-        let o = UnsafeMutableBufferPointer<FastOp>.allocate(capacity: max(ops.count, 1))
-        _ = o.initialize(from: ops)
-        let p = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(pool.count, 1))
-        _ = p.initialize(from: pool)
-        return (UnsafeMutableBufferPointer(rebasing: o[0..<ops.count]), UnsafeMutableBufferPointer(rebasing: p[0..<pool.count]))
-    }
-
-    deinit {
-        notString.deallocate()
-        fastOps.deinitialize()
-        UnsafeMutableRawPointer(fastOps.baseAddress)?.deallocate()
-        UnsafeMutableRawPointer(literalPool.baseAddress)?.deallocate()
+        return (ops, pool)
     }
 
     /// Whether ``render(payload:into:)`` prints each record from its own data. It does not
@@ -237,7 +227,7 @@
     ///   - payload: the record's event data, starting at `common_type` (all of the record's
     ///     data, as its size is used for `__data_loc` bounds and zero-sized fields).
     ///   - out: the buffer to append to.
-    @_spi(Engine) public func render(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    @_spi(Engine) public func render(payload: RawSpan, into out: inout TextBuffer) {
         if parseFailure != nil || notString[rawFields.count] {
             renderFailed(payload, into: &out)
             return
@@ -247,8 +237,9 @@
             return
         }
         let order = byteOrder
-        let ops = UnsafeBufferPointer(fastOps)
-        let pool = literalPool.baseAddress
+        let opsArray = fastOps, poolArray = literalPool
+        let ops = opsArray.span
+        let pool = poolArray.span.bytes
         let size = payload.count
         var i = 0
         while i < ops.count {
@@ -256,7 +247,7 @@
             i &+= 1
             switch op.kind {
             case .literal:
-                if let pool { out.append(contentsOf: UnsafeRawBufferPointer(start: pool + op.offset, count: op.size)) }
+                out.append(contentsOf: pool.extracting(op.offset..<(op.offset + op.size)))
             case .fieldNumber:
                 var v: UInt64 = 0
                 if op.offset + op.size <= size { v = (payload.loadUnsigned(at: op.offset, size: op.size, order: order) ?? 0) & op.mask }
@@ -279,7 +270,7 @@
 
     /// `ftrace:bprint` (trace_printk): the format is the printk string at the record's
     /// `fmt` address, the arguments are packed in its `buf`.
-    private func renderBinaryPrintf(_ b: PrintFormatBinaryPrintf, _ payload: UnsafeRawBufferPointer,
+    private func renderBinaryPrintf(_ b: PrintFormatBinaryPrintf, _ payload: RawSpan,
                                     into out: inout TextBuffer) {
         let addr = payload.loadUnsigned(at: b.fmtOffset, size: b.fmtSize, order: byteOrder) ?? 0
         let ip = payload.loadUnsigned(at: b.ipOffset, size: b.ipSize, order: byteOrder) ?? 0
@@ -293,12 +284,20 @@
         // Decode the arguments into a table: 16 bytes per argument (value, string location),
         // followed by copies of the string arguments.
         let slots = program.plan.count + 1
-        withUnsafeTemporaryAllocation(byteCount: 16 * slots + payload.count + 1, alignment: 8) { scratch in
+        // Reused across records (rendering is single-threaded per instance, see above).
+        var scratch = bprintScratch
+        bprintScratch = []
+        let need = 16 * slots + payload.count + 1
+        if scratch.count < need { scratch = [UInt8](repeating: 0, count: max(need, 2 * scratch.count)) }
+        do {
             var used = 16 * slots
             var count = 1
+            func put64(_ at: Int, _ v: UInt64) {
+                for j in 0..<8 { scratch[at + j] = UInt8(truncatingIfNeeded: v >> UInt64(8 * j)) }
+            }
             func putNumber(_ k: Int, _ v: UInt64) {
-                scratch.storeBytes(of: v.littleEndian, toByteOffset: 16 * k, as: UInt64.self)
-                scratch.storeBytes(of: UInt64.max, toByteOffset: 16 * k + 8, as: UInt64.self)
+                put64(16 * k, v)
+                put64(16 * k + 8, UInt64.max)
             }
             putNumber(0, ip)
             var p = b.bufOffset
@@ -320,18 +319,18 @@
                     while e < size, payload[e] != 0 { e += 1 }
                     let len = e - p
                     if len > 0 {
-                        UnsafeMutableRawBufferPointer(rebasing: scratch[used..<(used + len)])
-                            .copyMemory(from: UnsafeRawBufferPointer(rebasing: payload[p..<e]))
+                        var k = 0
+                        while k < len { scratch[used + k] = payload[p + k]; k += 1 }
                     }
-                    scratch.storeBytes(of: UInt64(0), toByteOffset: 16 * count, as: UInt64.self)
+                    put64(16 * count, 0)
                     let loc = UInt64(UInt32(used)) | UInt64(UInt32(len)) << 32
-                    scratch.storeBytes(of: loc.littleEndian, toByteOffset: 16 * count + 8, as: UInt64.self)
+                    put64(16 * count + 8, loc)
                     used += len
                     p = e + 1
                 }
                 count += 1
             }
-            let table = UnsafeRawBufferPointer(rebasing: scratch[0..<used])
+            let table = scratch.span.bytes.extracting(0..<used)
             var pieces = program.pieces
             var failed = program.failsWhenComplete
             if count != slots {
@@ -342,10 +341,11 @@
                 renderPiece(piece, table, .little, into: &out)
             }
         }
+        bprintScratch = scratch
     }
 
     @inline(__always)
-    private func renderPiece(_ piece: Piece, _ payload: UnsafeRawBufferPointer, _ order: ByteOrder,
+    private func renderPiece(_ piece: Piece, _ payload: RawSpan, _ order: ByteOrder,
                              into out: inout TextBuffer) {
         switch piece {
         case .literal(let bytes):
@@ -371,7 +371,7 @@
     /// in raw mode (`trace-cmd report -R`): a field that a conversion of the format prints
     /// is printed through that conversion (the search resumes after the conversion used for
     /// the previous field), arrays, strings and other fields are printed from their bytes.
-    @_spi(Engine) public func renderRawFields(payload: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    @_spi(Engine) public func renderRawFields(payload: RawSpan, into out: inout TextBuffer) {
         let count = pieces.count
         // libtraceevent keeps no parsed format for bprint events: their fields print raw.
         var cursor: Int? = (parseFailure == nil && count > 0 && bprint == nil) ? 0 : nil
@@ -404,7 +404,7 @@
     }
 
     /// Convenience: the text of one record as a `String`.
-    @_spi(Engine) public func render(payload: UnsafeRawBufferPointer) -> String {
+    @_spi(Engine) public func render(payload: RawSpan) -> String {
         var b = TextBuffer(capacity: 256)
         render(payload: payload, into: &b)
         return String(decoding: b.bytes, as: UTF8.self)
@@ -434,24 +434,24 @@
 
     /// `%s` of a field's bytes as a C string (`size` 0 or less: up to the end of the record).
     @inline(__always)
-    static func appendFieldString(_ offset: Int, _ size: Int, _ c: PrintfConversion, _ data: UnsafeRawBufferPointer,
+    static func appendFieldString(_ offset: Int, _ size: Int, _ c: PrintfConversion, _ data: RawSpan,
                                   into out: inout TextBuffer) {
         guard offset >= 0, offset <= data.count else { return }
         let len = size <= 0 ? data.count - offset : min(size, data.count - offset)
-        c.appendString(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + len)]), into: &out)
+        c.appendString(data, offset..<(offset + len), into: &out)
     }
 
     /// `%s` of `__get_str`: the text of a dynamic string, nothing when it is empty.
     @inline(__always)
     static func appendDynamicString(_ loc: PrintFormatDynamicLocation, _ c: PrintfConversion,
-                                    _ data: UnsafeRawBufferPointer, _ order: ByteOrder, into out: inout TextBuffer) {
+                                    _ data: RawSpan, _ order: ByteOrder, into out: inout TextBuffer) {
         let (offset, len) = loc.resolve(data, order)
         guard len != 0, offset >= 0, offset < data.count else { return }
-        c.appendString(UnsafeRawBufferPointer(rebasing: data[offset...]), into: &out)
+        c.appendString(data, offset..<data.count, into: &out)
     }
 
     private func renderString(_ arg: PrintFormatStringArgument, _ c: PrintfConversion,
-                              _ data: UnsafeRawBufferPointer, _ order: ByteOrder, into out: inout TextBuffer) {
+                              _ data: RawSpan, _ order: ByteOrder, into out: inout TextBuffer) {
         switch arg {
         case .bprintValue(let slot):
             let loc = data.loadUnsigned(at: slot + 8, size: 8, order: .little) ?? UInt64.max
@@ -465,7 +465,7 @@
                 let start = Int(UInt32(truncatingIfNeeded: loc))
                 let len = Int(UInt32(truncatingIfNeeded: loc >> 32))
                 guard start + len <= data.count else { return }
-                c.appendString(UnsafeRawBufferPointer(rebasing: data[start..<(start + len)]), into: &out)
+                c.appendString(data, start..<(start + len), into: &out)
             }
         case .nothing:
             return
@@ -545,14 +545,14 @@
             let (offset, len) = loc.resolve(data, order)
             guard offset >= 0, offset <= data.count else { return }
             let size = max(0, min(len, data.count - offset))
-            let text = PrintFormatBitmaps.bitmask(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + size)]),
+            let text = PrintFormatBitmaps.bitmask(data.extracting(offset..<(offset + size)),
                                                   bigEndian: order == .big)
             c.appendString(text, into: &out)
         case .cpumask(let loc):
             let (offset, len) = loc.resolve(data, order)
             guard offset >= 0, offset <= data.count else { return }
             let size = max(0, min(len, data.count - offset))
-            let text = PrintFormatBitmaps.cpumask(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + size)]),
+            let text = PrintFormatBitmaps.cpumask(data.extracting(offset..<(offset + size)),
                                                   bigEndian: order == .big)
             c.appendString(text, into: &out)
         case .conditional(let cond, let t, let f):
@@ -576,7 +576,7 @@
     }
 
     private func renderPointer(_ arg: PrintFormatPointerArgument, plen: Int,
-                               _ data: UnsafeRawBufferPointer, _ order: ByteOrder, into out: inout TextBuffer) {
+                               _ data: RawSpan, _ order: ByteOrder, into out: inout TextBuffer) {
         switch arg {
         case .bprintValue(let slot, let number):
             let loc = data.loadUnsigned(at: slot + 8, size: 8, order: .little) ?? UInt64.max
@@ -586,7 +586,7 @@
                 let start = Int(UInt32(truncatingIfNeeded: loc))
                 let len = Int(UInt32(truncatingIfNeeded: loc >> 32))
                 guard start + len <= data.count else { return }
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[start..<(start + len)]))
+                out.append(contentsOf: data.extracting(start..<(start + len)))
             }
         case .nothing:
             return
@@ -666,14 +666,14 @@
 
     // MARK: - Fallback
 
-    private func renderFailed(_ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    private func renderFailed(_ data: RawSpan, into out: inout TextBuffer) {
         out.append("[FAILED TO PARSE]")
         appendRawFields(data, into: &out)
     }
 
     /// Appends ` name=value` for every event field, formatted from the raw data the way
     /// libtraceevent does when it cannot use the print format.
-    @_spi(Engine) public func appendRawFields(_ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    @_spi(Engine) public func appendRawFields(_ data: RawSpan, into out: inout TextBuffer) {
         for index in 0..<rawFields.count {
             out.append(contentsOf: rawFields[index].label)
             appendRawField(index, data, into: &out)
@@ -682,7 +682,7 @@
 
     /// The value of event field `index` formatted from its bytes (libtraceevent's
     /// `print_field_raw`).
-    private func appendRawField(_ index: Int, _ data: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    private func appendRawField(_ index: Int, _ data: RawSpan, into out: inout TextBuffer) {
         let order = byteOrder
         let f = rawFields[index]
         do {
@@ -699,7 +699,7 @@
                 if string && !notString[index] && Self.isPrintable(data, offset, end) {
                     var n = offset
                     while n < data.count, data[n] != 0 { n += 1 }
-                    if offset < n { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[offset..<n])) }
+                    if offset < n { out.append(contentsOf: data.extracting(offset..<n)) }
                 } else {
                     out.append("ARRAY[")
                     var i = offset
@@ -739,11 +739,11 @@
     }
 
     @inline(__always)
-    private static func read(_ data: UnsafeRawBufferPointer, _ offset: Int, _ size: Int, _ order: ByteOrder) -> UInt64 {
+    private static func read(_ data: RawSpan, _ offset: Int, _ size: Int, _ order: ByteOrder) -> UInt64 {
         data.loadUnsigned(at: offset, size: size, order: order) ?? 0
     }
 
-    private static func isPrintable(_ data: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+    private static func isPrintable(_ data: RawSpan, _ start: Int, _ end: Int) -> Bool {
         var i = start
         while i < end {
             let c = data[i]

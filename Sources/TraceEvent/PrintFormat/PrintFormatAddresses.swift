@@ -1,6 +1,6 @@
 /// Network address printing for `%pI4 %pi4 %pI6 %pi6 %pI6c %pIS...`, as libtraceevent does it.
 enum PrintFormatAddresses {
-    static func ipv4(_ data: UnsafeRawBufferPointer, _ offset: Int, leadingZeros: Bool, reverse: Bool,
+    static func ipv4(_ data: RawSpan, _ offset: Int, leadingZeros: Bool, reverse: Bool,
                      into out: inout TextBuffer) {
         for i in 0..<4 {
             if i > 0 { out.append(0x2e) }
@@ -10,7 +10,7 @@ enum PrintFormatAddresses {
     }
 
     /// `%pI6` (colons between 16-bit groups) / `%pi6` (none), every byte as two hex digits.
-    static func ipv6(_ data: UnsafeRawBufferPointer, _ offset: Int, colons: Bool, into out: inout TextBuffer) {
+    static func ipv6(_ data: RawSpan, _ offset: Int, colons: Bool, into out: inout TextBuffer) {
         var j = 0
         while j < 16 {
             out.appendHex(UInt64(data[offset + j]), minDigits: 2)
@@ -21,7 +21,7 @@ enum PrintFormatAddresses {
     }
 
     /// `%pI6c`: RFC 5952-style compression; IPv4-mapped and ISATAP addresses end in dotted quad.
-    static func ipv6Compressed(_ data: UnsafeRawBufferPointer, _ offset: Int, into out: inout TextBuffer) {
+    static func ipv6Compressed(_ data: RawSpan, _ offset: Int, into out: inout TextBuffer) {
         @inline(__always) func byte(_ i: Int) -> UInt8 { data[offset + i] }
         let w0Zero = byte(0) == 0 && byte(1) == 0 && byte(2) == 0 && byte(3) == 0
         let w1Zero = byte(4) == 0 && byte(5) == 0 && byte(6) == 0 && byte(7) == 0
@@ -72,7 +72,7 @@ enum PrintFormatAddresses {
 /// `__get_bitmask` and `__get_cpumask` texts.
 enum PrintFormatBitmaps {
     /// Hex of the mask, most significant byte first, with a comma every 32 bits.
-    static func bitmask(_ bytes: UnsafeRawBufferPointer, bigEndian: Bool) -> [UInt8] {
+    static func bitmask(_ bytes: RawSpan, bigEndian: Bool) -> [UInt8] {
         let size = bytes.count
         let nrBits = size * 8
         var strSize = (nrBits + 3) / 4
@@ -99,7 +99,7 @@ enum PrintFormatBitmaps {
     }
 
     /// The set CPUs as ranges: `0-3,5`.
-    static func cpumask(_ bytes: UnsafeRawBufferPointer, bigEndian: Bool) -> [UInt8] {
+    static func cpumask(_ bytes: RawSpan, bigEndian: Bool) -> [UInt8] {
         let size = bytes.count
         let nrBits = size * 8
         var out = TextBuffer(capacity: 32)

@@ -7,7 +7,7 @@ struct PrintFormatDynamicLocation: Sendable {
     /// libtraceevent's `dynamic_offset_field`: the data's offset and length, both 0 when the
     /// descriptor lies outside the record; an offset or length past the end reads as 0.
     @inline(__always)
-    func resolve(_ data: UnsafeRawBufferPointer, _ order: ByteOrder) -> (offset: Int, length: Int) {
+    func resolve(_ data: RawSpan, _ order: ByteOrder) -> (offset: Int, length: Int) {
         let total = data.count
         guard offset + size <= total else { return (0, 0) }
         let v = PrintFormatRead.number(data, offset, size, order)
@@ -23,7 +23,7 @@ struct PrintFormatDynamicLocation: Sendable {
 enum PrintFormatRead {
     /// `tep_read_number`: 1, 2, 4 or 8 bytes in the file's order, anything else reads 0.
     @inline(__always)
-    static func number(_ data: UnsafeRawBufferPointer, _ offset: Int, _ size: Int, _ order: ByteOrder) -> UInt64 {
+    static func number(_ data: RawSpan, _ offset: Int, _ size: Int, _ order: ByteOrder) -> UInt64 {
         data.loadUnsigned(at: offset, size: size, order: order) ?? 0
     }
 }
@@ -59,7 +59,7 @@ indirect enum PrintFormatExpression: Sendable {
     /// we yield the data offset in the record.
     case dynamicOffset(PrintFormatDynamicLocation)
 
-    func evaluate(_ data: UnsafeRawBufferPointer, _ order: ByteOrder) -> UInt64 {
+    func evaluate(_ data: RawSpan, _ order: ByteOrder) -> UInt64 {
         switch self {
         case .constant(let v):
             return v
@@ -128,7 +128,7 @@ enum PrintFormatBufferSource: Sendable {
     case none
 
     @inline(__always)
-    func start(_ data: UnsafeRawBufferPointer, _ order: ByteOrder) -> Int? {
+    func start(_ data: RawSpan, _ order: ByteOrder) -> Int? {
         switch self {
         case .dynamic(let loc): return loc.resolve(data, order).offset
         case .inline(let offset, _): return offset

@@ -116,7 +116,8 @@ struct PrintfConversion: Sendable, Equatable {
         case UInt8(ascii: "u"): base = 10
         default: base = 10; signed = true
         }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digitsBuf in
+        do {
+            var digitsBuf = InlineArray<32, UInt8>(repeating: 0)
             var nd = 0
             if !(precision == 0 && magnitude == 0) {
                 var v = magnitude
@@ -169,95 +170,30 @@ struct PrintfConversion: Sendable, Equatable {
             let pad = width > total ? width - total : 0
             // One write in place: padding, sign or prefix, zeros, digits.
             let left = leftAlign
-            out.appendUnsafe(maxCount: total + pad) { p in
-                var i = 0
-                if !left { while i < pad { p[i] = 0x20; i &+= 1 } }
-                if prefixCount > 0 { p[i] = prefix.0; i &+= 1 }
-                if prefixCount > 1 { p[i] = prefix.1; i &+= 1 }
-                var z = 0
-                while z < zeros { p[i] = 0x30; i &+= 1; z &+= 1 }
-                var d = 32 - nd
-                while d < 32 { p[i] = digitsBuf[d]; i &+= 1; d &+= 1 }
-                if left { var k = 0; while k < pad { p[i] = 0x20; i &+= 1; k &+= 1 } }
-                return i
-            }
+            out.appendPadded(pad: pad, leftAlign: left, prefix: prefix, prefixCount: prefixCount,
+                             zeros: zeros, digits: digitsBuf, digitCount: nd)
         }
     }
 
     /// Formats a C string (`bytes` up to its first NUL) with width and precision.
-    func appendString(_ bytes: UnsafeRawBufferPointer, into out: inout TextBuffer) {
+    func appendString(_ bytes: RawSpan, into out: inout TextBuffer) {
         var len = 0
         let limit = precision >= 0 ? min(precision, bytes.count) : bytes.count
         while len < limit, bytes[len] != 0 { len += 1 }
         let pad = width > len ? width - len : 0
         if !leftAlign { out.append(repeating: 0x20, count: pad) }
-        if len > 0 { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<len])) }
+        if len > 0 { out.append(contentsOf: bytes.extracting(0..<len)) }
         if leftAlign { out.append(repeating: 0x20, count: pad) }
+    }
+
+    /// Formats the bytes of `range` in `bytes` (clamped to it) as a C string.
+    @inline(__always)
+    func appendString(_ bytes: RawSpan, _ range: Range<Int>, into out: inout TextBuffer) {
+        appendString(bytes.extracting(bytes.clamped(range)), into: &out)
     }
 
     /// Formats a byte array (no NUL inside) as a C string.
     func appendString(_ bytes: [UInt8], into out: inout TextBuffer) {
-        bytes.withUnsafeBytes { appendString($0, into: &out) }
-    }
-}
-
-extension TextBuffer {
-    /// Appends `value` in lowercase hexadecimal without prefix (`%llx`).
-    @inline(__always)
-    mutating func appendHex(_ value: UInt64, minDigits: Int = 1, upper: Bool = false) {
-        let nd = Self.hexDigitCount(value)
-        let zeros = minDigits > nd ? minDigits - nd : 0
-        // One reservation for the whole number (each single-byte append checks the storage).
-        appendUnsafe(maxCount: zeros + nd) { p in
-            var i = 0
-            while i < zeros { p[i] = 0x30; i &+= 1 }
-            Self.writeHex(value, digits: nd, upper: upper, at: p + zeros)
-            return zeros + nd
-        }
-    }
-
-    /// Appends `0x` and the hexadecimal of `value` (`0x%llx`).
-    @inline(__always)
-    mutating func append0xHex(_ value: UInt64) {
-        let nd = Self.hexDigitCount(value)
-        appendUnsafe(maxCount: nd + 2) { p in
-            p[0] = 0x30
-            p[1] = 0x78
-            Self.writeHex(value, digits: nd, upper: false, at: p + 2)
-            return nd + 2
-        }
-    }
-
-    /// The number of hexadecimal digits of `value` (1 for 0).
-    @inline(__always)
-    static func hexDigitCount(_ value: UInt64) -> Int {
-        var nd = 1
-        var v = value >> 4
-        while v != 0 { nd += 1; v >>= 4 }
-        return nd
-    }
-
-    /// Writes the last `digits` hexadecimal digits of `value` at `p`.
-    @inline(__always)
-    static func writeHex(_ value: UInt64, digits: Int, upper: Bool, at p: UnsafeMutablePointer<UInt8>) {
-        let letter: UInt8 = upper ? 0x41 - 10 : 0x61 - 10
-        var k = digits
-        var x = value
-        while k > 0 {
-            k &-= 1
-            let d = UInt8(truncatingIfNeeded: x & 0xf)
-            p[k] = d < 10 ? 0x30 &+ d : letter &+ d
-            x >>= 4
-        }
-    }
-
-    /// Appends the decimal of `value` zero-padded to `minDigits` (`%03d` of a non-negative).
-    @inline(__always)
-    mutating func appendDecimal(_ value: UInt64, minDigits: Int) {
-        var nd = 1
-        var v = value / 10
-        while v != 0 { nd += 1; v /= 10 }
-        if minDigits > nd { append(repeating: 0x30, count: minDigits - nd) }
-        appendDecimal(value)
+        appendString(bytes.span.bytes, into: &out)
     }
 }

@@ -25,16 +25,16 @@
     }
 
     /// Offers `comm` for `pid`, with `tep_register_comm`'s rules.
-    @_spi(Engine) public func register(pid: Int32, comm: UnsafeRawBufferPointer) {
+    @_spi(Engine) public func register(pid: Int32, comm: RawSpan) {
         if !searched {
-            pending.append((pid, String(decoding: comm, as: UTF8.self)))
+            pending.append((pid, comm.string))
             return
         }
         if pid == 0 { return }
         if let c = cached(pid), c != Self.unknown { return }
         // An existing entry is never replaced: refused before a String is made.
         if cmdlines.find(pid) != nil { return }
-        if cmdlines.register(comm: String(decoding: comm, as: UTF8.self), pid: pid) {
+        if cmdlines.register(comm: comm.string, pid: pid) {
             setCached(pid, nil)
         }
     }

@@ -14,11 +14,10 @@ enum GlibcSearch {
             for i in 0..<count { buf[i] = key(i) }
             n = count
         }
-        keys.withUnsafeBufferPointer { k in
-            idx.sort { a, b in
-                let ka = k[Int(a)], kb = k[Int(b)]
-                return ka != kb ? ka < kb : a > b
-            }
+        let k = keys.span
+        idx.sort { a, b in
+            let ka = k[Int(a)], kb = k[Int(b)]
+            return ka != kb ? ka < kb : a > b
         }
         return idx
     }

@@ -42,16 +42,17 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     /// Parses kallsyms text.
     public init(parsing text: String) {
         var t = text
-        self = t.withUTF8 { KallsymsTable(parsing: UnsafeRawBufferPointer($0)) }
+        t.makeContiguousUTF8()
+        self = KallsymsTable(parsing: t.utf8.span.bytes)
     }
 
     /// Parses kallsyms text given as bytes. A NUL byte ends the text.
     /// Parses a kallsyms text given as bytes (as stored in a trace file).
     public init(parsing bytes: [UInt8]) {
-        self = bytes.withUnsafeBytes { Self(parsing: $0) }
+        self = Self(parsing: bytes.span.bytes)
     }
 
-    @_spi(Engine) public init(parsing bytes: UnsafeRawBufferPointer) {
+    @_spi(Engine) public init(parsing bytes: RawSpan) {
         // Pass 1: parse lines in file order into temporary arrays.
         var fileAddr: [UInt64] = []
         var nameStart: [Int32] = []
@@ -91,7 +92,7 @@ public struct KallsymsTable: SymbolResolver, Sendable {
                    memcmpEqual(bytes, lm.start, m.lowerBound, m.count) {
                     mod = lm.index
                 } else {
-                    let key = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[m]))
+                    let key = bytes.array(m)
                     if let i = moduleLookup[key] {
                         mod = i
                     } else {
@@ -112,9 +113,8 @@ public struct KallsymsTable: SymbolResolver, Sendable {
         moduleNames = modules
 
         // Pass 2: reference order, then copy names into one buffer in that order.
-        let order = fileAddr.withUnsafeBufferPointer { a in
-            GlibcSearch.referenceOrder(count: a.count) { a[$0] }
-        }
+        let fa = fileAddr.span
+        let order = GlibcSearch.referenceOrder(count: fa.count) { fa[$0] }
         let n = order.count
         var totalNames = 0
         for l in nameLen { totalNames += Int(l) }
@@ -129,9 +129,7 @@ public struct KallsymsTable: SymbolResolver, Sendable {
             types.append(fileType[j])
             moduleIndices.append(fileModule[j])
             let s = Int(nameStart[j])
-            let name = UnsafeRawBufferPointer(rebasing: bytes[s..<(s + Int(nameLen[j]))])
-            names.append(contentsOf: UnsafeBufferPointer(start: name.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                                                         count: name.count)) // one copy, not byte by byte
+            bytes.append(s..<(s + Int(nameLen[j])), to: &names) // one copy, not byte by byte
             nameOffsets.append(UInt32(truncatingIfNeeded: names.count))
         }
     }
@@ -145,10 +143,10 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     }
 
     /// Calls `body` with the bytes of symbol `index`'s name, without allocating.
-    @_spi(Engine) public func withName<R>(atIndex index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+    @_spi(Engine) public func withName<R>(atIndex index: Int, _ body: (RawSpan) throws -> R) rethrows -> R? {
         guard index >= 0, index < addresses.count else { return nil }
         let s = Int(nameOffsets[index]), e = Int(nameOffsets[index + 1])
-        return try names.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[s..<e])) }
+        return try body(names.span.bytes.extracting(s..<e))
     }
 
     /// Symbol `index`.
@@ -172,14 +170,13 @@ public struct KallsymsTable: SymbolResolver, Sendable {
 
     @usableFromInline
     func _index(containing key: UInt64) -> Int? {
-        addresses.withUnsafeBufferPointer { a in
-            let n = a.count
-            return GlibcSearch.bsearch(count: n) { i in
-                let s = a[i]
-                let next = i + 1 < n ? a[i + 1] : 0 // the reference's end sentinel
-                if key == s || (key > s && key < next) { return 0 }
-                return key < s ? -1 : 1
-            }
+        let a = addresses.span
+        let n = a.count
+        return GlibcSearch.bsearch(count: n) { i in
+            let s = a[i]
+            let next = i + 1 < n ? a[i + 1] : 0 // the reference's end sentinel
+            if key == s || (key > s && key < next) { return 0 }
+            return key < s ? -1 : 1
         }
     }
 
@@ -215,7 +212,7 @@ public struct KallsymsTable: SymbolResolver, Sendable {
 
     /// Reads one line as `sscanf(line, "%16llx %c %n%*s%n%*1[\t][%n%*s%n")` does.
     @inline(__always)
-    private static func parseLine(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Line? {
+    private static func parseLine(_ b: RawSpan, _ start: Int, _ end: Int) -> Line? {
         var p = start
         while p < end, isSpace(b[p]) { p += 1 }
         // %16llx: up to 16 characters, an optional 0x prefix included.
@@ -255,7 +252,7 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     c == 0x20 || (c >= 0x09 && c <= 0x0d)
 }
 
-@inline(__always) private func memcmpEqual(_ b: UnsafeRawBufferPointer, _ x: Int, _ y: Int, _ n: Int) -> Bool {
+@inline(__always) private func memcmpEqual(_ b: RawSpan, _ x: Int, _ y: Int, _ n: Int) -> Bool {
     var i = 0
     while i < n {
         if b[x + i] != b[y + i] { return false }

@@ -33,7 +33,7 @@ import Dispatch
     @_spi(Engine) public var table: KallsymsTable {
         lock.withLock {
             if let t = parsed { return t }
-            let t = text.withUnsafeBytes { KallsymsTable(parsing: $0) }
+            let t = KallsymsTable(parsing: text.span.bytes)
             parsed = t
             text = []
             return t

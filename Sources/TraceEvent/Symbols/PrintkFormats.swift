@@ -18,16 +18,17 @@ public struct PrintkFormats: Sendable {
     /// Parses `printk_formats` text.
     public init(parsing text: String) {
         var t = text
-        self = t.withUTF8 { PrintkFormats(parsing: UnsafeRawBufferPointer($0)) }
+        t.makeContiguousUTF8()
+        self = PrintkFormats(parsing: t.utf8.span.bytes)
     }
 
     /// Parses `printk_formats` text given as bytes. A NUL byte ends the text.
     /// Parses a printk formats text given as bytes (as stored in a trace file).
     public init(parsing bytes: [UInt8]) {
-        self = bytes.withUnsafeBytes { Self(parsing: $0) }
+        self = Self(parsing: bytes.span.bytes)
     }
 
-    @_spi(Engine) public init(parsing bytes: UnsafeRawBufferPointer) {
+    @_spi(Engine) public init(parsing bytes: RawSpan) {
         var fileAddr: [UInt64] = []
         var fileFormat: [String] = []
         let end = TextLines.textEnd(bytes)
@@ -52,11 +53,10 @@ public struct PrintkFormats: Sendable {
                 if e - s >= 2, bytes[e - 2] == 0x5c, bytes[e - 1] == 0x6e { e -= 2 }
             }
             fileAddr.append(address)
-            fileFormat.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self))
+            fileFormat.append(bytes.string(s..<e))
         }
-        let order = fileAddr.withUnsafeBufferPointer { a in
-            GlibcSearch.referenceOrder(count: a.count) { a[$0] }
-        }
+        let fa = fileAddr.span
+        let order = GlibcSearch.referenceOrder(count: fa.count) { fa[$0] }
         addresses = order.map { fileAddr[Int($0)] }
         formats = order.map { fileFormat[Int($0)] }
     }
@@ -66,10 +66,9 @@ public struct PrintkFormats: Sendable {
 
     /// The format stored for `address` (the one libtraceevent finds when several share it).
     public func format(at address: UInt64) -> String? {
-        addresses.withUnsafeBufferPointer { a in
-            GlibcSearch.bsearch(count: a.count) { i in
-                address < a[i] ? -1 : (address > a[i] ? 1 : 0)
-            }
+        let a = addresses.span
+        return GlibcSearch.bsearch(count: a.count) { i in
+            address < a[i] ? -1 : (address > a[i] ? 1 : 0)
         }.map { formats[$0] }
     }
 
@@ -79,7 +78,7 @@ public struct PrintkFormats: Sendable {
     }
 
     /// C's `strtoull(s, NULL, 16)` over `b[start..<end]`.
-    private static func strtoull16(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> UInt64 {
+    private static func strtoull16(_ b: RawSpan, _ start: Int, _ end: Int) -> UInt64 {
         var p = start
         while p < end, isSpace(b[p]) { p += 1 }
         var negative = false

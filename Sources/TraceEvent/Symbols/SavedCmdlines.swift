@@ -22,16 +22,17 @@ public struct SavedCmdlines: Sendable {
     /// Parses `saved_cmdlines` text.
     public init(parsing text: String) {
         var t = text
-        self = t.withUTF8 { SavedCmdlines(parsing: UnsafeRawBufferPointer($0)) }
+        t.makeContiguousUTF8()
+        self = SavedCmdlines(parsing: t.utf8.span.bytes)
     }
 
     /// Parses `saved_cmdlines` text given as bytes. A NUL byte ends the text.
     /// Parses a saved cmdlines text given as bytes (as stored in a trace file).
     public init(parsing bytes: [UInt8]) {
-        self = bytes.withUnsafeBytes { Self(parsing: $0) }
+        self = Self(parsing: bytes.span.bytes)
     }
 
-    @_spi(Engine) public init(parsing bytes: UnsafeRawBufferPointer) {
+    @_spi(Engine) public init(parsing bytes: RawSpan) {
         var filePid: [Int32] = []
         var fileComm: [String] = []
         let end = TextLines.textEnd(bytes)
@@ -64,7 +65,7 @@ public struct SavedCmdlines: Sendable {
                 break
             }
             filePid.append(Int32(truncatingIfNeeded: negative ? -v : v))
-            fileComm.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[p..<eol]), as: UTF8.self))
+            fileComm.append(bytes.string(p..<eol))
         }
         fileOrder = zip(filePid, fileComm).map { ($0, $1) }
         arrange(pids: filePid, comms: fileComm)
@@ -82,10 +83,9 @@ public struct SavedCmdlines: Sendable {
     }
 
     private mutating func arrange(pids filePid: [Int32], comms fileComm: [String]) {
-        let order = filePid.withUnsafeBufferPointer { a in
-            // Offset so that the signed order is kept in an unsigned key.
-            GlibcSearch.referenceOrder(count: a.count) { UInt64(bitPattern: Int64(a[$0])) &+ (1 << 63) }
-        }
+        let a = filePid.span
+        // Offset so that the signed order is kept in an unsigned key.
+        let order = GlibcSearch.referenceOrder(count: a.count) { UInt64(bitPattern: Int64(a[$0])) &+ (1 << 63) }
         pids = order.map { filePid[Int($0)] }
         comms = order.map { fileComm[Int($0)] }
     }
@@ -94,9 +94,8 @@ public struct SavedCmdlines: Sendable {
     public var count: Int { pids.count }
 
     func find(_ pid: Int32) -> Int? {
-        pids.withUnsafeBufferPointer { a in
-            GlibcSearch.bsearch(count: a.count) { i in pid < a[i] ? -1 : (pid > a[i] ? 1 : 0) }
-        }
+        let a = pids.span
+        return GlibcSearch.bsearch(count: a.count) { i in pid < a[i] ? -1 : (pid > a[i] ? 1 : 0) }
     }
 
     /// The name stored for `pid`, `nil` when there is none.

@@ -119,6 +119,11 @@
     }
 
     /// Appends `byte` `count` times (padding).
+    /// Appends the bytes of `span`.
+    @inlinable @inline(__always) @_spi(Engine) public mutating func append(contentsOf span: RawSpan) {
+        span.withUnsafeBytes { append(contentsOf: $0) }
+    }
+
     @inlinable @inline(__always) @_spi(Engine) public mutating func append(repeating byte: UInt8, count n: Int) {
         if n <= 0 { return }
         let p = reserveTail(n)
@@ -176,5 +181,89 @@
     @inlinable @_spi(Engine) public mutating func removeAll() {
         if !isKnownUniquelyReferenced(&storage) { storage = Storage(capacity: storage.capacity) }
         _count = 0
+    }
+}
+
+// MARK: - Number formatting (printf conversions)
+
+extension TextBuffer {
+    /// Appends one formatted integer in a single write: `pad` spaces (before unless
+    /// `leftAlign`, then after), the sign or prefix bytes, `zeros` zeros, and the last
+    /// `digitCount` bytes of `digits`.
+    @inline(__always)
+    mutating func appendPadded(pad: Int, leftAlign left: Bool, prefix: (UInt8, UInt8), prefixCount: Int,
+                               zeros: Int, digits digitsBuf: InlineArray<32, UInt8>, digitCount nd: Int) {
+        let total = prefixCount + zeros + nd
+        appendUnsafe(maxCount: total + pad) { p in
+            var i = 0
+            if !left { while i < pad { p[i] = 0x20; i &+= 1 } }
+            if prefixCount > 0 { p[i] = prefix.0; i &+= 1 }
+            if prefixCount > 1 { p[i] = prefix.1; i &+= 1 }
+            var z = 0
+            while z < zeros { p[i] = 0x30; i &+= 1; z &+= 1 }
+            var d = 32 - nd
+            while d < 32 { p[i] = digitsBuf[d]; i &+= 1; d &+= 1 }
+            if left { var k = 0; while k < pad { p[i] = 0x20; i &+= 1; k &+= 1 } }
+            return i
+        }
+    }
+
+    /// Appends `value` in lowercase hexadecimal without prefix (`%llx`).
+    @inline(__always)
+    mutating func appendHex(_ value: UInt64, minDigits: Int = 1, upper: Bool = false) {
+        let nd = Self.hexDigitCount(value)
+        let zeros = minDigits > nd ? minDigits - nd : 0
+        // One reservation for the whole number (each single-byte append checks the storage).
+        appendUnsafe(maxCount: zeros + nd) { p in
+            var i = 0
+            while i < zeros { p[i] = 0x30; i &+= 1 }
+            Self.writeHex(value, digits: nd, upper: upper, at: p + zeros)
+            return zeros + nd
+        }
+    }
+
+    /// Appends `0x` and the hexadecimal of `value` (`0x%llx`).
+    @inline(__always)
+    mutating func append0xHex(_ value: UInt64) {
+        let nd = Self.hexDigitCount(value)
+        appendUnsafe(maxCount: nd + 2) { p in
+            p[0] = 0x30
+            p[1] = 0x78
+            Self.writeHex(value, digits: nd, upper: false, at: p + 2)
+            return nd + 2
+        }
+    }
+
+    /// The number of hexadecimal digits of `value` (1 for 0).
+    @inline(__always)
+    static func hexDigitCount(_ value: UInt64) -> Int {
+        var nd = 1
+        var v = value >> 4
+        while v != 0 { nd += 1; v >>= 4 }
+        return nd
+    }
+
+    /// Writes the last `digits` hexadecimal digits of `value` at `p`.
+    @inline(__always)
+    static func writeHex(_ value: UInt64, digits: Int, upper: Bool, at p: UnsafeMutablePointer<UInt8>) {
+        let letter: UInt8 = upper ? 0x41 - 10 : 0x61 - 10
+        var k = digits
+        var x = value
+        while k > 0 {
+            k &-= 1
+            let d = UInt8(truncatingIfNeeded: x & 0xf)
+            p[k] = d < 10 ? 0x30 &+ d : letter &+ d
+            x >>= 4
+        }
+    }
+
+    /// Appends the decimal of `value` zero-padded to `minDigits` (`%03d` of a non-negative).
+    @inline(__always)
+    mutating func appendDecimal(_ value: UInt64, minDigits: Int) {
+        var nd = 1
+        var v = value / 10
+        while v != 0 { nd += 1; v /= 10 }
+        if minDigits > nd { append(repeating: 0x30, count: minDigits - nd) }
+        appendDecimal(value)
     }
 }

@@ -78,6 +78,12 @@ final class ParquetColumnBuffer {
         storeBytes(b)
     }
 
+    /// A string or byte array value.
+    @inline(__always)
+    func append(bytes b: RawSpan) {
+        b.withUnsafeBytes { append(bytes: $0) }
+    }
+
     @inline(__always)
     private func storeBytes(_ b: UnsafeRawBufferPointer) {
         values.appendLE(UInt32(b.count))

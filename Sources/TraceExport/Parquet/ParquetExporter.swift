@@ -151,7 +151,7 @@ final class ParquetExportRun {
         @inline(__always) mutating func integer(_ column: Int, _ v: Int64) {
             columns[column]._withUnsafeGuaranteedRef { $0.append(v) }
         }
-        @inline(__always) mutating func bytes(_ column: Int, _ b: UnsafeRawBufferPointer) {
+        @inline(__always) mutating func bytes(_ column: Int, _ b: RawSpan) {
             columns[column]._withUnsafeGuaranteedRef { $0.append(bytes: b) }
         }
         @inline(__always) mutating func null(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.appendNull() } }
@@ -236,7 +236,7 @@ final class ParquetExportRun {
             t.peer._withUnsafeGuaranteedRef { $0.append(Int64(peer)) }
             var sink = Sink(columns: t.fields)
             b.reader._withUnsafeGuaranteedRef { r in
-                e.withBytes { span in span.withUnsafeBytes { r.decode($0, into: &sink) } }
+                e.withBytes { r.decode($0, into: &sink) }
             }
             t.writer.endRow()
             t.rows &+= 1

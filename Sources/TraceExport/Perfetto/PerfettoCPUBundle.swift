@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 /// The open `FtraceEventBundle` of one CPU of one file (and buffer): encoded events, the
 /// `CompactSched` arrays and their comm intern table. Flushed when it holds
 /// ``PerfettoExporter/Options/bundleEvents`` events, when events were lost on the CPU, and at
@@ -62,7 +63,7 @@ final class PerfettoCPUBundle {
 
     /// The intern-table index of `comm`.
     @inline(__always)
-    func intern(_ comm: UnsafeRawBufferPointer) -> UInt32 {
+    func intern(_ comm: RawSpan) -> UInt32 {
         if comm.count <= 15 {
             var a: UInt64 = 0, b: UInt64 = 0
             for i in 0..<comm.count {
@@ -77,14 +78,14 @@ final class PerfettoCPUBundle {
             interned[key] = i
             return i
         }
-        let s = String(decoding: comm, as: UTF8.self)
+        let s = comm.string
         if let i = internedLong[s] { return i }
         let i = addIntern(comm)
         internedLong[s] = i
         return i
     }
 
-    private func addIntern(_ comm: UnsafeRawBufferPointer) -> UInt32 {
+    private func addIntern(_ comm: RawSpan) -> UInt32 {
         PerfettoText.writeString(PerfettoProto.CompactSched.internTable, comm, into: &internTable)
         defer { internCount += 1 }
         return internCount

@@ -57,17 +57,17 @@ final class PerfettoEventPlan {
 
         /// The number, sign-extended from its size when it is signed.
         @inline(__always)
-        func number(in p: UnsafeRawBufferPointer, _ order: ByteOrder) -> UInt64? {
+        func number(in p: RawSpan, _ order: ByteOrder) -> UInt64? {
             if value == .signed {
                 return p.loadSigned(at: offset, size: size, order: order).map { UInt64(bitPattern: $0) }
             }
             return p.loadUnsigned(at: offset, size: size, order: order)
         }
 
-        /// The text up to its first NUL: a `char[N]` array, a `char[]` tail, or a
-        /// `__data_loc`/`__rel_loc` string; `nil` when it does not lie inside the data.
+        /// The range of the text up to its first NUL: a `char[N]` array, a `char[]` tail, or
+        /// a `__data_loc`/`__rel_loc` string; `nil` when it does not lie inside the data.
         @inline(__always)
-        func string(in p: UnsafeRawBufferPointer, _ order: ByteOrder) -> UnsafeRawBufferPointer? {
+        func string(in p: RawSpan, _ order: ByteOrder) -> Range<Int>? {
             var start = offset, length = size
             if storage != .inline {
                 guard size == 4 || size == 2, let word = p.loadUnsigned(at: offset, size: size, order: order) else { return nil }
@@ -78,9 +78,7 @@ final class PerfettoEventPlan {
                 length = p.count - offset
             }
             guard start >= 0, length >= 0, start <= p.count, length <= p.count - start else { return nil }
-            var n = 0
-            while n < length, p[start + n] != 0 { n += 1 }
-            return UnsafeRawBufferPointer(rebasing: p[start..<(start + n)])
+            return start..<p.firstIndex(of: 0, in: start..<(start + length))
         }
     }
 
@@ -89,9 +87,9 @@ final class PerfettoEventPlan {
     let event: Int
     let order: ByteOrder
     /// The readers, allocated once (read in place per event).
-    let readers: UnsafeMutableBufferPointer<FieldReader>
+    let readers: [FieldReader]
     /// Prepared bytes of generic events (see ``Kind/generic``).
-    let prefixes: UnsafeMutableBufferPointer<UInt8>
+    let prefixes: [UInt8]
     /// The length of the `event_name` field at the start of ``prefixes``.
     let namePrefixCount: Int
     /// The fields read through the event API (arrays, byte arrays, cpumasks).
@@ -102,22 +100,14 @@ final class PerfettoEventPlan {
         self.kind = kind
         self.event = event
         self.order = order
-        self.readers = .allocate(capacity: max(1, readers.count))
-        _ = self.readers.initialize(from: readers)
-        self.prefixes = .allocate(capacity: max(1, prefixes.count))
-        _ = self.prefixes.initialize(from: prefixes)
+        self.readers = readers
+        self.prefixes = prefixes
         self.namePrefixCount = namePrefixCount
         self.otherFields = otherFields
         readerCount = readers.count
     }
 
     let readerCount: Int
-
-    deinit {
-        readers.baseAddress?.deinitialize(count: readerCount)
-        readers.deallocate()
-        prefixes.deallocate()
-    }
 
     /// The plan for `type`; `syscalls` says whether Perfetto knows the machine's syscall table,
     /// `typed: false` writes every event as a generic one.

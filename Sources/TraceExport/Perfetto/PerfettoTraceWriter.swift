@@ -125,39 +125,40 @@ final class PerfettoTraceWriter {
 
     @inline(__always)
     private func write(_ e: borrowing EventView, ts: UInt64, plan: PerfettoEventPlan, into b: PerfettoCPUBundle) {
-        let r = plan.readers
+        let readers = plan.readers
+        let r = readers.span
         let o = plan.order
         switch plan.kind {
         case .compactSwitch:
             b.hasCompact = true
             b.switchTimestamp.varint(ts &- b.lastSwitch)
             b.lastSwitch = ts
-            e.withPayload { p in
+            e.withBytes { p in
                 b.switchPrevState.varint(r[0].number(in: p, o) ?? 0)
                 b.switchNextPid.varint(r[2].number(in: p, o) ?? 0)
                 b.switchNextPrio.varint(r[3].number(in: p, o) ?? 0)
-                let comm = r[1].string(in: p, o) ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                b.switchNextComm.varint(UInt64(b.intern(comm)))
+                let comm = r[1].string(in: p, o) ?? 0..<0
+                b.switchNextComm.varint(UInt64(b.intern(p.extracting(comm))))
             }
         case .compactWaking:
             b.hasCompact = true
             b.wakingTimestamp.varint(ts &- b.lastWaking)
             b.lastWaking = ts
             b.wakingFlags.varint(UInt64(e.flags))
-            e.withPayload { p in
+            e.withBytes { p in
                 b.wakingPid.varint(r[1].number(in: p, o) ?? 0)
                 b.wakingPrio.varint(r[2].number(in: p, o) ?? 0)
                 b.wakingTargetCPU.varint(r[3].number(in: p, o) ?? 0)
-                let comm = r[0].string(in: p, o) ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                b.wakingComm.varint(UInt64(b.intern(comm)))
+                let comm = r[0].string(in: p, o) ?? 0..<0
+                b.wakingComm.varint(UInt64(b.intern(p.extracting(comm))))
             }
         case .typed:
             let start = beginEvent(e, ts: ts, into: b)
             let m = b.events.begin(plan.event)
-            e.withPayload { p in
+            e.withBytes { p in
                 for i in 0..<plan.readerCount {
                     if r[i].value == .string {
-                        if let s = r[i].string(in: p, o) { PerfettoText.writeString(r[i].number, s, into: &b.events) }
+                        if let s = r[i].string(in: p, o) { PerfettoText.writeString(r[i].number, p.extracting(s), into: &b.events) }
                     } else if let v = r[i].number(in: p, o) {
                         b.events.uint(r[i].number, v)
                     }
@@ -168,7 +169,7 @@ final class PerfettoTraceWriter {
         case .sysEnter, .sysExit:
             let start = beginEvent(e, ts: ts, into: b)
             let m = b.events.begin(plan.kind == .sysEnter ? PerfettoTypedEvents.sysEnter : PerfettoTypedEvents.sysExit)
-            e.withPayload { p in
+            e.withBytes { p in
                 if let v = r[0].number(in: p, o) { b.events.uint(1, v) }
                 for i in 1..<plan.readerCount {
                     if let v = r[i].number(in: p, o) { b.events.uint(2, v) }
@@ -179,18 +180,20 @@ final class PerfettoTraceWriter {
         case .generic:
             let start = beginEvent(e, ts: ts, into: b)
             let m = b.events.begin(PerfettoProto.Event.generic)
-            let prefixes = UnsafeRawBufferPointer(plan.prefixes)
-            b.events.append(UnsafeRawBufferPointer(rebasing: prefixes[0..<plan.namePrefixCount]))
+            let prefixArray = plan.prefixes
+            let prefixes = prefixArray.span.bytes
+            b.events.append(prefixes.extracting(0..<plan.namePrefixCount))
             for i in 0..<plan.readerCount {
                 let f = r[i]
-                let name = UnsafeRawBufferPointer(rebasing: prefixes[f.prefixStart..<(f.prefixStart + f.prefixCount)])
+                let name = prefixes.extracting(f.prefixStart..<(f.prefixStart + f.prefixCount))
                 if f.value == .other {
                     if let v = e.value(of: plan.otherFields[f.other]) {
                         var text = v.description
-                        text.withUTF8 { Self.writeGenericString(name, UnsafeRawBufferPointer($0), into: &b.events) }
+                        text.makeContiguousUTF8()
+                        Self.writeGenericString(name, text.utf8.span.bytes, into: &b.events)
                     }
                 } else {
-                    e.withPayload { p in Self.writeGenericScalar(f, name, p, o, into: &b.events) }
+                    e.withBytes { p in Self.writeGenericScalar(f, name, p, o, into: &b.events) }
                 }
             }
             b.events.end(m)
@@ -226,8 +229,8 @@ final class PerfettoTraceWriter {
     /// One `GenericFtraceEvent.Field` with a number or text read in place; its length is
     /// computed first, so nothing moves.
     @inline(__always)
-    static func writeGenericScalar(_ f: PerfettoEventPlan.FieldReader, _ name: UnsafeRawBufferPointer,
-                                   _ p: UnsafeRawBufferPointer, _ o: ByteOrder, into ev: inout ProtoBuffer) {
+    static func writeGenericScalar(_ f: PerfettoEventPlan.FieldReader, _ name: RawSpan,
+                                   _ p: RawSpan, _ o: ByteOrder, into ev: inout ProtoBuffer) {
         switch f.value {
         case .signed:
             guard let v = f.number(in: p, o) else { return }
@@ -236,9 +239,10 @@ final class PerfettoTraceWriter {
             guard let v = f.number(in: p, o) else { return }
             writeGenericNumber(name, PerfettoProto.Generic.uintValue, v, into: &ev)
         default:
-            guard let s = f.string(in: p, o) else { return }
+            guard let r = f.string(in: p, o) else { return }
+            let s = p.extracting(r)
             if let fixed = PerfettoText.repaired(s) {
-                fixed.withUnsafeBytes { writeGenericString(name, $0, into: &ev) }
+                writeGenericString(name, fixed.span.bytes, into: &ev)
             } else {
                 writeGenericString(name, s, into: &ev)
             }
@@ -246,7 +250,7 @@ final class PerfettoTraceWriter {
     }
 
     @inline(__always)
-    static func writeGenericNumber(_ name: UnsafeRawBufferPointer, _ number: Int, _ v: UInt64, into ev: inout ProtoBuffer) {
+    static func writeGenericNumber(_ name: RawSpan, _ number: Int, _ v: UInt64, into ev: inout ProtoBuffer) {
         let length = name.count + 1 + ProtoBuffer.varintSize(v)
         ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
         ev.varint(UInt64(length))
@@ -256,7 +260,7 @@ final class PerfettoTraceWriter {
 
     /// `b` must be valid UTF-8.
     @inline(__always)
-    static func writeGenericString(_ name: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, into ev: inout ProtoBuffer) {
+    static func writeGenericString(_ name: RawSpan, _ b: RawSpan, into ev: inout ProtoBuffer) {
         let length = name.count + 1 + ProtoBuffer.varintSize(UInt64(b.count)) + b.count
         ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
         ev.varint(UInt64(length))
@@ -385,19 +389,19 @@ final class PerfettoTraceWriter {
         out.uint(PerfettoProto.Packet.timestamp, ts)
         let tree = out.begin(PerfettoProto.Packet.processTree)
         for pid in order {
-            guard var name = names[pid] else { continue }
+            guard let name = names[pid] else { continue }
             let process = out.begin(T.processes)
             out.int(T.processPid, Int64(pid))
-            name.withUTF8 { u in PerfettoText.writeString(T.processCmdline, UnsafeRawBufferPointer(u), into: &out) }
+            PerfettoText.writeString(T.processCmdline, name, into: &out)
             out.uint(T.cmdlineIsComm, 1)
             out.end(process)
         }
         for pid in order {
-            guard var name = names[pid] else { continue }
+            guard let name = names[pid] else { continue }
             let t = out.begin(T.threads)
             out.int(T.tid, Int64(pid))
             out.int(T.tgid, Int64(pid))
-            name.withUTF8 { u in PerfettoText.writeString(T.name, UnsafeRawBufferPointer(u), into: &out) }
+            PerfettoText.writeString(T.name, name, into: &out)
             out.end(t)
         }
         out.end(tree)

@@ -121,6 +121,12 @@ struct ProtoBuffer: ~Copyable {
     }
 
     /// Raw bytes, no tag.
+    @inline(__always)
+    mutating func append(_ bytes: RawSpan) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Raw bytes, no tag.
     mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }
@@ -137,6 +143,12 @@ struct ProtoBuffer: ~Copyable {
         writeVarint(UInt64(field) << 3 | WireType.lengthDelimited.rawValue)
         writeVarint(UInt64(b.count))
         append(b)
+    }
+
+    /// A length-delimited field of `b`'s bytes.
+    @inline(__always)
+    mutating func bytes(_ field: Int, _ b: RawSpan) {
+        b.withUnsafeBytes { bytes(field, $0) }
     }
 
     mutating func string(_ field: Int, _ s: String) {

@@ -77,6 +77,12 @@ final class SQLiteDatabase {
                 sqlite3_bind_zeroblob(handle, i, 0)                    // empty blob, not NULL
             }
         }
+        @inline(__always) func bindText(_ i: Int32, _ b: RawSpan) {
+            b.withUnsafeBytes { bindText(i, $0) }
+        }
+        @inline(__always) func bindBlob(_ i: Int32, _ b: RawSpan) {
+            b.withUnsafeBytes { bindBlob(i, $0) }
+        }
         func bindText(_ i: Int32, _ s: String) {
             var s = s
             s.withUTF8 { bindText(i, UnsafeRawBufferPointer($0)) }

@@ -97,7 +97,7 @@ final class SQLiteExportRun {
 
         @inline(__always) func parameter(_ column: Int) -> Int32 { Int32(column + EventTableLayout.leadingColumns + 1) }
         mutating func integer(_ column: Int, _ v: Int64) { statement.bind(parameter(column), v) }
-        mutating func bytes(_ column: Int, _ b: UnsafeRawBufferPointer) {
+        mutating func bytes(_ column: Int, _ b: RawSpan) {
             if columns[column].type == .string { statement.bindText(parameter(column), b) } else { statement.bindBlob(parameter(column), b) }
         }
         mutating func null(_ column: Int) { statement.bindNull(parameter(column)) }
@@ -117,7 +117,7 @@ final class SQLiteExportRun {
         mutating func endList(_ column: Int) {
             json.append(UInt8(ascii: "]"))
             let p = parameter(column)
-            json.withUnsafeBytes { statement.bindText(p, $0) }
+            statement.bindText(p, json.span.bytes)
         }
     }
 
@@ -171,7 +171,7 @@ final class SQLiteExportRun {
         s.bind(3, Int64(e.pid))
         s.bind(Int32(b.table.layout.fieldColumns.count + EventTableLayout.leadingColumns + 1), Int64(e.peer))
         let reader = b.reader
-        e.withBytes { span in span.withUnsafeBytes { reader.decode($0, into: &b.sink) } }
+        e.withBytes { reader.decode($0, into: &b.sink) }
         try s.step()
         b.table.rows += 1
         summary.events += 1

@@ -1,4 +1,5 @@
 @_spi(Engine) import TraceCmd
+@_spi(Engine) import TraceEvent
 
 /// The table of one event type, in LISA's layout: `common_ts` (host clock, ns), `common_cpu`,
 /// `common_pid`, then one column per format field, then `peer` (the file index in the
@@ -81,7 +82,7 @@ final class EventFieldReader {
         let elementSize: Int
     }
 
-    let fields: UnsafeMutableBufferPointer<Field>
+    let fields: [Field]
     let order: ByteOrder
 
     init(type: EventType) {
@@ -96,17 +97,14 @@ final class EventFieldReader {
             return Field(offset: ff.offset, size: ff.size, storage: storage, kind: f.kind,
                          elementSize: type.elementSize(of: f))
         }
-        fields = .allocate(capacity: list.count)
-        _ = fields.initialize(from: list)
+        fields = list
         order = type.fieldByteOrder
     }
-
-    deinit { fields.deallocate() }
 
     /// The bytes of `f` in `payload` (as `FormatField.dataRange`): inline, a zero-size tail,
     /// or a `__data_loc`/`__rel_loc` range; `nil` when not inside the payload.
     @inline(__always)
-    static func range(_ f: Field, _ payload: UnsafeRawBufferPointer, _ o: ByteOrder) -> Range<Int>? {
+    static func range(_ f: Field, _ payload: RawSpan, _ o: ByteOrder) -> Range<Int>? {
         let n = payload.count
         switch f.storage {
         case .inline:
@@ -127,8 +125,10 @@ final class EventFieldReader {
 
     /// Decodes every field of `payload` (the event's data from `common_type` on) into `sink`.
     @inline(__always)
-    func decode<S: FieldSink>(_ payload: UnsafeRawBufferPointer, into sink: inout S) {
+    func decode<S: FieldSink>(_ payload: RawSpan, into sink: inout S) {
         let o = order
+        let list = fields
+        let fields = list.span
         for i in 0..<fields.count {
             let f = fields[i]
             switch f.kind {
@@ -142,19 +142,17 @@ final class EventFieldReader {
                 }
             case .string:
                 guard let r = Self.range(f, payload, o) else { sink.null(i); continue }
-                var b = UnsafeRawBufferPointer(rebasing: payload[r])
-                if let base = b.baseAddress, let nul = memchr(base, 0, b.count) {
-                    b = UnsafeRawBufferPointer(start: base, count: UnsafeRawPointer(nul) - base)
-                }
-                if Self.isASCII(b) {
-                    sink.bytes(i, b)
+                let text = r.lowerBound..<payload.firstIndex(of: 0, in: r)
+                if Self.isASCII(payload, text) {
+                    sink.bytes(i, payload.extracting(text))
                 } else {
                     // As FieldValue decodes it: invalid UTF-8 replaced.
-                    var s = String(decoding: b, as: UTF8.self)
-                    s.withUTF8 { sink.bytes(i, UnsafeRawBufferPointer($0)) }
+                    var s = payload.string(text)
+                    s.makeContiguousUTF8()
+                    sink.bytes(i, s.utf8.span.bytes)
                 }
             case .bytes:
-                if let r = Self.range(f, payload, o) { sink.bytes(i, UnsafeRawBufferPointer(rebasing: payload[r])) } else { sink.null(i) }
+                if let r = Self.range(f, payload, o) { sink.bytes(i, payload.extracting(r)) } else { sink.null(i) }
             case .signedArray, .unsignedArray:
                 guard let r = Self.range(f, payload, o), f.elementSize > 0 else { sink.null(i); continue }
                 let es = f.elementSize
@@ -170,7 +168,7 @@ final class EventFieldReader {
                 sink.endList(i)
             case .cpumask:
                 guard let r = Self.range(f, payload, o) else { sink.null(i); continue }
-                let b = UnsafeRawBufferPointer(rebasing: payload[r])
+                let b = payload.extracting(r)
                 // As the report reads a cpumask: bit n of the mask as one number of the file's order.
                 sink.beginList(i)
                 let size = b.count
@@ -186,22 +184,18 @@ final class EventFieldReader {
 
     /// Whether every byte is ASCII (eight bytes at a time).
     @inline(__always)
-    static func isASCII(_ b: UnsafeRawBufferPointer) -> Bool {
-        guard let base = b.baseAddress else { return true }
-        var i = 0
-        let n = b.count
+    static func isASCII(_ b: RawSpan, _ range: Range<Int>) -> Bool {
+        var i = range.lowerBound
+        let n = range.upperBound
         while i + 8 <= n {
-            if base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            if (b.loadUnsigned(at: i, size: 8, order: .little) ?? 0) & 0x8080_8080_8080_8080 != 0 { return false }
             i += 8
         }
         while i < n {
-            if base.load(fromByteOffset: i, as: UInt8.self) >= 0x80 { return false }
+            if b[i] >= 0x80 { return false }
             i += 1
         }
         return true
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif

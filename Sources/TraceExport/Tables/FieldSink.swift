@@ -4,7 +4,7 @@ protocol FieldSink {
     /// A number: signed, or an unsigned value's bit pattern.
     mutating func integer(_ column: Int, _ v: Int64)
     /// Text (valid UTF-8) or bytes, by the column's type.
-    mutating func bytes(_ column: Int, _ b: UnsafeRawBufferPointer)
+    mutating func bytes(_ column: Int, _ b: RawSpan)
     /// No value: the record does not hold the field.
     mutating func null(_ column: Int)
     /// A list starts (number arrays, cpumasks).

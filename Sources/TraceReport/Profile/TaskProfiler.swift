@@ -317,7 +317,7 @@ final class TaskProfiler {
     /// `tep_read_number_field`: the field's bytes as an unsigned number (sizes 1, 2, 4, 8);
     /// `nil` otherwise.
     @inline(__always)
-    func read(_ f: FormatField?, _ payload: UnsafeRawBufferPointer) -> UInt64? {
+    func read(_ f: FormatField?, _ payload: RawSpan) -> UInt64? {
         f?.unsignedValue(in: payload, order: order)
     }
 
@@ -337,7 +337,7 @@ final class TaskProfiler {
     func task(_ pid: UInt64) -> Task { task(Int32(truncatingIfNeeded: pid)) }
 
     /// One record (`trace_profile_record`).
-    func record(payload: UnsafeRawBufferPointer, cpu: Int, ts: UInt64, missed: Bool) {
+    func record(payload: RawSpan, cpu: Int, ts: UInt64, missed: Bool) {
         if missed { dropStarts(cpu: cpu) }
         guard let id = printer.registry.commonLayout.eventID(in: payload, order: order), let d = byID[id] else { return }
         let pid = read(commonPid, payload) ?? 0
@@ -376,7 +376,7 @@ final class TaskProfiler {
         }
     }
 
-    private func eventTask(_ d: EventData, _ payload: UnsafeRawBufferPointer, cpu: Int, pid: UInt64) -> Task {
+    private func eventTask(_ d: EventData, _ payload: RawSpan, cpu: Int, pid: UInt64) -> Task {
         if d.global {
             return d.migrate ? globals[0] : globals[1 + min(max(cpu, 0), globals.count - 2)]
         }
@@ -385,7 +385,7 @@ final class TaskProfiler {
         return task(p)
     }
 
-    private func handleEventData(pid: UInt64, _ d: EventData, _ payload: UnsafeRawBufferPointer, cpu: Int, ts: UInt64) {
+    private func handleEventData(pid: UInt64, _ d: EventData, _ payload: RawSpan, cpu: Int, ts: UInt64) {
         var t: Task?
         if d.start != nil { t = handleEnd(pid: pid, d, payload, cpu: cpu, ts: ts) }
         if d.end != nil { t = handleStart(pid: pid, d, payload, cpu: cpu, ts: ts) }
@@ -399,7 +399,7 @@ final class TaskProfiler {
     }
 
     /// An event without a start: counted under (value, value) of its data field.
-    private func account(_ t0: Task, _ d: EventData, _ payload: UnsafeRawBufferPointer) {
+    private func account(_ t0: Task, _ d: EventData, _ payload: RawSpan) {
         var t = t0
         if d.pidField != nil {
             let p = read(d.pidField, payload) ?? 0
@@ -424,7 +424,7 @@ final class TaskProfiler {
     }
 
     @discardableResult
-    private func handleEnd(pid: UInt64, _ d: EventData, _ payload: UnsafeRawBufferPointer, cpu: Int, ts: UInt64) -> Task? {
+    private func handleEnd(pid: UInt64, _ d: EventData, _ payload: RawSpan, cpu: Int, ts: UInt64) -> Task? {
         let t = eventTask(d, payload, cpu: cpu, pid: pid)
         let value = read(d.startMatchField, payload) ?? 0
         let e = d.start.flatMap { findAndUpdateStart(t, $0, ts: ts, searchValue: value) }
@@ -434,7 +434,7 @@ final class TaskProfiler {
     }
 
     @discardableResult
-    private func handleStart(pid: UInt64, _ d: EventData, _ payload: UnsafeRawBufferPointer, cpu: Int, ts: UInt64) -> Task? {
+    private func handleStart(pid: UInt64, _ d: EventData, _ payload: RawSpan, cpu: Int, ts: UInt64) -> Task? {
         let t = eventTask(d, payload, cpu: cpu, pid: pid)
         let value = read(d.endMatchField, payload) ?? 0
         let s = addStart(t, d, cpu: cpu, ts: ts, searchValue: value, value: value)
@@ -475,13 +475,12 @@ final class TaskProfiler {
         e.stacks[caller] = s
     }
 
-    private func commBytes(_ f: FormatField?, _ payload: UnsafeRawBufferPointer) -> [UInt8]? {
+    private func commBytes(_ f: FormatField?, _ payload: RawSpan) -> [UInt8]? {
         guard let f, f.offset >= 0, f.offset + f.size <= payload.count else { return nil }
-        let raw = UnsafeRawBufferPointer(rebasing: payload[f.offset..<(f.offset + f.size)])
-        return Array(raw.prefix { $0 != 0 })
+        return payload.array(f.offset..<payload.firstIndex(of: 0, in: f.offset..<(f.offset + f.size)))
     }
 
-    private func handleSchedSwitch(_ d: EventData, _ payload: UnsafeRawBufferPointer, cpu: Int, ts: UInt64) {
+    private func handleSchedSwitch(_ d: EventData, _ payload: RawSpan, cpu: Int, ts: UInt64) {
         let prevPid = read(d.pidField, payload) ?? 0
         let prevState = (read(d.dataField, payload) ?? 0) & (1024 - 1)
         let nextPid = read(d.endMatchField, payload) ?? 0
@@ -498,7 +497,7 @@ final class TaskProfiler {
         _ = findAndUpdateStart(next, d, ts: ts, searchValue: nextPid)
     }
 
-    private func handleWakeup(pid: UInt64, _ d: EventData, _ payload: UnsafeRawBufferPointer, cpu: Int, ts: UInt64) {
+    private func handleWakeup(pid: UInt64, _ d: EventData, _ payload: RawSpan, cpu: Int, ts: UInt64) {
         let proxy = task(pid)
         if d.dataField != nil, let success = read(d.dataField, payload), success == 0 { return }
         let p = read(d.pidField, payload) ?? pid
@@ -518,12 +517,12 @@ final class TaskProfiler {
         t.lastStart = s
     }
 
-    private func stackCaller(_ d: EventData, _ payload: UnsafeRawBufferPointer) -> [UInt8] {
+    private func stackCaller(_ d: EventData, _ payload: RawSpan) -> [UInt8] {
         guard let f = d.dataField, f.offset <= payload.count else { return [] }
-        return Array(UnsafeRawBufferPointer(rebasing: payload[f.offset...]))
+        return payload.array(f.offset..<payload.count)
     }
 
-    private func handleStack(pid: UInt64, _ d: EventData, _ payload: UnsafeRawBufferPointer, ts: UInt64) {
+    private func handleStack(pid: UInt64, _ d: EventData, _ payload: RawSpan, ts: UInt64) {
         var t = task(pid)
         t.lastStack = nil
         let original = t
@@ -553,7 +552,7 @@ final class TaskProfiler {
         }
     }
 
-    private func handleFgraphEntry(pid: UInt64, _ d: EventData, _ payload: UnsafeRawBufferPointer, cpu: Int, ts: UInt64) {
+    private func handleFgraphEntry(pid: UInt64, _ d: EventData, _ payload: RawSpan, cpu: Int, ts: UInt64) {
         guard let t = handleStart(pid: pid, d, payload, cpu: cpu, ts: ts) else { return }
         if let st = t.lastStack, let s = t.lastStart {
             s.stack = st

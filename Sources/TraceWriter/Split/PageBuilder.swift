@@ -56,7 +56,7 @@ struct PageBuilder {
     /// Adds one event (its payload as the ring buffer stores it, a multiple of 4 bytes) with
     /// its raw timestamp. Returns `false` (nothing added) when it cannot fit in a page.
     @discardableResult
-    mutating func append(_ payload: UnsafeRawBufferPointer, timestamp: UInt64, missed: MissedEvents) -> Bool {
+    mutating func append(_ payload: RawSpan, timestamp: UInt64, missed: MissedEvents) -> Bool {
         let length = (payload.count + 3) & ~3
         guard fits(length) else { return false }
         if needsNewPage(payloadLength: length, timestamp: timestamp, missed: missed) || timestamp < lastTimestamp {
@@ -74,7 +74,7 @@ struct PageBuilder {
             put(word(type: 0, delta: UInt32(delta)))
             put(UInt32(length + 4))
         }
-        bytes.append(contentsOf: payload)
+        payload.append(0..<payload.count, to: &bytes)
         for _ in payload.count..<length { bytes.append(0) }
         used += length
         lastTimestamp = timestamp
