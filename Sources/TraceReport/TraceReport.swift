@@ -379,7 +379,7 @@ public struct TraceReport {
                 if hasFilters, var f = filters[hi] {
                     let id = eventIndex.map { printer.registry.formats[$0].id } ?? -1
                     let comms = printer.comms
-                    let keep = f.accept(eventID: id, payload: payload, cpu: globalCPU,
+                    let keep = f.accept(eventID: id, payload: unsafe payload.bytes, cpu: globalCPU,
                                         comm: { comms.comm(for: $0) })
                     filters[hi] = f
                     if !keep { return }
@@ -471,7 +471,7 @@ public struct TraceReport {
                 let printer = h.printer
                 let id = printer.eventIndex(of: payload).map { printer.registry.formats[$0].id } ?? -1
                 let comms = printer.comms
-                let keep = f.accept(eventID: id, payload: payload, cpu: globalCPU, comm: { comms.comm(for: $0) })
+                let keep = f.accept(eventID: id, payload: unsafe payload.bytes, cpu: globalCPU, comm: { comms.comm(for: $0) })
                 filters[hi] = f
                 if !keep { continue }
             }

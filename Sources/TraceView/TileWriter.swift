@@ -42,7 +42,6 @@ struct TileWriter {
     private var sliceCount = 0
     private var sliceColumns: [[UInt8]] = Array(repeating: [], count: 5)
     private var scratch: [UInt8] = []
-    private var output: [UInt8] = []
 
     init(capacity: Int) {
         self.capacity = Swift.max(1, capacity)
@@ -108,14 +107,7 @@ struct TileWriter {
         scratch += lineLengths
         scratch += lineBytes
         var packed: [UInt8] = []
-        if let context {
-            let bound = context.compressor.bound(scratch.count)
-            if output.count < bound { output = Array(repeating: 0, count: bound) }
-            let n = scratch.withUnsafeBytes { src in
-                output.withUnsafeMutableBytes { dst in context.compress(src, into: dst) }
-            }
-            if let n { packed = Array(output[0..<n]) }
-        }
+        if let context, let compressed = context.compress(scratch) { packed = compressed }
         tiles.append(Tile(start: start, end: Swift.max(end, lastTime), count: count, bytes: packed))
         compressedBytes += packed.count
         count = 0

@@ -74,7 +74,7 @@ final class EventCursor {
                 let raw = base.loadUnaligned(as: UInt16.self)
                 return Int(order == .little ? UInt16(littleEndian: raw) : UInt16(bigEndian: raw))
             }
-            return layout.eventID(in: payload, order: order)
+            return layout.eventID(in: unsafe payload.bytes, order: order)
         }
 
         @inline(__always)
@@ -355,10 +355,10 @@ final class EventCursor {
         let mergedCPU = sources[k].mergedCPU
         let fid = idx.map { printer.registry.formats[$0].id } ?? -1
         let comms = printer.comms
-        let keep = ps.filter?.accept(eventID: fid, payload: payload, cpu: mergedCPU,
+        let keep = ps.filter?.accept(eventID: fid, payload: unsafe payload.bytes, cpu: mergedCPU,
                                      comm: { comms.comm(for: $0) }) ?? true
         if !keep { return false }
-        let drop = ps.exclude?.accept(eventID: fid, payload: payload, cpu: mergedCPU,
+        let drop = ps.exclude?.accept(eventID: fid, payload: unsafe payload.bytes, cpu: mergedCPU,
                                       comm: { comms.comm(for: $0) }) ?? false
         return !drop
     }

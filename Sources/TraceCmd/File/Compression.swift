@@ -239,6 +239,15 @@ final class ZstdLibrary: @unchecked Sendable {
         if let z = zstd { _ = ZstdLibrary.shared?.freeCCtx?(z) }
     }
 
+    /// `source` compressed, or `nil` on failure.
+    @_spi(Engine) public func compress(_ source: [UInt8]) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: compressor.bound(source.count))
+        let n = source.withUnsafeBytes { src in out.withUnsafeMutableBytes { compress(src, into: $0) } }
+        guard let n else { return nil }
+        out.removeLast(out.count - n)
+        return out
+    }
+
     /// Compresses `source` into `destination` (at least ``Compressor/bound(_:)`` bytes).
     /// Returns the compressed size, or `nil` on failure.
     @_spi(Engine) public func compress(_ source: UnsafeRawBufferPointer,

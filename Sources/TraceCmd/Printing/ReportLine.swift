@@ -171,7 +171,7 @@
         } else {
             out.append("(NULL): " as StaticString)
             out.append(contentsOf: Self.spaces[0..<14])
-            let id = printer.registry.commonLayout.eventID(in: payload, order: h.byteOrder) ?? -1
+            let id = printer.registry.commonLayout.eventID(in: unsafe payload.bytes, order: h.byteOrder) ?? -1
             out.append("[UNKNOWN EVENT \(id)]")
         }
         if out.count > lineStart, out.last == 0x0a {
