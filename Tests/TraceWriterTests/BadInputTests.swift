@@ -48,6 +48,28 @@ import TraceWriter
         }
     }
 
+    /// Fuzz regression (`Tests/Fixtures/fuzz-regressions/FuzzConvert`, 1 flag byte + a v7
+    /// file): a CPUCOUNT option of 168 M CPUs made the version 6 writer build a 2.7 GB CPU
+    /// table. The file converts with the CPUs that have data, the count reported dropped,
+    /// and what is written reads back.
+    @Test func hugeCPUCountConvertsToV6WithTheCPUsThatHaveData() throws {
+        let dir = try Fixtures.scratch("fuzz-cpucount")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = dir + "/in.dat", out = dir + "/out.dat"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("fuzz-regressions/FuzzConvert/oom-v6-cpu-table-f887047f.bin")))
+        #expect(bytes.first == 0) // the harness's flag byte: version 6
+        try bytes.dropFirst().write(to: URL(fileURLWithPath: input))
+        let file = try TraceFile.open(input)
+        #expect(file.cpuCount > 1 << 16)
+        let report = try TraceWriter.convert(file, to: out, format: OutputFormat(version: 6))
+        #expect(report.dropped.contains { $0.context == "CPU count" })
+        let size = try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int ?? .max
+        #expect(size < 1 << 24, "output of \(size) bytes")
+        let back = try TraceFile.open(out)
+        #expect(back.cpuCount <= 1 << 16)
+        #expect(back.warnings.isEmpty, "\(back.warnings)")
+    }
+
     /// Metadata cut short: a typed error naming the file, and no output file left behind.
     @Test func unreadableMetadataLeavesNoOutput() throws {
         let original = Fixtures.path("v6.dat")

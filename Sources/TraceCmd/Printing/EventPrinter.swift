@@ -69,7 +69,7 @@ import Dispatch
     private let slots: UnsafeMutablePointer<Unmanaged<EventSlot>?>
     private let slotCount: Int
     /// Environment handed to plugins.
-    @exclusivity(unchecked) @_spi(Engine) public var environment: PluginEnvironment
+    @_spi(Engine) public let environment: PluginEnvironment
     /// Event indices printed as raw fields (`-r`) and without their plugin (`-n`); set by
     /// ``setEventFlags(printRaw:noHandler:)`` before the first record is printed.
     private var rawEvents: Set<Int> = []
@@ -184,7 +184,7 @@ import Dispatch
         slots.initialize(repeating: nil, count: max(slotCount, 1))
         rawEvents = other.rawEvents
         noHandlerEvents = other.noHandlerEvents
-        var env = other.environment
+        let env = other.environment.copy()
         env.symbols = resolver
         env.comms = nil
         env.session = PluginSession()

@@ -67,8 +67,9 @@
 
 /// What plugins may consult or update while printing a record.
 ///
-/// A value type whose parts live in one shared box: handing it to a plugin for every
-/// record costs one reference count, not one per part.
+/// What plugins may use: symbols, the comm registry, guest symbols, the time format and
+/// run-wide state. Its parts live in one shared box: copies share them (``copy()`` makes an
+/// independent one), so handing it to a plugin per record costs no reference counting.
 @_spi(Engine) public struct PluginEnvironment {
     final class Storage {
         var symbols: (any SymbolResolver)?
@@ -93,39 +94,42 @@
         }
     }
 
-    private var storage: Storage
+    // A reference, not copied on write: a printer passes its environment to a plugin per
+    // record, and a copy-on-write value would be retained and released for each call.
+    private let storage: Storage
 
-    private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
-    }
+    private init(storage: Storage) { self.storage = storage }
+
+    /// An environment with the same parts that later changes to this one do not affect
+    /// (copies of an environment share their parts).
+    @_spi(Engine) public func copy() -> PluginEnvironment { PluginEnvironment(storage: storage.copy()) }
 
     /// Kernel symbols of the trace (its kallsyms), for function names.
     @_spi(Engine) public var symbols: (any SymbolResolver)? {
         get { storage.symbols }
-        set { unique().symbols = newValue }
+        nonmutating set { storage.symbols = newValue }
     }
     /// Where learnt comms go (see ``CommRegistry``).
     @_spi(Engine) public var comms: (any CommRegistry)? {
         get { storage.comms }
-        set { unique().comms = newValue }
+        nonmutating set { storage.comms = newValue }
     }
     /// Guest symbol lookup for kvm events; `nil` when there are no guests.
     @_spi(Engine) public var guestFunctions: (any GuestFunctionResolver)? {
         get { storage.guestFunctions }
-        set { unique().guestFunctions = newValue }
+        nonmutating set { storage.guestFunctions = newValue }
     }
     /// Writes a timestamp the way the report prints its time column (`ftrace:func_repeats`
     /// shows the time of the first repeat with it: `trace-cmd report` uses `%12d`, or
     /// `%6.1000d` with `-t`... through `tep_func_repeat_format`). `nil` prints the raw number.
     @_spi(Engine) public var formatTimestamp: ((UInt64, inout TextBuffer) -> Void)? {
         get { storage.formatTimestamp }
-        set { unique().formatTimestamp = newValue }
+        nonmutating set { storage.formatTimestamp = newValue }
     }
     /// Run-wide plugin state; without one, each bound plugin keeps its own.
     @_spi(Engine) public var session: PluginSession? {
         get { storage.session }
-        set { unique().session = newValue }
+        nonmutating set { storage.session = newValue }
     }
 
     /// An environment; every part is optional (without symbols, addresses print in hex).

@@ -96,7 +96,7 @@ struct FileLayoutWriter {
         for block in [meta.headerInfo, meta.ftraceEvents, meta.eventFormats, meta.kallsyms, meta.printk, meta.cmdlines] {
             try sink.write(block)
         }
-        let cpus = cpuCount
+        let cpus = try v6CPUCount()
         var opts = ByteEncoder(order: order)
         opts.u32(cpus)
         opts.fixed("options  ", size: 10)
@@ -135,6 +135,27 @@ struct FileLayoutWriter {
         try sink.finish()
         return WriteReport(path: sink.path, format: format, size: sink.position, pages: pump.pagesWritten,
                            dropped: dropped + pump.issues)
+    }
+
+    /// The most CPUs a version 6 file is written with: its header lists every CPU (16 bytes
+    /// each, in every flyrecord block). A CPU count above it (a damaged CPUCOUNT option) is
+    /// written as the CPUs that have data, and reported dropped.
+    static let maxV6CPUs = 1 << 16
+
+    /// The CPU count a version 6 output lists (see ``maxV6CPUs``).
+    mutating func v6CPUCount() throws(TraceWriteError) -> Int {
+        let n = cpuCount
+        guard n > Self.maxV6CPUs else { return n }
+        let withData = plan.buffers.flatMap { $0.cpus.map { $0.cpu + 1 } }.max() ?? 0
+        guard withData <= Self.maxV6CPUs else {
+            throw TraceWriteError(file: source.path, context: "CPU count",
+                                  kind: .unsupported("CPU \(withData - 1) has data: a version 6 file lists every CPU "
+                                                     + "up to it (at most \(Self.maxV6CPUs))"))
+        }
+        dropped.append(TraceFileError(file: source.path, context: "CPU count", offset: 0,
+                                      kind: .invalidValue("\(n) CPUs: written as the \(withData) up to the last CPU with data "
+                                                          + "(a version 6 file lists every CPU)")))
+        return withData
     }
 
     mutating func writeV6Flyrecord(_ b: BufferPlan, cpuCount: Int) throws(TraceWriteError) {
