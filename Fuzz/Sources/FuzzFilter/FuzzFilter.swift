@@ -21,7 +21,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     for f in embeddedFormats {
         for d in filter.descriptions(eventID: f.id) { touch(d) }
         fuzzSink &+= filter.matches(eventID: f.id, payload: parts[2].bytes, cpu: 0, comm: comm) ? 1 : 0
-        fuzzSink &+= filter.accept(eventID: f.id, payload: parts[2], cpu: 1, comm: comm) ? 1 : 0
+        fuzzSink &+= filter.accept(eventID: f.id, payload: parts[2].bytes, cpu: 1, comm: comm) ? 1 : 0
     }
     return 0
 }
