@@ -70,6 +70,33 @@ import TraceWriter
         #expect(back.warnings.isEmpty, "\(back.warnings)")
     }
 
+    /// Fuzz regression (flag byte 6: v7 zstd): a chunk that does not decompress is written
+    /// as 4,048 empty pages, which zstd packs 31,000 to 1; our reader refused that chunk of our
+    /// own output as implausible (the bound was 16,384 to 1, below zstd's 32,768). The output
+    /// now reads back, every page loads, and the reference reads it too.
+    @Test func emptyPagesWrittenForABadChunkReadBack() throws {
+        let dir = try Fixtures.scratch("fuzz-empty-pages")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = dir + "/in.dat", out = dir + "/out.dat"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("fuzz-regressions/FuzzConvert/crash-empty-pages-ratio-9f00c35e.bin")))
+        #expect(bytes.first == 6)
+        try bytes.dropFirst().write(to: URL(fileURLWithPath: input))
+        let report = try TraceWriter.convert(try TraceFile.open(input), to: out,
+                                             format: OutputFormat(version: 7, compression: .zstd))
+        #expect(report.dropped.contains { "\($0)".contains("pages written empty") })
+        let back = try TraceFile.open(out)
+        #expect(back.warnings.isEmpty, "\(back.warnings)")
+        var pages = 0
+        for b in back.buffers {
+            for i in b.cpus.indices {
+                let source = try CPUPageSource(file: back, buffer: b, cpuIndex: i, decompressAhead: false)
+                for p in 0..<source.pageCount { _ = try source.page(p); pages += 1 }
+            }
+        }
+        #expect(pages >= 4048)
+        #expect(try Reference.report([out], []).status == 0)
+    }
+
     /// Metadata cut short: a typed error naming the file, and no output file left behind.
     @Test func unreadableMetadataLeavesNoOutput() throws {
         let original = Fixtures.path("v6.dat")

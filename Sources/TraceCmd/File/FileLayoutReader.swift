@@ -26,8 +26,10 @@ struct FileLayoutReader {
     var printk: TraceFile.MetadataLocation?
     var cmdlines: TraceFile.MetadataLocation?
 
-    /// Upper bound for a decompressed block, relative to its compressed size.
-    static let maxExpansion = 16384
+    /// Upper bound for a decompressed block, relative to its compressed size: zstd's own
+    /// limit (a block of at most 128 KiB repeating one byte takes 4 bytes), which a chunk
+    /// of empty pages reaches (zlib stays near 1,032).
+    static let maxExpansion = 32768
     /// Absolute upper bound for one decompressed block.
     static let maxBlock = 1 << 31
 
