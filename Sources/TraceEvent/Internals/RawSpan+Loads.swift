@@ -50,13 +50,7 @@ extension RawSpan {
     /// Reads a signed integer of `size` bytes (1, 2, 4 or 8) at `offset`, sign-extended to 64 bits.
     @inlinable @inline(__always)
     @_spi(Engine) public func loadSigned(at offset: Int, size: Int, order: ByteOrder) -> Int64? {
-        guard let u = loadUnsigned(at: offset, size: size, order: order) else { return nil }
-        switch size {
-        case 1: return Int64(Int8(truncatingIfNeeded: u))
-        case 2: return Int64(Int16(truncatingIfNeeded: u))
-        case 4: return Int64(Int32(truncatingIfNeeded: u))
-        default: return Int64(bitPattern: u)
-        }
+        loadUnsigned(at: offset, size: size, order: order).map { signExtended($0, size: size) }
     }
 
     /// The index of the first `byte` in `range` (clamped to the span), or the range's
@@ -157,12 +151,17 @@ extension UnsafeRawBufferPointer {
     /// Reads a signed integer of `size` bytes (1, 2, 4 or 8) at `offset`, sign-extended to 64 bits.
     @inlinable
     @_spi(Engine) public func loadSigned(at offset: Int, size: Int, order: ByteOrder) -> Int64? {
-        guard let u = loadUnsigned(at: offset, size: size, order: order) else { return nil }
-        switch size {
-        case 1: return Int64(Int8(truncatingIfNeeded: u))
-        case 2: return Int64(Int16(truncatingIfNeeded: u))
-        case 4: return Int64(Int32(truncatingIfNeeded: u))
-        default: return Int64(bitPattern: u)
-        }
+        loadUnsigned(at: offset, size: size, order: order).map { signExtended($0, size: size) }
+    }
+}
+
+/// `u`, the value of a `size`-byte integer (1, 2, 4 or 8), sign-extended to 64 bits.
+@inlinable @inline(__always)
+func signExtended(_ u: UInt64, size: Int) -> Int64 {
+    switch size {
+    case 1: return Int64(Int8(truncatingIfNeeded: u))
+    case 2: return Int64(Int16(truncatingIfNeeded: u))
+    case 4: return Int64(Int32(truncatingIfNeeded: u))
+    default: return Int64(bitPattern: u)
     }
 }
