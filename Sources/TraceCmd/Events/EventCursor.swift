@@ -8,6 +8,7 @@
 /// the comms an output plugin registers (sched events) are registered once the body has
 /// seen the record, and events printed statefully (function, function graph) are printed
 /// as they come, whether or not their text is asked for.
+@usableFromInline
 final class EventCursor {
     /// What one file needs during the iteration.
     final class PeerState {
@@ -86,6 +87,24 @@ final class EventCursor {
             return printer.eventIndex(of: payload)
         }
 
+        /// The record's event id, index and traits packed in one word (id in bits 0-15,
+        /// index in bits 16-47, traits in bits 48-55) when they can be read directly: the
+        /// id is the usual u16 at offset 0, has an index, its traits are known, and no
+        /// filter nor first lookup is due. -1 otherwise (then ``EventCursor`` takes the
+        /// general path). Small enough to be inlined into the per-record loop.
+        @inline(__always)
+        func packedClassification(of payload: UnsafeRawBufferPointer) -> Int {
+            guard idAtZero, !hasFilter, searched, payload.count >= 2, let base = payload.baseAddress else { return -1 }
+            let raw = base.loadUnaligned(as: UInt16.self)
+            let id = Int(order == .little ? UInt16(littleEndian: raw) : UInt16(bigEndian: raw))
+            guard id < indexByID.count else { return -1 }
+            let i = indexByID[id]
+            guard i >= 0 else { return -1 }
+            let t = traits[Int(i)]
+            guard t != 0 else { return -1 }
+            return id | Int(i) << 16 | Int(t) << 48
+        }
+
         /// The traits of the event at `index` (see ``traits``).
         @inline(__always)
         func traits(of index: Int) -> UInt8 {
@@ -144,7 +163,11 @@ final class EventCursor {
     @exclusivity(unchecked) var sourceIndex = -1
     @exclusivity(unchecked) var eventIndex: Int?
     /// The current record's event id (`common_type`).
-    @exclusivity(unchecked) var eventID: Int?
+    @usableFromInline @exclusivity(unchecked) var eventID: Int?
+    /// The current record's timestamp and payload, kept beside ``current`` for the views'
+    /// inlinable accessors (which cannot name the engine's `Record`).
+    @usableFromInline @exclusivity(unchecked) var currentTimestamp: UInt64 = 0
+    @usableFromInline @exclusivity(unchecked) var currentPayload = UnsafeRawBufferPointer(start: nil, count: 0)
     /// The current event's traits (see ``PeerState/traits``).
     @exclusivity(unchecked) private var traits: UInt8 = 0
     /// The current record's file (kept alive by ``peers``).
@@ -177,7 +200,8 @@ final class EventCursor {
         var printers: [EventPrinter?] = []
         for p in session.peers {
             guard selected(p.index) || (guestMap && tops.contains(p.index)) else { printers.append(nil); continue }
-            do { printers.append(try EventPrinter(file: p.file, options: .init(), session: plugins)) } catch {
+            // Symbols are parsed when first needed: an iteration may never ask for text.
+            do { printers.append(try EventPrinter(file: p.file, options: .init(symbolsAhead: false), session: plugins)) } catch {
                 throw .file(error)
             }
         }
@@ -269,6 +293,8 @@ final class EventCursor {
                                        missedEvents: .none, pageOffset: 0, pageIndex: 0, offsetInPage: 0, recordSize: 0,
                                        timeDelta: 0, pageTimestamp: 0, isFirstOnPage: false, byteOrder: .little))
         current = UnsafePointer(noRecord)
+        currentTimestamp = 0
+        currentPayload = UnsafeRawBufferPointer(start: nil, count: 0)
     }
 
     deinit {
@@ -283,17 +309,14 @@ final class EventCursor {
         if !registered { finishCurrent() }
         guard !done else { return false }
         while true {
-            let k: Int
-            let r: UnsafePointer<Record>
-            do throws(TraceFileError) {
-                // Read in place: the merge keeps the record until the next call.
-                guard let n = try timeline.nextRecord() else { return finish() }
-                (k, r) = n
-            } catch {
+            let k = timeline.step()
+            if _slowPath(k < 0) {
                 // A bad page ends that part of its CPU; the merge goes on with the rest.
-                errors.append(error)
-                continue
+                if let error = timeline.takeError() { errors.append(error); continue }
+                return finish()
             }
+            // Read in place: the merge keeps the record until the next call.
+            let r = timeline.head(k)
             let ts = r.pointee.timestamp
             if reversed {
                 if let end, ts > end { continue }
@@ -303,20 +326,19 @@ final class EventCursor {
                 if let end, ts > end { return finish() }
             }
             guard let ref = sourcePeers[k] else { continue }
-            // The event's id, index and traits; false when a filter drops the record.
-            let kept: Bool = ref._withUnsafeGuaranteedRef { ps in
-                let payload = r.pointee.payload
-                let id = ps.eventID(of: payload)
-                let idx = id.flatMap { ps.eventIndex(ofID: $0, payload: payload) }
-                if ps.hasFilter, !accepts(ps, index: idx, payload: payload, source: k) { return false }
-                if !ps.searched { firstLookup(ps, payload: payload) }
-                eventID = id
-                eventIndex = idx
-                traits = idx.map { ps.traits(of: $0) } ?? 0
-                return true
+            let payload = r.pointee.payload
+            let packed = ref._withUnsafeGuaranteedRef { $0.packedClassification(of: payload) }
+            if packed >= 0 {
+                // The common case, in line: a known event, no filter.
+                eventID = packed & 0xffff
+                eventIndex = (packed >> 16) & 0xffff_ffff
+                traits = UInt8(truncatingIfNeeded: packed >> 48)
+            } else if !classify(ref, payload: payload, source: k) {
+                continue
             }
-            guard kept else { continue }
             current = r
+            currentTimestamp = ts
+            currentPayload = payload
             sourceIndex = k
             peer = ref
             // Cleared only when set (the common case stores nothing and releases nothing).
@@ -329,10 +351,29 @@ final class EventCursor {
         }
     }
 
+    /// The record's event id, index and traits in the general case (an id not at offset 0,
+    /// an unknown event, a filter, the first lookup of the file, traits not learnt yet);
+    /// false when a filter drops the record.
+    @inline(never)
+    private func classify(_ ref: Unmanaged<PeerState>, payload: UnsafeRawBufferPointer, source k: Int) -> Bool {
+        ref._withUnsafeGuaranteedRef { ps in
+            let id = ps.eventID(of: payload)
+            let idx = id.flatMap { ps.eventIndex(ofID: $0, payload: payload) }
+            if ps.hasFilter, !accepts(ps, index: idx, payload: payload, source: k) { return false }
+            if !ps.searched { firstLookup(ps, payload: payload) }
+            eventID = id
+            eventIndex = idx
+            traits = idx.map { ps.traits(of: $0) } ?? 0
+            return true
+        }
+    }
+
     /// Ends the iteration: no record is current any more.
     private func finish() -> Bool {
         done = true
         current = UnsafePointer(noRecord)
+        currentTimestamp = 0
+        currentPayload = UnsafeRawBufferPointer(start: nil, count: 0)
         peer = nil
         return false
     }

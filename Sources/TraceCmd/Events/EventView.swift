@@ -19,7 +19,7 @@
 /// ```
 public struct EventView: ~Copyable {
     /// The iteration's cursor, unretained: the view lives only while the iteration runs.
-    let ref: Unmanaged<EventCursor>
+    @usableFromInline let ref: Unmanaged<EventCursor>
 
     init(cursor: EventCursor) { ref = Unmanaged.passUnretained(cursor) }
 
@@ -27,7 +27,7 @@ public struct EventView: ~Copyable {
     var cursor: EventCursor { ref.takeUnretainedValue() }
 
     /// Calls `body` with the cursor, without reference counting (what is read per event).
-    @inline(__always)
+    @inlinable @inline(__always)
     func with<R>(_ body: (EventCursor) -> R) -> R { ref._withUnsafeGuaranteedRef(body) }
 
     /// The file index (peer) in the session.
@@ -38,7 +38,8 @@ public struct EventView: ~Copyable {
     public var buffer: String { cursor.session.peers[cursor.source.peer].file.buffers[cursor.source.buffer].name }
     /// The timestamp in ns, corrected as `trace-cmd report` corrects it (a guest's on the
     /// host clock, through its TIME_SHIFT; offsets and dates applied).
-    public var timestamp: UInt64 { with { $0.record.timestamp } }
+    @inlinable
+    public var timestamp: UInt64 { with { $0.currentTimestamp } }
     /// The timestamp as the ring buffer recorded it (the file's own clock).
     public var rawTimestamp: UInt64 { with { $0.record.rawTimestamp } }
     /// ``timestamp`` as a `Duration`.
@@ -46,6 +47,7 @@ public struct EventView: ~Copyable {
     /// ``timestamp`` in seconds.
     public var seconds: Double { Double(timestamp) / 1e9 }
     /// The event id (`common_type`), `nil` when the record is too short to hold one.
+    @inlinable
     public var id: Int? {
         with { $0.eventID }
     }
@@ -128,10 +130,11 @@ public struct EventView: ~Copyable {
     public var info: String { cursor.info() }
 
     /// Calls `body` with the event's data (from `common_type` on) in place.
+    @inlinable
     public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
         // The payload taken into a local first: a span made straight from the stored record
         // crashes Swift 6.3.1's optimizer (an ownership verifier error in CopyPropagation).
-        let payload = with { $0.record.payload }
+        let payload = with { $0.currentPayload }
         return try body(unsafe payload.bytes)
     }
 

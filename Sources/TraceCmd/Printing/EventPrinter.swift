@@ -13,11 +13,17 @@ import Dispatch
         /// Whether setting up may use other threads (event formats parsed on all cores,
         /// kallsyms parsed in the background); otherwise all of it runs on the calling thread.
         @_spi(Engine) public var concurrent = true
+        /// Whether the kallsyms table starts parsing in the background right away (when
+        /// ``concurrent``), for a caller that prints symbols soon (the report); otherwise it
+        /// is parsed on first use (the event API, whose callers may never ask for text).
+        @_spi(Engine) public var symbolsAhead = true
 
-        @_spi(Engine) public init(raw: Bool = false, plugins: EventPlugins = .standard, concurrent: Bool = true) {
+        @_spi(Engine) public init(raw: Bool = false, plugins: EventPlugins = .standard, concurrent: Bool = true,
+                                  symbolsAhead: Bool = true) {
             self.raw = raw
             self.plugins = plugins
             self.concurrent = concurrent
+            self.symbolsAhead = symbolsAhead
         }
     }
 
@@ -141,7 +147,7 @@ import Dispatch
         formatErrors = errors
         // Parsed on another thread while the report starts (lookups wait for it), or on first
         // use.
-        kallsyms = LazyKallsymsTable(text: try kallsymsText.get(), background: concurrent)
+        kallsyms = LazyKallsymsTable(text: try kallsymsText.get(), background: concurrent && options.symbolsAhead)
         let pk = try file.printkText()
         let printk = PrintkFormats(parsing: pk)
         var pkMap: [UInt64: String] = [:]

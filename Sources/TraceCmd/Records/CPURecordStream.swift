@@ -41,10 +41,10 @@
     /// key is computed by inlined code, with no indirect call, and the corrector's per-CPU
     /// sample-interval cache lives here.
     @exclusivity(unchecked) private var corrector = TimestampCorrector()
-    @exclusivity(unchecked) private var correcting = false
+    @exclusivity(unchecked) private var correcting = false { didSet { updateDirect() } }
     private var correctionCPU = 0
     /// `eventMask[id]` tells whether records of event `id` are kept; `nil` keeps all.
-    private var eventMask: [Bool]?
+    private var eventMask: [Bool]? { didSet { updateDirect() } }
     /// libtracecmd's offset of page 0 (see ``Record/pageOffset``).
     @_spi(Engine) public let referencePageBase: Int
 
@@ -55,8 +55,14 @@
 
     // The stream is single-threaded by contract; dynamic exclusivity checks on these
     // per-record fields would cost more than the decoding itself.
-    @exclusivity(unchecked) private var events: RingBufferPage.Events?
-    @exclusivity(unchecked) private var peeked: Record?
+    /// The events of the page being read (an empty page when none is).
+    @exclusivity(unchecked) private var events = RingBufferPage.Events(page: RingBufferPage())
+    @exclusivity(unchecked) private var peeked: Record? { didSet { updateDirect() } }
+    /// Whether ``next(into:)`` may decode the page's next data event in line: no record is
+    /// peeked, none is corrected or left out, and the page is little-endian.
+    @exclusivity(unchecked) private var direct = true
+    /// The error that ended the last ``next(into:)`` (taken by ``takeError()``).
+    @exclusivity(unchecked) private var pendingError: TraceFileError?
     @exclusivity(unchecked) private var finished = false
     private let pageSize: Int
     /// Of the page being read, per record without copying the page header.
@@ -88,6 +94,7 @@
         bufferName = buffer.name
         pageSize = source.pageSize
         byteOrder = self.layout.byteOrder
+        direct = byteOrder == .little
         if let referencePageBase {
             self.referencePageBase = referencePageBase
         } else if buffer.isCompressed {
@@ -117,6 +124,10 @@
         eventMask = mask
     }
 
+    private func updateDirect() {
+        direct = peeked == nil && eventMask == nil && !correcting && byteOrder == .little
+    }
+
     /// The number of pages of this CPU.
     @_spi(Engine) public var pageCount: Int { source.pageCount }
 
@@ -135,9 +146,9 @@
         while true {
             let event: RingBufferEvent?
             do {
-                event = try events?.next()
+                event = try events.next()
             } catch {
-                events = nil
+                events = .init(page: RingBufferPage())
                 throw pageError(error)
             }
             if let event {
@@ -185,6 +196,63 @@
         return try decode()
     }
 
+    /// Writes the next record, consumed, to `slot` (the merge's slot for this stream);
+    /// false at the end, or when an error ended a part of the stream (then
+    /// ``takeError()`` returns it, and the next call continues after that part).
+    ///
+    /// The page's next data event is decoded in line when nothing else is to be done with
+    /// it (the common case: a small data event past the first of its page, no correction,
+    /// no selection); everything else goes through ``next()``.
+    @inline(__always)
+    func next(into slot: UnsafeMutablePointer<Record>) -> Bool {
+        if direct && events.yieldedAny {
+            let at = events.page.dataOffset &+ events.nextIndex
+            let limit = events.page.bytes.count
+            if events.nextIndex < events.page.dataSize, at <= limit &- 4, let base = events.page.bytes.baseAddress {
+                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+                let length = Int(word & RingBufferPage.Header.typeLenMask) &* 4
+                // type_len 1...28: a data event of type_len * 4 bytes after its header word.
+                let end = at &+ 4 &+ length
+                if UInt(bitPattern: length &- 4) < 28 * 4, end <= limit {
+                    let delta = word >> RingBufferPage.Header.typeLenBits
+                    let t = events.time &+ UInt64(delta)
+                    events.time = t
+                    events.nextIndex = end &- events.page.dataOffset
+                    // Offsets within a page fit in 32 bits (pages are checked at load).
+                    slot.initialize(to: Record(cpu: cpu, timestamp: t,
+                                               payload: UnsafeRawBufferPointer(start: base + (at &+ 4), count: length),
+                                               pageOffset: pageOffset, pageIndex: pageIndex,
+                                               offsetInPage: UInt32(truncatingIfNeeded: at),
+                                               recordSize: UInt32(truncatingIfNeeded: end &- at), timeDelta: delta,
+                                               pageTimestamp: pageTimestamp))
+                    return true
+                }
+            }
+        }
+        return nextOutOfLine(into: slot)
+    }
+
+    /// ``next(into:)`` for every other case: a page to load, an entry that is not a small
+    /// data event, the first event of a page, a peeked record, a correction or a selection.
+    @inline(never)
+    private func nextOutOfLine(into slot: UnsafeMutablePointer<Record>) -> Bool {
+        do throws(TraceFileError) {
+            guard let r = try next() else { return false }
+            slot.initialize(to: r)
+            return true
+        } catch {
+            pendingError = error
+            return false
+        }
+    }
+
+    /// The error that made the last ``next(into:)`` return false, if one did (cleared).
+    func takeError() -> TraceFileError? {
+        guard let e = pendingError else { return nil }
+        pendingError = nil
+        return e
+    }
+
     /// The records of page `index` (0-based), decoded (corrected and selected as the
     /// forward records), in page order. Their payloads stay valid until the stream reads
     /// another page; forward reading goes on with page `index + 1`.
@@ -198,9 +266,9 @@
         while true {
             let event: RingBufferEvent?
             do {
-                event = try events?.next()
+                event = try events.next()
             } catch {
-                events = nil
+                events = .init(page: RingBufferPage())
                 throw pageError(error)
             }
             guard let event else { break }
@@ -214,7 +282,7 @@
                               timeDelta: event.timeDelta, pageTimestamp: pageTimestamp,
                               isFirstOnPage: event.isFirstOnPage, byteOrder: byteOrder))
         }
-        events = nil
+        events = .init(page: RingBufferPage())
         return out
     }
 
@@ -222,14 +290,14 @@
     /// the page's first record.
     @_spi(Engine) public func seek(toPage index: Int) {
         peeked = nil
-        events = nil
+        events = .init(page: RingBufferPage())
         currentPage = nil
         pageIndex = max(-1, min(index, source.pageCount) - 1)
         finished = false
     }
 
     private func loadNextPage() throws(TraceFileError) {
-        events = nil
+        events = .init(page: RingBufferPage())
         currentPage = nil
         pageIndex += 1
         guard pageIndex < source.pageCount else {

@@ -94,6 +94,26 @@
         self.byteOrder = byteOrder
     }
 
+    /// A record of a data event decoded in line from a little-endian page: not the first
+    /// of its page (no missed events), its timestamp raw.
+    @inline(__always)
+    init(cpu: Int, timestamp: UInt64, payload: UnsafeRawBufferPointer, pageOffset: Int, pageIndex: Int,
+         offsetInPage: UInt32, recordSize: UInt32, timeDelta: UInt32, pageTimestamp: UInt64) {
+        self.cpu = cpu
+        self.timestamp = timestamp
+        self.rawTimestamp = timestamp
+        self.payload = payload
+        self.missed = 0
+        self.pageOffset = pageOffset
+        self.pageIndex = pageIndex
+        self.storedOffsetInPage = offsetInPage
+        self.storedRecordSize = recordSize
+        self.timeDelta = timeDelta
+        self.pageTimestamp = pageTimestamp
+        self.isFirstOnPage = false
+        self.byteOrder = .little
+    }
+
     /// libtracecmd's `record->offset`: ``pageOffset`` + ``offsetInPage``.
     @_spi(Engine) public var offset: Int { pageOffset + offsetInPage }
     /// Payload size in bytes (`record->size`).

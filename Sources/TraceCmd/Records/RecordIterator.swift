@@ -14,7 +14,7 @@
     @_spi(Engine) public let buffer: TraceBuffer
     /// One stream per CPU read, in CPU order.
     @_spi(Engine) public var streams: [CPURecordStream] { merger.streams }
-    private var merger: RecordMerger<CPURecordStream>
+    private var merger: RecordMerger
 
     /// Prepares to read `buffer` (by default the top-level buffer, or the first buffer when the
     /// file has no top-level one) of `file`.

@@ -8,9 +8,9 @@
 ///
 /// The record returned by ``next()`` stays valid until the next call to ``next()``: the
 /// stream it came from is only advanced then.
-@_spi(Engine) public struct RecordMerger<Stream: RecordStream> {
+@_spi(Engine) public struct RecordMerger {
     /// The streams, in tie-break order.
-    @_spi(Engine) public let streams: [Stream]
+    @_spi(Engine) public let streams: [CPURecordStream]
 
     struct Entry {
         var key: UInt64
@@ -27,15 +27,17 @@
         // Single-threaded by contract: no dynamic exclusivity checks per record.
         let heap: UnsafeMutablePointer<Entry>
         @exclusivity(unchecked) var count = 0
-        let refs: UnsafeMutablePointer<Unmanaged<Stream>>
+        let refs: UnsafeMutablePointer<Unmanaged<CPURecordStream>>
         /// Per stream in the heap: its next record, taken from the stream.
         let heads: UnsafeMutablePointer<Record>
         /// Streams not yet read, last first.
         @exclusivity(unchecked) var unprimed: [Int]
         /// The stream whose record was returned last (it is re-read on the next call).
         @exclusivity(unchecked) var pending = -1
+        /// The error that made the last ``step()`` return -2.
+        @exclusivity(unchecked) var error: TraceFileError?
 
-        init(_ streams: [Stream]) {
+        init(_ streams: [CPURecordStream]) {
             let n = max(streams.count, 1)
             heap = .allocate(capacity: n)
             refs = .allocate(capacity: n)
@@ -53,9 +55,10 @@
 
         /// Takes stream `k`'s next record into `heads[k]`; false at its end.
         @inline(__always) func take(_ k: Int) throws(TraceFileError) -> Bool {
-            guard let record = try read(k) else { return false }
-            (heads + k).initialize(to: record)
-            return true
+            let slot = heads + k
+            if _fastPath(refs[k]._withUnsafeGuaranteedRef { $0.next(into: slot) }) { return true }
+            if let error = refs[k]._withUnsafeGuaranteedRef({ $0.takeError() }) { throw error }
+            return false
         }
 
         /// Stream `k`'s next record, read without retaining the stream.
@@ -64,6 +67,53 @@
                 do throws(TraceFileError) { return .success(try s.next()) } catch { return .failure(error) }
             }
             return try r.get()
+        }
+
+        /// The next stream index of the merge (its record in `heads`), -1 at the end, -2
+        /// when a stream's error ended a part of it (in ``error``; the next call goes on
+        /// after that part). Throws nothing: the per-record path carries no error value.
+        @inline(__always) func step() -> Int {
+            if _slowPath(!unprimed.isEmpty) {
+                guard primeKeepingError() else { return -2 }
+            }
+            let k = pending
+            if k >= 0 {
+                let slot = heads + k
+                if _fastPath(refs[k]._withUnsafeGuaranteedRef { $0.next(into: slot) }) {
+                    pending = -1
+                    heap[0].key = slot.pointee.timestamp
+                    siftDown()
+                } else if let e = refs[k]._withUnsafeGuaranteedRef({ $0.takeError() }) {
+                    // k stays pending: its record is not returned again, and the next call
+                    // reads on after the bad part of the stream.
+                    error = e
+                    return -2
+                } else {
+                    pending = -1
+                    popTop()
+                }
+            }
+            guard count > 0 else { return -1 }
+            let top = heap[0].index
+            pending = top
+            return top
+        }
+
+        @inline(never) func primeKeepingError() -> Bool {
+            do throws(TraceFileError) {
+                try prime()
+                return true
+            } catch {
+                self.error = error
+                return false
+            }
+        }
+
+        /// The error of the last ``step()`` that returned -2 (cleared).
+        func takeError() -> TraceFileError? {
+            guard let e = error else { return nil }
+            error = nil
+            return e
         }
 
         /// Reads the first record of each stream not read yet into the heap.
@@ -113,7 +163,7 @@
     let state: State
 
     /// A merge of `streams`, listed in tie-break order.
-    @_spi(Engine) public init(streams: [Stream]) {
+    @_spi(Engine) public init(streams: [CPURecordStream]) {
         self.streams = streams
         state = State(streams)
     }
@@ -161,24 +211,19 @@ extension RecordMerger {
     /// call). Reading the fields it needs from there, the caller copies no whole record.
     @inline(__always)
     @_spi(Engine) public mutating func nextIndex() throws(TraceFileError) -> Int? {
-        let st = state
-        if _slowPath(!st.unprimed.isEmpty) { try st.prime() }
-        let k = st.pending
-        if k >= 0 {
-            let more = try st.take(k)
-            st.pending = -1
-            if more {
-                st.heap[0].key = st.heads[k].timestamp
-                st.siftDown()
-            } else {
-                st.popTop()
-            }
-        }
-        guard st.count > 0 else { return nil }
-        let top = st.heap[0].index
-        st.pending = top
-        return top
+        let k = state.step()
+        if k >= 0 { return k }
+        if let error = state.takeError() { throw error }
+        return nil
     }
+
+    /// Like ``nextIndex()`` without throwing: the index, -1 at the end, or -2 when an error
+    /// ended a part of a stream (``takeError()`` returns it; calling again goes on).
+    @inline(__always)
+    func step() -> Int { state.step() }
+
+    /// The error behind the last ``step()`` that returned -2.
+    func takeError() -> TraceFileError? { state.takeError() }
 
     /// The record of stream `k` returned by ``nextIndex()``.
     @inline(__always)

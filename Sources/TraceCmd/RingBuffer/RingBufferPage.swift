@@ -121,6 +121,18 @@
         }
     }
 
+    /// A page without bytes or events (what a stream reads before its first page and after
+    /// its last, so that its per-record path tests no optional).
+    init() {
+        bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        bigEndian = false
+        dataOffset = 0
+        timestamp = 0
+        commitWord = 0
+        dataSize = 0
+        missedEvents = .none
+    }
+
     /// Whether the page holds no event bytes.
     @_spi(Engine) public var isEmpty: Bool { dataSize == 0 }
 

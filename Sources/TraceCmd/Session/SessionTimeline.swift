@@ -112,9 +112,11 @@
     @_spi(Engine) public let sources: [Source]
     /// Every buffer with records, in tie-break order (read or not).
     @_spi(Engine) public let buffers: [BufferSlot]
-    private var merger: RecordMerger<CPURecordStream>
+    private var merger: RecordMerger
     /// The merge of a reversed selection (then ``merger`` merges nothing).
     private var reverse: ReverseRecordMerger?
+    /// The error behind the last reversed ``step()`` that returned -2.
+    private var reverseError: TraceFileError?
 
     /// Prepares the merge of `session`'s records chosen by `selection`.
     @_spi(Engine) public init(session: TraceSession, selection: Selection = .init()) throws(TraceFileError) {
@@ -217,6 +219,33 @@
         }
         guard let k = try merger.nextIndex() else { return nil }
         return (k, merger.head(k))
+    }
+
+    /// Like ``nextSource()`` without throwing, for the per-record loop of a consumer in
+    /// this package: the index in ``sources`` of the next record's stream (``head(_:)``
+    /// holds the record), -1 at the end, -2 when an error ended a part of one CPU
+    /// (``takeError()`` returns it; calling again goes on with the rest).
+    @inline(__always)
+    mutating func step() -> Int {
+        if _slowPath(reverse != nil) { return reverseStep() }
+        return merger.step()
+    }
+
+    @inline(never)
+    private mutating func reverseStep() -> Int {
+        do throws(TraceFileError) {
+            guard let k = try reverse?.nextIndex() else { return -1 }
+            return k
+        } catch {
+            reverseError = error
+            return -2
+        }
+    }
+
+    /// The error behind the last ``step()`` that returned -2.
+    mutating func takeError() -> TraceFileError? {
+        if let e = reverseError { reverseError = nil; return e }
+        return merger.takeError()
     }
 
     /// The record of source `k` returned by ``nextSource()``.
