@@ -144,6 +144,12 @@ final class EventCursor {
     let labels: [[UInt8]]
     let start: UInt64?
     let end: UInt64?
+    /// ``start`` and ``end`` as bounds (0 and the largest timestamp when not set): the
+    /// per-record test is two comparisons.
+    private let lowest: UInt64
+    private let highest: UInt64
+    /// The timeline's forward merge, stepped directly per record (`nil` when reversed).
+    private let merge: RecordMerger.State?
     /// Newest first: `end` skips, `start` stops.
     let reversed: Bool
     /// Errors met while reading (each ended the unreadable part of one CPU).
@@ -191,6 +197,8 @@ final class EventCursor {
         self.reversed = reversed
         start = selection.start
         end = selection.end
+        lowest = selection.start ?? 0
+        highest = selection.end ?? .max
         let plugins = PluginSession()
         // A printer for each file read, and for the other files of a multi-file report
         // whose first file is read (its kvm events find guest symbols through them).
@@ -261,6 +269,7 @@ final class EventCursor {
             throw .file(error)
         }
         sources = timeline.sources
+        merge = timeline.forwardMerge
         sourcePeers = sources.map { s in states[s.peer].map { Unmanaged.passUnretained($0) } }
         // The report's file column: every line has one when there are several files or
         // any instance buffer; the name is the file's last path component (several files)
@@ -309,21 +318,18 @@ final class EventCursor {
         if !registered { finishCurrent() }
         guard !done else { return false }
         while true {
-            let k = timeline.step()
+            let k = merge?.step() ?? timeline.step()
             if _slowPath(k < 0) {
                 // A bad page ends that part of its CPU; the merge goes on with the rest.
-                if let error = timeline.takeError() { errors.append(error); continue }
+                if let error = merge?.takeError() ?? timeline.takeError() { errors.append(error); continue }
                 return finish()
             }
             // Read in place: the merge keeps the record until the next call.
-            let r = timeline.head(k)
+            let r = merge.map { UnsafePointer($0.heads + k) } ?? timeline.head(k)
             let ts = r.pointee.timestamp
-            if reversed {
-                if let end, ts > end { continue }
-                if let start, ts < start { return finish() }
-            } else {
-                if let start, ts < start { continue }
-                if let end, ts > end { return finish() }
+            if _slowPath(ts < lowest || ts > highest) {
+                if reversed ? ts > highest : ts < lowest { continue }
+                return finish()
             }
             guard let ref = sourcePeers[k] else { continue }
             let payload = r.pointee.payload

@@ -242,6 +242,10 @@
         }
     }
 
+    /// The forward merge's state, for a consumer that steps it directly (its per-record
+    /// loop then calls the merge itself); `nil` for a reversed timeline.
+    var forwardMerge: RecordMerger.State? { reverse == nil ? merger.state : nil }
+
     /// The error behind the last ``step()`` that returned -2.
     mutating func takeError() -> TraceFileError? {
         if let e = reverseError { reverseError = nil; return e }
