@@ -76,11 +76,22 @@ public struct KallsymsTable: SymbolResolver, Sendable {
         var stopped: Int?
         var lastModule: (start: Int, len: Int, index: Int32)?
         while pos < end {
-            let eol = TextLines.index(of: 0x0a, in: bytes, from: pos, to: end)
             lineNo += 1
-            defer { pos = eol + 1 }
-            if eol == pos { continue } // strtok skips empty lines
-            guard let line = Self.parseUsualLine(bytes, pos, eol) ?? Self.parseLine(bytes, pos, eol) else {
+            let eol: Int
+            let read: Line?
+            if let usual = Self.parseUsualLine(bytes, pos, untilNewlineBefore: end) {
+                eol = usual.nameEnd // the usual line ends with its name: no search for its end
+                read = usual
+            } else {
+                eol = TextLines.index(of: 0x0a, in: bytes, from: pos, to: end)
+                if eol == pos { // strtok skips empty lines
+                    pos = eol + 1
+                    continue
+                }
+                read = Self.parseUsualLine(bytes, pos, eol) ?? Self.parseLine(bytes, pos, eol)
+            }
+            pos = eol + 1
+            guard let line = read else {
                 stopped = lineNo
                 break
             }
@@ -114,18 +125,10 @@ public struct KallsymsTable: SymbolResolver, Sendable {
         // Pass 2: the reference's order.
         let ps = parsed.span
         let order = GlibcSearch.referenceOrder(count: ps.count) { ps[$0].address }
-        let n = order.count
-        addresses.reserveCapacity(n)
-        types.reserveCapacity(n)
-        moduleIndices.reserveCapacity(n)
-        nameRanges.reserveCapacity(n)
-        for i in order {
-            let p = ps[Int(i)]
-            addresses.append(p.address)
-            types.append(p.type)
-            moduleIndices.append(p.module)
-            nameRanges.append(p.nameRange)
-        }
+        addresses = order.map { ps[Int($0)].address }
+        types = order.map { ps[Int($0)].type }
+        moduleIndices = order.map { ps[Int($0)].module }
+        nameRanges = order.map { ps[Int($0)].nameRange }
         text = owner ?? bytes.array(0..<end)
     }
 
@@ -225,6 +228,25 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     /// ``parseLine(_:_:_:)`` then reads. Where it answers, it answers as that does.
     @inline(__always)
     private static func parseUsualLine(_ b: RawSpan, _ start: Int, _ end: Int) -> Line? {
+        guard let (address, type, first) = usualStart(b, start, end) else { return nil }
+        return parseRest(b, address: address, type: type, nameStart: start + 19, first: first, end)
+    }
+
+    /// ``parseUsualLine(_:_:_:)`` of the line at `start` whose end is not known yet (`end` is
+    /// the text's): the usual line whose name ends at a newline or at `end` (no module, no
+    /// trailing space); `nil` for any other.
+    @inline(__always)
+    private static func parseUsualLine(_ b: RawSpan, _ start: Int, untilNewlineBefore end: Int) -> Line? {
+        // The 19 bytes before the name hold no newline (digits, spaces, a type that is none).
+        guard let (address, type, first) = usualStart(b, start, end) else { return nil }
+        let ne = firstSpace(b, from: start + 20, to: end)
+        guard ne == end || b[ne] == 0x0a else { return nil }
+        return Line(address: address, type: type, nameFirst: first, nameStart: start + 19, nameEnd: ne, module: nil)
+    }
+
+    /// The address, type and name's first byte of a usual line at `start` (before `end`).
+    @inline(__always)
+    private static func usualStart(_ b: RawSpan, _ start: Int, _ end: Int) -> (UInt64, UInt8, UInt8)? {
         guard end - start >= 20,
               let w0 = b.loadUnsigned(at: start, size: 8, order: .little),
               let w1 = b.loadUnsigned(at: start + 8, size: 8, order: .little),
@@ -234,7 +256,7 @@ public struct KallsymsTable: SymbolResolver, Sendable {
         let type = UInt8(truncatingIfNeeded: w2 >> 8)
         let first = UInt8(truncatingIfNeeded: w2 >> 24)
         guard w2 & 0x00ff_00ff == 0x0020_0020, !isSpace(type), !isSpace(first) else { return nil }
-        return parseRest(b, address: high << 32 | low, type: type, nameStart: start + 19, first: first, end)
+        return (high << 32 | low, type, first)
     }
 
     /// Reads one line as `sscanf(line, "%16llx %c %n%*s%n%*1[\t][%n%*s%n")` does.
