@@ -120,6 +120,50 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
         expectSameLookups(ourLookups(t, addresses), try referenceLookups(kallsyms: path.path, addresses: addresses))
     }
 
+    /// Usual lines (read with word loads) among lines only the byte-by-byte reader takes
+    /// (`0x`, short or over-long addresses, extra or odd spaces, CRLF, modules after spaces),
+    /// out of address order (so sorted, not just taken in order), with names that end in a
+    /// space other than a newline.
+    static let oddSample = """
+    ffffffff81003000 T last_core
+    ffffffff81000000 T _stext
+    FFFFFFFF81000100 t upper_hex
+    0xffffffff81000200 t with_prefix
+      ffffffff81000300 t leading_spaces
+    ffffffff81000400  t  two_spaces
+    ffffffff81000500 t trailing_space\u{20}
+    ffffffff81000600 t tab_then_text\tmore
+    ffffffff81000700 t vertical_tab\u{0B}x
+    ffffffff81000800 t crlf\r
+    81000900 t short_address
+    ffffffff81000000 W same_address_later
+    ffffffffc0a01000 t mod_a\t[e1000]
+    ffffffffc0a00000 t mod_b\t[  spaced]
+    ffffffffc0a02000 t mod_c\t[x
+    ffffffff810010001 t seventeen_digits
+    ffffffff81000a00 t ab\u{01}cd
+    ffffffff81000b00 t $local
+    ffffffff81000c00 A absolute
+    ffffffff81000d00 t x
+    """
+
+    @Test(.enabled(if: ReferenceOracle.isAvailable, "needs libtraceevent"))
+    func oddAndUnsortedLinesMatchLibtraceevent() throws {
+        let dir = try ReferenceOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("kallsyms")
+        try Self.oddSample.write(to: path, atomically: true, encoding: .utf8)
+        let t = KallsymsTable(parsing: Self.oddSample)
+        #expect(t.stoppedAtLine == nil)
+        #expect(t.count >= 15)
+        var addresses: [UInt64] = [0, .max, 0x8100_0900, 0x8100_0901]
+        for i in 0..<t.count {
+            let a = t.address(atIndex: i) ?? 0
+            addresses += [a, a &- 1, a &+ 1]
+        }
+        expectSameLookups(ourLookups(t, addresses), try referenceLookups(kallsyms: path.path, addresses: addresses))
+    }
+
     static let procKallsyms: [UInt8]? = {
         guard let b = TracefsFormats.read("/proc/kallsyms"), b.count > 1000 else { return nil }
         // With kptr_restrict the addresses read as zeros: nothing to look up.

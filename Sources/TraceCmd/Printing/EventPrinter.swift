@@ -93,31 +93,36 @@ import Dispatch
     @_spi(Engine) public init(file: TraceFile, options: Options = Options(), session: PluginSession? = nil) throws(TraceFileError) {
         self.file = file
         self.options = options
-        // Start-up work runs on all cores (unless `options.concurrent` is off): the event
-        // formats in slices, and reading the kallsyms text, at the same time; the formats are
-        // then registered in file order.
+        // Start-up work runs on all cores (unless `options.concurrent` is off): reading the
+        // kallsyms text and the event formats in slices, at the same time; the formats are then
+        // registered in file order.
         var jobs: [(text: String, system: String)] = file.ftraceFormats.map { ($0, "ftrace") }
         for sys in file.eventFormats { for text in sys.formats { jobs.append((text, sys.system)) } }
         let parsed = UnsafeMutableBufferPointer<Result<EventFormat, EventFormatError>?>.allocate(capacity: max(jobs.count, 1))
         parsed.initialize(repeating: nil)
         defer { parsed.deinitialize(); parsed.deallocate() }
-        var kallsymsText: Result<[UInt8], TraceFileError> = .success([])
+        var kallsymsTable: Result<LazyKallsymsTable, TraceFileError> = .success(LazyKallsymsTable(KallsymsTable()))
         let concurrent = options.concurrent && ProcessInfoCores.active > 1
+        let symbolsAhead = concurrent && options.symbolsAhead
         let slices = jobs.count < 64 || !concurrent ? 1 : max(1, min(ProcessInfoCores.active * 2, 8))
         let sliceSize = (jobs.count + slices - 1) / max(slices, 1)
-        withUnsafeMutablePointer(to: &kallsymsText) { ks in
+        withUnsafeMutablePointer(to: &kallsymsTable) { ks in
             nonisolated(unsafe) let ks = ks, out = parsed
             let jobs = jobs
             @Sendable func work(_ k: Int) {
-                if k == slices {
+                if k == 0 {
+                    // First: reading the text is the longest job (decompressing it, in a v7
+                    // file), and the table starts parsing on another thread as soon as it is
+                    // read, while the formats may still be parsing. Lookups wait for it; the
+                    // report's first symbols come that much sooner.
                     do throws(TraceFileError) {
-                        ks.pointee = .success(try file.kallsymsText())
+                        ks.pointee = .success(LazyKallsymsTable(text: try file.kallsymsText(), background: symbolsAhead))
                     } catch {
                         ks.pointee = .failure(error)
                     }
                     return
                 }
-                let lo = k * sliceSize, hi = min(jobs.count, lo + sliceSize)
+                let lo = (k - 1) * sliceSize, hi = min(jobs.count, lo + sliceSize)
                 var i = lo
                 while i < hi {
                     let job = jobs[i]
@@ -145,9 +150,9 @@ import Dispatch
         }
         registry = reg
         formatErrors = errors
-        // Parsed on another thread while the report starts (lookups wait for it), or on first
+        // Parsing on another thread since its text was read (lookups wait for it), or on first
         // use.
-        kallsyms = LazyKallsymsTable(text: try kallsymsText.get(), background: concurrent && options.symbolsAhead)
+        kallsyms = try kallsymsTable.get()
         let pk = try file.printkText()
         let printk = PrintkFormats(parsing: pk)
         var pkMap: [UInt64: String] = [:]

@@ -6,15 +6,40 @@ enum GlibcSearch {
     /// The order `qsort` leaves items `0..<count` (in file order) after they were prepended to
     /// a list: ascending `key`, ties in reverse file order.
     static func referenceOrder(count: Int, key: (Int) -> UInt64) -> [Int32] {
-        var idx = [Int32](unsafeUninitializedCapacity: count) { buf, n in
-            for i in 0..<count { buf[i] = Int32(i) }
-            n = count
-        }
         let keys = [UInt64](unsafeUninitializedCapacity: count) { buf, n in
             for i in 0..<count { buf[i] = key(i) }
             n = count
         }
         let k = keys.span
+        var ascending = true
+        var i = 1
+        while i < count {
+            if k[i] < k[i - 1] {
+                ascending = false
+                break
+            }
+            i += 1
+        }
+        if ascending { // the usual kallsyms: file order, each run of equal keys reversed
+            var order: [Int32] = []
+            order.reserveCapacity(count)
+            var run = 0
+            while run < count {
+                var next = run + 1
+                while next < count, k[next] == k[run] { next += 1 }
+                var j = next
+                while j > run {
+                    j -= 1
+                    order.append(Int32(truncatingIfNeeded: j))
+                }
+                run = next
+            }
+            return order
+        }
+        var idx = [Int32](unsafeUninitializedCapacity: count) { buf, n in
+            for i in 0..<count { buf[i] = Int32(i) }
+            n = count
+        }
         idx.sort { a, b in
             let ka = k[Int(a)], kb = k[Int(b)]
             return ka != kb ? ka < kb : a > b

@@ -33,7 +33,7 @@ import Dispatch
     @_spi(Engine) public var table: KallsymsTable {
         lock.withLock {
             if let t = parsed { return t }
-            let t = KallsymsTable(parsing: text.span.bytes)
+            let t = KallsymsTable(parsing: text) // keeps the text (its names), no copy
             parsed = t
             text = []
             return t
