@@ -7,8 +7,17 @@
     /// The path the file was opened with.
     @_spi(Engine) public let path: String
     /// The file's bytes.
-    @_spi(Engine) public let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
+
+    /// The file's size in bytes.
+    @_spi(Engine) public var count: Int { bytes.count }
+
+    /// Calls `body` with the file's bytes, read in place (to copy a part, use
+    /// ``copyBytes(_:)``).
+    @_spi(Engine) public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(bytes.bytes) }
+    }
 
     /// Maps the file at `path` read-only.
     @_spi(Engine) public convenience init(path: String) throws(TraceFileError) {
