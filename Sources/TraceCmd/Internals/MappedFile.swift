@@ -10,14 +10,8 @@
     package let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
 
-    /// The file's size in bytes.
+    /// The file's size in bytes (``copyBytes(_:)`` copies a part of them).
     @_spi(Engine) public var count: Int { bytes.count }
-
-    /// Calls `body` with the file's bytes, read in place (to copy a part, use
-    /// ``copyBytes(_:)``).
-    @_spi(Engine) public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
-        try withExtendedLifetime(self) { try body(bytes.bytes) }
-    }
 
     /// Maps the file at `path` read-only.
     @_spi(Engine) public convenience init(path: String) throws(TraceFileError) {
