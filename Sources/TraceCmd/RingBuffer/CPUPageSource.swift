@@ -2,9 +2,10 @@
 /// Page-by-page access to one CPU's ring-buffer data in one buffer of a trace file.
 ///
 /// Uncompressed data is served straight from the memory map; compressed data (v7) is
-/// decompressed one chunk at a time into a buffer owned by the source and reused. A page
-/// returned by `page(_:)` stays valid until the next call to `page(_:)` on the same
-/// source (or the source is released). Not thread-safe: use one source per thread.
+/// decompressed one chunk at a time into a buffer owned by the source and reused. A page is
+/// lent by ``withPage(_:_:)`` for the call; inside this package, `page(_:)` returns it,
+/// valid until the next call to `page(_:)` on the same source (or the source is released).
+/// Not thread-safe: use one source per thread.
 @_spi(Engine) public final class CPUPageSource {
     /// A compressed chunk of CPU data.
     @_spi(Engine) public struct Chunk: Sendable, Equatable {
