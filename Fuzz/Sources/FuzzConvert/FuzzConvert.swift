@@ -58,7 +58,7 @@ func check(_ path: String, against input: TraceFile?, format: OutputFormat) {
             }
             guard source.truncation == nil, source.trailingBytes == 0 else { fatalError("written CPU data is cut") }
             for p in 0..<source.pageCount {
-                do { touch(try source.page(p)) } catch { fatalError("written page \(p) does not load: \(error)") }
+                do { try source.withPage(p) { touch($0) } } catch { fatalError("written page \(p) does not load: \(error)") }
             }
         }
     }
@@ -79,7 +79,7 @@ func records(_ f: TraceFile, _ b: TraceBuffer, _ cpu: Int) -> Int {
           let s = try? CPURecordStream(file: f, buffer: b, cpuIndex: i) else { return 0 }
     var n = 0
     while let r = try? s.next() {
-        touch(r.payload)
+        r.withPayload { touch($0) }
         n += 1
     }
     return n

@@ -10,7 +10,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = inputBytes(data, size)
     let mapped = MappedFile(copying: Array(bytes), path: "fuzz.dat")
     do {
-        try TraceFileDumpWalker.dump(mapped.bytes, displayPath: "fuzz.dat", items: .all) { bytes in bytes.withUnsafeBytes { touch($0) } }
+        try TraceFileDumpWalker.dump(mapped, displayPath: "fuzz.dat", items: .all) { touch($0.span.bytes) }
     } catch {
         touch(error.description)
     }

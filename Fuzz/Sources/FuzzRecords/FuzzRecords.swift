@@ -12,7 +12,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         return 0
     }
     forEachRecord(of: file) { r in
-        touch(r.payload)
+        r.withPayload { touch($0) }
         fuzzSink &+= r.timestamp &+ UInt64(r.offset) &+ UInt64(r.recordSize) &+ UInt64(bitPattern: r.missedEventsValue)
     }
     for buffer in file.buffers where buffer.kind == .flyrecord {
@@ -23,7 +23,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                 while true {
                     do {
                         guard let r = try s.next() else { break }
-                        touch(r.payload)
+                        r.withPayload { touch($0) }
                     } catch {
                         touch(error.description)
                     }

@@ -83,9 +83,9 @@ struct FuzzSeeds {
             if data.count < smallFile * 3 {
                 forEachRecord(of: file) { r in
                     if timestamps.count < 32 { timestamps.append(r.rawTimestamp) }
-                    guard let f = registry.format(of: r.payload.bytes) else { return }
+                    guard let f = r.withPayload({ registry.format(of: $0) }) else { return }
                     let key = f.system + ":" + f.name
-                    let payload = Array(r.payload)
+                    let payload = r.withPayload { $0.array(0..<$0.byteCount) }
                     if filterPayloads[f.name] == nil { filterPayloads[f.name] = payload }
                     guard seenEvents[key, default: 0] < 2 else { return }
                     seenEvents[key, default: 0] += 1
@@ -183,7 +183,7 @@ struct FuzzSeeds {
 
     static func readFile(_ path: String) -> [UInt8]? {
         guard let f = try? MappedFile(path: path) else { return nil }
-        return Array(f.bytes)
+        return f.copyBytes(0..<f.count)
     }
 }
 

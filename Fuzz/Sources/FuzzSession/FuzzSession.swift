@@ -37,7 +37,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         while true {
             do {
                 guard let e = try timeline.next() else { break }
-                touch(e.record.payload)
+                e.record.withPayload { touch($0) }
                 fuzzSink &+= e.record.timestamp &+ UInt64(e.peer)
             } catch {
                 touch(error.description)

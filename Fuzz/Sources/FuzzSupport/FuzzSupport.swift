@@ -27,6 +27,15 @@ import CFuzzDriver
     fuzzSink &+= h
 }
 
+/// Reads every byte of `span` (so AddressSanitizer checks the whole view) and folds them
+/// into ``fuzzSink``.
+@inline(never)
+@_spi(Engine) public func touch(_ span: RawSpan) {
+    var h: UInt64 = UInt64(span.byteCount)
+    for i in 0..<span.byteCount { h = (h &* 31) &+ UInt64(span[i]) }
+    fuzzSink &+= h
+}
+
 /// Folds a string's bytes into ``fuzzSink``.
 @inline(never)
 @_spi(Engine) public func touch(_ s: String) {
@@ -38,7 +47,7 @@ import CFuzzDriver
 /// Folds text output into ``fuzzSink``.
 @inline(never)
 @_spi(Engine) public func touch(_ t: TextBuffer) {
-    t.withUnsafeBytes { touch($0) }
+    t.withBytes { touch($0) }
 }
 
 /// The input of one run as a raw buffer.
@@ -140,11 +149,13 @@ import CFuzzDriver
     /// Prints one record (plugin or print format, then the raw fields) into a scratch
     /// buffer and folds the text into ``fuzzSink``.
     @_spi(Engine) public func format(_ record: Record) {
-        let buffer = record.payload
-        let payload = buffer.bytes
+        record.withPayload { format(record, payload: $0) }
+    }
+
+    func format(_ record: Record, payload: RawSpan) {
         out.removeAll()
         guard let id = registry.commonLayout.eventID(in: payload, order: file.byteOrder) else {
-            touch(buffer)
+            touch(payload)
             return
         }
         _ = registry.commonLayout.pid(in: payload, order: file.byteOrder).map { comms.cmdlines.displayComm(for: $0) }
@@ -156,7 +167,7 @@ import CFuzzDriver
         } else if let c = compiled[id] {
             c.render(payload: payload, into: &out)
         } else {
-            touch(buffer)
+            touch(payload)
         }
         compiled[id]?.renderRawFields(payload: payload, into: &out)
         touch(out)
@@ -211,7 +222,7 @@ import CFuzzDriver
 @_spi(Engine) public func runReport(_ files: [TraceFile], _ options: ReportOptions) {
     let report = TraceReport(files: files, options: options)
     do {
-        try report.run(sink: { $0.withUnsafeBytes { touch($0) } })
+        try report.run(sink: { touch($0) })
     } catch {
         touch(error.description)
     }

@@ -22,7 +22,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     let shiftPayload = Array(take(len))
     let tscPayload = take(16)
-    let extra = take(8).loadUnsigned(at: 0, size: 8, order: .little) ?? 0
+    let extra = take(8).bytes.loadUnsigned(at: 0, size: 8, order: .little) ?? 0
     let tail = splitAtNUL(UnsafeRawBufferPointer(rebasing: bytes[pos...]), count: 3)
     let timeShift: TimeShift?
     do {
@@ -40,7 +40,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let cpus = (timeShift?.cpuCount ?? 0) + 2
     var i = 0
     while (i + 1) * 8 <= tail[2].count {
-        let ts = tail[2].loadUnsigned(at: i * 8, size: 8, order: .little) ?? 0
+        let ts = tail[2].bytes.loadUnsigned(at: i * 8, size: 8, order: .little) ?? 0
         let cpu = i % cpus - 1
         fuzzSink &+= corrector.correct(ts, cpu: cpu) &+ corrector.corrected(ts, cpu: cpu)
         fuzzSink &+= tsc?.nanoseconds(ts) ?? 0

@@ -53,8 +53,8 @@ enum CompressionAlgorithm: Sendable {
 
     /// Decompresses `source` into `destination`, which must be exactly as large as the
     /// declared uncompressed size. Returns the number of bytes produced, or `nil` on failure.
-    @_spi(Engine) public func decompress(_ source: UnsafeRawBufferPointer,
-                           into destination: UnsafeMutableRawBufferPointer) -> Int? {
+    package func decompress(_ source: UnsafeRawBufferPointer,
+              into destination: UnsafeMutableRawBufferPointer) -> Int? {
         guard let src = source.baseAddress, let dst = destination.baseAddress else {
             return destination.count == 0 ? 0 : nil
         }
@@ -166,8 +166,8 @@ final class ZstdLibrary: @unchecked Sendable {
         if let z = zstd { _ = ZstdLibrary.shared?.freeDCtx?(z) }
     }
 
-    /// Like ``Decompressor/decompress(_:into:)``, with this context.
-    @_spi(Engine) public func decompress(_ d: Decompressor, _ source: UnsafeRawBufferPointer,
+    /// Like `Decompressor/decompress(_:into:)`, with this context.
+    package func decompress(_ d: Decompressor, _ source: UnsafeRawBufferPointer,
                     into destination: UnsafeMutableRawBufferPointer) -> Int? {
         guard d.algorithm == .zstd, let z = zstd, let lib = ZstdLibrary.shared, let f = lib.decompressDCtx,
               let src = source.baseAddress, let dst = destination.baseAddress else {
@@ -250,8 +250,8 @@ final class ZstdLibrary: @unchecked Sendable {
 
     /// Compresses `source` into `destination` (at least ``Compressor/bound(_:)`` bytes).
     /// Returns the compressed size, or `nil` on failure.
-    @_spi(Engine) public func compress(_ source: UnsafeRawBufferPointer,
-                                       into destination: UnsafeMutableRawBufferPointer) -> Int? {
+    package func compress(_ source: UnsafeRawBufferPointer,
+                          into destination: UnsafeMutableRawBufferPointer) -> Int? {
         guard let dst = destination.baseAddress else { return nil }
         let src = source.baseAddress ?? UnsafeRawPointer(dst)
         switch compressor.algorithm {

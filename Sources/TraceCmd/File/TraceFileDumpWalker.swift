@@ -64,13 +64,23 @@
     /// Metadata sections named by options, most recent first: (id, offset, items).
     var sections: [(id: UInt16, offset: UInt64, items: DumpItems)] = []
 
-    /// Dumps `bytes` (a whole trace file), printing `items`; `displayPath` is the name the
+    /// Dumps `file` (a whole trace file), printing `items`; `displayPath` is the name the
     /// header line shows. Throws where `trace-cmd dump` would die, after emitting what it printed.
     /// - Parameter stopWhenSilent: stop reading once nothing more would be printed (the same
     ///   text, faster; whether the reference would have stopped later is then not known).
-    @_spi(Engine) public static func dump(_ bytes: UnsafeRawBufferPointer, displayPath: String, items: DumpItems,
+    @_spi(Engine) public static func dump(_ file: MappedFile, displayPath: String, items: DumpItems,
                                           stopWhenSilent: Bool = false,
                                           emit: @escaping ([UInt8]) -> Void) throws(DumpFailure) {
+        try withExtendedLifetime(file) { () throws(DumpFailure) in
+            try dump(file.bytes, displayPath: displayPath, items: items, stopWhenSilent: stopWhenSilent, emit: emit)
+        }
+    }
+
+    /// Dumps `bytes` (a whole trace file): what the `MappedFile` variant does, over bytes in
+    /// memory.
+    package static func dump(_ bytes: UnsafeRawBufferPointer, displayPath: String, items: DumpItems,
+                             stopWhenSilent: Bool = false,
+                             emit: @escaping ([UInt8]) -> Void) throws(DumpFailure) {
         var w = TraceFileDumpWalker(bytes: bytes, displayPath: displayPath, items: items, emit: emit)
         w.stopWhenSilent = stopWhenSilent
         defer { w.flush() }

@@ -5,8 +5,8 @@
 /// file, what is being read and the absolute offset; nothing traps on bad data.
 @_spi(Engine) public struct ByteCursor {
     /// The bytes being read.
-    @_spi(Engine) public let bytes: UnsafeRawBufferPointer
-    /// Current position within ``bytes``.
+    package let bytes: UnsafeRawBufferPointer
+    /// Current position within `bytes`.
     @_spi(Engine) public var position: Int
     /// Byte order for multi-byte integers.
     @_spi(Engine) public var order: ByteOrder
@@ -18,7 +18,7 @@
     /// What is being read, for error messages.
     @_spi(Engine) public var context: String
 
-    @_spi(Engine) public init(bytes: UnsafeRawBufferPointer, position: Int = 0, order: ByteOrder, baseOffset: Int = 0,
+    package init(bytes: UnsafeRawBufferPointer, position: Int = 0, order: ByteOrder, baseOffset: Int = 0,
                 file: String, context: String) {
         self.bytes = bytes
         self.position = position
@@ -82,7 +82,7 @@
     }
 
     /// Reads `n` bytes as a view into the underlying buffer.
-    @_spi(Engine) public mutating func readBytes(_ n: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+    package mutating func readBytes(_ n: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
         try need(n)
         defer { position += n }
         return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
@@ -135,7 +135,7 @@
         return s
     }
 
-    /// Moves to `offset` within ``bytes``.
+    /// Moves to `offset` within `bytes`.
     @_spi(Engine) public mutating func seek(to offset: Int) throws(TraceFileError) {
         guard offset >= 0, offset <= bytes.count else {
             throw error(.invalidValue("offset \(offset) is past the end (\(bytes.count))"))

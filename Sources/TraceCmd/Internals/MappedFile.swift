@@ -7,8 +7,11 @@
     /// The path the file was opened with.
     @_spi(Engine) public let path: String
     /// The file's bytes.
-    @_spi(Engine) public let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
+
+    /// The file's size in bytes (``copyBytes(_:)`` copies a part of them).
+    @_spi(Engine) public var count: Int { bytes.count }
 
     /// Maps the file at `path` read-only.
     @_spi(Engine) public convenience init(path: String) throws(TraceFileError) {

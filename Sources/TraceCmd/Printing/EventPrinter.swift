@@ -172,7 +172,7 @@ import Dispatch
     /// kernel symbols (``LazyKallsymsTable`` is thread-safe) but compiles formats, binds
     /// plugins and caches symbol lookups into its own state. Its comm table is its own and
     /// empty, and its plugins register no comms: the caller shows the comms that `other`
-    /// settles, in record order, with ``prepareForWorker(eventAt:payload:cpu:)``. Only
+    /// settles, in record order, with `prepareForWorker(eventAt:payload:cpu:)`. Only
     /// events for which ``isStateless(eventAt:)`` holds may be printed with it.
     ///
     /// The copy shares no mutable object with `other`: it may be handed to another thread
@@ -211,7 +211,7 @@ import Dispatch
         slot(index)._withUnsafeGuaranteedRef { $0.stateless }
     }
 
-    /// Whether ``prepareForWorker(eventAt:payload:cpu:)`` can register comms for records of
+    /// Whether `prepareForWorker(eventAt:payload:cpu:)` can register comms for records of
     /// the event at `index` (a stateless event with an output plugin).
     @_spi(Engine) public func registersComms(eventAt index: Int) -> Bool {
         slot(index)._withUnsafeGuaranteedRef { $0.stateless && $0.plugin != nil }
@@ -245,7 +245,7 @@ import Dispatch
     /// register (the sched plugin's) and returns true. Returns false, registering nothing,
     /// when the record must be printed by this printer, in order.
     @inline(__always)
-    @_spi(Engine) public func prepareForWorker(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) -> Bool {
+    package func prepareForWorker(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) -> Bool {
         slot(index)._withUnsafeGuaranteedRef { s in
             guard s.stateless else { return false }
             s.plugin?.registerComms(PluginRecord(cpu: cpu), payload: unsafe payload.bytes, environment: environment)
@@ -255,14 +255,14 @@ import Dispatch
 
     /// The index of the record's event in ``registry``, or `nil` when unknown.
     @inline(__always)
-    @_spi(Engine) public func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
+    package func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
         guard let id = registry.commonLayout.eventID(in: unsafe payload.bytes, order: file.byteOrder) else { return nil }
         return registry.index(ofID: id)
     }
 
     /// The common pid of a record.
     @inline(__always)
-    @_spi(Engine) public func pid(of payload: UnsafeRawBufferPointer) -> Int32 {
+    package func pid(of payload: UnsafeRawBufferPointer) -> Int32 {
         registry.commonLayout.pid(in: unsafe payload.bytes, order: file.byteOrder) ?? 0
     }
 
@@ -276,11 +276,11 @@ import Dispatch
     }
 
     /// Appends `name: ` padded to 20 columns (the report's event column), then the event
-    /// text, as ``writeInfo(eventIndex:payload:pageRest:cpu:timestamp:into:)``.
+    /// text, as `writeInfo(eventIndex:payload:pageRest:cpu:timestamp:into:)`.
     @inline(__always)
-    @_spi(Engine) public func writeNameAndInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer,
-                                 pageRest: UnsafeRawBufferPointer? = nil, cpu: Int, timestamp: UInt64,
-                                 into out: inout TextBuffer) {
+    package func writeNameAndInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer,
+                    pageRest: UnsafeRawBufferPointer? = nil, cpu: Int, timestamp: UInt64,
+                    into out: inout TextBuffer) {
         slot(index)._withUnsafeGuaranteedRef { s in
             let name = UnsafeBufferPointer(s.name)
             let n = name.count
@@ -319,8 +319,8 @@ import Dispatch
     /// - Parameter pageRest: the payload followed by the rest of its page. libtraceevent's
     ///   raw field printer (`-R`) reads fixed-size fields in place even where they run past
     ///   the record's end; this is what it then reads.
-    @_spi(Engine) public func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
-                          cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
+    package func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
+             cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
         slot(index)._withUnsafeGuaranteedRef { s in
             write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
         }

@@ -1,6 +1,6 @@
 @_spi(Engine) import TraceEvent
 /// A writer of a report line's fixed columns straight into the output's reserved tail
-/// (``TextBuffer/appendUnsafe(maxCount:_:)``), instead of a dozen small appends.
+/// (`TextBuffer/appendUnsafe(maxCount:_:)`), instead of a dozen small appends.
 ///
 /// Writers never check bounds: callers make sure the text fits in ``capacity``.
 @_spi(Engine) public struct LineScratch {

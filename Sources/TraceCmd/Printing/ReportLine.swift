@@ -73,9 +73,9 @@
     /// - Parameters:
     ///   - pageRest: for `-R`, the payload followed by the rest of its page.
     ///   - comm: the comm shown for the record's pid (looked up in record order).
-    @_spi(Engine) public static func writeLine(payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?, cpu: Int, timestamp ts: UInt64,
-                          missed: Int64, comm: UnsafeBufferPointer<UInt8>, style h: LineStyle, format options: LineFormat,
-                          printer: EventPrinter, eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
+    package static func writeLine(payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?, cpu: Int, timestamp ts: UInt64,
+             missed: Int64, comm: UnsafeBufferPointer<UInt8>, style h: LineStyle, format options: LineFormat,
+             printer: EventPrinter, eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
         if missed > 0 {
             out.append("CPU:" as StaticString); out.appendDecimal(UInt64(cpu)); out.append(" [" as StaticString)
             out.appendDecimal(missed); out.append(" EVENTS DROPPED]\n" as StaticString)
@@ -181,7 +181,7 @@
     }
 
     /// `data_latency_format`: irqs-off, need-resched, hard/soft irq, preempt depth.
-    @_spi(Engine) public static func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
+    package static func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
         let order = printer.file.byteOrder
         let flags = printer.registry.commonLayout.flags(in: unsafe payload.bytes, order: order) ?? 0
         let pc = printer.registry.commonLayout.preemptCount(in: unsafe payload.bytes, order: order) ?? 0

@@ -17,7 +17,7 @@
     /// The page's timestamp (`tracecmd_page_ts`).
     @_spi(Engine) public var pageTimestamp: UInt64
     /// The event payload, starting at `common_type` (`record->data`, `record->size`).
-    @_spi(Engine) public var payload: UnsafeRawBufferPointer
+    @usableFromInline package var payload: UnsafeRawBufferPointer
     /// The page's offset in libtracecmd's numbering: the file offset of the page for
     /// uncompressed data; for compressed data, the offset libtracecmd gives the page in its
     /// decompressed copy of the CPU data.
@@ -75,7 +75,7 @@
     /// A record with every field given (streams build records; tests and tools may too).
     /// Offsets and sizes within a page are kept in 32 bits.
     @inlinable
-    @_spi(Engine) public init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
+    package init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
                 missedEvents: MissedEvents, pageOffset: Int, pageIndex: Int, offsetInPage: Int,
                 recordSize: Int, timeDelta: UInt32, pageTimestamp: UInt64, isFirstOnPage: Bool,
                 byteOrder: ByteOrder) {

@@ -207,7 +207,7 @@
 
 extension RecordMerger {
     /// Like ``next()``, for a caller that reads the record in place: returns the index of
-    /// the stream whose record comes next, which ``head(_:)`` then holds (until the next
+    /// the stream whose record comes next, which `head(_:)` then holds (until the next
     /// call). Reading the fields it needs from there, the caller copies no whole record.
     @inline(__always)
     @_spi(Engine) public mutating func nextIndex() throws(TraceFileError) -> Int? {
@@ -227,5 +227,5 @@ extension RecordMerger {
 
     /// The record of stream `k` returned by ``nextIndex()``.
     @inline(__always)
-    @_spi(Engine) public func head(_ k: Int) -> UnsafePointer<Record> { UnsafePointer(state.heads + k) }
+    package func head(_ k: Int) -> UnsafePointer<Record> { UnsafePointer(state.heads + k) }
 }

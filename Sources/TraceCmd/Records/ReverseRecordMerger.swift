@@ -40,7 +40,7 @@
         }
     }
 
-    /// The index of the stream whose record comes next (held by ``head(_:)`` until the next
+    /// The index of the stream whose record comes next (held by `head(_:)` until the next
     /// call), or `nil` at the end. A thrown error ends the unreadable page of one stream;
     /// calling again goes on.
     @_spi(Engine) public mutating func nextIndex() throws(TraceFileError) -> Int? {
@@ -70,5 +70,5 @@
     }
 
     /// The record of stream `k` returned by ``nextIndex()``.
-    @_spi(Engine) public func head(_ k: Int) -> UnsafePointer<Record> { UnsafePointer(state.heads + k) }
+    package func head(_ k: Int) -> UnsafePointer<Record> { UnsafePointer(state.heads + k) }
 }

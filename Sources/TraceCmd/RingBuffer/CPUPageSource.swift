@@ -2,9 +2,10 @@
 /// Page-by-page access to one CPU's ring-buffer data in one buffer of a trace file.
 ///
 /// Uncompressed data is served straight from the memory map; compressed data (v7) is
-/// decompressed one chunk at a time into a buffer owned by the source and reused. A page
-/// returned by ``page(_:)`` stays valid until the next call to ``page(_:)`` on the same
-/// source (or the source is released). Not thread-safe: use one source per thread.
+/// decompressed one chunk at a time into a buffer owned by the source and reused. A page is
+/// lent by ``withPage(_:_:)`` for the call; inside this package, `page(_:)` returns it,
+/// valid until the next call to `page(_:)` on the same source (or the source is released).
+/// Not thread-safe: use one source per thread.
 @_spi(Engine) public final class CPUPageSource {
     /// A compressed chunk of CPU data.
     @_spi(Engine) public struct Chunk: Sendable, Equatable {
@@ -183,8 +184,14 @@
         return max(lo, 0)
     }
 
+    /// Calls `body` with the bytes of page `index` (0 ..< ``pageCount``), read in place.
+    @_spi(Engine) public func withPage<R>(_ index: Int, _ body: (RawSpan) -> R) throws(TraceFileError) -> R {
+        let bytes = try page(index)
+        return body(bytes.bytes)
+    }
+
     /// The bytes of page `index` (0 ..< ``pageCount``).
-    @_spi(Engine) public func page(_ index: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+    package func page(_ index: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
         guard index >= 0, index < pageCount else {
             throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: location.offset,
                                  kind: .invalidValue("page \(index) out of range 0..<\(pageCount)"))

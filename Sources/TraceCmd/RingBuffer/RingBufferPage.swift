@@ -47,7 +47,7 @@
     @_spi(Engine) public var timestamp: UInt64
     /// The event's payload, starting at `common_type`; its length is the kernel's (rounded
     /// up to 4 bytes), as `record->size` in libtracecmd.
-    @_spi(Engine) public var payload: UnsafeRawBufferPointer
+    package var payload: UnsafeRawBufferPointer
     /// Offset of the event's header from the start of the page (libtracecmd's
     /// `record->offset` within the page).
     @_spi(Engine) public var offset: Int
@@ -74,7 +74,7 @@
     typealias Header = EventHeaderFormat.Standard
 
     /// The page bytes (the full page, including its header).
-    @_spi(Engine) public let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
     /// The page timestamp (the time of the first event, before its delta).
     @_spi(Engine) public let timestamp: UInt64
     /// The raw commit word (length and flags).
@@ -91,7 +91,7 @@
     ///
     /// - Throws: ``RingBufferPageError`` when the page is smaller than its header, its commit
     ///   is larger than the page, or a stored missed-events count lies outside it.
-    @_spi(Engine) public init(_ bytes: UnsafeRawBufferPointer, layout: RingBufferLayout) throws(RingBufferPageError) {
+    package init(_ bytes: UnsafeRawBufferPointer, layout: RingBufferLayout) throws(RingBufferPageError) {
         self.bytes = bytes
         bigEndian = layout.byteOrder == .big
         let start = layout.pageHeaderSize

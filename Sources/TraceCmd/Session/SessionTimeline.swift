@@ -200,7 +200,7 @@
     }
 
     /// Like ``nextIndexed()``, for a consumer that reads the record in place: the index in
-    /// ``sources`` of the stream whose record comes next, which ``head(_:)`` then holds (until
+    /// ``sources`` of the stream whose record comes next, which `head(_:)` then holds (until
     /// the next call), or `nil` at the end.
     @inline(__always)
     @_spi(Engine) public mutating func nextSource() throws(TraceFileError) -> Int? {
@@ -212,7 +212,7 @@
     /// which stays valid until the next call; `nil` at the end. (A mutating call: a consumer
     /// that keeps the timeline in a class reads it without copying the timeline.)
     @inline(__always)
-    @_spi(Engine) public mutating func nextRecord() throws(TraceFileError) -> (source: Int, record: UnsafePointer<Record>)? {
+    package mutating func nextRecord() throws(TraceFileError) -> (source: Int, record: UnsafePointer<Record>)? {
         if reverse != nil {
             guard let k = try reverse!.nextIndex() else { return nil }
             return (k, reverse!.head(k))
@@ -222,7 +222,7 @@
     }
 
     /// Like ``nextSource()`` without throwing, for the per-record loop of a consumer in
-    /// this package: the index in ``sources`` of the next record's stream (``head(_:)``
+    /// this package: the index in ``sources`` of the next record's stream (`head(_:)`
     /// holds the record), -1 at the end, -2 when an error ended a part of one CPU
     /// (``takeError()`` returns it; calling again goes on with the rest).
     @inline(__always)
@@ -254,7 +254,7 @@
 
     /// The record of source `k` returned by ``nextSource()``.
     @inline(__always)
-    @_spi(Engine) public func head(_ k: Int) -> UnsafePointer<Record> { reverse?.head(k) ?? merger.head(k) }
+    package func head(_ k: Int) -> UnsafePointer<Record> { reverse?.head(k) ?? merger.head(k) }
 
     /// Makes source `k`'s stream start at its page `page` (forward reading only, before the
     /// first record is read).

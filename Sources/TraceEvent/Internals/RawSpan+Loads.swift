@@ -128,7 +128,7 @@ extension UnsafeRawBufferPointer {
     /// 1, 2, 4, 8. Never traps. (For the TraceCmd page and record code that still holds
     /// buffers; everything else reads a `RawSpan`.)
     @inlinable
-    @_spi(Engine) public func loadUnsigned(at offset: Int, size: Int, order: ByteOrder) -> UInt64? {
+    package func loadUnsigned(at offset: Int, size: Int, order: ByteOrder) -> UInt64? {
         guard offset >= 0, size > 0, offset <= count - size, let base = baseAddress else { return nil }
         let p = base + offset
         switch size {
@@ -150,7 +150,7 @@ extension UnsafeRawBufferPointer {
 
     /// Reads a signed integer of `size` bytes (1, 2, 4 or 8) at `offset`, sign-extended to 64 bits.
     @inlinable
-    @_spi(Engine) public func loadSigned(at offset: Int, size: Int, order: ByteOrder) -> Int64? {
+    package func loadSigned(at offset: Int, size: Int, order: ByteOrder) -> Int64? {
         loadUnsigned(at: offset, size: size, order: order).map { signExtended($0, size: size) }
     }
 }

@@ -3,7 +3,7 @@
 /// Formatting code appends bytes and ASCII/UTF-8 text; nothing is converted through
 /// `String(format:)` or Foundation on the hot path. A value type (copies are independent,
 /// copy-on-write) over one raw allocation: an append is a capacity check and a copy, and
-/// ``appendUnsafe(maxCount:_:)`` lets formatting code write its bytes in place.
+/// `appendUnsafe(maxCount:_:)` lets formatting code of this package write its bytes in place.
 ///
 /// `@unchecked Sendable` (its storage class is not `Sendable`): copy-on-write as `Array` is:
 /// the storage's bytes are written only through ``reserveTail(_:)``, after
@@ -33,8 +33,8 @@
         _count = 0
     }
 
-    /// The bytes written so far, as an array (a copy; use ``withUnsafeBytes(_:)`` to read
-    /// them in place).
+    /// The bytes written so far, as an array (a copy; use ``withBytes(_:)`` to read them in
+    /// place).
     @_spi(Engine) public var bytes: [UInt8] {
         Array(UnsafeBufferPointer(start: storage.base, count: count))
     }
@@ -51,8 +51,13 @@
         return storage.base[index]
     }
 
+    /// Calls `body` with the bytes written so far, read in place.
+    @inlinable @_spi(Engine) public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
+        try withUnsafeBytes { try body($0.bytes) }
+    }
+
     /// Calls `body` with the bytes written so far.
-    @inlinable @_spi(Engine) public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    @inlinable package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withExtendedLifetime(storage) {
             try body(UnsafeRawBufferPointer(start: storage.base, count: count))
         }
@@ -76,7 +81,7 @@
     /// Lets `body` write at most `maxCount` bytes at the end in place; it returns how many
     /// it wrote.
     @inlinable @inline(__always)
-    @_spi(Engine) public mutating func appendUnsafe(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+    package mutating func appendUnsafe(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
         let p = reserveTail(maxCount)
         let n = body(p)
         _count += Swift.min(Swift.max(n, 0), maxCount)
@@ -104,7 +109,7 @@
     }
 
     /// Appends raw bytes with one copy.
-    @inlinable @inline(__always) @_spi(Engine) public mutating func append(contentsOf b: UnsafeRawBufferPointer) {
+    @inlinable @inline(__always) package mutating func append(contentsOf b: UnsafeRawBufferPointer) {
         let n = b.count
         guard n > 0, let src = b.baseAddress else { return }
         let p = reserveTail(n)
