@@ -14,7 +14,8 @@ private func cFormat(_ format: String, _ args: [any CVarArg]) -> String {
     _ = withVaList(args) { va in
         buf.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, 512, format, va) }
     }
-    return String(cString: buf)
+    let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 private func ours(_ piece: String, _ value: UInt64, lengthClass: Int8, star: Int32? = nil) -> String {
