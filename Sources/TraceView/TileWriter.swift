@@ -69,8 +69,9 @@ struct TileWriter {
         Self.unsigned(UInt64(name), into: &names)
         Self.unsigned(UInt64(task), into: &tasks)
         if let line, lineCount == count {
-            var l = line
-            let n = l.withUTF8 { b -> Int in lineBytes.append(contentsOf: b); return b.count }
+            let before = lineBytes.count
+            lineBytes.append(contentsOf: line.utf8)
+            let n = lineBytes.count - before
             Self.unsigned(UInt64(n), into: &lineLengths)
             lineCount += 1
         }

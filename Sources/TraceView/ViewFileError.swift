@@ -20,8 +20,7 @@ extension SessionView {
             let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate],
                                              permissions: [.ownerReadWrite, .groupRead, .otherRead])
             defer { try? fd.close() }
-            var text = text
-            _ = try text.withUTF8 { try fd.writeAll($0) }
+            _ = try fd.writeAll(text.utf8)
         } catch let e as Errno {
             throw ViewFileError(path: path, reason: e.description)
         } catch {
