@@ -107,17 +107,25 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
 
     @Test(.enabled(if: ReferenceOracle.isAvailable, "needs libtraceevent"))
     func sampleLookupsMatchLibtraceevent() throws {
+        try expectLookupsMatchLibtraceevent(Self.sample, around: [0, 1, .max, 0xffff_ffff_8100_2000 - 1])
+    }
+
+    /// Parses `text` with ours and with libtraceevent, and compares the lookups of the
+    /// addresses `extra`, every symbol's address and the addresses either side of it.
+    @discardableResult
+    func expectLookupsMatchLibtraceevent(_ text: String, around extra: [UInt64]) throws -> KallsymsTable {
         let dir = try ReferenceOracle.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("kallsyms")
-        try Self.sample.write(to: path, atomically: true, encoding: .utf8)
-        let t = KallsymsTable(parsing: Self.sample)
-        var addresses: [UInt64] = [0, 1, .max, 0xffff_ffff_8100_2000 - 1]
+        try text.write(to: path, atomically: true, encoding: .utf8)
+        let t = KallsymsTable(parsing: text)
+        var addresses = extra
         for i in 0..<t.count {
             let a = t.address(atIndex: i) ?? 0
             addresses += [a, a &- 1, a &+ 1]
         }
         expectSameLookups(ourLookups(t, addresses), try referenceLookups(kallsyms: path.path, addresses: addresses))
+        return t
     }
 
     /// Usual lines (read with word loads) among lines only the byte-by-byte reader takes
@@ -149,19 +157,9 @@ private func expectSameLookups(_ ours: [String], _ ref: [String], sourceLocation
 
     @Test(.enabled(if: ReferenceOracle.isAvailable, "needs libtraceevent"))
     func oddAndUnsortedLinesMatchLibtraceevent() throws {
-        let dir = try ReferenceOracle.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("kallsyms")
-        try Self.oddSample.write(to: path, atomically: true, encoding: .utf8)
-        let t = KallsymsTable(parsing: Self.oddSample)
+        let t = try expectLookupsMatchLibtraceevent(Self.oddSample, around: [0, .max, 0x8100_0900, 0x8100_0901])
         #expect(t.stoppedAtLine == nil)
         #expect(t.count >= 15)
-        var addresses: [UInt64] = [0, .max, 0x8100_0900, 0x8100_0901]
-        for i in 0..<t.count {
-            let a = t.address(atIndex: i) ?? 0
-            addresses += [a, a &- 1, a &+ 1]
-        }
-        expectSameLookups(ourLookups(t, addresses), try referenceLookups(kallsyms: path.path, addresses: addresses))
     }
 
     static let procKallsyms: [UInt8]? = {

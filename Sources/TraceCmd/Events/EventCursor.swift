@@ -142,15 +142,13 @@ final class EventCursor {
     private let sourcePeers: [Unmanaged<PeerState>?]
     /// Per source: the file column of its lines (label, padding and `: `), empty without labels.
     let labels: [[UInt8]]
-    let start: UInt64?
-    let end: UInt64?
-    /// ``start`` and ``end`` as bounds (0 and the largest timestamp when not set): the
-    /// per-record test is two comparisons.
+    /// The selection's start and end as bounds (0 and the largest timestamp when not set):
+    /// the per-record test is two comparisons.
     private let lowest: UInt64
     private let highest: UInt64
     /// The timeline's forward merge, stepped directly per record (`nil` when reversed).
     private let merge: RecordMerger.State?
-    /// Newest first: `end` skips, `start` stops.
+    /// Newest first: records after the end are skipped; one before the start ends the iteration.
     let reversed: Bool
     /// Errors met while reading (each ended the unreadable part of one CPU).
     var errors: [TraceFileError] = []
@@ -195,8 +193,6 @@ final class EventCursor {
     init(session: TraceSession, selection: EventSelection, reversed: Bool = false) throws(EventQueryError) {
         self.session = session
         self.reversed = reversed
-        start = selection.start
-        end = selection.end
         lowest = selection.start ?? 0
         highest = selection.end ?? .max
         let plugins = PluginSession()

@@ -53,20 +53,23 @@
 
         }
 
-        /// Takes stream `k`'s next record into `heads[k]`; false at its end.
-        @inline(__always) func take(_ k: Int) throws(TraceFileError) -> Bool {
+        /// Reads stream `k`'s next record into `heads[k]`, without retaining the stream;
+        /// false at its end or at an error (``streamError(_:)`` tells which).
+        @inline(__always) func fill(_ k: Int) -> Bool {
             let slot = heads + k
-            if _fastPath(refs[k]._withUnsafeGuaranteedRef { $0.next(into: slot) }) { return true }
-            if let error = refs[k]._withUnsafeGuaranteedRef({ $0.takeError() }) { throw error }
-            return false
+            return refs[k]._withUnsafeGuaranteedRef { $0.next(into: slot) }
         }
 
-        /// Stream `k`'s next record, read without retaining the stream.
-        @inline(__always) func read(_ k: Int) throws(TraceFileError) -> Record? {
-            let r = refs[k]._withUnsafeGuaranteedRef { s -> Result<Record?, TraceFileError> in
-                do throws(TraceFileError) { return .success(try s.next()) } catch { return .failure(error) }
-            }
-            return try r.get()
+        /// The error that made the last ``fill(_:)`` of stream `k` return false, if any.
+        func streamError(_ k: Int) -> TraceFileError? {
+            refs[k]._withUnsafeGuaranteedRef { $0.takeError() }
+        }
+
+        /// Takes stream `k`'s next record into `heads[k]`; false at its end.
+        @inline(__always) func take(_ k: Int) throws(TraceFileError) -> Bool {
+            if _fastPath(fill(k)) { return true }
+            if let error = streamError(k) { throw error }
+            return false
         }
 
         /// The next stream index of the merge (its record in `heads`), -1 at the end, -2
@@ -78,12 +81,11 @@
             }
             let k = pending
             if k >= 0 {
-                let slot = heads + k
-                if _fastPath(refs[k]._withUnsafeGuaranteedRef { $0.next(into: slot) }) {
+                if _fastPath(fill(k)) {
                     pending = -1
-                    heap[0].key = slot.pointee.timestamp
+                    heap[0].key = heads[k].timestamp
                     siftDown()
-                } else if let e = refs[k]._withUnsafeGuaranteedRef({ $0.takeError() }) {
+                } else if let e = streamError(k) {
                     // k stays pending: its record is not returned again, and the next call
                     // reads on after the bad part of the stream.
                     error = e
@@ -175,33 +177,8 @@
     /// of that stream.
     @inline(__always)
     @_spi(Engine) public mutating func next() throws(TraceFileError) -> (stream: Int, record: Record)? {
-        let st = state
-        if _slowPath(!st.unprimed.isEmpty) { try st.prime() }
-        let k = st.pending
-        if k >= 0 {
-            // k's entry is heap[0]; its record was returned by the last call.
-            // On error, k stays pending (its record is not returned again: the next call
-            // reads on after the bad part of the stream).
-            let next = try st.read(k)
-            st.pending = -1
-            if let record = next {
-                st.heap[0].key = record.timestamp
-                st.siftDown()
-                if st.heap[0].index == k {
-                    // Still the earliest: returned as it is, without a round trip through
-                    // memory (which would be read back right after being written).
-                    st.pending = k
-                    return (k, record)
-                }
-                (st.heads + k).initialize(to: record)
-            } else {
-                st.popTop()
-            }
-        }
-        guard st.count > 0 else { return nil }
-        let top = st.heap[0].index
-        st.pending = top
-        return (top, st.heads[top])
+        guard let k = try nextIndex() else { return nil }
+        return (k, state.heads[k])
     }
 }
 

@@ -208,19 +208,6 @@
         return try merger.nextIndex()
     }
 
-    /// The next record in place: the index in ``sources`` of its stream and the record,
-    /// which stays valid until the next call; `nil` at the end. (A mutating call: a consumer
-    /// that keeps the timeline in a class reads it without copying the timeline.)
-    @inline(__always)
-    package mutating func nextRecord() throws(TraceFileError) -> (source: Int, record: UnsafePointer<Record>)? {
-        if reverse != nil {
-            guard let k = try reverse!.nextIndex() else { return nil }
-            return (k, reverse!.head(k))
-        }
-        guard let k = try merger.nextIndex() else { return nil }
-        return (k, merger.head(k))
-    }
-
     /// Like ``nextSource()`` without throwing, for the per-record loop of a consumer in
     /// this package: the index in ``sources`` of the next record's stream (`head(_:)`
     /// holds the record), -1 at the end, -2 when an error ended a part of one CPU

@@ -79,16 +79,25 @@ public struct KallsymsTable: SymbolResolver, Sendable {
             lineNo += 1
             let eol: Int
             let read: Line?
-            if let usual = Self.parseUsualLine(bytes, pos, untilNewlineBefore: end) {
-                eol = usual.nameEnd // the usual line ends with its name: no search for its end
-                read = usual
+            if let (address, type, first) = Self.usualStart(bytes, pos, end) {
+                // The 19 bytes before the name hold no newline (digits, spaces, a type that
+                // is none), so the line is at least that long.
+                let ne = Self.firstSpace(bytes, from: pos + 20, to: end)
+                if ne == end || bytes[ne] == 0x0a {
+                    eol = ne // the usual line ends with its name: no search for its end
+                    read = Line(address: address, type: type, nameFirst: first, nameStart: pos + 19, nameEnd: ne,
+                                module: nil)
+                } else { // a module, or spaces after the name
+                    eol = TextLines.index(of: 0x0a, in: bytes, from: ne, to: end)
+                    read = Self.parseRest(bytes, address: address, type: type, nameStart: pos + 19, first: first, eol)
+                }
             } else {
                 eol = TextLines.index(of: 0x0a, in: bytes, from: pos, to: end)
                 if eol == pos { // strtok skips empty lines
                     pos = eol + 1
                     continue
                 }
-                read = Self.parseUsualLine(bytes, pos, eol) ?? Self.parseLine(bytes, pos, eol)
+                read = Self.parseLine(bytes, pos, eol)
             }
             pos = eol + 1
             guard let line = read else {
@@ -223,28 +232,10 @@ public struct KallsymsTable: SymbolResolver, Sendable {
         var module: Range<Int>?
     }
 
-    /// Reads the usual line, `ffffffff81000000 T name` (16 hex digits, one space, a type, one
-    /// space, a name), with a few word-sized loads; `nil` for any other line, which
-    /// ``parseLine(_:_:_:)`` then reads. Where it answers, it answers as that does.
-    @inline(__always)
-    private static func parseUsualLine(_ b: RawSpan, _ start: Int, _ end: Int) -> Line? {
-        guard let (address, type, first) = usualStart(b, start, end) else { return nil }
-        return parseRest(b, address: address, type: type, nameStart: start + 19, first: first, end)
-    }
-
-    /// ``parseUsualLine(_:_:_:)`` of the line at `start` whose end is not known yet (`end` is
-    /// the text's): the usual line whose name ends at a newline or at `end` (no module, no
-    /// trailing space); `nil` for any other.
-    @inline(__always)
-    private static func parseUsualLine(_ b: RawSpan, _ start: Int, untilNewlineBefore end: Int) -> Line? {
-        // The 19 bytes before the name hold no newline (digits, spaces, a type that is none).
-        guard let (address, type, first) = usualStart(b, start, end) else { return nil }
-        let ne = firstSpace(b, from: start + 20, to: end)
-        guard ne == end || b[ne] == 0x0a else { return nil }
-        return Line(address: address, type: type, nameFirst: first, nameStart: start + 19, nameEnd: ne, module: nil)
-    }
-
-    /// The address, type and name's first byte of a usual line at `start` (before `end`).
+    /// The address, type and name's first byte of the usual line at `start` (before `end`),
+    /// `ffffffff81000000 T name` (16 hex digits, one space, a type, one space, a name), read
+    /// with a few word-sized loads; `nil` for any other line, which ``parseLine(_:_:_:)``
+    /// then reads. Where it answers, it answers as that does.
     @inline(__always)
     private static func usualStart(_ b: RawSpan, _ start: Int, _ end: Int) -> (UInt64, UInt8, UInt8)? {
         guard end - start >= 20,
