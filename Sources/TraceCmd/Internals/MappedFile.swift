@@ -8,6 +8,8 @@
     @_spi(Engine) public let path: String
     /// The file's bytes.
     package let bytes: UnsafeRawBufferPointer
+    /// The file's bytes as a bounds-checked view (valid while this object lives).
+    package var view: RawBytes { unsafe RawBytes(unsafeBytes: bytes) }
     private let mapped: Bool
 
     /// The file's size in bytes (``copyBytes(_:)`` copies a part of them).

@@ -124,6 +124,11 @@
     }
 
     /// Appends `byte` `count` times (padding).
+    /// Appends the bytes of a view.
+    @inlinable @inline(__always) package mutating func append(contentsOf b: RawBytes) {
+        unsafe append(contentsOf: b.unsafeBuffer)
+    }
+
     /// Appends the bytes of `span`.
     @inlinable @inline(__always) @_spi(Engine) public mutating func append(contentsOf span: RawSpan) {
         span.withUnsafeBytes { append(contentsOf: $0) }
