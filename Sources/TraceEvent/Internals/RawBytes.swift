@@ -13,6 +13,7 @@
 /// ``withSpan(_:)``. Package-internal: the public API hands out `RawSpan`s and owned values.
 @safe
 @frozen
+@usableFromInline
 package struct RawBytes {
     @usableFromInline let buffer: UnsafeRawBufferPointer
 
@@ -152,7 +153,7 @@ package struct RawBytes {
 
 extension RawBytes: CustomStringConvertible {
     /// The byte count (the bytes themselves are not printed).
-    package var description: String { "RawBytes(\(count) bytes)" }
+    @usableFromInline package var description: String { "RawBytes(\(count) bytes)" }
 }
 
 extension Array where Element == UInt8 {
