@@ -48,12 +48,9 @@ struct ParallelLineWriter {
         // One thread at a time owns a batch (the reading thread, then a worker, then the
         // reading thread again, handed over through the queue and the semaphore): no dynamic
         // exclusivity checks per record.
-        @exclusivity(unchecked) var arena: UnsafeMutableRawPointer
-        @exclusivity(unchecked) var arenaCapacity: Int
-        @exclusivity(unchecked) var arenaUsed = 0
-        @exclusivity(unchecked) var entries: UnsafeMutablePointer<Entry>
-        @exclusivity(unchecked) var entryCount = 0
-        @exclusivity(unchecked) var entryCapacity: Int
+        /// The payload and comm bytes of the lines.
+        let arena: ByteArena
+        @exclusivity(unchecked) var entries: [Entry] = []
         /// Lines formatted by the reading thread.
         @exclusivity(unchecked) var text = TextBuffer(capacity: 1 << 12)
         /// The batch's output, written by a worker.
@@ -61,55 +58,22 @@ struct ParallelLineWriter {
         let done = DispatchSemaphore(value: 0)
 
         init(records: Int) {
-            arenaCapacity = ParallelLineWriter.batchArenaBytes + (1 << 16)
-            arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 16)
-            entryCapacity = max(records, 16)
-            entries = .allocate(capacity: entryCapacity)
+            arena = ByteArena(capacity: ParallelLineWriter.batchArenaBytes + (1 << 16))
+            entries.reserveCapacity(max(records, 16))
         }
 
-        deinit {
-            arena.deallocate()
-            entries.deallocate() // plain values
-        }
+        var entryCount: Int { entries.count }
 
         func reset() {
-            arenaUsed = 0
-            entryCount = 0
+            arena.reset()
+            entries.removeAll(keepingCapacity: true)
             text.removeAll()
             out.removeAll()
         }
 
         @inline(__always)
         func add(_ e: Entry) {
-            if entryCount == entryCapacity {
-                let bigger = UnsafeMutablePointer<Entry>.allocate(capacity: entryCapacity * 2)
-                bigger.update(from: entries, count: entryCount)
-                entries.deallocate()
-                entries = bigger
-                entryCapacity *= 2
-            }
-            (entries + entryCount).initialize(to: e)
-            entryCount += 1
-        }
-
-        /// Copies `bytes` into the arena (8-byte aligned) and returns where they went.
-        @inline(__always)
-        func store(_ bytes: UnsafeRawBufferPointer) -> Int32 {
-            let n = bytes.count
-            let at = arenaUsed
-            if at + n > arenaCapacity { grow(at + n) }
-            if n > 0, let src = bytes.baseAddress { (arena + at).copyMemory(from: src, byteCount: n) }
-            arenaUsed = (at + n + 7) & ~7
-            return Int32(at)
-        }
-
-        private func grow(_ needed: Int) {
-            let capacity = max(needed, arenaCapacity * 2)
-            let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-            bigger.copyMemory(from: arena, byteCount: arenaUsed)
-            arena.deallocate()
-            arena = bigger
-            arenaCapacity = capacity
+            entries.append(e)
         }
     }
 
@@ -121,43 +85,24 @@ struct ParallelLineWriter {
     /// formats one batch, and puts it back; nothing else touches it after ``init``.
     final class Worker {
         let format: ReportLine.LineFormat
-        /// Per handle, read per record without reference counting: the printer (kept alive
-        /// by `printers`), the line style, and the label column's text.
+        /// Per handle: the printer, the line style, and the label column's text.
         let printers: [EventPrinter]
-        private let printerRefs: UnsafeMutablePointer<Unmanaged<EventPrinter>>
-        private let styles: UnsafeMutablePointer<ReportLine.LineStyle>
-        private let labelText: UnsafeMutableRawBufferPointer
-        private let labelRanges: UnsafeMutablePointer<Range<Int>>
+        private let styles: [ReportLine.LineStyle]
+        private let labelText: [[UInt8]]
         let showLabels: Bool
 
         init(index: Int, format: ReportLine.LineFormat, printers: [EventPrinter], styles: [ReportLine.LineStyle],
              labels: [[UInt8]], showLabels: Bool, labelWidth: Int) {
             self.format = format
             self.printers = printers
-            let n = max(printers.count, 1)
-            printerRefs = .allocate(capacity: n)
-            for (i, p) in printers.enumerated() { (printerRefs + i).initialize(to: .passUnretained(p)) }
-            self.styles = .allocate(capacity: n)
-            for (i, st) in styles.enumerated() { (self.styles + i).initialize(to: st) }
+            self.styles = styles
             // The label column of each handle, as the report writes it.
-            var text = TextBuffer(capacity: 256)
-            labelRanges = .allocate(capacity: max(labels.count, 1))
-            for (i, l) in labels.enumerated() {
-                let start = text.count
+            labelText = labels.map { l in
+                var text = TextBuffer(capacity: 256)
                 ReportLine.appendLabel(l, width: labelWidth, into: &text)
-                (labelRanges + i).initialize(to: start..<text.count)
+                return text.bytes
             }
-            let pool = UnsafeMutableRawBufferPointer.allocate(byteCount: max(text.count, 1), alignment: 1)
-            text.withUnsafeBytes { pool.copyMemory(from: $0) }
-            labelText = pool
             self.showLabels = showLabels
-        }
-
-        deinit {
-            printerRefs.deallocate()
-            styles.deallocate()
-            labelRanges.deallocate()
-            labelText.deallocate()
         }
 
         func format(_ b: Batch) {
@@ -165,43 +110,36 @@ struct ParallelLineWriter {
             b.out = TextBuffer(capacity: 0)
             out.removeAll()
             var lastTS: UInt64 = 0
-            let arena = UnsafeRawPointer(b.arena)
-            let labels = UnsafeRawBufferPointer(labelText)
+            let arena = b.arena
             let format = self.format
-            b.text.withUnsafeBytes { text in
-                do {
-                    for e in UnsafeBufferPointer(start: b.entries, count: b.entryCount) {
-                        if e.eventIndex == -2 {
-                            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[Int(e.start)..<Int(e.start + e.count)]))
-                            continue
-                        }
-                        let hi = Int(e.handle)
-                        if showLabels { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: labels[labelRanges[hi]])) }
-                        let payload = UnsafeRawBufferPointer(start: arena + Int(e.start), count: Int(e.count))
-                        let comm = UnsafeBufferPointer(start: (arena + Int(e.commStart)).assumingMemoryBound(to: UInt8.self),
-                                                       count: Int(e.commCount))
-                        let style = styles[hi]
-                        printerRefs[hi]._withUnsafeGuaranteedRef { printer in
-                            ReportLine.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
-                                                  missed: e.missed, comm: comm, style: style, format: format,
-                                                  printer: printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
-                                                  lastTS: &lastTS, into: &out)
-                        }
+            b.text.withBytes { text in
+                for e in b.entries {
+                    if e.eventIndex == -2 {
+                        out.append(contentsOf: text.extracting(Int(e.start)..<Int(e.start + e.count)))
+                        continue
                     }
+                    let hi = Int(e.handle)
+                    if showLabels { out.append(contentsOf: labelText[hi]) }
+                    let payload = arena.bytes(at: Int(e.start), count: Int(e.count))
+                    let style = styles[hi]
+                    let printer = printers[hi]
+                    let comm = arena.bytes(at: Int(e.commStart), count: Int(e.commCount))
+                    ReportLine.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
+                                         missed: e.missed, comm: comm, style: style, format: format,
+                                         printer: printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
+                                         lastTS: &lastTS, into: &out)
                 }
             }
             b.out = out
         }
     }
 
-    /// The formatting contexts (kept alive here; tasks refer to them unretained).
+    /// The formatting contexts.
     private let workers: [Worker]
     private let pool: ContextPool
     /// Tasks in flight (``finish(sink:)`` waits for all of them).
     private let tasks = DispatchGroup()
     private var current: Batch
-    /// ``current``, read per record without reference counting.
-    private var currentRef: Unmanaged<Batch>
     private var free: [Batch] = []
     /// Submitted batches, oldest first.
     private var inflight: [Batch] = []
@@ -228,27 +166,24 @@ struct ParallelLineWriter {
         workers = ws
         pool = ContextPool(ws)
         current = Batch(records: self.batchRecords)
-        currentRef = .passUnretained(current)
     }
 
     /// Adds a line for a worker to format.
     @inline(__always)
-    mutating func append(handle: Int, payload: UnsafeRawBufferPointer, comm: [UInt8], cpu: Int, timestamp: UInt64,
-                         missed: Int64, eventIndex: Int, sink: (UnsafeRawBufferPointer) -> Void) {
-        let full = currentRef._withUnsafeGuaranteedRef { b in
-            let start = b.store(payload)
-            let commStart = comm.withUnsafeBytes { b.store($0) }
-            b.add(Batch.Entry(start: start, count: Int32(payload.count), commStart: commStart,
-                              commCount: Int32(comm.count), handle: Int32(handle),
-                              cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
-                              timestamp: timestamp, missed: missed))
-            return b.entryCount >= batchRecords || b.arenaUsed >= Self.batchArenaBytes
-        }
-        if full { submit(sink: sink) }
+    mutating func append(handle: Int, payload: RawBytes, comm: [UInt8], cpu: Int, timestamp: UInt64,
+                         missed: Int64, eventIndex: Int, sink: (RawSpan) -> Void) {
+        let b = current
+        let start = b.arena.store(payload)
+        let commStart = b.arena.store(comm)
+        b.add(Batch.Entry(start: Int32(start), count: Int32(payload.count), commStart: Int32(commStart),
+                          commCount: Int32(comm.count), handle: Int32(handle),
+                          cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
+                          timestamp: timestamp, missed: missed))
+        if b.entryCount >= batchRecords || b.arena.used >= Self.batchArenaBytes { submit(sink: sink) }
     }
 
     /// Adds a line formatted here, now, by `body`.
-    mutating func appendFormatted(sink: (UnsafeRawBufferPointer) -> Void, _ body: (inout TextBuffer) -> Void) {
+    mutating func appendFormatted(sink: (RawSpan) -> Void, _ body: (inout TextBuffer) -> Void) {
         let b = current
         var text = b.text
         b.text = TextBuffer(capacity: 0)
@@ -261,32 +196,27 @@ struct ParallelLineWriter {
         if b.entryCount >= batchRecords || b.text.count >= Self.batchArenaBytes { submit(sink: sink) }
     }
 
-    private mutating func submit(sink: (UnsafeRawBufferPointer) -> Void) {
+    private mutating func submit(sink: (RawSpan) -> Void) {
         let b = current
         submitted += 1
         // Any free context formats the batch: a context that waits (descheduled, or on a slow
-        // batch) does not hold up the others. The task holds no strong references: the batch
-        // stays alive in `inflight`, the contexts in `workers`, until the task is done.
-        let batch = Unmanaged.passUnretained(b)
+        // batch) does not hold up the others.
         let pool = self.pool, tasks = self.tasks
         tasks.enter()
         DispatchQueue.global().async {
             let w = pool.take()
-            batch._withUnsafeGuaranteedRef { b in
-                w._withUnsafeGuaranteedRef { $0.format(b) }
-                pool.put(w)
-                b.done.signal()
-            }
+            w.format(b)
+            pool.put(w)
+            b.done.signal()
             tasks.leave()
         }
         inflight.append(b)
         // Keep every worker busy with up to two batches, and no more.
         while inflight.count - inflightHead > 2 * workers.count { writeOldest(sink: sink) }
         current = free.popLast() ?? Batch(records: batchRecords)
-        currentRef = .passUnretained(current)
     }
 
-    private mutating func writeOldest(sink: (UnsafeRawBufferPointer) -> Void) {
+    private mutating func writeOldest(sink: (RawSpan) -> Void) {
         let b = inflight[inflightHead]
         inflightHead += 1
         if inflightHead > 64 {
@@ -294,17 +224,20 @@ struct ParallelLineWriter {
             inflightHead = 0
         }
         b.done.wait()
-        b.out.withUnsafeBytes { sink($0) }
+        b.out.withBytes { sink($0) }
         b.reset()
         free.append(b)
     }
 
     /// Formats what is left and writes everything, in order.
-    mutating func finish(sink: (UnsafeRawBufferPointer) -> Void) {
+    mutating func finish(sink: (RawSpan) -> Void) {
         if current.entryCount > 0 { submit(sink: sink) }
         while inflightHead < inflight.count { writeOldest(sink: sink) }
         // Every task has finished with its context: nothing runs once the report returns.
         tasks.wait()
+        // A finished task's closure may still be released on its thread after this returns:
+        // the pool it holds keeps no context (nor the printers and files they hold) alive.
+        pool.removeAll()
     }
 
     /// The formatting contexts not in use. A task takes one (waiting while all are busy) and
@@ -317,13 +250,13 @@ struct ParallelLineWriter {
         private let lock = Lock()
         /// Signalled when a context is put back.
         private let available = Lock.Condition()
-        private var free: [Unmanaged<Worker>]
+        private var free: [Worker]
 
         init(_ workers: [Worker]) {
-            free = workers.map { .passUnretained($0) }
+            free = workers
         }
 
-        func take() -> Unmanaged<Worker> {
+        func take() -> Worker {
             lock.lock()
             while free.isEmpty { available.wait(lock) }
             let w = free.removeLast()
@@ -331,7 +264,12 @@ struct ParallelLineWriter {
             return w
         }
 
-        func put(_ w: Unmanaged<Worker>) {
+        /// Takes every context out of the pool (once no task runs any more).
+        func removeAll() {
+            lock.withLock { free.removeAll() }
+        }
+
+        func put(_ w: Worker) {
             lock.withLock { free.append(w) }
             available.signal()
         }

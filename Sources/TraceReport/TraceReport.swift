@@ -93,7 +93,7 @@ public struct TraceReport {
     ///   `--check-events` finds an event format that cannot be parsed.
     @discardableResult
     public func run(sink: (RawSpan) -> Void, diagnostics: (String) -> Void = { _ in }) throws(Failure) -> Int32 {
-        try run(blocks: { sink($0.bytes) }, diagnostics: diagnostics)
+        try run(blocks: sink, diagnostics: diagnostics)
     }
 
     /// The clock frequency (`--ts2secs`) of input `i`: its own, or the report-wide one.
@@ -116,12 +116,12 @@ public struct TraceReport {
         return out
     }
 
-    private func run(blocks sink: (UnsafeRawBufferPointer) -> Void, diagnostics: (String) -> Void) throws(Failure) -> Int32 {
+    private func run(blocks sink: (RawSpan) -> Void, diagnostics: (String) -> Void) throws(Failure) -> Int32 {
         var out = TextBuffer(capacity: 1 << 17)
         // Takes the buffer as a parameter: a nested function that captured `out` would make
         // every access to it, per record, a dynamic exclusivity check.
         func flush(_ out: inout TextBuffer) {
-            out.withUnsafeBytes { sink($0) }
+            out.withBytes { sink($0) }
             out.removeAll()
         }
         if options.help {
@@ -349,9 +349,8 @@ public struct TraceReport {
                                         labelWidth: labelWidth, workers: threads - 1,
                                         batchRecords: batchRecords)
         }
-        // Unretained handle references: `all` keeps them alive, and the loop does no
-        // reference counting per record.
-        let handleRefs = all.map { Unmanaged.passUnretained($0) }
+        // The handles, read per record without reference counting.
+        let handleTable = ObjectTable<Handle>(all)
         let hasFilters = !filters.isEmpty
         let hasWakeup = wakeup != nil
         // -I, -S, --ts-check: one test per record when any is on (the checks themselves out of
@@ -367,34 +366,35 @@ public struct TraceReport {
                 guard let k = try timeline.nextSource() else { break }
                 si = k
             } catch { continue }
-            // Read in place, field by field (a copy of the whole record just written by the
-            // merge would wait for those writes).
             let record = timeline.head(si)
             let hi = streamHandle[si]
-            handleRefs[hi]._withUnsafeGuaranteedRef { h in
-                let globalCPU = h.startCPU + record.pointee.cpu
-                let payload = record.pointee.payload
+            // For -R: the payload followed by the rest of its page (see `line`).
+            let pageRest = wantsPageRest ? timeline.pageRest(source: si) : nil
+            // The handle lent without reference counting.
+            _ = handleTable.with(hi) { h in
+                let globalCPU = h.startCPU + record.cpu
+                let payload = record.payload
                 let printer = h.printer
                 let eventIndex = printer.eventIndex(of: payload)
                 if hasFilters, var f = filters[hi] {
                     let id = eventIndex.map { printer.registry.formats[$0].id } ?? -1
                     let comms = printer.comms
-                    let keep = f.accept(eventID: id, payload: unsafe payload.bytes, cpu: globalCPU,
-                                        comm: { comms.comm(for: $0) })
+                    let keep = payload.withSpan { f.accept(eventID: id, payload: $0, cpu: globalCPU,
+                                                            comm: { comms.comm(for: $0) }) }
                     filters[hi] = f
                     if !keep { return }
                 }
-                if recordChecks, !checks.keep(payload: unsafe payload.bytes, printer: printer, order: h.style.byteOrder,
-                                              cpu: globalCPU, timestamp: record.pointee.timestamp,
-                                              diagnostics: diagnostics) {
+                if recordChecks, !payload.withSpan({ checks.keep(payload: $0, printer: printer, order: h.style.byteOrder,
+                                                                 cpu: globalCPU, timestamp: record.timestamp,
+                                                                 diagnostics: diagnostics) }) {
                     return
                 }
                 let comm = printer.comms.displayBytes(for: printer.pid(of: payload))
                 if writer != nil,
-                   eventIndex.map({ printer.prepareForWorker(eventAt: $0, payload: payload, cpu: record.pointee.cpu) }) ?? true {
+                   eventIndex.map({ printer.prepareForWorker(eventAt: $0, payload: payload, cpu: record.cpu) }) ?? true {
                     // Formatted on another thread (the comms it registers are registered now).
-                    writer?.append(handle: hi, payload: payload, comm: comm, cpu: record.pointee.cpu,
-                                   timestamp: record.pointee.timestamp, missed: record.pointee.missedEventsValue,
+                    writer?.append(handle: hi, payload: payload, comm: comm, cpu: record.cpu,
+                                   timestamp: record.timestamp, missed: record.missedEventsValue,
                                    eventIndex: eventIndex ?? -1, sink: sink)
                     return
                 }
@@ -402,19 +402,15 @@ public struct TraceReport {
                 // What it changes comes in as parameters (see `flush`).
                 func line(_ out: inout TextBuffer, _ lastTS: inout UInt64, _ wakeup: inout WakeupLatency?) {
                     if showLabels { ReportLine.appendLabel(h.label, width: labelWidth, into: &out) }
-                    var pageRest: UnsafeRawBufferPointer?
-                    if wantsPageRest, let base = payload.baseAddress {
-                        let after = h.buffer.pageSize - (record.pointee.offsetInPage + record.pointee.recordSize)
-                        if after > 0 { pageRest = UnsafeRawBufferPointer(start: base, count: payload.count + after) }
-                    }
-                    comm.withUnsafeBufferPointer { c in
-                        ReportLine.writeLine(payload: payload, pageRest: pageRest, cpu: record.pointee.cpu, timestamp: record.pointee.timestamp,
-                                       missed: record.pointee.missedEventsValue, comm: c, style: h.style, format: lineFormat,
+                    let rest = record.offsetInPage + record.recordSize < h.buffer.pageSize ? pageRest : nil
+                    LineScratch.withBytes(of: comm) { c in
+                        ReportLine.writeLine(payload: payload, pageRest: rest, cpu: record.cpu, timestamp: record.timestamp,
+                                       missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat,
                                        printer: printer, eventIndex: eventIndex, lastTS: &lastTS, into: &out)
                     }
                     if hasWakeup, let idx = eventIndex {
                         out.removeLast()
-                        wakeup?.process(eventIndex: idx, payload: unsafe payload.bytes, timestamp: record.pointee.timestamp, into: &out)
+                        payload.withSpan { wakeup?.process(eventIndex: idx, payload: $0, timestamp: record.timestamp, into: &out) }
                         out.append(0x0a)
                     }
                 }
@@ -462,7 +458,7 @@ public struct TraceReport {
                 guard let k = try timeline.nextSource() else { break }
                 si = k
             } catch { continue }
-            let record = timeline.head(si).pointee
+            let record = timeline.head(si)
             let hi = streamHandle[si]
             let h = all[hi]
             let payload = record.payload
@@ -471,20 +467,20 @@ public struct TraceReport {
                 let printer = h.printer
                 let id = printer.eventIndex(of: payload).map { printer.registry.formats[$0].id } ?? -1
                 let comms = printer.comms
-                let keep = f.accept(eventID: id, payload: unsafe payload.bytes, cpu: globalCPU, comm: { comms.comm(for: $0) })
+                let keep = payload.withSpan { f.accept(eventID: id, payload: $0, cpu: globalCPU, comm: { comms.comm(for: $0) }) }
                 filters[hi] = f
                 if !keep { continue }
             }
-            if checks.isActive, !checks.keep(payload: unsafe payload.bytes, printer: h.printer, order: h.style.byteOrder, cpu: globalCPU,
-                                              timestamp: record.timestamp, diagnostics: diagnostics) {
+            if checks.isActive, !payload.withSpan({ checks.keep(payload: $0, printer: h.printer, order: h.style.byteOrder, cpu: globalCPU,
+                                                                timestamp: record.timestamp, diagnostics: diagnostics) }) {
                 continue
             }
             if showLabels {
                 ReportLine.appendLabel(h.label, width: labelWidth, into: &out)
                 if out.count >= 1 << 16 { flush(&out) }
             }
-            profilers[hi].record(payload: unsafe payload.bytes, cpu: record.cpu, ts: record.timestamp,
-                                  missed: record.missedEventsValue != 0)
+            payload.withSpan { profilers[hi].record(payload: $0, cpu: record.cpu, ts: record.timestamp,
+                                                    missed: record.missedEventsValue != 0) }
         }
         // A task may hold events of another input (see ``TaskProfiler/LastTask``): all
         // profilers live until the end.

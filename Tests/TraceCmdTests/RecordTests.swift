@@ -5,7 +5,7 @@ import Testing
 @Suite("Record")
 struct RecordTests {
     static func make(_ missed: MissedEvents, offset: Int = 24, size: Int = 40) -> Record {
-        Record(cpu: 3, timestamp: 10, rawTimestamp: 9, payload: UnsafeRawBufferPointer(start: nil, count: 0),
+        Record(cpu: 3, timestamp: 10, rawTimestamp: 9, payload: RawBytes(),
                missedEvents: missed, pageOffset: 1 << 40, pageIndex: 1 << 33, offsetInPage: offset,
                recordSize: size, timeDelta: 0x7ff_ffff, pageTimestamp: 8, isFirstOnPage: true, byteOrder: .big)
     }

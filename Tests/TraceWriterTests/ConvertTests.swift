@@ -136,7 +136,7 @@ import TraceWriter
                 let s2 = try CPUPageSource(file: back, buffer: y, cpuIndex: i, decompressAhead: false)
                 #expect(s1.pageCount == s2.pageCount)
                 for p in 0..<min(s1.pageCount, s2.pageCount) {
-                    let same = try Array(s1.page(p)) == Array(s2.page(p))
+                    let same = try s1.page(p).array == s2.page(p).array
                     if !same { Issue.record("\(fixture): page \(p) of CPU \(x.cpus[i].cpu) differs"); break }
                 }
             }
@@ -197,7 +197,7 @@ func firstDifference(_ a: String, _ b: String) -> String {
             for i in b.cpus.indices {
                 let src = try CPUPageSource(file: file, buffer: b, cpuIndex: i, decompressAhead: false)
                 var pages: [UInt8] = []
-                for p in 0..<src.pageCount { pages += try src.page(p) }
+                for p in 0..<src.pageCount { pages += try src.page(p).array }
                 cpus.append(.init(cpu: src.cpu, pages: pages))
             }
             buffers.append(PageBuffer(name: b.name, clock: b.clock ?? "", cpus: cpus))

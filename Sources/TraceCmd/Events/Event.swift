@@ -83,13 +83,13 @@ public struct Event: Sendable, Hashable, CustomStringConvertible {
     /// The field named `name`, decoded (see ``EventView/subscript(_:)``).
     public subscript(_ name: String) -> FieldValue? {
         guard let t = type, let f = t.field(named: name) else { return nil }
-        return t.value(at: f.index, in: bytes.span.bytes)
+        return bytes.withRawSpan { t.value(at: f.index, in: $0) }
     }
 
     /// The value of `field`, decoded (see ``EventView/value(of:)``).
     public func value(of field: EventField) -> FieldValue? {
         guard let t = type, let i = t.index(of: field) else { return nil }
-        return t.value(at: i, in: bytes.span.bytes)
+        return bytes.withRawSpan { t.value(at: i, in: $0) }
     }
 
     /// What `trace-cmd report` printed for this event (see ``EventView/reportText``).

@@ -25,7 +25,7 @@ final class EventCursor {
         /// result as the report's (the table then only changes through registrations).
         @exclusivity(unchecked) var searched = false
         /// Per event index of the printer's registry: its type, made on first use.
-        @exclusivity(unchecked) var types: [EventType?]
+        let types: ObjectTable<EventType>
         /// Event id → index in the printer's registry (-1: none), for ids below 65536: the
         /// registry's own table, kept here so that the per-record lookup needs no registry copy.
         let indexByID: [Int32]
@@ -49,19 +49,15 @@ final class EventCursor {
             longSize = printer.file.longSize
             layout = printer.registry.commonLayout
             order = printer.file.byteOrder
-            types = Array(repeating: nil, count: printer.registry.formats.count)
+            types = ObjectTable(count: printer.registry.formats.count)
             traits = Array(repeating: 0, count: types.count)
             indexByID = printer.registry.denseIndexByID
             idAtZero = layout.type == CommonFieldLayout.Slot(offset: 0, size: 2)
-            typeRefs = Array(repeating: nil, count: types.count)
         }
-
-        /// ``types``, unretained, read per record without reference counting.
-        @exclusivity(unchecked) var typeRefs: [Unmanaged<EventType>?]
 
         /// The index in the printer's registry of the record's event, `nil` when unknown.
         @inline(__always)
-        func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
+        func eventIndex(of payload: RawBytes) -> Int? {
             guard let id = eventID(of: payload) else { return nil }
             return eventIndex(ofID: id, payload: payload)
         }
@@ -69,17 +65,17 @@ final class EventCursor {
         /// The record's event id (`common_type`): read directly when it is the usual u16 at
         /// offset 0, else through the layout.
         @inline(__always)
-        func eventID(of payload: UnsafeRawBufferPointer) -> Int? {
+        func eventID(of payload: RawBytes) -> Int? {
             if idAtZero {
-                guard payload.count >= 2, let base = payload.baseAddress else { return nil }
-                let raw = base.loadUnaligned(as: UInt16.self)
+                guard let raw = payload.load(UInt16.self, at: 0) else { return nil }
                 return Int(order == .little ? UInt16(littleEndian: raw) : UInt16(bigEndian: raw))
             }
-            return layout.eventID(in: unsafe payload.bytes, order: order)
+            let layout = self.layout, order = self.order
+            return payload.withSpan { layout.eventID(in: $0, order: order) }
         }
 
         @inline(__always)
-        func eventIndex(ofID id: Int, payload: UnsafeRawBufferPointer) -> Int? {
+        func eventIndex(ofID id: Int, payload: RawBytes) -> Int? {
             if id >= 0 && id < indexByID.count {
                 let i = indexByID[id]
                 return i >= 0 ? Int(i) : nil
@@ -93,9 +89,8 @@ final class EventCursor {
         /// filter nor first lookup is due. -1 otherwise (then ``EventCursor`` takes the
         /// general path). Small enough to be inlined into the per-record loop.
         @inline(__always)
-        func packedClassification(of payload: UnsafeRawBufferPointer) -> Int {
-            guard idAtZero, !hasFilter, searched, payload.count >= 2, let base = payload.baseAddress else { return -1 }
-            let raw = base.loadUnaligned(as: UInt16.self)
+        func packedClassification(of payload: RawBytes) -> Int {
+            guard idAtZero, !hasFilter, searched, let raw = payload.load(UInt16.self, at: 0) else { return -1 }
             let id = Int(order == .little ? UInt16(littleEndian: raw) : UInt16(bigEndian: raw))
             guard id < indexByID.count else { return -1 }
             let i = indexByID[id]
@@ -117,18 +112,17 @@ final class EventCursor {
             return n
         }
 
-        func type(at index: Int) -> EventType {
-            typeRef(at: index).takeUnretainedValue()
+        /// Calls `body` with the type of the event at `index`, made on first use.
+        @inline(__always)
+        func withType<R>(at index: Int, _ body: (EventType) -> R) -> R {
+            if !types.contains(index) { makeType(at: index) }
+            return types.with(index, body)!
         }
 
-        func typeRef(at index: Int) -> Unmanaged<EventType> {
-            if let t = typeRefs[index] { return t }
-            let t = EventType(peer: self.index, format: printer.registry.formats[index],
-                              byteOrder: printer.file.byteOrder, longSize: longSize)
-            types[index] = t
-            let ref = Unmanaged.passUnretained(t)
-            typeRefs[index] = ref
-            return ref
+        @inline(never)
+        private func makeType(at index: Int) {
+            types.set(index, EventType(peer: self.index, format: printer.registry.formats[index],
+                                       byteOrder: printer.file.byteOrder, longSize: longSize))
         }
     }
 
@@ -137,9 +131,9 @@ final class EventCursor {
     let sources: [SessionTimeline.Source]
     /// By file index; `nil` for files not read.
     let peers: [PeerState?]
-    /// By source: its file's state, unretained (``peers`` keeps them), read per record
-    /// without reference counting.
-    private let sourcePeers: [Unmanaged<PeerState>?]
+    /// By source: its file's state (`nil` for a file not read), read per record without
+    /// reference counting.
+    private let sourcePeers: ObjectTable<PeerState>
     /// Per source: the file column of its lines (label, padding and `: `), empty without labels.
     let labels: [[UInt8]]
     /// The selection's start and end as bounds (0 and the largest timestamp when not set):
@@ -154,16 +148,15 @@ final class EventCursor {
     var errors: [TraceFileError] = []
     @exclusivity(unchecked) private var done = false
 
-    // The current record, read in place where the merge keeps it (valid until the next
-    // ``advance()``): no copy per record. Single-threaded by contract: no dynamic
-    // exclusivity checks.
-    @exclusivity(unchecked) private var current: UnsafePointer<Record>
-    /// What ``current`` points at before the first record.
-    private let noRecord: UnsafeMutablePointer<Record>
-    /// The current record.
+    /// The current record, read where the merge keeps it (valid until the next
+    /// ``advance()``); an empty record when none is current.
     var record: Record {
-        @inline(__always) _read { yield current.pointee }
+        guard sourceIndex >= 0 else { return .empty }
+        if let merge { return merge.heads[sourceIndex] }
+        return timeline.head(sourceIndex)
     }
+    /// The current record's source (stream) index, -1 when no record is current.
+    // Single-threaded by contract: no dynamic exclusivity checks.
     @exclusivity(unchecked) var sourceIndex = -1
     @exclusivity(unchecked) var eventIndex: Int?
     /// The current record's event id (`common_type`).
@@ -171,11 +164,9 @@ final class EventCursor {
     /// The current record's timestamp and payload, kept beside ``current`` for the views'
     /// inlinable accessors (which cannot name the engine's `Record`).
     @usableFromInline @exclusivity(unchecked) var currentTimestamp: UInt64 = 0
-    @usableFromInline @exclusivity(unchecked) var currentPayload = UnsafeRawBufferPointer(start: nil, count: 0)
+    @usableFromInline @exclusivity(unchecked) var currentPayload = RawBytes()
     /// The current event's traits (see ``PeerState/traits``).
     @exclusivity(unchecked) private var traits: UInt8 = 0
-    /// The current record's file (kept alive by ``peers``).
-    @exclusivity(unchecked) private var peer: Unmanaged<PeerState>?
     /// The current record's comm, looked up when first asked for.
     @exclusivity(unchecked) private var comm: [UInt8]?
     /// The current record's report line, once made.
@@ -266,7 +257,7 @@ final class EventCursor {
         }
         sources = timeline.sources
         merge = timeline.forwardMerge
-        sourcePeers = sources.map { s in states[s.peer].map { Unmanaged.passUnretained($0) } }
+        sourcePeers = ObjectTable(sources.map { states[$0.peer] })
         // The report's file column: every line has one when there are several files or
         // any instance buffer; the name is the file's last path component (several files)
         // or the instance's name.
@@ -292,18 +283,8 @@ final class EventCursor {
             ReportLine.appendLabel(label, width: width, into: &out)
             return out.bytes
         }
-        noRecord = .allocate(capacity: 1)
-        noRecord.initialize(to: Record(cpu: 0, timestamp: 0, rawTimestamp: 0,
-                                       payload: UnsafeRawBufferPointer(start: nil, count: 0),
-                                       missedEvents: .none, pageOffset: 0, pageIndex: 0, offsetInPage: 0, recordSize: 0,
-                                       timeDelta: 0, pageTimestamp: 0, isFirstOnPage: false, byteOrder: .little))
-        current = UnsafePointer(noRecord)
         currentTimestamp = 0
-        currentPayload = UnsafeRawBufferPointer(start: nil, count: 0)
-    }
-
-    deinit {
-        noRecord.deallocate() // a Record is a plain value: nothing to deinitialize
+        currentPayload = RawBytes()
     }
 
     /// Moves to the next selected record; false at the end.
@@ -321,28 +302,32 @@ final class EventCursor {
                 return finish()
             }
             // Read in place: the merge keeps the record until the next call.
-            let r = merge.map { UnsafePointer($0.heads + k) } ?? timeline.head(k)
-            let ts = r.pointee.timestamp
+            let ts: UInt64
+            let payload: RawBytes
+            if let merge {
+                ts = merge.heads[k].timestamp
+                payload = merge.heads[k].payload
+            } else {
+                let r = timeline.head(k)
+                ts = r.timestamp
+                payload = r.payload
+            }
             if _slowPath(ts < lowest || ts > highest) {
                 if reversed ? ts > highest : ts < lowest { continue }
                 return finish()
             }
-            guard let ref = sourcePeers[k] else { continue }
-            let payload = r.pointee.payload
-            let packed = ref._withUnsafeGuaranteedRef { $0.packedClassification(of: payload) }
+            guard let packed = sourcePeers.with(k, { $0.packedClassification(of: payload) }) else { continue }
             if packed >= 0 {
                 // The common case, in line: a known event, no filter.
                 eventID = packed & 0xffff
                 eventIndex = (packed >> 16) & 0xffff_ffff
                 traits = UInt8(truncatingIfNeeded: packed >> 48)
-            } else if !classify(ref, payload: payload, source: k) {
+            } else if !(sourcePeers.with(k, { classify($0, payload: payload, source: k) }) ?? false) {
                 continue
             }
-            current = r
             currentTimestamp = ts
             currentPayload = payload
             sourceIndex = k
-            peer = ref
             // Cleared only when set (the common case stores nothing and releases nothing).
             if comm != nil { comm = nil }
             if line != nil { line = nil }
@@ -357,33 +342,30 @@ final class EventCursor {
     /// an unknown event, a filter, the first lookup of the file, traits not learnt yet);
     /// false when a filter drops the record.
     @inline(never)
-    private func classify(_ ref: Unmanaged<PeerState>, payload: UnsafeRawBufferPointer, source k: Int) -> Bool {
-        ref._withUnsafeGuaranteedRef { ps in
-            let id = ps.eventID(of: payload)
-            let idx = id.flatMap { ps.eventIndex(ofID: $0, payload: payload) }
-            if ps.hasFilter, !accepts(ps, index: idx, payload: payload, source: k) { return false }
-            if !ps.searched { firstLookup(ps, payload: payload) }
-            eventID = id
-            eventIndex = idx
-            traits = idx.map { ps.traits(of: $0) } ?? 0
-            return true
-        }
+    private func classify(_ ps: PeerState, payload: RawBytes, source k: Int) -> Bool {
+        let id = ps.eventID(of: payload)
+        let idx = id.flatMap { ps.eventIndex(ofID: $0, payload: payload) }
+        if ps.hasFilter, !accepts(ps, index: idx, payload: payload, source: k) { return false }
+        if !ps.searched { firstLookup(ps, payload: payload) }
+        eventID = id
+        eventIndex = idx
+        traits = idx.map { ps.traits(of: $0) } ?? 0
+        return true
     }
 
     /// Ends the iteration: no record is current any more.
     private func finish() -> Bool {
         done = true
-        current = UnsafePointer(noRecord)
+        sourceIndex = -1
         currentTimestamp = 0
-        currentPayload = UnsafeRawBufferPointer(start: nil, count: 0)
-        peer = nil
+        currentPayload = RawBytes()
         return false
     }
 
     /// The report's first comm lookup of a nonzero pid, at the same record (out of line: it
     /// happens once per file).
     @inline(never)
-    private func firstLookup(_ ps: PeerState, payload: UnsafeRawBufferPointer) {
+    private func firstLookup(_ ps: PeerState, payload: RawBytes) {
         let pid = ps.printer.pid(of: payload)
         guard pid != 0 else { return }
         ps.searched = true
@@ -393,46 +375,59 @@ final class EventCursor {
     /// Whether the selection's filters keep the record (out of line: the per-record path
     /// without filters stays small).
     @inline(never)
-    private func accepts(_ ps: PeerState, index idx: Int?, payload: UnsafeRawBufferPointer, source k: Int) -> Bool {
+    private func accepts(_ ps: PeerState, index idx: Int?, payload: RawBytes, source k: Int) -> Bool {
         let printer = ps.printer
         let mergedCPU = sources[k].mergedCPU
         let fid = idx.map { printer.registry.formats[$0].id } ?? -1
         let comms = printer.comms
-        let keep = ps.filter?.accept(eventID: fid, payload: unsafe payload.bytes, cpu: mergedCPU,
-                                     comm: { comms.comm(for: $0) }) ?? true
-        if !keep { return false }
-        let drop = ps.exclude?.accept(eventID: fid, payload: unsafe payload.bytes, cpu: mergedCPU,
-                                      comm: { comms.comm(for: $0) }) ?? false
-        return !drop
+        return payload.withSpan { span in
+            let keep = ps.filter?.accept(eventID: fid, payload: span, cpu: mergedCPU,
+                                         comm: { comms.comm(for: $0) }) ?? true
+            if !keep { return false }
+            let drop = ps.exclude?.accept(eventID: fid, payload: span, cpu: mergedCPU,
+                                          comm: { comms.comm(for: $0) }) ?? false
+            return !drop
+        }
     }
 
     /// After the body has seen the current record: registers the comms that printing it
     /// registers in the report.
+    @inline(__always)
     func finishCurrent() {
-        guard !registered, let ref = peer else { return }
+        guard !registered else { return }
         registered = true
-        if traits & 4 != 0, let idx = eventIndex {
-            let r = record
-            ref._withUnsafeGuaranteedRef { _ = $0.printer.prepareForWorker(eventAt: idx, payload: r.payload, cpu: r.cpu) }
-        }
+        if traits & 4 != 0 { registerComms() }
+    }
+
+    /// Registers the comms of the current record (out of line: most records have none).
+    @inline(never)
+    private func registerComms() {
+        guard let idx = eventIndex, sourceIndex >= 0 else { return }
+        // The record's CPU is its stream's.
+        let payload = currentPayload, cpu = sources[sourceIndex].cpu
+        _ = sourcePeers.with(sourceIndex) { $0.printer.prepareForWorker(eventAt: idx, payload: payload, cpu: cpu) }
     }
 
     var source: SessionTimeline.Source { sources[sourceIndex] }
 
-    /// Calls `body` with the current record's file, without reference counting; `nil`
-    /// when no record is current (before the first one; a view exists only while one is).
+    /// The current record's file; `nil` when no record is current (before the first one;
+    /// a view exists only while one is).
+    var peer: PeerState? { withPeer { $0 } }
+
+    /// Calls `body` with the current record's file, without reference counting; `nil` when
+    /// no record is current.
     @inline(__always)
     func withPeer<R>(_ body: (PeerState) -> R) -> R? {
-        guard let peer else { return nil }
-        return peer._withUnsafeGuaranteedRef(body)
+        guard sourceIndex >= 0 else { return nil }
+        return sourcePeers.with(sourceIndex, body)
     }
 
     /// Calls `body` with the current record's type (`nil` for an unknown event), without
     /// reference counting.
     @inline(__always)
     func withType<R>(_ body: (EventType?) -> R) -> R {
-        guard let idx = eventIndex, let ref = withPeer({ $0.typeRef(at: idx) }) else { return body(nil) }
-        return ref._withUnsafeGuaranteedRef { body($0) }
+        guard let idx = eventIndex, sourceIndex >= 0, sourcePeers.contains(sourceIndex) else { return body(nil) }
+        return sourcePeers.with(sourceIndex) { $0.withType(at: idx) { body($0) } }!
     }
 
     /// The current record's type.
@@ -452,17 +447,18 @@ final class EventCursor {
     /// and without a dropped-events line).
     func reportLine() -> String {
         if let line { return line }
-        guard let ps = peer?.takeUnretainedValue() else { return "" }
+        guard let ps = peer else { return "" }
         let c = commBytes()
         let label = labels[sourceIndex]
         text.removeAll()
         text.append(contentsOf: label)
         var lastTS: UInt64 = 0
         let r = record
-        c.withUnsafeBufferPointer { cb in
+        let idx = eventIndex
+        LineScratch.withBytes(of: c) { cb in
             ReportLine.writeLine(payload: r.payload, pageRest: nil, cpu: r.cpu, timestamp: r.timestamp, missed: 0,
                                  comm: cb, style: ps.style, format: Self.lineFormat, printer: ps.printer,
-                                 eventIndex: eventIndex, lastTS: &lastTS, into: &text)
+                                 eventIndex: idx, lastTS: &lastTS, into: &text)
         }
         registered = true
         if text.last == 0x0a { text.removeLast() }
@@ -472,7 +468,7 @@ final class EventCursor {
         while i < text.count, text[i] != 0x3a { i += 1 }
         let nameLength = eventIndex.map { ps.printer.registry.formats[$0].name.utf8.count } ?? 6
         infoOffset = min(text.count, i + 2 + (nameLength < 20 ? 22 : nameLength + 2))
-        let s = text.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        let s = text.withBytes { $0.string }
         line = s
         return s
     }
@@ -480,7 +476,8 @@ final class EventCursor {
     /// The info part of ``reportLine()``.
     func info() -> String {
         _ = reportLine()
-        return text.withUnsafeBytes { String(decoding: $0[min(infoOffset, $0.count)...], as: UTF8.self) }
+        let from = infoOffset
+        return text.withBytes { $0.string(min(from, $0.byteCount)..<$0.byteCount) }
     }
 
     /// The line the report prints before the current record when events were lost just

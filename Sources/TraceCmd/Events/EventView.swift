@@ -18,17 +18,14 @@
 /// }
 /// ```
 public struct EventView: ~Copyable {
-    /// The iteration's cursor, unretained: the view lives only while the iteration runs.
-    @usableFromInline let ref: Unmanaged<EventCursor>
+    /// The iteration's cursor (the view lives only while the iteration runs).
+    @usableFromInline let cursor: EventCursor
 
-    init(cursor: EventCursor) { ref = Unmanaged.passUnretained(cursor) }
+    init(cursor: borrowing EventCursor) { self.cursor = copy cursor }
 
-    /// The cursor, for what is not read per event.
-    var cursor: EventCursor { ref.takeUnretainedValue() }
-
-    /// Calls `body` with the cursor, without reference counting (what is read per event).
+    /// Calls `body` with the cursor (what is read per event).
     @inlinable @inline(__always)
-    func with<R>(_ body: (EventCursor) -> R) -> R { ref._withUnsafeGuaranteedRef(body) }
+    func with<R>(_ body: (EventCursor) -> R) -> R { body(cursor) }
 
     /// The file index (peer) in the session.
     public var peer: Int { with { $0.source.peer } }
@@ -55,21 +52,21 @@ public struct EventView: ~Copyable {
     public var pid: Int32 {
         with { c in
             let payload = c.record.payload
-            return (c.withPeer { $0.layout.pid(in: unsafe payload.bytes, order: $0.order) } ?? nil) ?? 0
+            return (c.withPeer { ps in payload.withSpan { ps.layout.pid(in: $0, order: ps.order) } } ?? nil) ?? 0
         }
     }
     /// `common_flags`: irqs-off (0x01), need-resched (0x04), hardirq (0x08), softirq (0x10)...
     public var flags: UInt8 {
         with { c in
             let payload = c.record.payload
-            return UInt8(truncatingIfNeeded: (c.withPeer { $0.layout.flags(in: unsafe payload.bytes, order: $0.order) } ?? nil) ?? 0)
+            return UInt8(truncatingIfNeeded: (c.withPeer { ps in payload.withSpan { ps.layout.flags(in: $0, order: ps.order) } } ?? nil) ?? 0)
         }
     }
     /// `common_preempt_count`.
     public var preemptCount: UInt8 {
         with { c in
             let payload = c.record.payload
-            return UInt8(truncatingIfNeeded: (c.withPeer { $0.layout.preemptCount(in: unsafe payload.bytes, order: $0.order) } ?? nil) ?? 0)
+            return UInt8(truncatingIfNeeded: (c.withPeer { ps in payload.withSpan { ps.layout.preemptCount(in: $0, order: ps.order) } } ?? nil) ?? 0)
         }
     }
     /// The event's type (fields, system, name); `nil` for an id the file has no format for.
@@ -99,7 +96,7 @@ public struct EventView: ~Copyable {
             let payload = c.record.payload
             return c.withType { t in
                 guard let t, let f = t.field(named: name) else { return nil }
-                return t.value(at: f.index, in: unsafe payload.bytes)
+                return payload.withSpan { t.value(at: f.index, in: $0) }
             }
         }
     }
@@ -111,7 +108,7 @@ public struct EventView: ~Copyable {
             let payload = c.record.payload
             return c.withType { t in
                 guard let t, let i = t.index(of: field) else { return nil }
-                return t.value(at: i, in: unsafe payload.bytes)
+                return payload.withSpan { t.value(at: i, in: $0) }
             }
         }
     }
@@ -134,15 +131,15 @@ public struct EventView: ~Copyable {
     public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
         // The payload taken into a local first: a span made straight from the stored record
         // crashes Swift 6.3.1's optimizer (an ownership verifier error in CopyPropagation).
-        let payload = with { $0.currentPayload }
-        return try body(unsafe payload.bytes)
+        let payload = cursor.currentPayload
+        return try payload.withSpan { span throws in try body(span) }
     }
 
     /// Engine: the index of the event's buffer in its file's `buffers`.
     @_spi(Engine) public var bufferIndex: Int { with { $0.source.buffer } }
 
     /// A copy of the event's data (from `common_type` on).
-    public var bytes: [UInt8] { Array(cursor.record.payload) }
+    public var bytes: [UInt8] { cursor.record.payload.array }
 
     /// The event as a value to keep: its data copied, its text captured now.
     public func owned() -> Event {

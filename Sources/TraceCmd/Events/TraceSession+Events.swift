@@ -24,8 +24,10 @@ extension TraceSession {
     public func forEachEvent(_ selection: EventSelection = .init(),
                              _ body: (borrowing EventView) throws -> Void) throws -> [TraceFileError] {
         let cursor = try EventCursor(session: self, selection: selection)
+        // One view for the whole iteration: it reads the cursor's current record.
+        let view = EventView(cursor: cursor)
         while cursor.advance() {
-            try body(EventView(cursor: cursor))
+            try body(view)
         }
         return cursor.errors
     }

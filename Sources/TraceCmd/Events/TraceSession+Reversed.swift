@@ -19,8 +19,10 @@ extension TraceSession {
     public func forEachEventReversed(_ selection: EventSelection = .init(),
                                      _ body: (borrowing EventView) throws -> Void) throws -> [TraceFileError] {
         let cursor = try EventCursor(session: self, selection: selection, reversed: true)
+        // One view for the whole iteration: it reads the cursor's current record.
+        let view = EventView(cursor: cursor)
         while cursor.advance() {
-            try body(EventView(cursor: cursor))
+            try body(view)
         }
         return cursor.errors
     }

@@ -49,7 +49,7 @@ import Dispatch
         let format: CompiledPrintFormat
         let plugin: (any EventPlugin)?
         /// The event's name.
-        let name: UnsafeMutableBufferPointer<UInt8>
+        let name: [UInt8]
         /// See ``EventPrinter/isStateless(eventAt:)``.
         let stateless: Bool
         /// Whether the event prints its raw fields (`-R`, or `-r` naming it).
@@ -59,20 +59,15 @@ import Dispatch
             self.format = format
             self.plugin = plugin
             printRaw = raw
-            let bytes = Array(name.utf8)
-            let n = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
-            _ = n.initialize(from: bytes)
-            self.name = UnsafeMutableBufferPointer(rebasing: n[0..<bytes.count])
+            self.name = Array(name.utf8)
             // A plugin may also append the print format's text: both must be stateless.
             stateless = !raw && format.isStateless && (plugin?.isStateless ?? true)
         }
-
-        deinit { UnsafeMutableRawPointer(name.baseAddress)?.deallocate() }
     }
 
-    /// Per event index: its slot, retained here (released in `deinit`). Per-record lookups
-    /// read it without reference counting. Single-threaded by contract.
-    private let slots: UnsafeMutablePointer<Unmanaged<EventSlot>?>
+    /// Per event index: its slot, made on first use, read per record without reference
+    /// counting. Single-threaded by contract.
+    private let slots: ObjectTable<EventSlot>
     private let slotCount: Int
     /// Environment handed to plugins.
     @_spi(Engine) public let environment: PluginEnvironment
@@ -98,54 +93,53 @@ import Dispatch
         // registered in file order.
         var jobs: [(text: String, system: String)] = file.ftraceFormats.map { ($0, "ftrace") }
         for sys in file.eventFormats { for text in sys.formats { jobs.append((text, sys.system)) } }
-        let parsed = UnsafeMutableBufferPointer<Result<EventFormat, EventFormatError>?>.allocate(capacity: max(jobs.count, 1))
-        parsed.initialize(repeating: nil)
-        defer { parsed.deinitialize(); parsed.deallocate() }
-        var kallsymsTable: Result<LazyKallsymsTable, TraceFileError> = .success(LazyKallsymsTable(KallsymsTable()))
+        let results = StartupResults()
         let concurrent = options.concurrent && ProcessInfoCores.active > 1
         let symbolsAhead = concurrent && options.symbolsAhead
         let slices = jobs.count < 64 || !concurrent ? 1 : max(1, min(ProcessInfoCores.active * 2, 8))
         let sliceSize = (jobs.count + slices - 1) / max(slices, 1)
-        withUnsafeMutablePointer(to: &kallsymsTable) { ks in
-            nonisolated(unsafe) let ks = ks, out = parsed
-            let jobs = jobs
-            @Sendable func work(_ k: Int) {
-                if k == 0 {
-                    // First: reading the text is the longest job (decompressing it, in a v7
-                    // file), and the table starts parsing on another thread as soon as it is
-                    // read, while the formats may still be parsing. Lookups wait for it; the
-                    // report's first symbols come that much sooner.
-                    do throws(TraceFileError) {
-                        ks.pointee = .success(LazyKallsymsTable(text: try file.kallsymsText(), background: symbolsAhead))
-                    } catch {
-                        ks.pointee = .failure(error)
-                    }
-                    return
+        let allJobs = jobs
+        @Sendable func work(_ k: Int) {
+            if k == 0 {
+                // First: reading the text is the longest job (decompressing it, in a v7
+                // file), and the table starts parsing on another thread as soon as it is
+                // read, while the formats may still be parsing. Lookups wait for it; the
+                // report's first symbols come that much sooner.
+                let table: Result<LazyKallsymsTable, TraceFileError>
+                do throws(TraceFileError) {
+                    table = .success(LazyKallsymsTable(text: try file.kallsymsText(), background: symbolsAhead))
+                } catch {
+                    table = .failure(error)
                 }
-                let lo = (k - 1) * sliceSize, hi = min(jobs.count, lo + sliceSize)
-                var i = lo
-                while i < hi {
-                    let job = jobs[i]
-                    do throws(EventFormatError) {
-                        out[i] = .success(try EventFormat(parsing: job.text, system: job.system))
-                    } catch {
-                        out[i] = .failure(error)
-                    }
-                    i += 1
+                results.lock.withLock { results.kallsyms = table }
+                return
+            }
+            let lo = min(allJobs.count, (k - 1) * sliceSize), hi = min(allJobs.count, lo + sliceSize)
+            var out: [Result<EventFormat, EventFormatError>] = []
+            out.reserveCapacity(hi - lo)
+            for job in allJobs[lo..<hi] {
+                do throws(EventFormatError) {
+                    out.append(.success(try EventFormat(parsing: job.text, system: job.system)))
+                } catch {
+                    out.append(.failure(error))
                 }
             }
-            if concurrent {
-                DispatchQueue.concurrentPerform(iterations: slices + 1) { work($0) }
-            } else {
-                for k in 0...slices { work(k) }
-            }
+            results.lock.withLock { results.slices[k] = out }
+        }
+        if concurrent {
+            DispatchQueue.concurrentPerform(iterations: slices + 1) { work($0) }
+        } else {
+            for k in 0...slices { work(k) }
         }
         var reg = EventRegistry(byteOrder: file.byteOrder, longSize: file.longSize)
         var errors: [EventFormatError] = []
-        for case let r? in parsed[0..<jobs.count] {
-            switch r {
-            case .success(let f): reg.add(f)
-            case .failure(let e): errors.append(e)
+        let (parsedSlices, kallsymsTable) = results.lock.withLock { (results.slices, results.kallsyms) }
+        for k in 0...slices {
+            for r in parsedSlices[k] ?? [] {
+                switch r {
+                case .success(let f): reg.add(f)
+                case .failure(let e): errors.append(e)
+                }
             }
         }
         registry = reg
@@ -163,8 +157,7 @@ import Dispatch
         context = PrintFormatContext(byteOrder: file.byteOrder, longSize: file.longSize, symbols: resolver,
                                      printkStrings: pkMap)
         slotCount = reg.formats.count
-        slots = .allocate(capacity: max(slotCount, 1))
-        slots.initialize(repeating: nil, count: max(slotCount, 1))
+        slots = ObjectTable(count: slotCount)
         environment = PluginEnvironment(symbols: resolver, comms: comms, session: session)
     }
 
@@ -191,8 +184,7 @@ import Dispatch
         ctx.symbols = resolver
         context = ctx
         slotCount = other.slotCount
-        slots = .allocate(capacity: max(slotCount, 1))
-        slots.initialize(repeating: nil, count: max(slotCount, 1))
+        slots = ObjectTable(count: slotCount)
         rawEvents = other.rawEvents
         noHandlerEvents = other.noHandlerEvents
         let env = other.environment.copy()
@@ -208,36 +200,33 @@ import Dispatch
     /// statefully. Binds the event's format and plugin on first use.
     @inline(__always)
     @_spi(Engine) public func isStateless(eventAt index: Int) -> Bool {
-        slot(index)._withUnsafeGuaranteedRef { $0.stateless }
+        withSlot(index) { $0.stateless }
     }
 
     /// Whether `prepareForWorker(eventAt:payload:cpu:)` can register comms for records of
     /// the event at `index` (a stateless event with an output plugin).
     @_spi(Engine) public func registersComms(eventAt index: Int) -> Bool {
-        slot(index)._withUnsafeGuaranteedRef { $0.stateless && $0.plugin != nil }
+        withSlot(index) { $0.stateless && $0.plugin != nil }
     }
 
-    deinit {
-        for i in 0..<slotCount { slots[i]?.release() }
-        slots.deallocate()
-    }
-
+    /// Calls `body` with the slot of the event at `index` (made on first use), without
+    /// reference counting.
     @inline(__always)
-    func slot(_ index: Int) -> Unmanaged<EventSlot> {
-        if let s = slots[index] { return s }
-        return makeSlot(index)
+    func withSlot<R>(_ index: Int, _ body: (EventSlot) -> R) -> R {
+        if !slots.contains(index) { makeSlot(index) }
+        return slots.with(index, body)!
     }
 
-    private func makeSlot(_ index: Int) -> Unmanaged<EventSlot> {
+    @inline(never)
+    private func makeSlot(_ index: Int) {
         let format = CompiledPrintFormat(event: registry.formats[index], context: context)
         let reg = registry
         let plugin = noHandlerEvents.contains(index) ? nil
             : options.plugins.bind(reg.formats[index], byteOrder: file.byteOrder, longSize: file.longSize,
                                    formatNamed: { reg.format(system: $0, name: $1) })
-        let s = Unmanaged.passRetained(EventSlot(format: format, plugin: plugin, name: reg.formats[index].name,
-                                                 raw: options.raw || rawEvents.contains(index)))
-        slots[index] = s
-        return s
+        let s = EventSlot(format: format, plugin: plugin, name: reg.formats[index].name,
+                          raw: options.raw || rawEvents.contains(index))
+        slots.set(index, s)
     }
 
     /// For a record to be printed elsewhere (by a ``init(workerCopyOf:)`` printer): when the
@@ -245,73 +234,71 @@ import Dispatch
     /// register (the sched plugin's) and returns true. Returns false, registering nothing,
     /// when the record must be printed by this printer, in order.
     @inline(__always)
-    package func prepareForWorker(eventAt index: Int, payload: UnsafeRawBufferPointer, cpu: Int) -> Bool {
-        slot(index)._withUnsafeGuaranteedRef { s in
+    package func prepareForWorker(eventAt index: Int, payload: RawBytes, cpu: Int) -> Bool {
+        withSlot(index) { s in
             guard s.stateless else { return false }
-            s.plugin?.registerComms(PluginRecord(cpu: cpu), payload: unsafe payload.bytes, environment: environment)
+            if let plugin = s.plugin {
+                let environment = self.environment
+                payload.withSpan { plugin.registerComms(PluginRecord(cpu: cpu), payload: $0, environment: environment) }
+            }
             return true
         }
     }
 
     /// The index of the record's event in ``registry``, or `nil` when unknown.
     @inline(__always)
-    package func eventIndex(of payload: UnsafeRawBufferPointer) -> Int? {
-        guard let id = registry.commonLayout.eventID(in: unsafe payload.bytes, order: file.byteOrder) else { return nil }
+    package func eventIndex(of payload: RawBytes) -> Int? {
+        let layout = registry.commonLayout, order = file.byteOrder
+        guard let id = payload.withSpan({ layout.eventID(in: $0, order: order) }) else { return nil }
         return registry.index(ofID: id)
     }
 
     /// The common pid of a record.
     @inline(__always)
-    package func pid(of payload: UnsafeRawBufferPointer) -> Int32 {
-        registry.commonLayout.pid(in: unsafe payload.bytes, order: file.byteOrder) ?? 0
+    package func pid(of payload: RawBytes) -> Int32 {
+        let layout = registry.commonLayout, order = file.byteOrder
+        return payload.withSpan { layout.pid(in: $0, order: order) } ?? 0
     }
 
     /// The compiled print format of the event at `index`.
     @_spi(Engine) public func printFormat(ofEventAt index: Int) -> CompiledPrintFormat {
-        slot(index).takeUnretainedValue().format
+        withSlot(index) { $0.format }
     }
 
     func plugin(ofEventAt index: Int) -> (any EventPlugin)? {
-        slot(index).takeUnretainedValue().plugin
+        withSlot(index) { $0.plugin }
     }
 
     /// Appends `name: ` padded to 20 columns (the report's event column), then the event
     /// text, as `writeInfo(eventIndex:payload:pageRest:cpu:timestamp:into:)`.
     @inline(__always)
-    package func writeNameAndInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer,
-                    pageRest: UnsafeRawBufferPointer? = nil, cpu: Int, timestamp: UInt64,
+    package func writeNameAndInfo(eventIndex index: Int, payload: RawBytes,
+                    pageRest: RawBytes? = nil, cpu: Int, timestamp: UInt64,
                     into out: inout TextBuffer) {
-        slot(index)._withUnsafeGuaranteedRef { s in
-            let name = UnsafeBufferPointer(s.name)
-            let n = name.count
-            out.appendUnsafe(maxCount: n + 22) { p in
-                if let src = name.baseAddress { p.update(from: src, count: n) }
-                p[n] = 0x3a
-                var i = n + 1
-                let end = n < 20 ? 22 : n + 2
-                while i < end { p[i] = 0x20; i &+= 1 }
-                return end
-            }
+        withSlot(index) { s in
+            LineScratch.appendNameColumn(s.name, into: &out)
             write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
         }
     }
 
     @inline(__always)
-    private func write(slot s: EventSlot, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?,
+    private func write(slot s: EventSlot, payload: RawBytes, pageRest: RawBytes?,
                        cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
         if s.printRaw {
             let raw = pageRest ?? payload
-            s.format.renderRawFields(payload: unsafe raw.bytes, into: &out)
+            raw.withSpan { s.format.renderRawFields(payload: $0, into: &out) }
             return
         }
         if let p = s.plugin {
             let rec = PluginRecord(cpu: cpu, timestamp: timestamp)
-            switch p.write(rec, payload: unsafe payload.bytes, lookahead: nil, into: &out, environment: environment) {
+            let environment = self.environment
+            let result = payload.withSpan { p.write(rec, payload: $0, lookahead: nil, into: &out, environment: environment) }
+            switch result {
             case .done, .doneConsumingLookahead: return
             case .appendDefault: break
             }
         }
-        s.format.render(payload: unsafe payload.bytes, into: &out)
+        payload.withSpan { s.format.render(payload: $0, into: &out) }
     }
 
     /// Appends the event text of a record (what follows `name: ` in a report line).
@@ -319,15 +306,24 @@ import Dispatch
     /// - Parameter pageRest: the payload followed by the rest of its page. libtraceevent's
     ///   raw field printer (`-R`) reads fixed-size fields in place even where they run past
     ///   the record's end; this is what it then reads.
-    package func writeInfo(eventIndex index: Int, payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer? = nil,
+    package func writeInfo(eventIndex index: Int, payload: RawBytes, pageRest: RawBytes? = nil,
              cpu: Int, timestamp: UInt64, into out: inout TextBuffer) {
-        slot(index)._withUnsafeGuaranteedRef { s in
-            write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
-        }
+        withSlot(index) { write(slot: $0, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out) }
     }
 
     /// Whether the file's common fields include `name` (e.g. `common_migrate_disable`).
     @_spi(Engine) public func hasCommonField(_ name: String) -> FormatField? {
         registry.commonFields.first { $0.name == name }
     }
+}
+
+/// What the start-up jobs of an ``EventPrinter`` produce on their threads: each slice of
+/// parsed formats and the kernel symbol table, stored under ``lock``.
+///
+/// `@unchecked Sendable`: every stored property is read and written under ``lock`` only.
+private final class StartupResults: @unchecked Sendable {
+    let lock = Lock()
+    /// Per slice (1 ...), its formats in file order.
+    var slices: [Int: [Result<EventFormat, EventFormatError>]] = [:]
+    var kallsyms: Result<LazyKallsymsTable, TraceFileError> = .success(LazyKallsymsTable(KallsymsTable()))
 }

@@ -72,9 +72,10 @@
     ///
     /// - Parameters:
     ///   - pageRest: for `-R`, the payload followed by the rest of its page.
-    ///   - comm: the comm shown for the record's pid (looked up in record order).
-    package static func writeLine(payload: UnsafeRawBufferPointer, pageRest: UnsafeRawBufferPointer?, cpu: Int, timestamp ts: UInt64,
-             missed: Int64, comm: UnsafeBufferPointer<UInt8>, style h: LineStyle, format options: LineFormat,
+    ///   - comm: the comm shown for the record's pid (looked up in record order; see
+    ///     `LineScratch.withBytes(of:_:)`).
+    package static func writeLine(payload: RawBytes, pageRest: RawBytes?, cpu: Int, timestamp ts: UInt64,
+             missed: Int64, comm: RawBytes, style h: LineStyle, format options: LineFormat,
              printer: EventPrinter, eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
         if missed > 0 {
             out.append("CPU:" as StaticString); out.appendDecimal(UInt64(cpu)); out.append(" [" as StaticString)
@@ -86,7 +87,7 @@
         let pid = printer.pid(of: payload)
         if options.latency {
             // "%8.8s-%-5d %3d"
-            let c = comm.prefix(8)
+            let c = comm.clampedSlice(0..<8)
             out.append(repeating: 0x20, count: 8 - c.count)
             out.append(contentsOf: c)
             out.append(0x2d)
@@ -95,42 +96,16 @@
             Self.appendRight(Int64(cpu), width: 3, into: &out)
             if options.raw {
                 out.append("-0x" as StaticString)
-                let flags = printer.registry.commonLayout.flags(in: unsafe payload.bytes, order: h.byteOrder) ?? 0
+                let layout = printer.registry.commonLayout
+                let flags = payload.withSpan { layout.flags(in: $0, order: h.byteOrder) } ?? 0
                 Self.appendHex(flags, into: &out)
             } else {
                 Self.appendLatencyFlags(payload, printer: printer, into: &out)
             }
         } else if comm.count <= 32 {
             // The common case in one copy: "%16s-%-5d [%03d]" and the time column.
-            let inUsecs = h.inUsecs, nanoseconds = options.nanoseconds
-            // Written in place: at most 32 + 1 + 11 + 2 + 20 + 1 + 1 + 20 + 1 + 9 + 1 = 99 bytes.
-            out.appendUnsafe(maxCount: LineScratch.capacity) { base in
-                var l = LineScratch(base: base)
-                l.pad(0x20, 16 - comm.count)
-                l.put(comm)
-                l.put(0x2d)
-                l.leftSigned(Int64(pid), width: 5)
-                l.put(0x20); l.put(0x5b)
-                l.zeroPadded(UInt64(cpu), width: 3)
-                l.put(0x5d)
-                if inUsecs {
-                    l.put(0x20)
-                    if nanoseconds {
-                        l.right(ts / 1_000_000_000, width: 5)
-                        l.put(0x2e)
-                        l.zeroPadded(ts % 1_000_000_000, width: 9)
-                    } else {
-                        let us = (ts &+ 500) / 1000
-                        l.right(us / 1_000_000, width: 5)
-                        l.put(0x2e)
-                        l.zeroPadded(us % 1_000_000, width: 6)
-                    }
-                } else {
-                    l.right(ts, width: 12)
-                }
-                l.put(0x3a)
-                return l.count
-            }
+            LineScratch.appendPrefix(comm: comm, pid: pid, cpu: cpu, timestamp: ts, inUsecs: h.inUsecs,
+                                     nanoseconds: options.nanoseconds, into: &out)
         } else {
             // "%16s-%-5d [%03d]"
             out.append(repeating: 0x20, count: 16 - comm.count)
@@ -171,7 +146,8 @@
         } else {
             out.append("(NULL): " as StaticString)
             out.append(contentsOf: Self.spaces[0..<14])
-            let id = printer.registry.commonLayout.eventID(in: unsafe payload.bytes, order: h.byteOrder) ?? -1
+            let layout = printer.registry.commonLayout
+            let id = payload.withSpan { layout.eventID(in: $0, order: h.byteOrder) } ?? -1
             out.append("[UNKNOWN EVENT \(id)]")
         }
         if out.count > lineStart, out.last == 0x0a {
@@ -181,10 +157,11 @@
     }
 
     /// `data_latency_format`: irqs-off, need-resched, hard/soft irq, preempt depth.
-    package static func appendLatencyFlags(_ payload: UnsafeRawBufferPointer, printer: EventPrinter, into out: inout TextBuffer) {
+    package static func appendLatencyFlags(_ payload: RawBytes, printer: EventPrinter, into out: inout TextBuffer) {
         let order = printer.file.byteOrder
-        let flags = printer.registry.commonLayout.flags(in: unsafe payload.bytes, order: order) ?? 0
-        let pc = printer.registry.commonLayout.preemptCount(in: unsafe payload.bytes, order: order) ?? 0
+        let layout = printer.registry.commonLayout
+        let flags = payload.withSpan { layout.flags(in: $0, order: order) } ?? 0
+        let pc = payload.withSpan { layout.preemptCount(in: $0, order: order) } ?? 0
         let hard = flags & 0x08 != 0, soft = flags & 0x10 != 0
         out.append(flags & 0x01 != 0 ? UInt8(ascii: "d") : flags & 0x02 != 0 ? UInt8(ascii: "X") : UInt8(ascii: "."))
         out.append(flags & 0x04 != 0 ? UInt8(ascii: "N") : UInt8(ascii: "."))
@@ -193,7 +170,7 @@
         if pc & 0xf0 != 0 { Self.appendHex(pc >> 4, into: &out) } else { out.append(UInt8(ascii: ".")) }
         for name in ["common_migrate_disable", "common_lock_depth"] {
             if let f = printer.hasCommonField(name) {
-                let v = f.signedValue(in: unsafe payload.bytes, order: order) ?? -1
+                let v = payload.withSpan { f.signedValue(in: $0, order: order) } ?? -1
                 if v < 0 { out.append(UInt8(ascii: ".")) } else { out.appendDecimal(v) }
             }
         }

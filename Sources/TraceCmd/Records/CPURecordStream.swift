@@ -177,7 +177,7 @@
     }
 
     @inline(never)
-    private func isKept(_ payload: UnsafeRawBufferPointer) -> Bool {
+    private func isKept(_ payload: RawBytes) -> Bool {
         guard let mask = eventMask,
               let id = payload.loadUnsigned(at: 0, size: 2, order: byteOrder).map({ Int($0) }) else { return false }
         return id < mask.count && mask[id]
@@ -204,46 +204,57 @@
     /// it (the common case: a small data event past the first of its page, no correction,
     /// no selection); everything else goes through ``next()``.
     @inline(__always)
-    func next(into slot: UnsafeMutablePointer<Record>) -> Bool {
+    func next(into slot: inout Record) -> Bool {
         if direct && events.yieldedAny {
+            let bytes = events.page.bytes
             let at = events.page.dataOffset &+ events.nextIndex
-            let limit = events.page.bytes.count
-            if events.nextIndex < events.page.dataSize, at <= limit &- 4, let base = events.page.bytes.baseAddress {
-                let word = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+            if events.nextIndex < events.page.dataSize, let raw = bytes.load(UInt32.self, at: at) {
+                let word = UInt32(littleEndian: raw)
                 let length = Int(word & RingBufferPage.Header.typeLenMask) &* 4
                 // type_len 1...28: a data event of type_len * 4 bytes after its header word.
                 let end = at &+ 4 &+ length
-                if UInt(bitPattern: length &- 4) < 28 * 4, end <= limit {
+                // (The bounds are in order: `length` is positive.)
+                if UInt(bitPattern: length &- 4) < 28 * 4,
+                   let payload = bytes.slice(Range(uncheckedBounds: (at &+ 4, end))) {
                     let delta = word >> RingBufferPage.Header.typeLenBits
                     let t = events.time &+ UInt64(delta)
                     events.time = t
                     events.nextIndex = end &- events.page.dataOffset
                     // Offsets within a page fit in 32 bits (pages are checked at load).
-                    slot.initialize(to: Record(cpu: cpu, timestamp: t,
-                                               payload: UnsafeRawBufferPointer(start: base + (at &+ 4), count: length),
-                                               pageOffset: pageOffset, pageIndex: pageIndex,
-                                               offsetInPage: UInt32(truncatingIfNeeded: at),
-                                               recordSize: UInt32(truncatingIfNeeded: end &- at), timeDelta: delta,
-                                               pageTimestamp: pageTimestamp))
+                    slot = Record(cpu: cpu, timestamp: t, payload: payload,
+                                  pageOffset: pageOffset, pageIndex: pageIndex,
+                                  offsetInPage: UInt32(truncatingIfNeeded: at),
+                                  recordSize: UInt32(truncatingIfNeeded: end &- at), timeDelta: delta,
+                                  pageTimestamp: pageTimestamp)
                     return true
                 }
             }
         }
-        return nextOutOfLine(into: slot)
+        return nextOutOfLine(into: &slot)
     }
 
     /// ``next(into:)`` for every other case: a page to load, an entry that is not a small
     /// data event, the first event of a page, a peeked record, a correction or a selection.
     @inline(never)
-    private func nextOutOfLine(into slot: UnsafeMutablePointer<Record>) -> Bool {
+    private func nextOutOfLine(into slot: inout Record) -> Bool {
         do throws(TraceFileError) {
             guard let r = try next() else { return false }
-            slot.initialize(to: r)
+            slot = r
             return true
         } catch {
             pendingError = error
             return false
         }
+    }
+
+    /// The bytes of the page the last record came from, from `record`'s payload to the end of
+    /// the page (libtraceevent's raw field printer reads fixed-size fields past a record's
+    /// end); `nil` when `record` is not on the page being read. Valid as the record's payload.
+    package func pageRest(of record: Record) -> RawBytes? {
+        let page = events.page
+        guard record.pageIndex == pageIndex, page.bytes.count > 0 else { return nil }
+        let payloadStart = record.offsetInPage + record.recordSize - record.payload.count
+        return page.bytes.slice(payloadStart..<page.bytes.count)
     }
 
     /// The error that made the last ``next(into:)`` return false, if one did (cleared).
@@ -305,7 +316,7 @@
             finished = true
             return
         }
-        let bytes: UnsafeRawBufferPointer
+        let bytes: RawBytes
         do {
             bytes = try source.page(pageIndex)
         } catch {

@@ -8,6 +8,6 @@ extension Record {
     /// stream (or iterator) that returned the record has not been asked for its next record.
     @inlinable
     @_spi(Engine) public func withPayload<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
-        try body(payload.bytes)
+        try payload.withSpan { span throws in try body(span) }
     }
 }

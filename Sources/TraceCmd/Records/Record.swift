@@ -16,8 +16,10 @@
     @_spi(Engine) public var rawTimestamp: UInt64
     /// The page's timestamp (`tracecmd_page_ts`).
     @_spi(Engine) public var pageTimestamp: UInt64
-    /// The event payload, starting at `common_type` (`record->data`, `record->size`).
-    @usableFromInline package var payload: UnsafeRawBufferPointer
+    /// The event payload, starting at `common_type` (`record->data`, `record->size`): a view
+    /// into the page the record was read from, valid until the stream that returned the
+    /// record is asked for its next record (the page's owner keeps the page until then).
+    @usableFromInline package var payload: RawBytes
     /// The page's offset in libtracecmd's numbering: the file offset of the page for
     /// uncompressed data; for compressed data, the offset libtracecmd gives the page in its
     /// decompressed copy of the CPU data.
@@ -75,7 +77,7 @@
     /// A record with every field given (streams build records; tests and tools may too).
     /// Offsets and sizes within a page are kept in 32 bits.
     @inlinable
-    package init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: UnsafeRawBufferPointer,
+    package init(cpu: Int, timestamp: UInt64, rawTimestamp: UInt64, payload: RawBytes,
                 missedEvents: MissedEvents, pageOffset: Int, pageIndex: Int, offsetInPage: Int,
                 recordSize: Int, timeDelta: UInt32, pageTimestamp: UInt64, isFirstOnPage: Bool,
                 byteOrder: ByteOrder) {
@@ -97,7 +99,7 @@
     /// A record of a data event decoded in line from a little-endian page: not the first
     /// of its page (no missed events), its timestamp raw.
     @inline(__always)
-    init(cpu: Int, timestamp: UInt64, payload: UnsafeRawBufferPointer, pageOffset: Int, pageIndex: Int,
+    init(cpu: Int, timestamp: UInt64, payload: RawBytes, pageOffset: Int, pageIndex: Int,
          offsetInPage: UInt32, recordSize: UInt32, timeDelta: UInt32, pageTimestamp: UInt64) {
         self.cpu = cpu
         self.timestamp = timestamp

@@ -10,27 +10,15 @@
 /// stream it came from is only advanced then.
 @_spi(Engine) public struct RecordMerger {
     /// The streams, in tie-break order.
-    @_spi(Engine) public let streams: [CPURecordStream]
+    @_spi(Engine) public var streams: [CPURecordStream] { state.heads.streams }
 
-    struct Entry {
-        var key: UInt64
-        var index: Int
-        @inline(__always) static func < (a: Entry, b: Entry) -> Bool {
-            a.key < b.key || (a.key == b.key && a.index < b.index)
-        }
-    }
-
-    /// The merge state, in one allocation read without reference counting or
-    /// copy-on-write checks per record: a binary min-heap of (next timestamp, stream) and
-    /// unretained stream references (``streams`` keeps the streams alive).
+    /// The merge state: the streams' slots and heap (see ``MergeSlots``), and what is left
+    /// to do before the merge runs (streams not read yet) or after an error.
     final class State {
-        // Single-threaded by contract: no dynamic exclusivity checks per record.
-        let heap: UnsafeMutablePointer<Entry>
-        @exclusivity(unchecked) var count = 0
-        let refs: UnsafeMutablePointer<Unmanaged<CPURecordStream>>
-        /// Per stream in the heap: its next record, taken from the stream.
-        let heads: UnsafeMutablePointer<Record>
+        /// Per stream: its next record, and the heap of the streams that have one.
+        let heads: MergeSlots
         /// Streams not yet read, last first.
+        // Single-threaded by contract: no dynamic exclusivity checks per record.
         @exclusivity(unchecked) var unprimed: [Int]
         /// The stream whose record was returned last (it is re-read on the next call).
         @exclusivity(unchecked) var pending = -1
@@ -38,37 +26,14 @@
         @exclusivity(unchecked) var error: TraceFileError?
 
         init(_ streams: [CPURecordStream]) {
-            let n = max(streams.count, 1)
-            heap = .allocate(capacity: n)
-            refs = .allocate(capacity: n)
-            heads = .allocate(capacity: n)
-            for (i, s) in streams.enumerated() { (refs + i).initialize(to: .passUnretained(s)) }
+            heads = MergeSlots(streams: streams)
             unprimed = Array(streams.indices.reversed())
-        }
-
-        deinit {
-            heap.deallocate()
-            refs.deallocate()
-            heads.deallocate() // Record is a plain value: nothing to deinitialize
-
-        }
-
-        /// Reads stream `k`'s next record into `heads[k]`, without retaining the stream;
-        /// false at its end or at an error (``streamError(_:)`` tells which).
-        @inline(__always) func fill(_ k: Int) -> Bool {
-            let slot = heads + k
-            return refs[k]._withUnsafeGuaranteedRef { $0.next(into: slot) }
-        }
-
-        /// The error that made the last ``fill(_:)`` of stream `k` return false, if any.
-        func streamError(_ k: Int) -> TraceFileError? {
-            refs[k]._withUnsafeGuaranteedRef { $0.takeError() }
         }
 
         /// Takes stream `k`'s next record into `heads[k]`; false at its end.
         @inline(__always) func take(_ k: Int) throws(TraceFileError) -> Bool {
-            if _fastPath(fill(k)) { return true }
-            if let error = streamError(k) { throw error }
+            if _fastPath(heads.fill(k)) { return true }
+            if let error = heads.streamError(k) { throw error }
             return false
         }
 
@@ -81,22 +46,22 @@
             }
             let k = pending
             if k >= 0 {
-                if _fastPath(fill(k)) {
+                // `k` is still the top stream: nothing changed the heap since it was returned
+                // (priming, which pushes, is over before any stream is returned).
+                if _fastPath(heads.refillTop()) {
                     pending = -1
-                    heap[0].key = heads[k].timestamp
-                    siftDown()
-                } else if let e = streamError(k) {
+                } else if let e = heads.streamError(k) {
                     // k stays pending: its record is not returned again, and the next call
                     // reads on after the bad part of the stream.
                     error = e
                     return -2
                 } else {
                     pending = -1
-                    popTop()
+                    heads.popTop()
                 }
             }
-            guard count > 0 else { return -1 }
-            let top = heap[0].index
+            let top = heads.top
+            guard top >= 0 else { return -1 }
             pending = top
             return top
         }
@@ -124,40 +89,7 @@
                 // On error, k stays queued: the stream resumes after the bad part.
                 let more = try take(k)
                 unprimed.removeLast()
-                if more { push(Entry(key: heads[k].timestamp, index: k)) }
-            }
-        }
-
-        @inline(__always) func push(_ e: Entry) {
-            var i = count
-            heap[i] = e
-            count += 1
-            while i > 0 {
-                let parent = (i - 1) / 2
-                guard heap[i] < heap[parent] else { break }
-                let t = heap[i]; heap[i] = heap[parent]; heap[parent] = t
-                i = parent
-            }
-        }
-
-        @inline(__always) func popTop() {
-            count -= 1
-            guard count > 0 else { return }
-            heap[0] = heap[count]
-            siftDown()
-        }
-
-        @inline(__always) func siftDown() {
-            var i = 0
-            let n = count
-            while true {
-                let l = 2 * i + 1
-                if l >= n { break }
-                var m = l
-                if l + 1 < n && heap[l + 1] < heap[l] { m = l + 1 }
-                guard heap[m] < heap[i] else { break }
-                let t = heap[i]; heap[i] = heap[m]; heap[m] = t
-                i = m
+                if more { heads.push(k) }
             }
         }
     }
@@ -166,7 +98,6 @@
 
     /// A merge of `streams`, listed in tie-break order.
     @_spi(Engine) public init(streams: [CPURecordStream]) {
-        self.streams = streams
         state = State(streams)
     }
 
@@ -202,7 +133,7 @@ extension RecordMerger {
     /// The error behind the last ``step()`` that returned -2.
     func takeError() -> TraceFileError? { state.takeError() }
 
-    /// The record of stream `k` returned by ``nextIndex()``.
+    /// The record of stream `k` returned by ``nextIndex()`` (valid until the next call).
     @inline(__always)
-    package func head(_ k: Int) -> UnsafePointer<Record> { UnsafePointer(state.heads + k) }
+    package func head(_ k: Int) -> Record { state.heads[k] }
 }

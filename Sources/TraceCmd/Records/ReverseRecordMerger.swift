@@ -10,7 +10,7 @@
     private let state: State
 
     final class State {
-        var heads: UnsafeMutablePointer<Record>
+        let heads: RecordSlots
         var live: [Bool]
         /// Streams whose head is to be read (on error a stream stays here: the next call
         /// reads on after its bad page).
@@ -18,12 +18,10 @@
         var pending = -1
 
         init(count: Int) {
-            heads = .allocate(capacity: max(count, 1))
+            heads = RecordSlots(count: count)
             live = Array(repeating: false, count: count)
             needs = Array((0..<count).reversed())
         }
-
-        deinit { heads.deallocate() }
     }
 
     @_spi(Engine) public init(streams: [ReverseCPURecordStream]) {
@@ -35,7 +33,7 @@
     private func refill(_ k: Int) throws(TraceFileError) {
         state.live[k] = false
         if let r = try streams[k].next() {
-            (state.heads + k).initialize(to: r)
+            state.heads[k] = r
             state.live[k] = true
         }
     }
@@ -70,5 +68,5 @@
     }
 
     /// The record of stream `k` returned by ``nextIndex()``.
-    package func head(_ k: Int) -> UnsafePointer<Record> { UnsafePointer(state.heads + k) }
+    package func head(_ k: Int) -> Record { state.heads[k] }
 }

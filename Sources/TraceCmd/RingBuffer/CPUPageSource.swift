@@ -38,14 +38,15 @@
 
     private let firstPageOfChunk: [Int]
     private var loadedChunk = -1
-    private var chunkBuffer: UnsafeMutableRawBufferPointer?
+    /// The chunk decompressed here (without a prefetcher).
+    private let chunkBuffer = ChunkBuffer()
     private let decompressor: Decompressor?
     private lazy var decompression: DecompressionContext? = decompressor.map { DecompressionContext($0) }
     /// Decompresses the chunks after the one being read on a background thread (compressed
     /// data of more than one chunk, when ``decompressAhead`` is on).
     private let prefetcher: ChunkPrefetcher?
     /// The decompressed bytes of ``loadedChunk`` (in ``chunkBuffer`` or the prefetcher's).
-    private var loadedBytes: UnsafeRawBufferPointer?
+    private var loadedBytes: RawBytes?
 
     /// Whether sources decompress ahead of their reader on a background thread unless told
     /// otherwise: where there is more than one core.
@@ -88,7 +89,7 @@
         cpu = loc.cpu
         pageSize = buffer.pageSize
         decompressor = file.decompressor
-        let bytes = file.mapped.bytes
+        let bytes = file.mapped.view
         let context = "CPU \(loc.cpu) data of buffer \"\(buffer.name)\""
         guard loc.offset <= bytes.count, loc.size <= bytes.count - loc.offset else {
             throw TraceFileError(file: file.path, context: context, offset: loc.offset,
@@ -97,9 +98,8 @@
         if buffer.isCompressed && loc.size > 0 {
             // The recorded size leaves out the 4-byte chunk count that precedes the chunks.
             let end = min(bytes.count, loc.offset + loc.size + 4)
-            var c = ByteCursor(bytes: UnsafeRawBufferPointer(rebasing: bytes[loc.offset..<end]),
-                               order: file.byteOrder, baseOffset: loc.offset, file: file.path,
-                               context: "\(context): chunk table")
+            var c = ChunkTableReader(bytes: bytes.clampedSlice(loc.offset..<end), order: file.byteOrder,
+                                     baseOffset: loc.offset, file: file.path, context: "\(context): chunk table")
             let n = Int(try c.readU32())
             guard n <= c.remaining / 8 else {
                 throw c.error(.invalidValue("\(n) chunks do not fit in \(c.remaining) bytes"))
@@ -164,7 +164,6 @@
     }
 
     deinit {
-        chunkBuffer?.deallocate()
         prefetcher?.cancel()
     }
 
@@ -186,12 +185,12 @@
 
     /// Calls `body` with the bytes of page `index` (0 ..< ``pageCount``), read in place.
     @_spi(Engine) public func withPage<R>(_ index: Int, _ body: (RawSpan) -> R) throws(TraceFileError) -> R {
-        let bytes = try page(index)
-        return body(bytes.bytes)
+        return try page(index).withSpan(body)
     }
 
-    /// The bytes of page `index` (0 ..< ``pageCount``).
-    package func page(_ index: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+    /// The bytes of page `index` (0 ..< ``pageCount``), valid until the next call to `page(_:)`
+    /// on this source (or the source is released): a stream keeps its page until it moves on.
+    package func page(_ index: Int) throws(TraceFileError) -> RawBytes {
         guard index >= 0, index < pageCount else {
             throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: location.offset,
                                  kind: .invalidValue("page \(index) out of range 0..<\(pageCount)"))
@@ -217,7 +216,11 @@
                     MappingAdvisor.shared.advise(.populate, populatedUpTo..<requestedUpTo, of: file.mapped)
                 }
             }
-            return UnsafeRawBufferPointer(rebasing: file.mapped.bytes[start..<(start + pageSize)])
+            guard let page = file.mapped.view.slice(start..<(start + pageSize)) else {
+                throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: start,
+                                     kind: .truncated(needed: pageSize, available: max(0, file.mapped.count - start)))
+            }
+            return page
         }
         let ci = chunkIndex(ofPage: index)
         if ci != loadedChunk {
@@ -230,7 +233,11 @@
                                  kind: .decompressionFailed("no buffer"))
         }
         let start = (index - firstPageOfChunk[ci]) * pageSize
-        return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + pageSize)])
+        guard let page = bytes.slice(start..<(start + pageSize)) else {
+            throw TraceFileError(file: file.path, context: "CPU \(cpu) data", offset: chunks[ci].offset,
+                                 kind: .decompressionFailed("page \(index) is outside its chunk"))
+        }
+        return page
     }
 
     /// Releases the mapped file bytes of this source from where the last release ended up to
@@ -254,24 +261,58 @@
                            kind: .decompressionFailed("expected \(ch.uncompressedSize) bytes"))
         }
         if let prefetcher {
-            guard let bytes = prefetcher.acquire(ci) else { throw failure() }
+            guard let bytes = ChunkBuffer.acquire(ci, from: prefetcher) else { throw failure() }
             loadedBytes = bytes
             loadedChunk = ci
             return
         }
-        if (chunkBuffer?.count ?? 0) < ch.uncompressedSize {
-            chunkBuffer?.deallocate()
-            chunkBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ch.uncompressedSize, alignment: 16)
-        }
-        guard let buf = chunkBuffer, let d = decompressor else {
+        guard let d = decompressor else {
             throw TraceFileError(file: file.path, context: "CPU \(cpu) data chunk \(ci)", offset: ch.offset,
                                  kind: .invalidValue("compressed data but the file has no compression"))
         }
-        let src = UnsafeRawBufferPointer(rebasing: file.mapped.bytes[ch.offset..<(ch.offset + ch.compressedSize)])
-        let dst = UnsafeMutableRawBufferPointer(rebasing: buf[0..<ch.uncompressedSize])
-        let produced = decompression.map { $0.decompress(d, src, into: dst) } ?? d.decompress(src, into: dst)
-        guard let n = produced, n == ch.uncompressedSize else { throw failure() }
-        loadedBytes = UnsafeRawBufferPointer(dst)
+        guard let bytes = chunkBuffer.load(d, context: decompression, from: file.mapped,
+                                           compressedRange: ch.offset..<(ch.offset + ch.compressedSize),
+                                           size: ch.uncompressedSize) else { throw failure() }
+        loadedBytes = bytes
         loadedChunk = ci
+    }
+}
+
+/// The chunk table of a CPU's compressed data read through a bounds-checked view (what
+/// `ByteCursor` does for the file's sections), with the same errors.
+private struct ChunkTableReader {
+    let bytes: RawBytes
+    let order: ByteOrder
+    let baseOffset: Int
+    let file: String
+    let context: String
+    var position = 0
+
+    init(bytes: RawBytes, order: ByteOrder, baseOffset: Int, file: String, context: String) {
+        self.bytes = bytes
+        self.order = order
+        self.baseOffset = baseOffset
+        self.file = file
+        self.context = context
+    }
+
+    var remaining: Int { max(0, bytes.count - position) }
+    var absoluteOffset: Int { baseOffset + position }
+
+    func error(_ kind: TraceFileError.Kind) -> TraceFileError {
+        TraceFileError(file: file, context: context, offset: absoluteOffset, kind: kind)
+    }
+
+    mutating func readU32() throws(TraceFileError) -> UInt32 {
+        guard let v = bytes.loadUnsigned(at: position, size: 4, order: order) else {
+            throw error(.truncated(needed: 4, available: remaining))
+        }
+        position += 4
+        return UInt32(truncatingIfNeeded: v)
+    }
+
+    mutating func skip(_ n: Int) throws(TraceFileError) {
+        guard n >= 0, n <= remaining else { throw error(.truncated(needed: n, available: remaining)) }
+        position += n
     }
 }

@@ -47,7 +47,7 @@
     @_spi(Engine) public var timestamp: UInt64
     /// The event's payload, starting at `common_type`; its length is the kernel's (rounded
     /// up to 4 bytes), as `record->size` in libtracecmd.
-    package var payload: UnsafeRawBufferPointer
+    package var payload: RawBytes
     /// Offset of the event's header from the start of the page (libtracecmd's
     /// `record->offset` within the page).
     @_spi(Engine) public var offset: Int
@@ -73,8 +73,9 @@
     /// The event header's layout (the only one the decoder knows).
     typealias Header = EventHeaderFormat.Standard
 
-    /// The page bytes (the full page, including its header).
-    package let bytes: UnsafeRawBufferPointer
+    /// The page bytes (the full page, including its header), valid while their owner (the
+    /// ``CPUPageSource`` that served them) has not been asked for another page.
+    package let bytes: RawBytes
     /// The page timestamp (the time of the first event, before its delta).
     @_spi(Engine) public let timestamp: UInt64
     /// The raw commit word (length and flags).
@@ -91,7 +92,7 @@
     ///
     /// - Throws: ``RingBufferPageError`` when the page is smaller than its header, its commit
     ///   is larger than the page, or a stored missed-events count lies outside it.
-    package init(_ bytes: UnsafeRawBufferPointer, layout: RingBufferLayout) throws(RingBufferPageError) {
+    package init(_ bytes: RawBytes, layout: RingBufferLayout) throws(RingBufferPageError) {
         self.bytes = bytes
         bigEndian = layout.byteOrder == .big
         let start = layout.pageHeaderSize
@@ -124,7 +125,7 @@
     /// A page without bytes or events (what a stream reads before its first page and after
     /// its last, so that its per-record path tests no optional).
     init() {
-        bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        bytes = RawBytes()
         bigEndian = false
         dataOffset = 0
         timestamp = 0
@@ -227,7 +228,7 @@
                         payloadStart = at + 4
                     }
                     let end = payloadStart + length
-                    guard end <= bytes.count else {
+                    guard let payload = bytes.slice(payloadStart..<end) else {
                         nextIndex = size
                         throw RingBufferPageError(offset: at, kind: .eventOutsidePage(end: end))
                     }
@@ -237,7 +238,7 @@
                     yieldedAny = true
                     return RingBufferEvent(
                         timestamp: time,
-                        payload: UnsafeRawBufferPointer(rebasing: bytes[payloadStart..<end]),
+                        payload: payload,
                         offset: at, recordSize: end - at, timeDelta: delta, isFirstOnPage: first,
                         missedEvents: curr == 0 ? page.missedEvents : .none)
                 }
@@ -248,8 +249,7 @@
     /// The 32-bit word at `offset` in the file's byte order, or `nil` outside the page.
     @inline(__always)
     func word(at offset: Int) -> UInt32? {
-        guard offset >= 0, offset <= bytes.count - 4, let base = bytes.baseAddress else { return nil }
-        let v = base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+        guard let v = bytes.load(UInt32.self, at: offset) else { return nil }
         return bigEndian ? UInt32(bigEndian: v) : UInt32(littleEndian: v)
     }
 

@@ -239,9 +239,16 @@
         return merger.takeError()
     }
 
-    /// The record of source `k` returned by ``nextSource()``.
+    /// The record of source `k` returned by ``nextSource()`` (valid until the next call).
     @inline(__always)
-    package func head(_ k: Int) -> UnsafePointer<Record> { reverse?.head(k) ?? merger.head(k) }
+    package func head(_ k: Int) -> Record { reverse?.head(k) ?? merger.head(k) }
+
+    /// The bytes from the payload of source `k`'s record returned by ``nextSource()`` to the
+    /// end of its page (forward reading; `nil` otherwise), valid as the record's payload.
+    package func pageRest(source k: Int) -> RawBytes? {
+        guard reverse == nil else { return nil }
+        return merger.streams[k].pageRest(of: merger.head(k))
+    }
 
     /// Makes source `k`'s stream start at its page `page` (forward reading only, before the
     /// first record is read).

@@ -83,7 +83,7 @@ struct TraceSplitter {
             var maxTs: UInt64 = 0
             var any = false
             func take(_ i: Int, _ r: Record) {
-                builders[i].append(unsafe r.payload.bytes, timestamp: r.rawTimestamp, missed: r.missedEvents)
+                _ = r.payload.withSpan { builders[i].append($0, timestamp: r.rawTimestamp, missed: r.missedEvents) }
                 mainStreams[i].records.advance()
                 maxTs = max(maxTs, r.timestamp)
                 any = true
@@ -168,7 +168,7 @@ struct TraceSplitter {
                 var built = streams.map { _ in builder() }
                 for (i, s) in streams.enumerated() {
                     while let r = s.peek(), r.timestamp <= end, last || r.timestamp <= maxTs {
-                        built[i].append(unsafe r.payload.bytes, timestamp: r.rawTimestamp, missed: r.missedEvents)
+                        _ = r.payload.withSpan { built[i].append($0, timestamp: r.rawTimestamp, missed: r.missedEvents) }
                         s.records.advance()
                     }
                 }

@@ -1,0 +1,64 @@
+@_spi(Engine) import TraceEvent
+
+/// A batch's copies of record payloads and comms: bytes appended one after the other into
+/// one growing allocation, read back as ``RawBytes`` by where they went.
+///
+/// The views it hands out stay valid until the arena grows, is reset or is released: the
+/// report stores a whole batch first, and reads it (on a formatting thread) only after, so
+/// no view is held across a store. One thread at a time owns an arena (see
+/// `ParallelLineWriter.Batch`).
+@safe
+final class ByteArena {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    /// Bytes stored (with their alignment padding).
+    private(set) var used = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = unsafe UnsafeMutableRawPointer.allocate(byteCount: max(capacity, 16), alignment: 16)
+    }
+
+    deinit { unsafe base.deallocate() }
+
+    /// Forgets every stored byte (the capacity stays).
+    func reset() { used = 0 }
+
+    /// Copies `bytes` in (8-byte aligned) and returns where they went.
+    @inline(__always)
+    func store(_ bytes: RawBytes) -> Int {
+        unsafe store(bytes.unsafeBuffer)
+    }
+
+    /// Copies `bytes` in (8-byte aligned) and returns where they went.
+    @inline(__always)
+    func store(_ bytes: [UInt8]) -> Int {
+        unsafe bytes.withUnsafeBytes { unsafe store($0) }
+    }
+
+    @inline(__always)
+    private func store(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let n = unsafe bytes.count
+        let at = used
+        if at + n > capacity { grow(at + n) }
+        if n > 0, let src = unsafe bytes.baseAddress { unsafe (base + at).copyMemory(from: src, byteCount: n) }
+        used = (at + n + 7) & ~7
+        return at
+    }
+
+    private func grow(_ needed: Int) {
+        let bigger = max(needed, capacity * 2)
+        let memory = unsafe UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 16)
+        unsafe memory.copyMemory(from: base, byteCount: used)
+        unsafe base.deallocate()
+        unsafe base = memory
+        capacity = bigger
+    }
+
+    /// The `count` bytes stored at `start` (an empty view when they are not all stored).
+    @inline(__always)
+    func bytes(at start: Int, count: Int) -> RawBytes {
+        guard start >= 0, count >= 0, start <= used, count <= used - start else { return RawBytes() }
+        return unsafe RawBytes(unsafeBytes: UnsafeRawBufferPointer(start: base + start, count: count))
+    }
+}
