@@ -28,7 +28,7 @@
             unsafe out.appendUnsafe(maxCount: LineScratch.capacity) { base in
                 var l = unsafe LineScratch(base: base)
                 l.pad(0x20, 16 - n)
-                if n > 0, let src = unsafe c.baseAddress {
+                if n > 0, let src = c.baseAddress {
                     unsafe (l.base + l.count).update(from: src.assumingMemoryBound(to: UInt8.self), count: n)
                     l.count &+= n
                 }

@@ -30,9 +30,9 @@ final class MergeSlots {
         self.streams = streams
         count = streams.count
         let n = max(streams.count, 1)
-        refs = UnsafeMutablePointer<Unmanaged<CPURecordStream>>.allocate(capacity: n)
-        heads = UnsafeMutablePointer<Record>.allocate(capacity: n)
-        heap = UnsafeMutablePointer<Entry>.allocate(capacity: n)
+        unsafe refs = UnsafeMutablePointer<Unmanaged<CPURecordStream>>.allocate(capacity: n)
+        unsafe heads = UnsafeMutablePointer<Record>.allocate(capacity: n)
+        unsafe heap = UnsafeMutablePointer<Entry>.allocate(capacity: n)
         unsafe heads.initialize(repeating: Record.empty, count: n)
         for (i, s) in streams.enumerated() { unsafe (refs + i).initialize(to: .passUnretained(s)) }
     }
@@ -63,7 +63,7 @@ final class MergeSlots {
     @inline(__always)
     func fill(_ k: Int) -> Bool {
         check(k)
-        return unsafe fillUnchecked(k)
+        return fillUnchecked(k)
     }
 
     @inline(__always)
@@ -79,16 +79,16 @@ final class MergeSlots {
 
     /// The stream on top of the heap (the smallest timestamp), or -1 when the heap is empty.
     @inline(__always)
-    var top: Int { heapCount > 0 ? unsafe heap[0].index : -1 }
+    var top: Int { unsafe (heapCount > 0 ? heap[0].index : -1) }
 
     /// Reads the next record of the stream on top (``top``) into its slot and moves the
     /// stream in the heap by its timestamp; false (the heap unchanged) when the heap is empty,
     /// at the stream's end or at an error.
     @inline(__always)
     func refillTop() -> Bool {
-        guard heapCount > 0 else { return false }
+        guard unsafe heapCount > 0 else { return false }
         let k = unsafe heap[0].index
-        guard unsafe fillUnchecked(k) else { return false }
+        guard fillUnchecked(k) else { return false }
         unsafe heap[0].key = heads[k].timestamp
         siftDown()
         return true
@@ -97,14 +97,14 @@ final class MergeSlots {
     /// Adds stream `k`, whose slot holds its next record, to the heap.
     func push(_ k: Int) {
         check(k)
-        precondition(heapCount < count, "merge heap full")
-        var i = heapCount
+        precondition(unsafe heapCount < count, "merge heap full")
+        var i = unsafe heapCount
         unsafe heap[i] = Entry(key: heads[k].timestamp, index: k)
-        heapCount += 1
+        unsafe heapCount += 1
         while i > 0 {
             let parent = (i - 1) / 2
             guard unsafe heap[i] < heap[parent] else { break }
-            unsafe swapAt(i, parent)
+            swapAt(i, parent)
             i = parent
         }
     }
@@ -112,9 +112,9 @@ final class MergeSlots {
     /// Removes the top stream from the heap (it has ended).
     @inline(__always)
     func popTop() {
-        guard heapCount > 0 else { return }
-        heapCount -= 1
-        guard heapCount > 0 else { return }
+        guard unsafe heapCount > 0 else { return }
+        unsafe heapCount -= 1
+        guard unsafe heapCount > 0 else { return }
         unsafe heap[0] = heap[heapCount]
         siftDown()
     }
@@ -122,14 +122,14 @@ final class MergeSlots {
     @inline(__always)
     private func siftDown() {
         var i = 0
-        let n = heapCount
+        let n = unsafe heapCount
         while true {
             let l = 2 * i + 1
             if l >= n { break }
             var m = l
             if l + 1 < n, unsafe heap[l + 1] < heap[l] { m = l + 1 }
             guard unsafe heap[m] < heap[i] else { break }
-            unsafe swapAt(i, m)
+            swapAt(i, m)
             i = m
         }
     }

@@ -16,9 +16,9 @@ package final class ObjectTable<Object: AnyObject> {
 
     /// A table of `objects`.
     package init(_ objects: [Object?]) {
-        self.objects = objects
+        unsafe self.objects = objects
         count = objects.count
-        refs = UnsafeMutablePointer<Unmanaged<Object>?>.allocate(capacity: max(objects.count, 1))
+        unsafe refs = UnsafeMutablePointer<Unmanaged<Object>?>.allocate(capacity: max(objects.count, 1))
         for (i, o) in objects.enumerated() { unsafe (refs + i).initialize(to: o.map { unsafe .passUnretained($0) }) }
     }
 
@@ -52,7 +52,7 @@ package final class ObjectTable<Object: AnyObject> {
     package func set(_ k: Int, _ object: Object) {
         precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "object table index out of range")
         precondition(unsafe refs[k] == nil, "object table slot already set")
-        objects[k] = object
+        unsafe objects[k] = object
         unsafe refs[k] = .passUnretained(object)
     }
 }

@@ -16,7 +16,7 @@ final class RecordSlots {
     /// `count` slots, each holding an empty record.
     init(count: Int) {
         self.count = max(count, 0)
-        base = unsafe UnsafeMutablePointer<Record>.allocate(capacity: max(count, 1))
+        unsafe base = UnsafeMutablePointer<Record>.allocate(capacity: max(count, 1))
         unsafe base.initialize(repeating: Record.empty, count: max(count, 1))
     }
 

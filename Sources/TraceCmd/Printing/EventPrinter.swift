@@ -30,7 +30,7 @@ import Dispatch
     /// The file whose events are printed.
     @_spi(Engine) public let file: TraceFile
     /// All event formats of the file.
-    @exclusivity(unchecked) package private(set) var registry: EventRegistry
+    package let registry: EventRegistry
     /// The file's kernel symbols (parsed in the background from the printer's creation; this
     /// waits for them).
     @_spi(Engine) public var symbols: KallsymsTable { kallsyms.table }

@@ -16,7 +16,7 @@ final class ByteArena {
 
     init(capacity: Int) {
         self.capacity = max(capacity, 16)
-        base = unsafe UnsafeMutableRawPointer.allocate(byteCount: max(capacity, 16), alignment: 16)
+        unsafe base = UnsafeMutableRawPointer.allocate(byteCount: max(capacity, 16), alignment: 16)
     }
 
     deinit { unsafe base.deallocate() }
@@ -38,17 +38,17 @@ final class ByteArena {
 
     @inline(__always)
     private func store(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let n = unsafe bytes.count
+        let n = bytes.count
         let at = used
         if at + n > capacity { grow(at + n) }
-        if n > 0, let src = unsafe bytes.baseAddress { unsafe (base + at).copyMemory(from: src, byteCount: n) }
+        if n > 0, let src = bytes.baseAddress { unsafe (base + at).copyMemory(from: src, byteCount: n) }
         used = (at + n + 7) & ~7
         return at
     }
 
     private func grow(_ needed: Int) {
         let bigger = max(needed, capacity * 2)
-        let memory = unsafe UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 16)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 16)
         unsafe memory.copyMemory(from: base, byteCount: used)
         unsafe base.deallocate()
         unsafe base = memory
