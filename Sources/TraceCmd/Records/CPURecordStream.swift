@@ -213,9 +213,7 @@
                 let length = Int(word & RingBufferPage.Header.typeLenMask) &* 4
                 // type_len 1...28: a data event of type_len * 4 bytes after its header word.
                 let end = at &+ 4 &+ length
-                // (The bounds are in order: `length` is positive.)
-                if UInt(bitPattern: length &- 4) < 28 * 4,
-                   let payload = bytes.slice(Range(uncheckedBounds: (at &+ 4, end))) {
+                if UInt(bitPattern: length &- 4) < 28 * 4, let payload = bytes.slice((at &+ 4)..<end) {
                     let delta = word >> RingBufferPage.Header.typeLenBits
                     let t = events.time &+ UInt64(delta)
                     events.time = t
