@@ -237,9 +237,9 @@ import Dispatch
     package func prepareForWorker(eventAt index: Int, payload: RawBytes, cpu: Int) -> Bool {
         withSlot(index) { s in
             guard s.stateless else { return false }
-            if let plugin = s.plugin {
-                let environment = self.environment
-                payload.withSpan { plugin.registerComms(PluginRecord(cpu: cpu), payload: $0, environment: environment) }
+            // Through the optional, in place: no copy (and reference counting) of the plugin.
+            if s.plugin != nil {
+                payload.withSpan { s.plugin?.registerComms(PluginRecord(cpu: cpu), payload: $0, environment: self.environment) }
             }
             return true
         }
