@@ -85,23 +85,29 @@ struct ParallelLineWriter {
     /// formats one batch, and puts it back; nothing else touches it after ``init``.
     final class Worker {
         let format: ReportLine.LineFormat
-        /// Per handle: the printer, the line style, and the label column's text.
-        let printers: [EventPrinter]
+        /// Per handle: the printer (read per record without reference counting), the line
+        /// style, and the label column's text (in ``labelText``, at ``labelRanges``).
+        let printers: ObjectTable<EventPrinter>
         private let styles: [ReportLine.LineStyle]
-        private let labelText: [[UInt8]]
+        private let labelText: [UInt8]
+        private let labelRanges: [Range<Int>]
         let showLabels: Bool
 
         init(index: Int, format: ReportLine.LineFormat, printers: [EventPrinter], styles: [ReportLine.LineStyle],
              labels: [[UInt8]], showLabels: Bool, labelWidth: Int) {
             self.format = format
-            self.printers = printers
+            self.printers = ObjectTable(printers)
             self.styles = styles
             // The label column of each handle, as the report writes it.
-            labelText = labels.map { l in
-                var text = TextBuffer(capacity: 256)
+            var text = TextBuffer(capacity: 256)
+            var ranges: [Range<Int>] = []
+            for l in labels {
+                let start = text.count
                 ReportLine.appendLabel(l, width: labelWidth, into: &text)
-                return text.bytes
+                ranges.append(start..<text.count)
             }
+            labelText = text.bytes
+            labelRanges = ranges
             self.showLabels = showLabels
         }
 
@@ -119,15 +125,19 @@ struct ParallelLineWriter {
                         continue
                     }
                     let hi = Int(e.handle)
-                    if showLabels { out.append(contentsOf: labelText[hi]) }
+                    if showLabels {
+                        let r = labelRanges[hi]
+                        labelText.withRawSpan { out.append(contentsOf: $0.extracting(r)) }
+                    }
                     let payload = arena.bytes(at: Int(e.start), count: Int(e.count))
                     let style = styles[hi]
-                    let printer = printers[hi]
                     let comm = arena.bytes(at: Int(e.commStart), count: Int(e.commCount))
-                    ReportLine.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
-                                         missed: e.missed, comm: comm, style: style, format: format,
-                                         printer: printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
-                                         lastTS: &lastTS, into: &out)
+                    _ = printers.with(hi) { printer in
+                        ReportLine.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
+                                             missed: e.missed, comm: comm, style: style, format: format,
+                                             printer: printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
+                                             lastTS: &lastTS, into: &out)
+                    }
                 }
             }
             b.out = out
