@@ -183,8 +183,7 @@ struct ParallelLineWriter {
     mutating func append(handle: Int, payload: RawBytes, comm: [UInt8], cpu: Int, timestamp: UInt64,
                          missed: Int64, eventIndex: Int, sink: (RawSpan) -> Void) {
         let b = current
-        let start = b.arena.store(payload)
-        let commStart = b.arena.store(comm)
+        let (start, commStart) = b.arena.store(payload: payload, comm: comm)
         b.add(Batch.Entry(start: Int32(start), count: Int32(payload.count), commStart: Int32(commStart),
                           commCount: Int32(comm.count), handle: Int32(handle),
                           cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),

@@ -36,6 +36,14 @@ final class ByteArena {
         unsafe bytes.withUnsafeBytes { unsafe store($0) }
     }
 
+    /// Copies a line's payload and comm in (each 8-byte aligned) and returns where they went.
+    @inline(__always)
+    func store(payload: RawBytes, comm: [UInt8]) -> (payload: Int, comm: Int) {
+        let p = unsafe store(payload.unsafeBuffer)
+        let c = unsafe comm.withUnsafeBytes { unsafe store($0) }
+        return (p, c)
+    }
+
     @inline(__always)
     private func store(_ bytes: UnsafeRawBufferPointer) -> Int {
         let n = bytes.count
