@@ -213,9 +213,13 @@ struct ParallelLineWriter {
         let pool = self.pool, tasks = self.tasks
         tasks.enter()
         DispatchQueue.global().async {
-            let w = pool.take()
-            w.format(b)
-            pool.put(w)
+            // The context is let go before the batch is signalled done: once the report
+            // returns, no task still holds a context (nor its printers and files).
+            do {
+                let w = pool.take()
+                w.format(b)
+                pool.put(w)
+            }
             b.done.signal()
             tasks.leave()
         }
