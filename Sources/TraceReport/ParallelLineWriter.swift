@@ -75,6 +75,19 @@ struct ParallelLineWriter {
         func add(_ e: Entry) {
             entries.append(e)
         }
+
+        /// Adds a line for a worker to format (its payload and comm copied into the arena);
+        /// returns whether the batch is full.
+        @inline(__always)
+        func appendLine(handle: Int, payload: RawBytes, comm: [UInt8], cpu: Int, timestamp: UInt64, missed: Int64,
+                        eventIndex: Int, records: Int) -> Bool {
+            let (start, commStart) = arena.store(payload: payload, comm: comm)
+            entries.append(Entry(start: Int32(start), count: Int32(payload.count), commStart: Int32(commStart),
+                                 commCount: Int32(comm.count), handle: Int32(handle),
+                                 cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
+                                 timestamp: timestamp, missed: missed))
+            return entries.count >= records || arena.used >= ParallelLineWriter.batchArenaBytes
+        }
     }
 
     /// A formatting context: its own printers, used by one thread at a time.
@@ -150,6 +163,11 @@ struct ParallelLineWriter {
     /// Tasks in flight (``finish(sink:)`` waits for all of them).
     private let tasks = DispatchGroup()
     private var current: Batch
+    /// Every batch made, read per line without reference counting; ``current`` is in slot
+    /// ``currentSlot``.
+    private let batches: ObjectTable<Batch>
+    private var currentSlot = 0
+    private var batchSlots: [ObjectIdentifier: Int] = [:]
     private var free: [Batch] = []
     /// Submitted batches, oldest first.
     private var inflight: [Batch] = []
@@ -176,19 +194,22 @@ struct ParallelLineWriter {
         workers = ws
         pool = ContextPool(ws)
         current = Batch(records: self.batchRecords)
+        // At most 2 × contexts batches in flight and the current one.
+        batches = ObjectTable(count: 2 * ws.count + 2)
+        batches.set(0, current)
+        batchSlots[ObjectIdentifier(current)] = 0
     }
 
     /// Adds a line for a worker to format.
     @inline(__always)
     mutating func append(handle: Int, payload: RawBytes, comm: [UInt8], cpu: Int, timestamp: UInt64,
                          missed: Int64, eventIndex: Int, sink: (RawSpan) -> Void) {
-        let b = current
-        let (start, commStart) = b.arena.store(payload: payload, comm: comm)
-        b.add(Batch.Entry(start: Int32(start), count: Int32(payload.count), commStart: Int32(commStart),
-                          commCount: Int32(comm.count), handle: Int32(handle),
-                          cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
-                          timestamp: timestamp, missed: missed))
-        if b.entryCount >= batchRecords || b.arena.used >= Self.batchArenaBytes { submit(sink: sink) }
+        let records = batchRecords
+        let full = batches.with(currentSlot) { b in
+            b.appendLine(handle: handle, payload: payload, comm: comm, cpu: cpu, timestamp: timestamp, missed: missed,
+                         eventIndex: eventIndex, records: records)
+        } ?? false
+        if full { submit(sink: sink) }
     }
 
     /// Adds a line formatted here, now, by `body`.
@@ -226,7 +247,15 @@ struct ParallelLineWriter {
         inflight.append(b)
         // Keep every worker busy with up to two batches, and no more.
         while inflight.count - inflightHead > 2 * workers.count { writeOldest(sink: sink) }
-        current = free.popLast() ?? Batch(records: batchRecords)
+        if let b = free.popLast() {
+            current = b
+        } else {
+            current = Batch(records: batchRecords)
+            let slot = batchSlots.count
+            batches.set(slot, current)
+            batchSlots[ObjectIdentifier(current)] = slot
+        }
+        currentSlot = batchSlots[ObjectIdentifier(current)] ?? 0
     }
 
     private mutating func writeOldest(sink: (RawSpan) -> Void) {
