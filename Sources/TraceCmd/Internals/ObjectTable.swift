@@ -41,6 +41,15 @@ package final class ObjectTable<Object: AnyObject> {
     }
 
     /// Whether slot `k` holds an object.
+    /// Calls `body` with object `k`, which must be set (traps otherwise, like an array's
+    /// index), without reference counting.
+    @inlinable @inline(__always)
+    package func withPresent<R>(_ k: Int, _ body: (Object) -> R) -> R {
+        precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "object table index out of range")
+        guard let ref = unsafe refs[k] else { preconditionFailure("object table slot not set") }
+        return unsafe ref._withUnsafeGuaranteedRef(body)
+    }
+
     @inlinable @inline(__always)
     package func contains(_ k: Int) -> Bool {
         precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "object table index out of range")

@@ -214,7 +214,7 @@ import Dispatch
     @inline(__always)
     func withSlot<R>(_ index: Int, _ body: (EventSlot) -> R) -> R {
         if !slots.contains(index) { makeSlot(index) }
-        return slots.with(index, body)!
+        return slots.withPresent(index, body)
     }
 
     @inline(never)
