@@ -8,6 +8,9 @@ import Darwin
 
 /// The C library as this module uses it: the only file of the module that imports it.
 ///
+/// Every wrapper takes pointers, so each call is `unsafe`; the types that own those pointers
+/// (``PosixRegex``, ``Lock``, the `RawSpan` scan) give the rest of the module a safe API.
+///
 /// The wrappers have names of their own (a member named like the C function would hide it
 /// here); the other files call `LibC.…` and import nothing platform-specific.
 enum LibC {
@@ -16,7 +19,7 @@ enum LibC {
     /// `memchr(3)`: the first `byte` in the `count` bytes at `base`, or `nil`.
     @inline(__always)
     static func firstByte(_ byte: UInt8, in base: UnsafeRawPointer, count: Int) -> UnsafeRawPointer? {
-        memchr(base, Int32(byte), count).map { UnsafeRawPointer($0) }
+        unsafe memchr(base, Int32(byte), count).map { UnsafeRawPointer($0) }
     }
 
     // MARK: Regular expressions (POSIX, the dialect libtraceevent uses)
@@ -26,16 +29,16 @@ enum LibC {
     /// `regcomp(3)` of a basic expression with `REG_ICASE | REG_NOSUB`; true when it compiled.
     /// Whatever the result, `regex` must be released with ``freeRegex(_:)``.
     static func compileRegexIgnoringCase(_ regex: UnsafeMutablePointer<Regex>, _ pattern: UnsafePointer<CChar>) -> Bool {
-        regcomp(regex, pattern, Int32(REG_ICASE | REG_NOSUB)) == 0
+        unsafe regcomp(regex, pattern, Int32(REG_ICASE | REG_NOSUB)) == 0
     }
 
     /// `regexec(3)` without match positions.
     static func regexMatches(_ regex: UnsafePointer<Regex>, _ string: UnsafePointer<CChar>) -> Bool {
-        regexec(regex, string, 0, nil, 0) == 0
+        unsafe regexec(regex, string, 0, nil, 0) == 0
     }
 
     static func freeRegex(_ regex: UnsafeMutablePointer<Regex>) {
-        regfree(regex)
+        unsafe regfree(regex)
     }
 
     // MARK: Threads (for ``Lock``)
@@ -43,16 +46,16 @@ enum LibC {
     typealias MutexValue = pthread_mutex_t
     typealias ConditionValue = pthread_cond_t
 
-    static func initMutex(_ m: UnsafeMutablePointer<MutexValue>) { pthread_mutex_init(m, nil) }
-    static func destroyMutex(_ m: UnsafeMutablePointer<MutexValue>) { pthread_mutex_destroy(m) }
-    static func lockMutex(_ m: UnsafeMutablePointer<MutexValue>) { pthread_mutex_lock(m) }
-    static func unlockMutex(_ m: UnsafeMutablePointer<MutexValue>) { pthread_mutex_unlock(m) }
+    static func initMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_init(m, nil) }
+    static func destroyMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_destroy(m) }
+    static func lockMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_lock(m) }
+    static func unlockMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_unlock(m) }
 
-    static func initCondition(_ c: UnsafeMutablePointer<ConditionValue>) { pthread_cond_init(c, nil) }
-    static func destroyCondition(_ c: UnsafeMutablePointer<ConditionValue>) { pthread_cond_destroy(c) }
+    static func initCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_init(c, nil) }
+    static func destroyCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_destroy(c) }
     static func waitCondition(_ c: UnsafeMutablePointer<ConditionValue>, _ m: UnsafeMutablePointer<MutexValue>) {
-        pthread_cond_wait(c, m)
+        unsafe pthread_cond_wait(c, m)
     }
-    static func signalCondition(_ c: UnsafeMutablePointer<ConditionValue>) { pthread_cond_signal(c) }
-    static func broadcastCondition(_ c: UnsafeMutablePointer<ConditionValue>) { pthread_cond_broadcast(c) }
+    static func signalCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_signal(c) }
+    static func broadcastCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_broadcast(c) }
 }

@@ -69,8 +69,6 @@ struct PluginField {
 
 /// Number formatting of the plugins (printf conversions used by the reference).
 enum PluginText {
-    private static let hexDigits: StaticString = "0123456789abcdef"
-
     /// `%llx` with at least `minDigits` digits, zero-padded (`%08llx`).
     static func hex(_ v: UInt64, minDigits: Int = 1, _ out: inout TextBuffer) {
         var digits = 1
@@ -78,11 +76,10 @@ enum PluginText {
         while t != 0 { digits += 1; t >>= 4 }
         if minDigits > digits { out.append(repeating: 0x30, count: minDigits - digits) }
         var shift = (digits - 1) * 4
-        hexDigits.withUTF8Buffer { h in
-            while shift >= 0 {
-                out.append(h[Int((v >> UInt64(shift)) & 0xf)])
-                shift -= 4
-            }
+        while shift >= 0 {
+            let d = UInt8(truncatingIfNeeded: (v >> UInt64(shift)) & 0xf)
+            out.append(d < 10 ? 0x30 &+ d : 0x61 - 10 &+ d)
+            shift -= 4
         }
     }
 

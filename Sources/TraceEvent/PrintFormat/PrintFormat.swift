@@ -101,9 +101,9 @@
     /// Per raw field: libtraceevent cleared its "string" flag after seeing unprintable bytes.
     /// The extra last element records that a `bprint` record lacked arguments, after which
     /// libtraceevent prints every later record of the event as failed.
-    @exclusivity(unchecked) private var notString: [Bool]
+    private var notString: [Bool]
     /// `bprint`: the decoded argument table of the record being rendered (reused).
-    @exclusivity(unchecked) private var bprintScratch: [UInt8] = []
+    private var bprintScratch: [UInt8] = []
 
     /// The pieces again, as plain values that the per-record loop reads without reference
     /// counting: literals, numbers of a field, strings of a field or `__get_str`; anything
@@ -239,7 +239,7 @@
         let order = byteOrder
         let opsArray = fastOps, poolArray = literalPool
         let ops = opsArray.span
-        let pool = poolArray.span.bytes
+        let pool = RawSpan(_elements: poolArray.span)
         let size = payload.count
         var i = 0
         while i < ops.count {
@@ -330,7 +330,7 @@
                 }
                 count += 1
             }
-            let table = scratch.span.bytes.extracting(0..<used)
+            let table = RawSpan(_elements: scratch.span).extracting(0..<used)
             var pieces = program.pieces
             var failed = program.failsWhenComplete
             if count != slots {

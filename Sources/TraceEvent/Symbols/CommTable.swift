@@ -7,8 +7,8 @@
     /// Display bytes per pid, filled on first use (`<idle>` for 0, `<...>` when unknown).
     /// Pids from 0 to `smallLimit - 1` are cached in `small` (an array lookup per record);
     /// larger ones in `cache`.
-    @exclusivity(unchecked) private var small: [[UInt8]?] = []
-    @exclusivity(unchecked) private var cache: [Int32: [UInt8]] = [:]
+    private var small: [[UInt8]?] = []
+    private var cache: [Int32: [UInt8]] = [:]
     private static let smallLimit: Int32 = 1 << 17
     private static let unknown = Array("<...>".utf8)
     private static let idle = Array("<idle>".utf8)
@@ -16,7 +16,7 @@
     /// Whether a nonzero pid has been looked up yet. Until then the reference keeps
     /// registrations in a list, duplicates included, and sorts everything at the first
     /// lookup; afterwards a registration for a known pid is refused.
-    @exclusivity(unchecked) private var searched = false
+    private var searched = false
     private var pending: [(pid: Int32, comm: String)] = []
 
     /// A table starting from `cmdlines`.

@@ -12,39 +12,31 @@
     @_spi(Engine) public let base: any SymbolResolver
 
     private static let cacheSize = 1024
-    private let cacheKeys: UnsafeMutablePointer<UInt64>
-    @exclusivity(unchecked) private var cacheValues: [(name: String, start: UInt64, size: UInt64?)?]
-    /// Per cache slot: the name's bytes (up to ``nameCapacity``), their count (-1: no symbol,
-    /// -2: a longer name, read from ``cacheValues``) and the symbol's start.
+    /// Per cache slot: the address it holds (0: empty), the symbol's start and the count of
+    /// its name's bytes in ``nameBytes`` (-1: no symbol, -2: a longer name, read from
+    /// ``values``).
+    private struct Slot {
+        var key: UInt64 = 0
+        var start: UInt64 = 0
+        var nameCount: Int32 = -1
+    }
+    private var slots: [Slot]
+    private var values: [(name: String, start: UInt64, size: UInt64?)?]
+    /// Per slot, up to ``nameCapacity`` bytes of the name.
     private static let nameCapacity = 56
-    private let nameBytes: UnsafeMutablePointer<UInt8>
-    private let nameCounts: UnsafeMutablePointer<Int32>
-    private let starts: UnsafeMutablePointer<UInt64>
+    private var nameBytes: [UInt8]
 
     /// Boxes `base`.
     @_spi(Engine) public init(_ base: any SymbolResolver) {
         self.base = base
-        cacheKeys = .allocate(capacity: Self.cacheSize)
-        cacheKeys.initialize(repeating: 0, count: Self.cacheSize)
-        cacheValues = Array(repeating: nil, count: Self.cacheSize)
-        nameBytes = .allocate(capacity: Self.cacheSize * Self.nameCapacity)
-        nameBytes.initialize(repeating: 0, count: Self.cacheSize * Self.nameCapacity)
-        nameCounts = .allocate(capacity: Self.cacheSize)
-        nameCounts.initialize(repeating: -1, count: Self.cacheSize)
-        starts = .allocate(capacity: Self.cacheSize)
-        starts.initialize(repeating: 0, count: Self.cacheSize)
+        slots = Array(repeating: Slot(), count: Self.cacheSize)
+        values = Array(repeating: nil, count: Self.cacheSize)
+        nameBytes = Array(repeating: 0, count: Self.cacheSize * Self.nameCapacity)
     }
 
     /// A resolver for another thread: the same table, its own cache.
     @_spi(Engine) public convenience init(sharing other: SharedSymbolResolver) {
         self.init(other.base)
-    }
-
-    deinit {
-        cacheKeys.deallocate()
-        nameBytes.deallocate()
-        nameCounts.deallocate()
-        starts.deallocate()
     }
 
     @inline(__always)
@@ -57,45 +49,51 @@
     private func fill(_ slot: Int, _ address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
         let r = base.symbol(containing: address)
         guard address != 0 else { return r }
-        cacheKeys[slot] = address
-        cacheValues[slot] = r
+        values[slot] = r
+        var entry = Slot(key: address, start: 0, nameCount: -1)
         if let r {
-            starts[slot] = r.start
-            var name = r.name
-            let count = name.withUTF8 { u -> Int32 in
-                guard u.count <= Self.nameCapacity, let src = u.baseAddress else { return -2 }
-                (nameBytes + slot * Self.nameCapacity).update(from: src, count: u.count)
-                return Int32(u.count)
+            entry.start = r.start
+            let name = r.name.utf8
+            if name.count <= Self.nameCapacity {
+                var i = slot * Self.nameCapacity
+                for b in name {
+                    nameBytes[i] = b
+                    i += 1
+                }
+                entry.nameCount = Int32(name.count)
+            } else {
+                entry.nameCount = -2
             }
-            nameCounts[slot] = count
-        } else {
-            nameCounts[slot] = -1
         }
+        slots[slot] = entry
         return r
     }
 
     @_spi(Engine) public func symbol(containing address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
         let slot = Self.slot(address)
-        if address != 0 && cacheKeys[slot] == address { return cacheValues[slot] }
+        if address != 0 && slots[slot].key == address { return values[slot] }
         return fill(slot, address)
     }
 
     /// Appends the name from the cache's bytes, without a `String`.
     @_spi(Engine) public func appendName(containing address: UInt64, into out: inout TextBuffer) -> UInt64? {
         let slot = Self.slot(address)
-        if address == 0 || cacheKeys[slot] != address {
+        var entry = slots[slot]
+        if address == 0 || entry.key != address {
             guard let r = fill(slot, address) else { return nil }
             if address == 0 {
                 out.append(r.name)
                 return r.start
             }
+            entry = slots[slot]
         }
-        let n = Int(nameCounts[slot])
+        let n = Int(entry.nameCount)
         if n >= 0 {
-            out.append(contentsOf: UnsafeRawBufferPointer(start: nameBytes + slot * Self.nameCapacity, count: n))
-            return starts[slot]
+            let at = slot * Self.nameCapacity
+            out.append(contentsOf: nameBytes, at..<(at + n))
+            return entry.start
         }
-        guard n == -2, let r = cacheValues[slot] else { return nil }
+        guard n == -2, let r = values[slot] else { return nil }
         out.append(r.name)
         return r.start
     }
