@@ -20,18 +20,18 @@
         var start: UInt64 = 0
         var nameCount: Int32 = -1
     }
-    private var slots: [Slot]
-    private var values: [(name: String, start: UInt64, size: UInt64?)?]
+    private let slots: UncheckedArray<Slot>
+    private let values: UncheckedArray<(name: String, start: UInt64, size: UInt64?)?>
     /// Per slot, up to ``nameCapacity`` bytes of the name.
     private static let nameCapacity = 56
-    private var nameBytes: [UInt8]
+    private let nameBytes: UncheckedArray<UInt8>
 
     /// Boxes `base`.
     @_spi(Engine) public init(_ base: any SymbolResolver) {
         self.base = base
-        slots = Array(repeating: Slot(), count: Self.cacheSize)
-        values = Array(repeating: nil, count: Self.cacheSize)
-        nameBytes = Array(repeating: 0, count: Self.cacheSize * Self.nameCapacity)
+        slots = UncheckedArray(repeating: Slot(), count: Self.cacheSize)
+        values = UncheckedArray(repeating: nil, count: Self.cacheSize)
+        nameBytes = UncheckedArray(repeating: 0, count: Self.cacheSize * Self.nameCapacity)
     }
 
     /// A resolver for another thread: the same table, its own cache.
@@ -49,23 +49,19 @@
     private func fill(_ slot: Int, _ address: UInt64) -> (name: String, start: UInt64, size: UInt64?)? {
         let r = base.symbol(containing: address)
         guard address != 0 else { return r }
-        values[slot] = r
+        values.set(slot, r)
         var entry = Slot(key: address, start: 0, nameCount: -1)
         if let r {
             entry.start = r.start
             let name = r.name.utf8
             if name.count <= Self.nameCapacity {
-                var i = slot * Self.nameCapacity
-                for b in name {
-                    nameBytes[i] = b
-                    i += 1
-                }
+                nameBytes.store(name, at: slot * Self.nameCapacity)
                 entry.nameCount = Int32(name.count)
             } else {
                 entry.nameCount = -2
             }
         }
-        slots[slot] = entry
+        slots.set(slot, entry)
         return r
     }
 
@@ -90,7 +86,7 @@
         let n = Int(entry.nameCount)
         if n >= 0 {
             let at = slot * Self.nameCapacity
-            out.append(contentsOf: nameBytes, at..<(at + n))
+            nameBytes.append(at..<(at + n), to: &out)
             return entry.start
         }
         guard n == -2, let r = values[slot] else { return nil }
