@@ -156,12 +156,9 @@ struct EventFormatTextParser {
     }
 
     private func hasPrefix(_ s: Span, _ prefix: String) -> Bool {
-        guard s.count >= prefix.utf8.count else { return false }
-        var k = s.lowerBound
-        for p in prefix.utf8 {
-            if bytes[k] != p { return false }
-            k += 1
-        }
+        let p = prefix.utf8.span
+        guard s.count >= p.count else { return false }
+        for k in 0..<p.count where bytes[s.lowerBound + k] != p[k] { return false }
         return true
     }
 

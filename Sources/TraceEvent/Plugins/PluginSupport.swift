@@ -76,9 +76,11 @@ enum PluginText {
         while t != 0 { digits += 1; t >>= 4 }
         if minDigits > digits { out.append(repeating: 0x30, count: minDigits - digits) }
         var shift = (digits - 1) * 4
+        let hexDigits: InlineArray<16, UInt8> = [
+            0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66,
+        ]
         while shift >= 0 {
-            let d = UInt8(truncatingIfNeeded: (v >> UInt64(shift)) & 0xf)
-            out.append(d < 10 ? 0x30 &+ d : 0x61 - 10 &+ d)
+            out.append(hexDigits[Int((v >> UInt64(shift)) & 0xf)])
             shift -= 4
         }
     }
