@@ -17,7 +17,7 @@ enum LibC {
     // MARK: Bytes
 
     /// `memchr(3)`: the first `byte` in the `count` bytes at `base`, or `nil`.
-    @inline(__always)
+    @unsafe @inline(__always)
     static func firstByte(_ byte: UInt8, in base: UnsafeRawPointer, count: Int) -> UnsafeRawPointer? {
         unsafe memchr(base, Int32(byte), count).map { UnsafeRawPointer($0) }
     }
@@ -28,16 +28,16 @@ enum LibC {
 
     /// `regcomp(3)` of a basic expression with `REG_ICASE | REG_NOSUB`; true when it compiled.
     /// Whatever the result, `regex` must be released with ``freeRegex(_:)``.
-    static func compileRegexIgnoringCase(_ regex: UnsafeMutablePointer<Regex>, _ pattern: UnsafePointer<CChar>) -> Bool {
+    @unsafe static func compileRegexIgnoringCase(_ regex: UnsafeMutablePointer<Regex>, _ pattern: UnsafePointer<CChar>) -> Bool {
         unsafe regcomp(regex, pattern, Int32(REG_ICASE | REG_NOSUB)) == 0
     }
 
     /// `regexec(3)` without match positions.
-    static func regexMatches(_ regex: UnsafePointer<Regex>, _ string: UnsafePointer<CChar>) -> Bool {
+    @unsafe static func regexMatches(_ regex: UnsafePointer<Regex>, _ string: UnsafePointer<CChar>) -> Bool {
         unsafe regexec(regex, string, 0, nil, 0) == 0
     }
 
-    static func freeRegex(_ regex: UnsafeMutablePointer<Regex>) {
+    @unsafe static func freeRegex(_ regex: UnsafeMutablePointer<Regex>) {
         unsafe regfree(regex)
     }
 
@@ -46,16 +46,16 @@ enum LibC {
     typealias MutexValue = pthread_mutex_t
     typealias ConditionValue = pthread_cond_t
 
-    static func initMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_init(m, nil) }
-    static func destroyMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_destroy(m) }
-    static func lockMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_lock(m) }
-    static func unlockMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_unlock(m) }
+    @unsafe static func initMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_init(m, nil) }
+    @unsafe static func destroyMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_destroy(m) }
+    @unsafe static func lockMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_lock(m) }
+    @unsafe static func unlockMutex(_ m: UnsafeMutablePointer<MutexValue>) { unsafe pthread_mutex_unlock(m) }
 
-    static func initCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_init(c, nil) }
-    static func destroyCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_destroy(c) }
-    static func waitCondition(_ c: UnsafeMutablePointer<ConditionValue>, _ m: UnsafeMutablePointer<MutexValue>) {
+    @unsafe static func initCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_init(c, nil) }
+    @unsafe static func destroyCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_destroy(c) }
+    @unsafe static func waitCondition(_ c: UnsafeMutablePointer<ConditionValue>, _ m: UnsafeMutablePointer<MutexValue>) {
         unsafe pthread_cond_wait(c, m)
     }
-    static func signalCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_signal(c) }
-    static func broadcastCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_broadcast(c) }
+    @unsafe static func signalCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_signal(c) }
+    @unsafe static func broadcastCondition(_ c: UnsafeMutablePointer<ConditionValue>) { unsafe pthread_cond_broadcast(c) }
 }

@@ -127,7 +127,7 @@ extension UnsafeRawBufferPointer {
     /// Returns `nil` when the bytes are not all inside the buffer or the size is not one of
     /// 1, 2, 4, 8. Never traps. (For the TraceCmd page and record code that still holds
     /// buffers; everything else reads a `RawSpan`.)
-    @inlinable
+    @unsafe @inlinable
     package func loadUnsigned(at offset: Int, size: Int, order: ByteOrder) -> UInt64? {
         guard offset >= 0, size > 0, offset <= count - size, let base = baseAddress else { return nil }
         let p = unsafe base + offset
@@ -149,7 +149,7 @@ extension UnsafeRawBufferPointer {
     }
 
     /// Reads a signed integer of `size` bytes (1, 2, 4 or 8) at `offset`, sign-extended to 64 bits.
-    @inlinable
+    @unsafe @inlinable
     package func loadSigned(at offset: Int, size: Int, order: ByteOrder) -> Int64? {
         unsafe loadUnsigned(at: offset, size: size, order: order).map { signExtended($0, size: size) }
     }
