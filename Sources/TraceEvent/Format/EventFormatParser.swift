@@ -155,11 +155,12 @@ struct EventFormatTextParser {
         return t.lowerBound..<e
     }
 
-    private func hasPrefix(_ s: Span, _ prefix: String) -> Bool {
-        let p = prefix.utf8.span
-        guard s.count >= p.count else { return false }
-        for k in 0..<p.count where bytes[s.lowerBound + k] != p[k] { return false }
-        return true
+    private func hasPrefix(_ s: Span, _ prefix: StaticString) -> Bool {
+        prefix.withUTF8Span { p in
+            guard s.count >= p.count else { return false }
+            for k in 0..<p.count where bytes[s.lowerBound + k] != p[k] { return false }
+            return true
+        }
     }
 
     private func dropFirst(_ s: Span, _ n: Int) -> Span { min(s.lowerBound + n, s.upperBound)..<s.upperBound }
@@ -180,11 +181,11 @@ struct EventFormatTextParser {
 
     /// If the current line is `key:` + value (leading whitespace allowed), returns the value
     /// with surrounding whitespace removed and advances.
-    private mutating func take(key: String) -> Span? {
+    private mutating func take(key: StaticString) -> Span? {
         guard index < lines.count else { return nil }
         let line = trimLeading(lines[index])
         guard hasPrefix(line, key) else { return nil }
-        let rest = trimLeading(dropFirst(line, key.utf8.count))
+        let rest = trimLeading(dropFirst(line, key.utf8CodeUnitCount))
         guard first(rest) == 0x3a else { return nil }
         index += 1
         return trim(dropFirst(rest, 1))
@@ -258,13 +259,13 @@ struct EventFormatTextParser {
         let decl = trim(rest.lowerBound..<semi)
         rest = (semi + 1)..<rest.upperBound
 
-        func value(_ key: String, optional: Bool) throws(EventFormatError) -> UInt64? {
+        func value(_ key: StaticString, optional: Bool) throws(EventFormatError) -> UInt64? {
             let r = trimLeading(rest)
             guard hasPrefix(r, key) else {
                 if optional, isBlank(r) { return nil }
                 throw error(.expectedKey(key.description))
             }
-            var after = trimLeading(dropFirst(r, key.utf8.count))
+            var after = trimLeading(dropFirst(r, key.utf8CodeUnitCount))
             guard first(after) == 0x3a else { throw error(.expectedKey(key.description)) }
             after = dropFirst(after, 1)
             guard let end = firstIndex(of: 0x3b, in: after) else { throw error(.expectedKey(key.description)) }
