@@ -69,17 +69,15 @@ final class SymbolNameCache {
             unsafe nameCounts[s] = Self.noSymbol
             return
         }
-        let utf8 = name.utf8
-        guard utf8.count <= Self.nameCapacity else {
-            unsafe nameCounts[s] = Self.longName
-            return
+        var text = name
+        let count = text.withUTF8 { u -> Int32 in
+            guard u.count <= Self.nameCapacity else { return Self.longName }
+            if let source = u.baseAddress, u.count > 0 {
+                unsafe (nameBytes + s * Self.nameCapacity).update(from: source, count: u.count)
+            }
+            return Int32(u.count)
         }
-        var i = s * Self.nameCapacity
-        for b in utf8 {
-            unsafe nameBytes[i] = b
-            i += 1
-        }
-        unsafe nameCounts[s] = Int32(utf8.count)
+        unsafe nameCounts[s] = count
     }
 
     /// Appends the name bytes of `slot` (when it holds a short name; returns whether it did).
