@@ -60,15 +60,14 @@ final class SchedSwitchPlugin: EventPlugin {
     /// The plugin's own state letters (they differ from the kernel's print format:
     /// bits 0...7 are `SDTtZXxW`, several joined by `|`, none is `R`).
     static func writeState(_ state: Int32, _ out: inout TextBuffer) {
-        let letters: InlineArray<8, UInt8> = [
-            UInt8(ascii: "S"), UInt8(ascii: "D"), UInt8(ascii: "T"), UInt8(ascii: "t"),
-            UInt8(ascii: "Z"), UInt8(ascii: "X"), UInt8(ascii: "x"), UInt8(ascii: "W"),
-        ]
+        let letters: StaticString = "SDTtZXxW"
         var found = false
-        for i in 0..<8 where state & (1 << Int32(i)) != 0 {
-            if found { out.append(UInt8(ascii: "|")) }
-            found = true
-            out.append(letters[i])
+        letters.withUTF8Span { l in
+            for i in 0..<8 where state & (1 << Int32(i)) != 0 {
+                if found { out.append(UInt8(ascii: "|")) }
+                found = true
+                out.append(l[i])
+            }
         }
         if !found { out.append(UInt8(ascii: "R")) }
     }

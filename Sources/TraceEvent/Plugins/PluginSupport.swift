@@ -69,6 +69,8 @@ struct PluginField {
 
 /// Number formatting of the plugins (printf conversions used by the reference).
 enum PluginText {
+    private static let hexDigits: StaticString = "0123456789abcdef"
+
     /// `%llx` with at least `minDigits` digits, zero-padded (`%08llx`).
     static func hex(_ v: UInt64, minDigits: Int = 1, _ out: inout TextBuffer) {
         var digits = 1
@@ -76,12 +78,11 @@ enum PluginText {
         while t != 0 { digits += 1; t >>= 4 }
         if minDigits > digits { out.append(repeating: 0x30, count: minDigits - digits) }
         var shift = (digits - 1) * 4
-        let hexDigits: InlineArray<16, UInt8> = [
-            0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66,
-        ]
-        while shift >= 0 {
-            out.append(hexDigits[Int((v >> UInt64(shift)) & 0xf)])
-            shift -= 4
+        hexDigits.withUTF8Span { h in
+            while shift >= 0 {
+                out.append(h[Int((v >> UInt64(shift)) & 0xf)])
+                shift -= 4
+            }
         }
     }
 
