@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [
                 "TraceReport", "TraceExport", "TraceView", "TraceWriter", "TraceCmd", "TraceEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // What the test targets share (they cannot share files): running subprocesses.

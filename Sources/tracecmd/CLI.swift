@@ -39,24 +39,14 @@ struct OutputWriter {
     init() { buffer.reserveCapacity(1 << 17) }
 
     mutating func write(_ s: String) {
-        var s = s
-        s.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: s.utf8)
         if buffer.count >= limit { flush() }
     }
 
+    /// Appends `bytes` (one copy; written out once the buffer is full).
     mutating func write(raw bytes: RawSpan) {
-        if bytes.count >= limit {
-            // A large block goes out as it is, after what is buffered.
-            if !buffer.isEmpty { flush() }
-            writeAll(bytes)
-            return
-        }
         bytes.append(0..<bytes.byteCount, to: &buffer)
         if buffer.count >= limit { flush() }
-    }
-
-    func writeAll(_ raw: RawSpan) {
-        LibC.writeAll(LibC.standardOutput, raw)
     }
 
     mutating func write(bytes: [UInt8]) {
@@ -65,7 +55,8 @@ struct OutputWriter {
     }
 
     mutating func flush() {
-        writeAll(buffer.span.bytes)
+        guard !buffer.isEmpty else { return }
+        LibC.writeAll(LibC.standardOutput, buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 }

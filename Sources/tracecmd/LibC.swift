@@ -1,5 +1,4 @@
-@_spi(Engine) import TraceCmd
-@_spi(Engine) import TraceEvent
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -7,43 +6,30 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemPackage
 
-/// The C library as the tool uses it: the only file of the tool that imports it.
+/// The operating system as the tool uses it: standard output and error, the terminal test,
+/// the clock. The only file of the tool that imports the C library; output goes through
+/// swift-system's `FileDescriptor`.
 enum LibC {
-    static let standardOutput: Int32 = 1
-    static let standardError: Int32 = 2
+    static let standardOutput = FileDescriptor.standardOutput
+    static let standardError = FileDescriptor.standardError
 
     /// Writes all of `bytes` to `fd`, retrying after interruptions; stops at the first error.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress.map { $0 + done }, bytes.count - done)
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                break
-            }
-            done += n
-        }
+    static func writeAll(_ fd: FileDescriptor, _ bytes: [UInt8]) {
+        _ = try? fd.writeAll(bytes)
     }
 
-    /// Writes all of `bytes` to `fd`, as the buffer form does.
-    static func writeAll(_ fd: Int32, _ bytes: RawSpan) {
-        bytes.withUnsafeBytes { writeAll(fd, $0) }
-    }
-
-    /// Writes all of `text`'s UTF-8 to `fd`.
-    static func writeAll(_ fd: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+    /// Writes all of `text`'s UTF-8 to `fd`, as the array form does.
+    static func writeAll(_ fd: FileDescriptor, _ text: String) {
+        _ = try? fd.writeAll(text.utf8)
     }
 
     /// Whether `fd` is a terminal.
-    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+    static func isTerminal(_ fd: FileDescriptor) -> Bool { isatty(fd.rawValue) == 1 }
 
     /// Seconds on the monotonic clock.
     static func monotonicSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 }

@@ -44,19 +44,3 @@ struct WritePlan: Sendable {
     /// Problems found while planning (input cut short), reported with the write.
     var dropped: [TraceFileError] = []
 }
-
-/// Pages built in memory, kept unchanged until the write ends. `@unchecked Sendable`: the
-/// bytes are written once at creation and only read afterwards.
-final class PageMemory: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
-
-    init(_ data: [UInt8]) {
-        let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
-        data.withUnsafeBytes { src in
-            if let s = src.baseAddress, let d = p.baseAddress { d.copyMemory(from: s, byteCount: data.count) }
-        }
-        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[0..<data.count])
-    }
-
-    deinit { UnsafeMutableRawPointer(mutating: bytes.baseAddress)?.deallocate() }
-}
