@@ -36,7 +36,6 @@ let package = Package(
             dependencies: [
                 "TraceReport", "TraceExport", "TraceView", "TraceWriter", "TraceCmd", "TraceEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // What the test targets share (they cannot share files): running subprocesses.

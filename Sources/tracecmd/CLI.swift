@@ -43,8 +43,13 @@ struct OutputWriter {
         if buffer.count >= limit { flush() }
     }
 
-    /// Appends `bytes` (one copy; written out once the buffer is full).
     mutating func write(raw bytes: RawSpan) {
+        if bytes.byteCount >= limit {
+            // A large block goes out as it is, after what is buffered.
+            flush()
+            LibC.writeAll(LibC.standardOutput, bytes)
+            return
+        }
         bytes.append(0..<bytes.byteCount, to: &buffer)
         if buffer.count >= limit { flush() }
     }
@@ -56,7 +61,7 @@ struct OutputWriter {
 
     mutating func flush() {
         guard !buffer.isEmpty else { return }
-        LibC.writeAll(LibC.standardOutput, buffer)
+        buffer.withRawSpan { LibC.writeAll(LibC.standardOutput, $0) }
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+@_spi(Engine) import TraceEvent
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -6,27 +7,39 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import SystemPackage
 
-/// The operating system as the tool uses it: standard output and error, the terminal test,
-/// the clock. The only file of the tool that imports the C library; output goes through
-/// swift-system's `FileDescriptor`.
+/// The C library as the tool uses it: the only file of the tool that imports it.
+///
+/// `@safe`: bytes come in as `RawSpan`s, arrays and strings; the one raw buffer (of
+/// `write(2)`) is made here. A `RawSpan` goes out as it is: the report's output blocks are
+/// not copied again on their way out.
+@safe
 enum LibC {
-    static let standardOutput = FileDescriptor.standardOutput
-    static let standardError = FileDescriptor.standardError
+    static let standardOutput: Int32 = 1
+    static let standardError: Int32 = 2
 
     /// Writes all of `bytes` to `fd`, retrying after interruptions; stops at the first error.
-    static func writeAll(_ fd: FileDescriptor, _ bytes: [UInt8]) {
-        _ = try? fd.writeAll(bytes)
+    static func writeAll(_ fd: Int32, _ bytes: RawSpan) {
+        unsafe bytes.withUnsafeBytes { b in
+            var done = 0
+            while done < b.count {
+                let n = unsafe write(fd, b.baseAddress.map { unsafe $0 + done }, b.count - done)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    break
+                }
+                done += n
+            }
+        }
     }
 
-    /// Writes all of `text`'s UTF-8 to `fd`, as the array form does.
-    static func writeAll(_ fd: FileDescriptor, _ text: String) {
-        _ = try? fd.writeAll(text.utf8)
+    /// Writes all of `text`'s UTF-8 to `fd`, as the span form does.
+    static func writeAll(_ fd: Int32, _ text: String) {
+        Array(text.utf8).withRawSpan { writeAll(fd, $0) }
     }
 
     /// Whether `fd` is a terminal.
-    static func isTerminal(_ fd: FileDescriptor) -> Bool { isatty(fd.rawValue) == 1 }
+    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     /// Seconds on the monotonic clock.
     static func monotonicSeconds() -> Double {
