@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 @_spi(Engine) import TraceCmd
 
 /// One run of ring-buffer pages to write: a stretch of an uncompressed input file, a
@@ -43,4 +44,20 @@ struct WritePlan: Sendable {
     var memory: [PageMemory] = []
     /// Problems found while planning (input cut short), reported with the write.
     var dropped: [TraceFileError] = []
+}
+
+/// Pages built in memory, kept unchanged at a fixed address until the write ends, so that
+/// the workers read them as `RawBytes` views, as they read the mapped input.
+/// `@unchecked Sendable`: the bytes are written once at creation and only read afterwards.
+final class PageMemory: @unchecked Sendable {
+    private let bytes = ScratchBuffer()
+
+    /// A copy of `data`.
+    init(_ data: [UInt8]) {
+        bytes.resize(data.count)
+        bytes.copy(data, to: 0)
+    }
+
+    /// The bytes (valid while this object lives: the ``WritePlan`` holding it outlives the write).
+    var view: RawBytes { bytes.view }
 }

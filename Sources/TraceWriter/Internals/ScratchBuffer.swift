@@ -1,8 +1,8 @@
 @_spi(Engine) import TraceEvent
 
 /// Growable scratch bytes that one thread at a time fills and then reads: a worker's pages
-/// (decompressed chunks, groups of pages to write in one call) and the compressed groups in
-/// flight to the writing thread.
+/// (decompressed chunks, groups of pages to write in one call), the compressed groups in
+/// flight to the writing thread, and pages built in memory (``PageMemory``).
 ///
 /// `@safe`: every write is bounds-checked against ``count``; the bytes are read through
 /// ``view``, which stays valid until the next ``resize(_:)`` (the owner's promise: a view is
@@ -48,6 +48,13 @@ final class ScratchBuffer {
         guard n > 0, let s = unsafe source.unsafeBuffer.baseAddress, let d = unsafe storage.baseAddress else { return 0 }
         unsafe (d + offset).copyMemory(from: s, byteCount: n)
         return n
+    }
+
+    /// Copies `source` to `offset` on, as far as the buffer reaches; returns how many bytes
+    /// were copied.
+    @discardableResult
+    func copy(_ source: [UInt8], to offset: Int) -> Int {
+        unsafe source.withUnsafeBytes { b in copy(unsafe RawBytes(unsafeBytes: b), to: offset) }
     }
 
     /// Sets the bytes of `range` (clamped to the buffer) to zero.
