@@ -1,4 +1,4 @@
-@_spi(Engine) import TraceCmd
+import Dispatch
 @_spi(Engine) import TraceEvent
 #if canImport(Glibc)
 import Glibc
@@ -9,32 +9,33 @@ import Darwin
 #endif
 
 /// The C library as the tool uses it: the only file of the tool that imports it.
+///
+/// `@safe`: bytes come in as `RawSpan`s, arrays and strings; the one raw buffer (of
+/// `write(2)`) is made here. A `RawSpan` goes out as it is: the report's output blocks are
+/// not copied again on their way out.
+@safe
 enum LibC {
     static let standardOutput: Int32 = 1
     static let standardError: Int32 = 2
 
     /// Writes all of `bytes` to `fd`, retrying after interruptions; stops at the first error.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress.map { $0 + done }, bytes.count - done)
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                break
+    static func writeAll(_ fd: Int32, _ bytes: RawSpan) {
+        unsafe bytes.withUnsafeBytes { b in
+            var done = 0
+            while done < b.count {
+                let n = unsafe write(fd, b.baseAddress.map { unsafe $0 + done }, b.count - done)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    break
+                }
+                done += n
             }
-            done += n
         }
     }
 
-    /// Writes all of `bytes` to `fd`, as the buffer form does.
-    static func writeAll(_ fd: Int32, _ bytes: RawSpan) {
-        bytes.withUnsafeBytes { writeAll(fd, $0) }
-    }
-
-    /// Writes all of `text`'s UTF-8 to `fd`.
+    /// Writes all of `text`'s UTF-8 to `fd`, as the span form does.
     static func writeAll(_ fd: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+        Array(text.utf8).withRawSpan { writeAll(fd, $0) }
     }
 
     /// Whether `fd` is a terminal.
@@ -42,8 +43,6 @@ enum LibC {
 
     /// Seconds on the monotonic clock.
     static func monotonicSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 }
