@@ -103,6 +103,13 @@
         if out.count >= 1 << 16 { flush() }
     }
 
+    /// Prints bytes of the file as stored.
+    mutating func print(_ what: DumpItems, _ bytes: RawBytes) {
+        guard !items.isDisjoint(with: what) else { return }
+        bytes.append(to: &out)
+        if out.count >= 1 << 16 { flush() }
+    }
+
     /// Prints `before`, the stored bytes `name`, then `after`.
     mutating func print(_ what: DumpItems, _ before: String, _ name: [UInt8], _ after: String) {
         print(what, before)
@@ -129,24 +136,39 @@
             defer { blockPos += n }
             return b[blockPos..<(blockPos + n)]
         }
-        guard pos < bytes.count else { return n == 0 ? [] : nil }
+        return readFile(n).map { ArraySlice($0.array) }
+    }
+
+    /// Reads `n` (≥ 0) bytes of the file, not of a decompressed block, as ``read(_:)`` does,
+    /// as a view of the file (no copy).
+    private mutating func readFile(_ n: Int) -> RawBytes? {
+        guard pos < bytes.count else { return n == 0 ? RawBytes() : nil }
         let available = bytes.count - pos
         guard n <= available else { pos = bytes.count; return nil }
         defer { pos += n }
-        return ArraySlice(bytes.array(pos..<(pos + n)))
+        return bytes.clampedSlice(pos..<(pos + n))
     }
 
     /// A number of `size` bytes in the file's byte order.
     mutating func number(_ size: Int) -> UInt64? {
+        if block == nil, size >= 0 {
+            return readFile(size).flatMap { $0.loadUnsigned(at: 0, size: size, order: order) }
+        }
         guard let b = read(size) else { return nil }
         return Self.integer(b, order: order)
+    }
+
+    /// One byte, as ``read(_:)`` of 1 byte.
+    mutating func byte() -> UInt8? {
+        if block == nil { return readFile(1)?.byte(at: 0) }
+        return read(1)?.first
     }
 
     /// A NUL-terminated string of at most 1024 bytes (`read_file_string`).
     mutating func string() -> [UInt8]? {
         var s: [UInt8] = []
         while s.count < 1024 {
-            guard let c = read(1)?.first else { return nil }
+            guard let c = byte() else { return nil }
             if c == 0 { return s }
             s.append(c)
         }
@@ -170,6 +192,16 @@
         }
         while size > 0 {
             let n = size < 1024 ? size : 1023
+            if block == nil {
+                // From the file: print straight from its bytes.
+                guard let chunk = readFile(n) else { throw fail("cannot read \(n) bytes") }
+                if printing {
+                    let end = chunk.withSpan { $0.firstIndex(of: 0, in: 0..<$0.byteCount) }
+                    print(what, chunk.clampedSlice(0..<end))
+                }
+                size -= n
+                continue
+            }
             guard let chunk = read(n) else { throw fail("cannot read \(n) bytes") }
             if printing {
                 let end = chunk.firstIndex(of: 0) ?? chunk.endIndex
