@@ -1,3 +1,5 @@
+@_spi(Engine) import TraceEvent
+
 /// The values of one leaf column for the row group being built: PLAIN-encoded values,
 /// repetition and definition levels, and the statistics of the page.
 final class ParquetColumnBuffer {
@@ -10,17 +12,16 @@ final class ParquetColumnBuffer {
     let maxDefinition: UInt8
     let maxRepetition: UInt8
     let values = ByteBuffer(capacity: 1024)
-    // Updated on every value by one thread: no dynamic exclusivity checks.
-    @exclusivity(unchecked) var definitions = LevelEncoder()
-    @exclusivity(unchecked) var repetitions = LevelEncoder()
+    let definitions = LevelEncoder()
+    let repetitions = LevelEncoder()
     /// Level entries (Parquet's `num_values`).
-    @exclusivity(unchecked) private(set) var levelCount = 0
-    @exclusivity(unchecked) private(set) var nullCount = 0
-    @exclusivity(unchecked) private(set) var valueCount = 0
-    @exclusivity(unchecked) private var minSigned = Int64.max, maxSigned = Int64.min
-    @exclusivity(unchecked) private var minUnsigned = UInt64.max, maxUnsigned = UInt64.min
-    @exclusivity(unchecked) private var minBytes: [UInt8]?, maxBytes: [UInt8]?
-    @exclusivity(unchecked) private var listHasElements = false
+    private(set) var levelCount = 0
+    private(set) var nullCount = 0
+    private(set) var valueCount = 0
+    private var minSigned = Int64.max, maxSigned = Int64.min
+    private var minUnsigned = UInt64.max, maxUnsigned = UInt64.min
+    private var minBytes: [UInt8]?, maxBytes: [UInt8]?
+    private var listHasElements = false
 
     init(_ column: TableColumn) {
         self.column = column
@@ -73,45 +74,44 @@ final class ParquetColumnBuffer {
 
     /// A string or byte array value.
     @inline(__always)
-    func append(bytes b: UnsafeRawBufferPointer) {
-        present()
-        storeBytes(b)
-    }
-
-    /// A string or byte array value.
-    @inline(__always)
     func append(bytes b: RawSpan) {
-        b.withUnsafeBytes { append(bytes: $0) }
-    }
-
-    @inline(__always)
-    private func storeBytes(_ b: UnsafeRawBufferPointer) {
-        values.appendLE(UInt32(b.count))
+        present()
+        values.appendLE(UInt32(truncatingIfNeeded: b.byteCount))
         values.append(b)
         if let lo = minBytes, let hi = maxBytes {
-            if Self.less(b, lo) { minBytes = Array(b) } else if Self.less(hi, b) { maxBytes = Array(b) }
+            if lo.withRawSpan({ Self.less(b, $0) }) {
+                minBytes = b.array(0..<b.byteCount)
+            } else if hi.withRawSpan({ Self.less($0, b) }) {
+                maxBytes = b.array(0..<b.byteCount)
+            }
         } else {
-            minBytes = Array(b)
-            maxBytes = Array(b)
+            minBytes = b.array(0..<b.byteCount)
+            maxBytes = minBytes
         }
     }
 
-    private static func less(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
-        b.withUnsafeBytes { less(a, $0) }
+    /// A string value (the session tables).
+    func append(text: String) {
+        Array(text.utf8).withRawSpan { append(bytes: $0) }
     }
 
-    private static func less(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
-        a.withUnsafeBytes { less($0, b) }
-    }
-
-    /// Unsigned lexicographic order (Parquet's order for byte arrays).
-    private static func less(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        let n = min(a.count, b.count)
-        if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
-            let c = memcmp(pa, pb, n)
-            if c != 0 { return c < 0 }
+    /// Unsigned lexicographic order (Parquet's order for byte arrays), eight bytes at a time.
+    @inline(__always)
+    static func less(_ a: RawSpan, _ b: RawSpan) -> Bool {
+        let n = min(a.byteCount, b.byteCount)
+        var i = 0
+        while i &+ 8 <= n {
+            let x = a.loadUnsigned(at: i, size: 8, order: .big) ?? 0
+            let y = b.loadUnsigned(at: i, size: 8, order: .big) ?? 0
+            if x != y { return x < y }
+            i &+= 8
         }
-        return a.count < b.count
+        while i < n {
+            let x = a[i], y = b[i]
+            if x != y { return x < y }
+            i &+= 1
+        }
+        return a.byteCount < b.byteCount
     }
 
     /// A null (for a list column: a null list).
@@ -169,7 +169,7 @@ final class ParquetColumnBuffer {
         page.removeAll()
         if maxRepetition > 0 { repetitions.finish(into: page) }
         if maxDefinition > 0 { definitions.finish(into: page) }
-        page.append(values.bytes)
+        page.append(values)
         // Between row groups a column keeps at most 64 KiB: the memory of idle event files
         // does not add up.
         values.removeAll(keepingAtMost: 1 << 16)
@@ -185,7 +185,3 @@ final class ParquetColumnBuffer {
         minBytes = nil; maxBytes = nil
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

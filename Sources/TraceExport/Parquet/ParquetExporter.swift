@@ -64,7 +64,7 @@ public struct ParquetExporter: Sendable {
     @discardableResult
     public func export(_ session: TraceSession, to directory: String, selection: EventSelection = .init(),
                        progress: (@Sendable (ExportProgress) -> Void)? = nil) throws(TableExportError) -> TableExportSummary {
-        try OutputFile.makeDirectory(directory)
+        do { try OutputFile.makeDirectory(directory) } catch { throw TableExportError(error) }
         let run = try ParquetExportRun(session: session, directory: directory, options: options)
         var tracker = ExportProgressTracker(session: session, selection: selection, callback: progress)
         do {
@@ -86,7 +86,7 @@ public struct ParquetExporter: Sendable {
 
     static func writeSessionTables(_ session: TraceSession, directory: String, compression: ParquetCompression,
                                    compressor: ZstdCompressor?) throws(TableExportError) {
-        try OutputFile.makeDirectory(directory)
+        do { try OutputFile.makeDirectory(directory) } catch { throw TableExportError(error) }
         let meta = SessionTables.metadata(session)
         for table in SessionTables.make(session) {
             let w = try ParquetFileWriter(path: directory + "/\(table.name).parquet", schema: table.columns,
@@ -98,7 +98,7 @@ public struct ParquetExporter: Sendable {
                     switch cell {
                     case .null: c.appendNull()
                     case .integer(let v): c.append(v)
-                    case .text(var s): s.withUTF8 { c.append(bytes: UnsafeRawBufferPointer($0)) }
+                    case .text(let s): c.append(text: s)
                     }
                 }
                 w.endRow()
@@ -111,55 +111,45 @@ public struct ParquetExporter: Sendable {
 /// The state of one Parquet export: an open file per event table, the binding of each
 /// file's event ids to them.
 ///
-/// The per-event path reads plain values only (unretained references, pointers owned here):
-/// no reference counting and no dynamic exclusivity checks per event.
+/// The per-event path reads plain values: a flat table of binding indices per peer and
+/// event id, each binding a table (its column buffers as `let` references) and a field reader.
 final class ParquetExportRun {
     final class Table {
         let writer: ParquetFileWriter
         let event: String
         let name: String
-        let ts: Unmanaged<ParquetColumnBuffer>, cpu: Unmanaged<ParquetColumnBuffer>
-        let pid: Unmanaged<ParquetColumnBuffer>, peer: Unmanaged<ParquetColumnBuffer>
-        /// The field columns, unretained (``writer`` keeps them).
-        let fields: UnsafeMutableBufferPointer<Unmanaged<ParquetColumnBuffer>>
-        @exclusivity(unchecked) var lastTimestamp: UInt64 = 0
-        @exclusivity(unchecked) var rows: UInt64 = 0
+        let ts: ParquetColumnBuffer, cpu: ParquetColumnBuffer
+        let pid: ParquetColumnBuffer, peer: ParquetColumnBuffer
+        /// The field columns (``writer`` holds them too).
+        let fields: [ParquetColumnBuffer]
+        var lastTimestamp: UInt64 = 0
+        var rows: UInt64 = 0
 
         init(writer: ParquetFileWriter, event: String, name: String) {
             self.writer = writer
             self.event = event
             self.name = name
-            let c = writer.columns.map { Unmanaged.passUnretained($0) }
+            let c = writer.columns
             ts = c[0]; cpu = c[1]; pid = c[2]; peer = c[c.count - 1]
-            fields = .allocate(capacity: c.count - 1 - EventTableLayout.leadingColumns)
-            _ = fields.initialize(from: c[EventTableLayout.leadingColumns..<(c.count - 1)])
+            fields = Array(c[EventTableLayout.leadingColumns..<(c.count - 1)])
         }
-
-        deinit { fields.deallocate() }
     }
 
-    /// Where one file's event type goes: its table and its field reader (kept alive by
-    /// ``tables`` and ``readers``).
+    /// Where one file's event type goes: its table and its field reader.
     struct Binding {
-        let table: Unmanaged<Table>
-        let reader: Unmanaged<EventFieldReader>
+        let table: Table
+        let reader: EventFieldReader
     }
 
     /// Writes one row's fields into the field columns.
     struct Sink: FieldSink {
-        let columns: UnsafeMutableBufferPointer<Unmanaged<ParquetColumnBuffer>>
-        @inline(__always) mutating func integer(_ column: Int, _ v: Int64) {
-            columns[column]._withUnsafeGuaranteedRef { $0.append(v) }
-        }
-        @inline(__always) mutating func bytes(_ column: Int, _ b: RawSpan) {
-            columns[column]._withUnsafeGuaranteedRef { $0.append(bytes: b) }
-        }
-        @inline(__always) mutating func null(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.appendNull() } }
-        @inline(__always) mutating func beginList(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.beginList() } }
-        @inline(__always) mutating func element(_ column: Int, _ v: Int64) {
-            columns[column]._withUnsafeGuaranteedRef { $0.appendElement(v) }
-        }
-        @inline(__always) mutating func endList(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.endList() } }
+        let columns: [ParquetColumnBuffer]
+        @inline(__always) mutating func integer(_ column: Int, _ v: Int64) { columns[column].append(v) }
+        @inline(__always) mutating func bytes(_ column: Int, _ b: RawSpan) { columns[column].append(bytes: b) }
+        @inline(__always) mutating func null(_ column: Int) { columns[column].appendNull() }
+        @inline(__always) mutating func beginList(_ column: Int) { columns[column].beginList() }
+        @inline(__always) mutating func element(_ column: Int, _ v: Int64) { columns[column].appendElement(v) }
+        @inline(__always) mutating func endList(_ column: Int) { columns[column].endList() }
     }
 
     /// Event ids below this are found in a flat table; others in a dictionary.
@@ -174,19 +164,17 @@ final class ParquetExportRun {
     /// Compresses and writes row groups beside the reading (nil: on the reading thread).
     let background: BackgroundPageWriter?
     var tables: [Table] = []
-    var readers: [EventFieldReader] = []
     var tableByLayout: [EventTableLayout: Int] = [:]
     var usedNames: Set<String> = []
     /// The bindings (grown as types are met).
-    @exclusivity(unchecked) private var bindings: UnsafeMutableBufferPointer<Binding>
-    @exclusivity(unchecked) private var bindingCount = 0
+    private var bindings: [Binding] = []
     /// Per peer, per event id below ``denseIDs``: index in ``bindings`` + 1 (0: not yet
     /// seen, -1: no format).
-    private let slots: UnsafeMutableBufferPointer<Int32>
+    private var slots: [Int32]
     private var sparseSlots: [Int: Int32] = [:]
-    @exclusivity(unchecked) var summary = TableExportSummary()
-    @exclusivity(unchecked) private var events = 0
-    @exclusivity(unchecked) private var nextBudgetCheck = 1 << 16
+    var summary = TableExportSummary()
+    private var events = 0
+    private var nextBudgetCheck = 1 << 16
     private let rowGroupRows: UInt64
 
     init(session: TraceSession, directory: String, options: ParquetExporter.Options) throws(TableExportError) {
@@ -200,15 +188,8 @@ final class ParquetExportRun {
         }
         metadata = SessionTables.metadata(session)
         background = options.backgroundWriting ? BackgroundPageWriter() : nil
-        slots = .allocate(capacity: max(1, session.peers.count) * Self.denseIDs)
-        slots.initialize(repeating: 0)
-        bindings = .allocate(capacity: 64)
+        slots = Array(repeating: 0, count: max(1, session.peers.count) * Self.denseIDs)
         rowGroupRows = UInt64(options.rowGroupRows)
-    }
-
-    deinit {
-        slots.deallocate()
-        bindings.deallocate()
     }
 
     @inline(__always)
@@ -224,25 +205,20 @@ final class ParquetExportRun {
         if slot == 0 { slot = try bind(peer: peer, id: id, type: e.type) }
         guard slot > 0 else { summary.unknownEvents += 1; return }
         let b = bindings[Int(slot) - 1]
+        let t = b.table
         let ts = e.timestamp
-        let cpu = Int64(e.cpu)
-        let pid = Int64(e.pid)
-        let full = b.table._withUnsafeGuaranteedRef { t -> Bool in
-            if ts < t.lastTimestamp { t.writer.groupSorted = false }
-            t.lastTimestamp = ts
-            t.ts._withUnsafeGuaranteedRef { $0.append(Int64(bitPattern: ts)) }
-            t.cpu._withUnsafeGuaranteedRef { $0.append(cpu) }
-            t.pid._withUnsafeGuaranteedRef { $0.append(pid) }
-            t.peer._withUnsafeGuaranteedRef { $0.append(Int64(peer)) }
-            var sink = Sink(columns: t.fields)
-            b.reader._withUnsafeGuaranteedRef { r in
-                e.withBytes { r.decode($0, into: &sink) }
-            }
-            t.writer.endRow()
-            t.rows &+= 1
-            return t.rows % rowGroupRows == 0
-        }
-        if full { try b.table.takeUnretainedValue().writer.flushRowGroup() }
+        if ts < t.lastTimestamp { t.writer.groupSorted = false }
+        t.lastTimestamp = ts
+        t.ts.append(Int64(bitPattern: ts))
+        t.cpu.append(Int64(e.cpu))
+        t.pid.append(Int64(e.pid))
+        t.peer.append(Int64(peer))
+        var sink = Sink(columns: t.fields)
+        let reader = b.reader
+        e.withBytes { reader.decode($0, into: &sink) }
+        t.writer.endRow()
+        t.rows &+= 1
+        if t.rows % rowGroupRows == 0 { try t.writer.flushRowGroup() }
         events &+= 1
         if events >= nextBudgetCheck {
             nextBudgetCheck = events + (1 << 16)
@@ -292,17 +268,8 @@ final class ParquetExportRun {
             tables.append(Table(writer: w, event: event, name: name + ".parquet"))
             tableByLayout[layout] = table
         }
-        let reader = EventFieldReader(type: type)
-        readers.append(reader)
-        if bindingCount == bindings.count {
-            let grown = UnsafeMutableBufferPointer<Binding>.allocate(capacity: bindings.count * 2)
-            _ = grown.initialize(from: bindings)
-            bindings.deallocate()
-            bindings = grown
-        }
-        bindings[bindingCount] = Binding(table: Unmanaged.passUnretained(tables[table]), reader: Unmanaged.passUnretained(reader))
-        bindingCount += 1
-        let slot = Int32(bindingCount)
+        bindings.append(Binding(table: tables[table], reader: EventFieldReader(type: type)))
+        let slot = Int32(bindings.count)
         setSlot(peer: peer, id: id, slot)
         return slot
     }

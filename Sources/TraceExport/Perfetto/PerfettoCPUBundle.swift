@@ -4,46 +4,47 @@
 /// ``PerfettoExporter/Options/bundleEvents`` events, when events were lost on the CPU, and at
 /// the end, so memory stays bounded whatever the size of the trace.
 ///
-/// The exporter's hot state: its stored properties are only touched by the one export that
-/// owns the bundle, on one thread, so they skip the dynamic exclusivity checks.
+/// The exporter's hot state, touched by the one export that owns the bundle, on one thread:
+/// its buffers are `let` references (written without exclusivity checks), its counters plain
+/// stored properties.
 final class PerfettoCPUBundle {
     let machineID: Int
     let peer: Int
     let buffer: Int
     let cpu: Int
     /// The encoded `FtraceEvent`s (each a `FtraceEventBundle.event` field).
-    @exclusivity(unchecked) var events = ProtoBuffer(capacity: 1 << 16)
+    let events = ProtoBuffer(capacity: 1 << 16)
     // The packed `CompactSched` arrays (their content, without tag and length).
-    @exclusivity(unchecked) var switchTimestamp = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var switchPrevState = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var switchNextPid = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var switchNextPrio = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var switchNextComm = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingTimestamp = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingPid = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingTargetCPU = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingPrio = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingComm = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingFlags = ProtoBuffer(capacity: 1024)
+    let switchTimestamp = ProtoBuffer(capacity: 1024)
+    let switchPrevState = ProtoBuffer(capacity: 1024)
+    let switchNextPid = ProtoBuffer(capacity: 1024)
+    let switchNextPrio = ProtoBuffer(capacity: 1024)
+    let switchNextComm = ProtoBuffer(capacity: 1024)
+    let wakingTimestamp = ProtoBuffer(capacity: 1024)
+    let wakingPid = ProtoBuffer(capacity: 1024)
+    let wakingTargetCPU = ProtoBuffer(capacity: 1024)
+    let wakingPrio = ProtoBuffer(capacity: 1024)
+    let wakingComm = ProtoBuffer(capacity: 1024)
+    let wakingFlags = ProtoBuffer(capacity: 1024)
     /// `CompactSched.intern_table` entries, encoded.
-    @exclusivity(unchecked) var internTable = ProtoBuffer(capacity: 1024)
+    let internTable = ProtoBuffer(capacity: 1024)
     private var interned: [CommKey: UInt32] = [:]
     private var internedLong: [String: UInt32] = [:]
     private var internCount: UInt32 = 0
 
-    @exclusivity(unchecked) var lastSwitch: UInt64 = 0
-    @exclusivity(unchecked) var lastWaking: UInt64 = 0
-    @exclusivity(unchecked) var hasCompact = false
+    var lastSwitch: UInt64 = 0
+    var lastWaking: UInt64 = 0
+    var hasCompact = false
     /// Events in the open bundle.
-    @exclusivity(unchecked) var count = 0
+    var count = 0
     /// Events were lost just before the open bundle.
-    @exclusivity(unchecked) var lostBefore = false
+    var lostBefore = false
 
     /// Events of this CPU written, in all bundles.
-    @exclusivity(unchecked) var total: UInt64 = 0
+    var total: UInt64 = 0
     /// First and last timestamps written on this CPU.
-    @exclusivity(unchecked) var first: UInt64 = .max
-    @exclusivity(unchecked) var last: UInt64 = 0
+    var first: UInt64 = .max
+    var last: UInt64 = 0
     /// Missed-event notices and the known missed counts, for the statistics.
     var lostNotices = 0
     var lostCount: UInt64 = 0
@@ -86,7 +87,7 @@ final class PerfettoCPUBundle {
     }
 
     private func addIntern(_ comm: RawSpan) -> UInt32 {
-        PerfettoText.writeString(PerfettoProto.CompactSched.internTable, comm, into: &internTable)
+        PerfettoText.writeString(PerfettoProto.CompactSched.internTable, comm, into: internTable)
         defer { internCount += 1 }
         return internCount
     }
@@ -98,7 +99,7 @@ final class PerfettoCPUBundle {
 
     /// Writes the open bundle as one `TracePacket` into `out` and starts a new one. The
     /// lengths are computed first, so the events are copied once.
-    func flush(into out: inout ProtoBuffer) {
+    func flush(into out: ProtoBuffer) {
         guard count > 0 || lostBefore else { return }
         typealias C = PerfettoProto.CompactSched
         var compactSize = 0

@@ -165,7 +165,7 @@ final class PerfettoEventPlan {
             if fits { return PerfettoEventPlan(kind: .typed, event: m.event, order: order, readers: typed) }
         }
 
-        var prefixes = ProtoBuffer(capacity: 256)
+        let prefixes = ProtoBuffer(capacity: 256)
         prefixes.string(PerfettoProto.Generic.eventName, type.name)
         let nameCount = prefixes.count
         var readers: [FieldReader] = []
@@ -182,6 +182,6 @@ final class PerfettoEventPlan {
             readers.append(r)
         }
         return PerfettoEventPlan(kind: .generic, order: order, readers: readers,
-                                 prefixes: prefixes.withBytes { Array($0) }, namePrefixCount: nameCount, otherFields: others)
+                                 prefixes: prefixes.array, namePrefixCount: nameCount, otherFields: others)
     }
 }

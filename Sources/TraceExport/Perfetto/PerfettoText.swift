@@ -6,21 +6,17 @@
 enum PerfettoText {
     /// Writes string field `field` holding `bytes`.
     @inline(__always)
-    static func writeString(_ field: Int, _ bytes: RawSpan, into out: inout ProtoBuffer) {
+    static func writeString(_ field: Int, _ bytes: RawSpan, into out: ProtoBuffer) {
         if validUTF8(bytes) {
             out.bytes(field, bytes)
         } else {
-            var s = bytes.string
-            s.makeContiguousUTF8()
-            out.bytes(field, s.utf8.span.bytes)
+            out.string(field, bytes.string)
         }
     }
 
-    /// Writes string field `field` holding `text`'s UTF-8.
-    static func writeString(_ field: Int, _ text: String, into out: inout ProtoBuffer) {
-        var s = text
-        s.makeContiguousUTF8()
-        writeString(field, s.utf8.span.bytes, into: &out)
+    /// Writes string field `field` holding `text`'s UTF-8 (valid, as every String's).
+    static func writeString(_ field: Int, _ text: String, into out: ProtoBuffer) {
+        out.string(field, text)
     }
 
     /// The UTF-8 of `bytes` with invalid sequences replaced (for lengths computed before

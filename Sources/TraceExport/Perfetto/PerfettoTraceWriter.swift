@@ -6,9 +6,9 @@
 final class PerfettoTraceWriter {
     let session: TraceSession
     let options: PerfettoExporter.Options
-    let file: PerfettoOutputFile
+    let file: OutputFile
     /// Packets not yet written to the file.
-    @exclusivity(unchecked) var out = ProtoBuffer(capacity: 1 << 22)
+    let out = ProtoBuffer(capacity: 1 << 22)
     /// Written when `out` holds this much.
     let outLimit = 1 << 22
     /// A bundle is flushed at this many bytes of events even before `bundleEvents`.
@@ -20,19 +20,17 @@ final class PerfettoTraceWriter {
     let machineNames: [String]
     let syscalls: [Bool]
 
-    /// Every bundle, in creation order (they own the memory the tables point to).
+    /// Every bundle, in creation order.
     private var allBundles: [PerfettoCPUBundle] = []
     /// The bundle of (peer, buffer, cpu) at `(peer * maxBuffers + buffer) * maxCPUs + cpu`.
-    private let slots: UnsafeMutableBufferPointer<Unmanaged<PerfettoCPUBundle>?>
+    private var slots: [PerfettoCPUBundle?]
     private let maxBuffers: Int
     private let maxCPUs: Int
     /// Bundles outside the table (a CPU above the file's count).
     private var extraBundles: [Int: PerfettoCPUBundle] = [:]
-    /// Every plan (they own the memory the table points to).
-    private var allPlans: [PerfettoEventPlan] = []
     /// The plan of (peer, event id) at `peer * planStride + id`.
-    @exclusivity(unchecked) private var planSlots: UnsafeMutableBufferPointer<Unmanaged<PerfettoEventPlan>?>
-    @exclusivity(unchecked) private var planStride = 1024
+    private var planSlots: [PerfettoEventPlan?]
+    private var planStride = 1024
     /// Plan tables: one per peer for its top-level buffer, one per peer for its instances
     /// (whose events are all written as generic events: Perfetto has one ftrace stream per
     /// CPU, and the scheduling events of an instance would be read as the CPU's own).
@@ -42,13 +40,13 @@ final class PerfettoTraceWriter {
     /// Types without a plan (no format) are remembered as such.
     private var noPlan = Set<Int>()
 
-    @exclusivity(unchecked) private(set) var events: UInt64 = 0
+    private(set) var events: UInt64 = 0
     private(set) var bundleCount = 0
-    @exclusivity(unchecked) private var started = false
+    private var started = false
     private var firstTimestamp: UInt64 = 0
-    @exclusivity(unchecked) private var lastTimestamp: UInt64 = 0
+    private var lastTimestamp: UInt64 = 0
 
-    init(session: TraceSession, options: PerfettoExporter.Options, file: PerfettoOutputFile) {
+    init(session: TraceSession, options: PerfettoExporter.Options, file: OutputFile) {
         self.session = session
         self.options = options
         self.file = file
@@ -71,17 +69,10 @@ final class PerfettoTraceWriter {
         syscalls = sys
         maxBuffers = max(1, session.peers.map(\.file.buffers.count).max() ?? 1)
         maxCPUs = max(1, min(4096, session.peers.map(\.file.cpuCount).max() ?? 1))
-        slots = .allocate(capacity: session.peers.count * maxBuffers * maxCPUs + 1)
-        slots.initialize(repeating: nil)
+        slots = Array(repeating: nil, count: session.peers.count * maxBuffers * maxCPUs + 1)
         planTables = 2 * session.peers.count
         topBuffer = session.peers.map { $0.file.buffers.firstIndex(where: \.isTopLevel) ?? -1 }
-        planSlots = .allocate(capacity: planTables * planStride + 1)
-        planSlots.initialize(repeating: nil)
-    }
-
-    deinit {
-        slots.deallocate()
-        planSlots.deallocate()
+        planSlots = Array(repeating: nil, count: planTables * planStride + 1)
     }
 
     var machineCount: Int { session.peers.count }
@@ -96,31 +87,38 @@ final class PerfettoTraceWriter {
         lastTimestamp = ts
         let peer = e.peer
         let buffer = e.bufferIndex
-        let bundle = self.bundle(peer: peer, buffer: buffer, cpu: e.cpu)
-        let flushed = bundle._withUnsafeGuaranteedRef { b -> Bool in
-            let missed = e.missedEvents
-            if missed != .none {
-                if b.count > 0 { flush(b) }
-                b.lostBefore = true
-                b.lostNotices += 1
-                if case .count(let n) = missed { b.lostCount &+= n }
-            }
-            if ts < b.first { b.first = ts }
-            b.last = ts
-            b.count += 1
-            b.total += 1
-            events &+= 1
-            let table = peer < topBuffer.count && buffer != topBuffer[peer] ? peer + syscalls.count : peer
-            if let id = e.id, let plan = plan(peer: table, id: id, e) {
-                plan._withUnsafeGuaranteedRef { write(e, ts: ts, plan: $0, into: b) }
-            } else {
-                writeUnknown(e, ts: ts, into: b)
-            }
-            guard b.count >= bundleEvents || b.events.count >= bundleBytes else { return false }
-            flush(b)
-            return true
+        let b = self.bundle(peer: peer, buffer: buffer, cpu: e.cpu)
+        let missed = e.missedEvents
+        if missed != .none {
+            if b.count > 0 { flush(b) }
+            b.lostBefore = true
+            b.lostNotices += 1
+            if case .count(let n) = missed { b.lostCount &+= n }
         }
-        if flushed, out.count >= outLimit { try file.drain(&out) }
+        if ts < b.first { b.first = ts }
+        b.last = ts
+        b.count += 1
+        b.total += 1
+        events &+= 1
+        let table = peer < topBuffer.count && buffer != topBuffer[peer] ? peer + syscalls.count : peer
+        if let id = e.id, let plan = plan(peer: table, id: id, e) {
+            write(e, ts: ts, plan: plan, into: b)
+        } else {
+            writeUnknown(e, ts: ts, into: b)
+        }
+        guard b.count >= bundleEvents || b.events.count >= bundleBytes else { return }
+        flush(b)
+        if out.count >= outLimit { try drain() }
+    }
+
+    /// Writes the packets of ``out`` to the file and empties it.
+    private func drain() throws(PerfettoExportError) {
+        defer { out.removeAll() }
+        do {
+            try file.write(out.buffer)
+        } catch {
+            throw .writeFailed(path: error.path, offset: Int(error.offset), errno: error.errno)
+        }
     }
 
     @inline(__always)
@@ -158,7 +156,7 @@ final class PerfettoTraceWriter {
             e.withBytes { p in
                 for i in 0..<plan.readerCount {
                     if r[i].value == .string {
-                        if let s = r[i].string(in: p, o) { PerfettoText.writeString(r[i].number, p.extracting(s), into: &b.events) }
+                        if let s = r[i].string(in: p, o) { PerfettoText.writeString(r[i].number, p.extracting(s), into: b.events) }
                     } else if let v = r[i].number(in: p, o) {
                         b.events.uint(r[i].number, v)
                     }
@@ -180,20 +178,18 @@ final class PerfettoTraceWriter {
         case .generic:
             let start = beginEvent(e, ts: ts, into: b)
             let m = b.events.begin(PerfettoProto.Event.generic)
-            let prefixArray = plan.prefixes
-            let prefixes = prefixArray.span.bytes
-            b.events.append(prefixes.extracting(0..<plan.namePrefixCount))
-            for i in 0..<plan.readerCount {
-                let f = r[i]
-                let name = prefixes.extracting(f.prefixStart..<(f.prefixStart + f.prefixCount))
-                if f.value == .other {
-                    if let v = e.value(of: plan.otherFields[f.other]) {
-                        var text = v.description
-                        text.makeContiguousUTF8()
-                        Self.writeGenericString(name, text.utf8.span.bytes, into: &b.events)
+            plan.prefixes.withRawSpan { prefixes in
+                b.events.append(prefixes.extracting(0..<plan.namePrefixCount))
+                for i in 0..<plan.readerCount {
+                    let f = r[i]
+                    let name = prefixes.extracting(f.prefixStart..<(f.prefixStart + f.prefixCount))
+                    if f.value == .other {
+                        if let v = e.value(of: plan.otherFields[f.other]) {
+                            Self.writeGenericString(name, v.description, into: b.events)
+                        }
+                    } else {
+                        e.withBytes { p in Self.writeGenericScalar(f, name, p, o, into: b.events) }
                     }
-                } else {
-                    e.withBytes { p in Self.writeGenericScalar(f, name, p, o, into: &b.events) }
                 }
             }
             b.events.end(m)
@@ -202,7 +198,7 @@ final class PerfettoTraceWriter {
     }
 
     private func flush(_ bundle: PerfettoCPUBundle) {
-        bundle.flush(into: &out)
+        bundle.flush(into: out)
         bundleCount += 1
     }
 
@@ -230,27 +226,27 @@ final class PerfettoTraceWriter {
     /// computed first, so nothing moves.
     @inline(__always)
     static func writeGenericScalar(_ f: PerfettoEventPlan.FieldReader, _ name: RawSpan,
-                                   _ p: RawSpan, _ o: ByteOrder, into ev: inout ProtoBuffer) {
+                                   _ p: RawSpan, _ o: ByteOrder, into ev: ProtoBuffer) {
         switch f.value {
         case .signed:
             guard let v = f.number(in: p, o) else { return }
-            writeGenericNumber(name, PerfettoProto.Generic.intValue, v, into: &ev)
+            writeGenericNumber(name, PerfettoProto.Generic.intValue, v, into: ev)
         case .unsigned:
             guard let v = f.number(in: p, o) else { return }
-            writeGenericNumber(name, PerfettoProto.Generic.uintValue, v, into: &ev)
+            writeGenericNumber(name, PerfettoProto.Generic.uintValue, v, into: ev)
         default:
             guard let r = f.string(in: p, o) else { return }
             let s = p.extracting(r)
             if let fixed = PerfettoText.repaired(s) {
-                writeGenericString(name, fixed.span.bytes, into: &ev)
+                fixed.withRawSpan { writeGenericString(name, $0, into: ev) }
             } else {
-                writeGenericString(name, s, into: &ev)
+                writeGenericString(name, s, into: ev)
             }
         }
     }
 
     @inline(__always)
-    static func writeGenericNumber(_ name: RawSpan, _ number: Int, _ v: UInt64, into ev: inout ProtoBuffer) {
+    static func writeGenericNumber(_ name: RawSpan, _ number: Int, _ v: UInt64, into ev: ProtoBuffer) {
         let length = name.count + 1 + ProtoBuffer.varintSize(v)
         ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
         ev.varint(UInt64(length))
@@ -260,7 +256,7 @@ final class PerfettoTraceWriter {
 
     /// `b` must be valid UTF-8.
     @inline(__always)
-    static func writeGenericString(_ name: RawSpan, _ b: RawSpan, into ev: inout ProtoBuffer) {
+    static func writeGenericString(_ name: RawSpan, _ b: RawSpan, into ev: ProtoBuffer) {
         let length = name.count + 1 + ProtoBuffer.varintSize(UInt64(b.count)) + b.count
         ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
         ev.varint(UInt64(length))
@@ -268,10 +264,20 @@ final class PerfettoTraceWriter {
         ev.bytes(PerfettoProto.Generic.strValue, b)
     }
 
+    /// A `GenericFtraceEvent.Field` holding `text`.
+    static func writeGenericString(_ name: RawSpan, _ text: String, into ev: ProtoBuffer) {
+        let n = text.utf8.count
+        let length = name.count + 1 + ProtoBuffer.varintSize(UInt64(n)) + n
+        ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
+        ev.varint(UInt64(length))
+        ev.append(name)
+        ev.string(PerfettoProto.Generic.strValue, text)
+    }
+
     // MARK: Lookups
 
     @inline(__always)
-    private func bundle(peer: Int, buffer: Int, cpu: Int) -> Unmanaged<PerfettoCPUBundle> {
+    private func bundle(peer: Int, buffer: Int, cpu: Int) -> PerfettoCPUBundle {
         if buffer >= 0, buffer < maxBuffers, cpu >= 0, cpu < maxCPUs {
             let i = (peer * maxBuffers + buffer) * maxCPUs + cpu
             if i >= 0, i < slots.count, let b = slots[i] { return b }
@@ -279,22 +285,22 @@ final class PerfettoTraceWriter {
         return makeBundle(peer: peer, buffer: buffer, cpu: cpu)
     }
 
-    private func makeBundle(peer: Int, buffer: Int, cpu: Int) -> Unmanaged<PerfettoCPUBundle> {
+    private func makeBundle(peer: Int, buffer: Int, cpu: Int) -> PerfettoCPUBundle {
         let key = (peer << 40) | (buffer << 20) | (cpu & 0xfffff)
-        if let b = extraBundles[key] { return Unmanaged.passUnretained(b) }
+        if let b = extraBundles[key] { return b }
         let b = PerfettoCPUBundle(machineID: peer < machineIDs.count ? machineIDs[peer] : peer, peer: peer, buffer: buffer, cpu: cpu)
         allBundles.append(b)
         let i = (peer * maxBuffers + buffer) * maxCPUs + cpu
         if buffer >= 0, buffer < maxBuffers, cpu >= 0, cpu < maxCPUs, i >= 0, i < slots.count {
-            slots[i] = Unmanaged.passUnretained(b)
+            slots[i] = b
         } else {
             extraBundles[key] = b
         }
-        return Unmanaged.passUnretained(b)
+        return b
     }
 
     @inline(__always)
-    private func plan(peer: Int, id: Int, _ e: borrowing EventView) -> Unmanaged<PerfettoEventPlan>? {
+    private func plan(peer: Int, id: Int, _ e: borrowing EventView) -> PerfettoEventPlan? {
         if id >= 0, id < planStride {
             let i = peer * planStride + id
             if i >= 0, i < planSlots.count, let p = planSlots[i] { return p }
@@ -302,7 +308,7 @@ final class PerfettoTraceWriter {
         return makePlan(peer: peer, id: id, e)
     }
 
-    private func makePlan(peer: Int, id: Int, _ e: borrowing EventView) -> Unmanaged<PerfettoEventPlan>? {
+    private func makePlan(peer: Int, id: Int, _ e: borrowing EventView) -> PerfettoEventPlan? {
         let key = peer << 32 | (id & 0xffff_ffff)
         guard peer >= 0, peer < planTables, id >= 0, !noPlan.contains(key) else { return nil }
         if id >= planStride {
@@ -310,12 +316,10 @@ final class PerfettoTraceWriter {
             guard id < 1 << 20 else { return nil }
             var stride = planStride
             while stride <= id { stride *= 2 }
-            let grown = UnsafeMutableBufferPointer<Unmanaged<PerfettoEventPlan>?>.allocate(capacity: planTables * stride + 1)
-            grown.initialize(repeating: nil)
+            var grown = [PerfettoEventPlan?](repeating: nil, count: planTables * stride + 1)
             for p in 0..<planTables {
                 for i in 0..<planStride { grown[p * stride + i] = planSlots[p * planStride + i] }
             }
-            planSlots.deallocate()
             planSlots = grown
             planStride = stride
         }
@@ -326,10 +330,8 @@ final class PerfettoTraceWriter {
         let instance = peer >= syscalls.count
         let p = PerfettoEventPlan.make(for: type, syscalls: syscalls[peer % syscalls.count], compact: options.compactSched,
                                        typed: !instance)
-        allPlans.append(p)
-        let u = Unmanaged.passUnretained(p)
-        planSlots[peer * planStride + id] = u
-        return u
+        planSlots[peer * planStride + id] = p
+        return p
     }
 
     // MARK: Metadata
@@ -342,7 +344,7 @@ final class PerfettoTraceWriter {
             writeSystemInfo(p)
             writeProcessTree(p, at: ts)
         }
-        try file.drain(&out)
+        try drain()
     }
 
     private func writeSystemInfo(_ p: TraceSession.Peer) {
@@ -392,7 +394,7 @@ final class PerfettoTraceWriter {
             guard let name = names[pid] else { continue }
             let process = out.begin(T.processes)
             out.int(T.processPid, Int64(pid))
-            PerfettoText.writeString(T.processCmdline, name, into: &out)
+            PerfettoText.writeString(T.processCmdline, name, into: out)
             out.uint(T.cmdlineIsComm, 1)
             out.end(process)
         }
@@ -401,7 +403,7 @@ final class PerfettoTraceWriter {
             let t = out.begin(T.threads)
             out.int(T.tid, Int64(pid))
             out.int(T.tgid, Int64(pid))
-            PerfettoText.writeString(T.name, name, into: &out)
+            PerfettoText.writeString(T.name, name, into: out)
             out.end(t)
         }
         out.end(tree)
@@ -418,11 +420,11 @@ final class PerfettoTraceWriter {
         }
         for b in allBundles {
             flush(b)
-            if out.count >= outLimit { try file.drain(&out) }
+            if out.count >= outLimit { try drain() }
         }
         for p in session.peers { writeStats(p) }
         if options.linkGuestVCPUs { writeVCPULinks() }
-        try file.drain(&out)
+        try drain()
     }
 
     /// `FtraceStats` at the end of the trace: the kernel's per-CPU counts (CPUSTAT options),

@@ -1,7 +1,4 @@
 @_spi(Engine) import TraceCmd
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Exports a session to one SQLite database: a table per event type with the columns of
 /// the Parquet files (`common_ts` on the host clock, `common_cpu`, `common_pid`, every
@@ -44,7 +41,7 @@ public struct SQLiteExporter: Sendable {
     @discardableResult
     public func export(_ session: TraceSession, to path: String, selection: EventSelection = .init(),
                        progress: (@Sendable (ExportProgress) -> Void)? = nil) throws(TableExportError) -> TableExportSummary {
-        if unlink(path) != 0 && errno != ENOENT { throw .write(path: path, reason: OutputFile.errorText()) }
+        do { try OutputFile.remove(path) } catch { throw TableExportError(error) }
         let db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; "
                        + "PRAGMA page_size = 16384; PRAGMA cache_size = -65536; BEGIN;")
@@ -117,7 +114,7 @@ final class SQLiteExportRun {
         mutating func endList(_ column: Int) {
             json.append(UInt8(ascii: "]"))
             let p = parameter(column)
-            statement.bindText(p, json.span.bytes)
+            statement.bindText(p, json)
         }
     }
 

@@ -147,9 +147,7 @@ final class EventFieldReader {
                     sink.bytes(i, payload.extracting(text))
                 } else {
                     // As FieldValue decodes it: invalid UTF-8 replaced.
-                    var s = payload.string(text)
-                    s.makeContiguousUTF8()
-                    sink.bytes(i, s.utf8.span.bytes)
+                    Array(payload.string(text).utf8).withRawSpan { sink.bytes(i, $0) }
                 }
             case .bytes:
                 if let r = Self.range(f, payload, o) { sink.bytes(i, payload.extracting(r)) } else { sink.null(i) }
