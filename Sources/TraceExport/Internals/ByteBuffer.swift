@@ -47,7 +47,9 @@ final class ByteBuffer {
         if n > room { grow(n) }
     }
 
-    @inline(never)
+    // Frees raw memory only, never an object: the optimizer may keep borrowing the callers'
+    // references across an append (no retain and release around every value).
+    @inline(never) @_effects(releasenone)
     private func grow(_ n: Int) {
         let used = unsafe self.used
         precondition(n >= 0 && n <= Int.max / 4 && used <= Int.max / 4 - n, "ByteBuffer: size overflow")
@@ -63,15 +65,20 @@ final class ByteBuffer {
     }
 
     /// Forgets the contents; keeps the memory unless it grew past `keep` bytes.
+    @inline(__always)
     func removeAll(keepingAtMost keep: Int = 1 << 22) {
         unsafe used = 0
-        if unsafe capacity > keep {
-            precondition(unsafe lent == 0, "ByteBuffer emptied while its bytes are read")
-            let c = max(64, keep / 4)
-            unsafe base.deallocate()
-            unsafe capacity = c
-            unsafe base = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 16)
-        }
+        if unsafe capacity > keep { shrink(keep) }
+    }
+
+    // Frees raw memory only (see grow).
+    @inline(never) @_effects(releasenone)
+    private func shrink(_ keep: Int) {
+        precondition(unsafe lent == 0, "ByteBuffer emptied while its bytes are read")
+        let c = max(64, keep / 4)
+        unsafe base.deallocate()
+        unsafe capacity = c
+        unsafe base = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 16)
     }
 
     // MARK: Appending

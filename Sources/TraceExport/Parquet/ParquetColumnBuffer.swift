@@ -7,6 +7,9 @@ final class ParquetColumnBuffer {
 
     let column: TableColumn
     let physical: Physical
+    /// Whether values are 32-bit (`physical` is `.int32`; a plain Bool for the per-value
+    /// path: comparing enum cases there would make the optimizer count references).
+    let is32: Bool
     /// Statistics compare as unsigned numbers (UINT_* columns).
     let unsignedOrder: Bool
     let maxDefinition: UInt8
@@ -20,7 +23,9 @@ final class ParquetColumnBuffer {
     private(set) var valueCount = 0
     private var minSigned = Int64.max, maxSigned = Int64.min
     private var minUnsigned = UInt64.max, maxUnsigned = UInt64.min
-    private var minBytes: [UInt8]?, maxBytes: [UInt8]?
+    /// The least and greatest byte values (``hasByteStatistics``: there was one).
+    private let minBytes = ByteBuffer(capacity: 64), maxBytes = ByteBuffer(capacity: 64)
+    private var hasByteStatistics = false
     private var listHasElements = false
 
     init(_ column: TableColumn) {
@@ -33,6 +38,7 @@ final class ParquetColumnBuffer {
             physical = .byteArray
             unsignedOrder = true
         }
+        if case .int32 = physical { is32 = true } else { is32 = false }
         if case .integerList = column.type {
             maxRepetition = 1
             maxDefinition = column.nullable ? 2 : 1
@@ -54,9 +60,9 @@ final class ParquetColumnBuffer {
 
     @inline(__always)
     private func store(signed v: Int64) {
-        if physical == .int32 { values.appendLE(UInt32(truncatingIfNeeded: v)) } else { values.appendLE(UInt64(bitPattern: v)) }
+        if is32 { values.appendLE(UInt32(truncatingIfNeeded: v)) } else { values.appendLE(UInt64(bitPattern: v)) }
         if unsignedOrder {
-            let u = physical == .int32 ? UInt64(UInt32(truncatingIfNeeded: v)) : UInt64(bitPattern: v)
+            let u = is32 ? UInt64(UInt32(truncatingIfNeeded: v)) : UInt64(bitPattern: v)
             if u < minUnsigned { minUnsigned = u }
             if u > maxUnsigned { maxUnsigned = u }
         } else {
@@ -72,21 +78,29 @@ final class ParquetColumnBuffer {
         store(signed: v)
     }
 
+    /// A number of a field column: one call per value, so that the decoder borrows the column
+    /// for the call without reference counting.
+    @inline(__always)
+    func appendField(_ v: Int64) { append(v) }
+
     /// A string or byte array value.
     @inline(__always)
     func append(bytes b: RawSpan) {
         present()
         values.appendLE(UInt32(truncatingIfNeeded: b.byteCount))
         values.append(b)
-        if let lo = minBytes, let hi = maxBytes {
-            if lo.withRawSpan({ Self.less(b, $0) }) {
-                minBytes = b.array(0..<b.byteCount)
-            } else if hi.withRawSpan({ Self.less($0, b) }) {
-                maxBytes = b.array(0..<b.byteCount)
+        if hasByteStatistics {
+            if minBytes.withBytes({ Self.less(b, $0) }) {
+                minBytes.removeAll(keepingAtMost: 1 << 16)
+                minBytes.append(b)
+            } else if maxBytes.withBytes({ Self.less($0, b) }) {
+                maxBytes.removeAll(keepingAtMost: 1 << 16)
+                maxBytes.append(b)
             }
         } else {
-            minBytes = b.array(0..<b.byteCount)
-            maxBytes = minBytes
+            hasByteStatistics = true
+            minBytes.append(b)
+            maxBytes.append(b)
         }
     }
 
@@ -153,11 +167,11 @@ final class ParquetColumnBuffer {
     func statistics() -> (min: [UInt8]?, max: [UInt8]?, nulls: Int) {
         guard valueCount > 0 else { return (nil, nil, nullCount) }
         func plain(_ v: UInt64) -> [UInt8] {
-            let n = physical == .int32 ? 4 : 8
+            let n = is32 ? 4 : 8
             return (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
         }
         switch physical {
-        case .byteArray: return (minBytes, maxBytes, nullCount)
+        case .byteArray: return hasByteStatistics ? (minBytes.array, maxBytes.array, nullCount) : (nil, nil, nullCount)
         case .int32, .int64:
             if unsignedOrder { return (plain(minUnsigned), plain(maxUnsigned), nullCount) }
             return (plain(UInt64(bitPattern: minSigned)), plain(UInt64(bitPattern: maxSigned)), nullCount)
@@ -182,6 +196,8 @@ final class ParquetColumnBuffer {
         valueCount = 0
         minSigned = .max; maxSigned = .min
         minUnsigned = .max; maxUnsigned = .min
-        minBytes = nil; maxBytes = nil
+        minBytes.removeAll(keepingAtMost: 1 << 16)
+        maxBytes.removeAll(keepingAtMost: 1 << 16)
+        hasByteStatistics = false
     }
 }

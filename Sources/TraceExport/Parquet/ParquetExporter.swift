@@ -65,13 +65,14 @@ public struct ParquetExporter: Sendable {
     public func export(_ session: TraceSession, to directory: String, selection: EventSelection = .init(),
                        progress: (@Sendable (ExportProgress) -> Void)? = nil) throws(TableExportError) -> TableExportSummary {
         do { try OutputFile.makeDirectory(directory) } catch { throw TableExportError(error) }
-        let run = try ParquetExportRun(session: session, directory: directory, options: options)
+        var run = try ParquetExportRun(session: session, directory: directory, options: options)
         var tracker = ExportProgressTracker(session: session, selection: selection, callback: progress)
         do {
-            run.summary.readErrors = try session.forEachEvent(selection) { e in
+            let errors = try session.forEachEvent(selection) { e in
                 try run.append(e)
                 tracker.advance(timestamp: e.timestamp)
             }
+            run.summary.readErrors = errors
         } catch let error as TableExportError {
             throw error
         } catch {
@@ -111,10 +112,14 @@ public struct ParquetExporter: Sendable {
 /// The state of one Parquet export: an open file per event table, the binding of each
 /// file's event ids to them.
 ///
-/// The per-event path reads plain values: a flat table of binding indices per peer and
-/// event id, each binding a table (its column buffers as `let` references) and a field reader.
-final class ParquetExportRun {
-    final class Table {
+/// A value the export keeps in a local variable, so its per-event lookups (a flat table of
+/// binding indices per peer and event id, each binding a table index and a reader index) are
+/// read without reference counting or dynamic exclusivity checks; the row is then written by
+/// a method of its table, which borrows the table and the reader in place.
+struct ParquetExportRun {
+    /// One output file: its writer and its columns (`let` references the per-event path
+    /// writes through), and the field sink of its rows.
+    final class Table: FieldSink {
         let writer: ParquetFileWriter
         let event: String
         let name: String
@@ -133,23 +138,39 @@ final class ParquetExportRun {
             ts = c[0]; cpu = c[1]; pid = c[2]; peer = c[c.count - 1]
             fields = Array(c[EventTableLayout.leadingColumns..<(c.count - 1)])
         }
+
+        /// Appends one row: the common values read from the event beforehand, the fields read
+        /// from `payload` by `reader`; returns whether the row group is full. Allocates and
+        /// releases nothing, so the caller's borrows of the table and the reader need no
+        /// reference counting.
+        @inline(__always)
+        func append(ts time: UInt64, cpu: Int, pid: Int32, peer: Int, payload: RawSpan, reader: EventFieldReader,
+                    rowGroupRows: UInt64) -> Bool {
+            if time < lastTimestamp { writer.groupSorted = false }
+            lastTimestamp = time
+            ts.append(Int64(bitPattern: time))
+            self.cpu.append(Int64(cpu))
+            self.pid.append(Int64(pid))
+            self.peer.append(Int64(peer))
+            reader.decode(payload, into: self)
+            writer.endRow()
+            rows &+= 1
+            return rows % rowGroupRows == 0
+        }
+
+        // The field sink: one row's fields into the field columns.
+        @inline(__always) func integer(_ column: Int, _ v: Int64) { fields[column].appendField(v) }
+        @inline(__always) func bytes(_ column: Int, _ b: RawSpan) { fields[column].append(bytes: b) }
+        @inline(__always) func null(_ column: Int) { fields[column].appendNull() }
+        @inline(__always) func beginList(_ column: Int) { fields[column].beginList() }
+        @inline(__always) func element(_ column: Int, _ v: Int64) { fields[column].appendElement(v) }
+        @inline(__always) func endList(_ column: Int) { fields[column].endList() }
     }
 
-    /// Where one file's event type goes: its table and its field reader.
+    /// Where one file's event type goes: indices in ``tables`` and ``readers``.
     struct Binding {
-        let table: Table
-        let reader: EventFieldReader
-    }
-
-    /// Writes one row's fields into the field columns.
-    struct Sink: FieldSink {
-        let columns: [ParquetColumnBuffer]
-        @inline(__always) mutating func integer(_ column: Int, _ v: Int64) { columns[column].append(v) }
-        @inline(__always) mutating func bytes(_ column: Int, _ b: RawSpan) { columns[column].append(bytes: b) }
-        @inline(__always) mutating func null(_ column: Int) { columns[column].appendNull() }
-        @inline(__always) mutating func beginList(_ column: Int) { columns[column].beginList() }
-        @inline(__always) mutating func element(_ column: Int, _ v: Int64) { columns[column].appendElement(v) }
-        @inline(__always) mutating func endList(_ column: Int) { columns[column].endList() }
+        let table: Int
+        let reader: Int
     }
 
     /// Event ids below this are found in a flat table; others in a dictionary.
@@ -164,6 +185,7 @@ final class ParquetExportRun {
     /// Compresses and writes row groups beside the reading (nil: on the reading thread).
     let background: BackgroundPageWriter?
     var tables: [Table] = []
+    var readers: [EventFieldReader] = []
     var tableByLayout: [EventTableLayout: Int] = [:]
     var usedNames: Set<String> = []
     /// The bindings (grown as types are met).
@@ -193,7 +215,7 @@ final class ParquetExportRun {
     }
 
     @inline(__always)
-    func append(_ e: borrowing EventView) throws(TableExportError) {
+    mutating func append(_ e: borrowing EventView) throws(TableExportError) {
         let peer = e.peer
         guard let id = e.id else { summary.unknownEvents += 1; return }
         var slot: Int32
@@ -204,21 +226,17 @@ final class ParquetExportRun {
         }
         if slot == 0 { slot = try bind(peer: peer, id: id, type: e.type) }
         guard slot > 0 else { summary.unknownEvents += 1; return }
-        let b = bindings[Int(slot) - 1]
-        let t = b.table
+        let b = bindings[Int(slot) &- 1]
+        // Everything read from the event first: the table and the reader are then borrowed in
+        // place for the row.
         let ts = e.timestamp
-        if ts < t.lastTimestamp { t.writer.groupSorted = false }
-        t.lastTimestamp = ts
-        t.ts.append(Int64(bitPattern: ts))
-        t.cpu.append(Int64(e.cpu))
-        t.pid.append(Int64(e.pid))
-        t.peer.append(Int64(peer))
-        var sink = Sink(columns: t.fields)
-        let reader = b.reader
-        e.withBytes { reader.decode($0, into: &sink) }
-        t.writer.endRow()
-        t.rows &+= 1
-        if t.rows % rowGroupRows == 0 { try t.writer.flushRowGroup() }
+        let cpu = e.cpu
+        let pid = e.pid
+        let full = e.withBytes { payload in
+            tables[b.table].append(ts: ts, cpu: cpu, pid: pid, peer: peer, payload: payload,
+                                        reader: readers[b.reader], rowGroupRows: rowGroupRows)
+        }
+        if full { try tables[b.table].writer.flushRowGroup() }
         events &+= 1
         if events >= nextBudgetCheck {
             nextBudgetCheck = events + (1 << 16)
@@ -227,7 +245,7 @@ final class ParquetExportRun {
     }
 
     /// Writes the largest buffered row groups until the buffers fit half the budget.
-    private func keepWithinBudget() throws(TableExportError) {
+    private mutating func keepWithinBudget() throws(TableExportError) {
         var sizes = tables.indices.map { (i: $0, bytes: tables[$0].writer.bufferedBytes) }
         var total = sizes.reduce(0) { $0 + $1.bytes }
         guard total > options.memoryBudget else { return }
@@ -238,7 +256,7 @@ final class ParquetExportRun {
         }
     }
 
-    private func setSlot(peer: Int, id: Int, _ v: Int32) {
+    private mutating func setSlot(peer: Int, id: Int, _ v: Int32) {
         if id >= 0 && id < Self.denseIDs && peer >= 0 && peer < session.peers.count {
             slots[peer * Self.denseIDs + id] = v
         } else {
@@ -246,7 +264,7 @@ final class ParquetExportRun {
         }
     }
 
-    private func bind(peer: Int, id: Int, type: EventType?) throws(TableExportError) -> Int32 {
+    private mutating func bind(peer: Int, id: Int, type: EventType?) throws(TableExportError) -> Int32 {
         guard let type else { setSlot(peer: peer, id: id, -1); return -1 }
         let layout = EventTableLayout(type: type)
         let table: Int
@@ -268,7 +286,8 @@ final class ParquetExportRun {
             tables.append(Table(writer: w, event: event, name: name + ".parquet"))
             tableByLayout[layout] = table
         }
-        bindings.append(Binding(table: tables[table], reader: EventFieldReader(type: type)))
+        readers.append(EventFieldReader(type: type))
+        bindings.append(Binding(table: table, reader: readers.count - 1))
         let slot = Int32(bindings.count)
         setSlot(peer: peer, id: id, slot)
         return slot
@@ -280,7 +299,7 @@ final class ParquetExportRun {
     }
 
     /// Closes every file.
-    func finish() throws(TableExportError) {
+    mutating func finish() throws(TableExportError) {
         summary.events = UInt64(events)
         try background?.drain()
         for t in tables {

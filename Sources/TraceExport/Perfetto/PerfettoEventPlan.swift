@@ -58,7 +58,7 @@ final class PerfettoEventPlan {
         /// The number, sign-extended from its size when it is signed.
         @inline(__always)
         func number(in p: RawSpan, _ order: ByteOrder) -> UInt64? {
-            if value == .signed {
+            if case .signed = value {
                 return p.loadSigned(at: offset, size: size, order: order).map { UInt64(bitPattern: $0) }
             }
             return p.loadUnsigned(at: offset, size: size, order: order)
@@ -69,13 +69,13 @@ final class PerfettoEventPlan {
         @inline(__always)
         func string(in p: RawSpan, _ order: ByteOrder) -> Range<Int>? {
             var start = offset, length = size
-            if storage != .inline {
+            if case .inline = storage {
+                if size == 0 { length = p.count - offset }
+            } else {
                 guard size == 4 || size == 2, let word = p.loadUnsigned(at: offset, size: size, order: order) else { return nil }
                 start = Int(word & 0xffff)
                 length = size == 2 ? p.count - start : Int((word >> 16) & 0xffff)
-                if storage == .relLoc { start += offset + size }
-            } else if size == 0 {
-                length = p.count - offset
+                if case .relLoc = storage { start += offset + size }
             }
             guard start >= 0, length >= 0, start <= p.count, length <= p.count - start else { return nil }
             return start..<p.firstIndex(of: 0, in: start..<(start + length))
@@ -105,9 +105,19 @@ final class PerfettoEventPlan {
         self.namePrefixCount = namePrefixCount
         self.otherFields = otherFields
         readerCount = readers.count
+        switch kind {
+        case .typed, .sysEnter, .sysExit: direct = true
+        case .generic: direct = otherFields.isEmpty
+        case .compactSwitch, .compactWaking: direct = false
+        }
     }
 
     let readerCount: Int
+    /// Whether an event is written from its data and common values alone, without the
+    /// event API or allocations (``PerfettoCPUBundle/add(ts:pid:flags:payload:plan:limit:bytes:)``):
+    /// every plan but the compact ones (their comm table) and generic events with fields
+    /// read through the event API.
+    let direct: Bool
 
     /// The plan for `type`; `syscalls` says whether Perfetto knows the machine's syscall table,
     /// `typed: false` writes every event as a generic one.

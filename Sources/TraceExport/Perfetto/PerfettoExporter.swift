@@ -79,7 +79,7 @@ public struct PerfettoExporter: Sendable {
             throw .cannotCreate(path: path, errno: error.errno)
         }
         defer { try? file.close() }
-        let writer = PerfettoTraceWriter(session: session, options: options, file: file)
+        var writer = PerfettoTraceWriter(session: session, options: options, file: file)
         var tracker = ExportProgressTracker(session: session, selection: selection, callback: progress)
         let errors: [TraceFileError]
         do {
