@@ -1,3 +1,5 @@
+import Glibc
+
 /// The growable byte buffer every encoder of the exports writes into: Parquet pages, levels
 /// and footers (``ThriftCompactWriter``), and Perfetto's packets and bundles
 /// (``ProtoBuffer``).
@@ -238,6 +240,28 @@ final class ByteBuffer {
         defer { unsafe lent &-= 1 }
         let span = unsafe RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: base, count: used))
         return try body(span)
+    }
+
+    /// The order of the bytes against `other` in unsigned lexicographic order: negative when
+    /// they come first, zero when equal, positive when they come after.
+    func compare(_ other: RawSpan) -> Int {
+        let n = unsafe used
+        let m = other.byteCount
+        let common = min(n, m)
+        if common > 0 {
+            let c = unsafe other.withUnsafeBytes { o -> Int32 in
+                guard let p = o.baseAddress else { return 0 }
+                return unsafe memcmp(base, p, common)
+            }
+            if c != 0 { return Int(c) }
+        }
+        return n < m ? -1 : (n > m ? 1 : 0)
+    }
+
+    /// Replaces the contents with `bytes`.
+    func replace(with bytes: RawSpan) {
+        removeAll(keepingAtMost: 1 << 16)
+        append(bytes)
     }
 
     /// A copy of the bytes.

@@ -90,12 +90,11 @@ final class ParquetColumnBuffer {
         values.appendLE(UInt32(truncatingIfNeeded: b.byteCount))
         values.append(b)
         if hasByteStatistics {
-            if minBytes.withBytes({ Self.less(b, $0) }) {
-                minBytes.removeAll(keepingAtMost: 1 << 16)
-                minBytes.append(b)
-            } else if maxBytes.withBytes({ Self.less($0, b) }) {
-                maxBytes.removeAll(keepingAtMost: 1 << 16)
-                maxBytes.append(b)
+            // Unsigned lexicographic order (Parquet's order for byte arrays).
+            if minBytes.compare(b) > 0 {
+                minBytes.replace(with: b)
+            } else if maxBytes.compare(b) < 0 {
+                maxBytes.replace(with: b)
             }
         } else {
             hasByteStatistics = true
@@ -107,25 +106,6 @@ final class ParquetColumnBuffer {
     /// A string value (the session tables).
     func append(text: String) {
         Array(text.utf8).withRawSpan { append(bytes: $0) }
-    }
-
-    /// Unsigned lexicographic order (Parquet's order for byte arrays), eight bytes at a time.
-    @inline(__always)
-    static func less(_ a: RawSpan, _ b: RawSpan) -> Bool {
-        let n = min(a.byteCount, b.byteCount)
-        var i = 0
-        while i &+ 8 <= n {
-            let x = a.loadUnsigned(at: i, size: 8, order: .big) ?? 0
-            let y = b.loadUnsigned(at: i, size: 8, order: .big) ?? 0
-            if x != y { return x < y }
-            i &+= 8
-        }
-        while i < n {
-            let x = a[i], y = b[i]
-            if x != y { return x < y }
-            i &+= 1
-        }
-        return a.byteCount < b.byteCount
     }
 
     /// A null (for a list column: a null list).

@@ -113,9 +113,9 @@ public struct ParquetExporter: Sendable {
 /// file's event ids to them.
 ///
 /// A value the export keeps in a local variable, so its per-event lookups (a flat table of
-/// binding indices per peer and event id, each binding a table index and a reader index) are
-/// read without reference counting or dynamic exclusivity checks; the row is then written by
-/// a method of its table, which borrows the table and the reader in place.
+/// binding indices per peer and event id, each binding a table and a field reader) are read
+/// without dynamic exclusivity checks; the row is then written by a method of its table that
+/// neither allocates nor releases, so the optimizer needs no reference counting around it.
 struct ParquetExportRun {
     /// One output file: its writer and its columns (`let` references the per-event path
     /// writes through), and the field sink of its rows.
@@ -167,10 +167,10 @@ struct ParquetExportRun {
         @inline(__always) func endList(_ column: Int) { fields[column].endList() }
     }
 
-    /// Where one file's event type goes: indices in ``tables`` and ``readers``.
+    /// Where one file's event type goes: its table and its field reader.
     struct Binding {
-        let table: Int
-        let reader: Int
+        let table: Table
+        let reader: EventFieldReader
     }
 
     /// Event ids below this are found in a flat table; others in a dictionary.
@@ -185,7 +185,6 @@ struct ParquetExportRun {
     /// Compresses and writes row groups beside the reading (nil: on the reading thread).
     let background: BackgroundPageWriter?
     var tables: [Table] = []
-    var readers: [EventFieldReader] = []
     var tableByLayout: [EventTableLayout: Int] = [:]
     var usedNames: Set<String> = []
     /// The bindings (grown as types are met).
@@ -226,17 +225,18 @@ struct ParquetExportRun {
         }
         if slot == 0 { slot = try bind(peer: peer, id: id, type: e.type) }
         guard slot > 0 else { summary.unknownEvents += 1; return }
-        let b = bindings[Int(slot) &- 1]
-        // Everything read from the event first: the table and the reader are then borrowed in
-        // place for the row.
+        // Everything read from the event first; the binding is then read where the row is
+        // written, so nothing opaque runs while it is held (no reference counting).
         let ts = e.timestamp
         let cpu = e.cpu
         let pid = e.pid
+        let index = Int(slot) &- 1
         let full = e.withBytes { payload in
-            tables[b.table].append(ts: ts, cpu: cpu, pid: pid, peer: peer, payload: payload,
-                                        reader: readers[b.reader], rowGroupRows: rowGroupRows)
+            let b = bindings[index]
+            return b.table.append(ts: ts, cpu: cpu, pid: pid, peer: peer, payload: payload, reader: b.reader,
+                                  rowGroupRows: rowGroupRows)
         }
-        if full { try tables[b.table].writer.flushRowGroup() }
+        if full { try bindings[index].table.writer.flushRowGroup() }
         events &+= 1
         if events >= nextBudgetCheck {
             nextBudgetCheck = events + (1 << 16)
@@ -286,8 +286,7 @@ struct ParquetExportRun {
             tables.append(Table(writer: w, event: event, name: name + ".parquet"))
             tableByLayout[layout] = table
         }
-        readers.append(EventFieldReader(type: type))
-        bindings.append(Binding(table: table, reader: readers.count - 1))
+        bindings.append(Binding(table: tables[table], reader: EventFieldReader(type: type)))
         let slot = Int32(bindings.count)
         setSlot(peer: peer, id: id, slot)
         return slot
