@@ -230,6 +230,28 @@ final class ByteBuffer {
         unsafe used += extra
     }
 
+    /// Appends `n` zero bytes.
+    func appendZeros(_ n: Int) {
+        guard n > 0 else { return }
+        reserve(n)
+        unsafe (base + used).initializeMemory(as: UInt8.self, repeating: 0, count: n)
+        unsafe used &+= n
+    }
+
+    /// The 8 bytes at `offset` (which were written) as a little-endian number.
+    @inline(__always)
+    func uint64(at offset: Int) -> UInt64 {
+        precondition(offset >= 0 && offset <= count &- 8, "ByteBuffer: offset out of range")
+        return UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// Replaces the 8 bytes at `offset` (which were written) with `v`, little-endian.
+    @inline(__always)
+    func setUInt64(_ v: UInt64, at offset: Int) {
+        precondition(offset >= 0 && offset <= count &- 8, "ByteBuffer: offset out of range")
+        unsafe base.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt64.self)
+    }
+
     // MARK: Reading
 
     /// Calls `body` with the bytes written (valid only inside `body`; the buffer may be
@@ -256,6 +278,20 @@ final class ByteBuffer {
             if c != 0 { return Int(c) }
         }
         return n < m ? -1 : (n > m ? 1 : 0)
+    }
+
+    /// Whether the bytes of `range` (which were written) equal `other`.
+    @inline(__always)
+    func equals(_ range: Range<Int>, _ other: RawSpan) -> Bool {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "ByteBuffer: range out of range")
+        let n = range.count
+        guard n == other.byteCount else { return false }
+        guard n > 0 else { return true }
+        let c = unsafe other.withUnsafeBytes { o -> Int32 in
+            guard let p = o.baseAddress else { return 1 }
+            return unsafe memcmp(base + range.lowerBound, p, n)
+        }
+        return c == 0
     }
 
     /// Replaces the contents with `bytes`.

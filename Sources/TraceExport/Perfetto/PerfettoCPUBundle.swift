@@ -31,7 +31,9 @@ final class PerfettoCPUBundle {
     let internTable = ProtoBuffer(capacity: 1024)
     /// Text repaired into valid UTF-8 before it is written.
     let scratch = ByteBuffer(capacity: 64)
-    private var interned: [CommKey: UInt32] = [:]
+    /// Comms of up to 15 bytes (all that the kernel records) and their intern-table index.
+    private let interned = CommInternTable()
+    /// Longer comms (decoded, as their text) and their index.
     private var internedLong: [String: UInt32] = [:]
     private var internCount: UInt32 = 0
 
@@ -59,33 +61,22 @@ final class PerfettoCPUBundle {
         self.cpu = cpu
     }
 
-    /// A comm of up to 15 bytes as a key without allocation.
-    struct CommKey: Hashable {
-        var a: UInt64
-        var b: UInt64
-    }
-
     /// The intern-table index of `comm`.
-    @inline(__always)
     func intern(_ comm: RawSpan) -> UInt32 {
-        if comm.count <= 15 {
-            var a: UInt64 = 0, b: UInt64 = 0
-            for i in 0..<comm.count {
-                let v = UInt64(comm[i])
-                if i < 8 { a |= v << (8 * UInt64(i)) } else { b |= v << (8 * UInt64(i - 8)) }
-            }
-            // The length in the top byte keeps "a" and "a\0" apart.
-            b |= UInt64(comm.count) << 56
-            let key = CommKey(a: a, b: b)
-            if let i = interned[key] { return i }
-            let i = addIntern(comm)
-            interned[key] = i
-            return i
-        }
+        if comm.count <= 15 { return internShort(comm) }
         let s = comm.string
         if let i = internedLong[s] { return i }
         let i = addIntern(comm)
         internedLong[s] = i
+        return i
+    }
+
+    /// The intern-table index of `comm` of at most 15 bytes (allocates and releases nothing).
+    @inline(__always)
+    private func internShort(_ comm: RawSpan) -> UInt32 {
+        if let i = interned.value(of: comm) { return i }
+        let i = addIntern(comm)
+        interned.insert(comm, i)
         return i
     }
 
@@ -176,7 +167,7 @@ final class PerfettoCPUBundle {
         wakingComm.removeAll()
         wakingFlags.removeAll()
         internTable.removeAll()
-        interned.removeAll(keepingCapacity: true)
+        interned.removeAll()
         internedLong.removeAll(keepingCapacity: true)
         internCount = 0
         lastSwitch = 0
@@ -239,6 +230,41 @@ final class PerfettoCPUBundle {
             events.end(m)
         }
         events.end(start)
+        return count >= limit || events.count >= bytes
+    }
+
+    /// Adds one `sched_switch` or `sched_waking` event of a compact plan from its values and
+    /// data read beforehand (`flags` for a waking event); returns whether the bundle is full,
+    /// or `nil` (nothing written) when the comm is longer than 15 bytes (see
+    /// ``add(_:ts:plan:limit:bytes:)``). Allocates nothing and releases nothing.
+    @inline(__always)
+    func addCompact(ts: UInt64, flags: UInt8, payload p: RawSpan, plan: PerfettoEventPlan,
+                    limit: Int, bytes: Int) -> Bool? {
+        let o = plan.order
+        if case .compactSwitch = plan.kind {
+            let comm = p.extracting(plan.readers[1].string(in: p, o) ?? 0..<0)
+            guard comm.byteCount <= 15 else { return nil }
+            tally(ts)
+            hasCompact = true
+            switchTimestamp.varint(ts &- lastSwitch)
+            lastSwitch = ts
+            switchPrevState.varint(plan.readers[0].number(in: p, o) ?? 0)
+            switchNextPid.varint(plan.readers[2].number(in: p, o) ?? 0)
+            switchNextPrio.varint(plan.readers[3].number(in: p, o) ?? 0)
+            switchNextComm.varint(UInt64(internShort(comm)))
+        } else {
+            let comm = p.extracting(plan.readers[0].string(in: p, o) ?? 0..<0)
+            guard comm.byteCount <= 15 else { return nil }
+            tally(ts)
+            hasCompact = true
+            wakingTimestamp.varint(ts &- lastWaking)
+            lastWaking = ts
+            wakingFlags.varint(UInt64(flags))
+            wakingPid.varint(plan.readers[1].number(in: p, o) ?? 0)
+            wakingPrio.varint(plan.readers[2].number(in: p, o) ?? 0)
+            wakingTargetCPU.varint(plan.readers[3].number(in: p, o) ?? 0)
+            wakingComm.varint(UInt64(internShort(comm)))
+        }
         return count >= limit || events.count >= bytes
     }
 

@@ -106,9 +106,9 @@ final class PerfettoEventPlan {
         self.otherFields = otherFields
         readerCount = readers.count
         switch kind {
-        case .typed, .sysEnter, .sysExit: direct = true
-        case .generic: direct = otherFields.isEmpty
-        case .compactSwitch, .compactWaking: direct = false
+        case .typed, .sysEnter, .sysExit: direct = true; compact = false
+        case .generic: direct = otherFields.isEmpty; compact = false
+        case .compactSwitch, .compactWaking: direct = false; compact = true
         }
     }
 
@@ -118,6 +118,9 @@ final class PerfettoEventPlan {
     /// every plan but the compact ones (their comm table) and generic events with fields
     /// read through the event API.
     let direct: Bool
+    /// Whether the plan is a compact one (written by
+    /// ``PerfettoCPUBundle/addCompact(ts:flags:payload:plan:limit:bytes:)`` when the comm is short).
+    let compact: Bool
 
     /// The plan for `type`; `syscalls` says whether Perfetto knows the machine's syscall table,
     /// `typed: false` writes every event as a generic one.

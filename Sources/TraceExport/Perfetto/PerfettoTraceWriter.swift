@@ -115,14 +115,29 @@ struct PerfettoTraceWriter {
                 bundles[b].add(ts: ts, pid: pid, flags: flags, payload: payload, plan: plans[p],
                                     limit: bundleEvents, bytes: bundleBytes)
             }
-        } else if p >= 0 {
-            full = bundles[b].add(e, ts: ts, plan: plans[p], limit: bundleEvents, bytes: bundleBytes)
         } else {
-            full = bundles[b].addUnknown(e, ts: ts, limit: bundleEvents, bytes: bundleBytes)
+            full = addOther(e, ts: ts, bundle: b, plan: p)
         }
         guard full else { return }
         flush(b)
         if out.count >= outLimit { try drain() }
+    }
+
+    /// Adds an event of a compact plan, of a plan that reads fields through the event API,
+    /// or of no plan (`plan` -1); returns whether its bundle is full.
+    @inline(never)
+    private func addOther(_ e: borrowing EventView, ts: UInt64, bundle b: Int, plan p: Int) -> Bool {
+        guard p >= 0 else { return bundles[b].addUnknown(e, ts: ts, limit: bundleEvents, bytes: bundleBytes) }
+        if plans[p].compact {
+            var flags: UInt8 = 0
+            if case .compactWaking = plans[p].kind { flags = e.flags }
+            let written = e.withBytes { payload in
+                bundles[b].addCompact(ts: ts, flags: flags, payload: payload, plan: plans[p],
+                                      limit: bundleEvents, bytes: bundleBytes)
+            }
+            if let written { return written }
+        }
+        return bundles[b].add(e, ts: ts, plan: plans[p], limit: bundleEvents, bytes: bundleBytes)
     }
 
     private mutating func flush(_ bundle: Int) {
