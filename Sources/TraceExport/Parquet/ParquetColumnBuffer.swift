@@ -28,14 +28,21 @@ final class ParquetColumnBuffer {
     private var hasByteStatistics = false
     private var listHasElements = false
 
+    /// The physical type of `column`'s values.
+    static func physical(of column: TableColumn) -> Physical {
+        switch column.type {
+        case .integer(let bits, _), .integerList(let bits, _): return bits <= 32 ? .int32 : .int64
+        case .string, .binary: return .byteArray
+        }
+    }
+
     init(_ column: TableColumn) {
         self.column = column
+        physical = Self.physical(of: column)
         switch column.type {
-        case .integer(let bits, let signed), .integerList(let bits, let signed):
-            physical = bits <= 32 ? .int32 : .int64
+        case .integer(_, let signed), .integerList(_, let signed):
             unsignedOrder = !signed
         case .string, .binary:
-            physical = .byteArray
             unsignedOrder = true
         }
         if case .int32 = physical { is32 = true } else { is32 = false }

@@ -192,7 +192,7 @@ final class ParquetFileWriter {
                     let c = schema[chunk.column]
                     w.i64(2, chunk.offset)                                     // file_offset
                     w.structure(3) { w in                                      // meta_data
-                        w.i32(1, ParquetColumnBuffer(c).physical.rawValue)     // type
+                        w.i32(1, ParquetColumnBuffer.physical(of: c).rawValue)     // type
                         w.i32List(2, [0, 3])                                   // encodings: PLAIN, RLE
                         w.stringList(3, Self.path(of: c))                      // path_in_schema
                         w.i32(4, codec)                                        // codec
