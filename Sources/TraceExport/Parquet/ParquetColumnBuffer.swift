@@ -85,11 +85,6 @@ final class ParquetColumnBuffer {
         store(signed: v)
     }
 
-    /// A number of a field column: one call per value, so that the decoder borrows the column
-    /// for the call without reference counting.
-    @inline(__always)
-    func appendField(_ v: Int64) { append(v) }
-
     /// A string or byte array value.
     @inline(__always)
     func append(bytes b: RawSpan) {

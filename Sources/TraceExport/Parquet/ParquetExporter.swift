@@ -159,7 +159,7 @@ struct ParquetExportRun {
         }
 
         // The field sink: one row's fields into the field columns.
-        @inline(__always) func integer(_ column: Int, _ v: Int64) { fields[column].appendField(v) }
+        @inline(__always) func integer(_ column: Int, _ v: Int64) { fields[column].append(v) }
         @inline(__always) func bytes(_ column: Int, _ b: RawSpan) { fields[column].append(bytes: b) }
         @inline(__always) func null(_ column: Int) { fields[column].appendNull() }
         @inline(__always) func beginList(_ column: Int) { fields[column].beginList() }

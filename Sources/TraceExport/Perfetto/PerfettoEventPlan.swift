@@ -25,6 +25,10 @@ final class PerfettoEventPlan {
     }
 
     /// How one field's value is read from an event's data and written.
+    ///
+    /// Its enum fields are matched with `if case`/`switch`, not compared with `==`: the
+    /// optimizer takes a comparison of cases for a call that may release objects, and would
+    /// then count references around every event's write.
     struct FieldReader {
         enum Value: UInt8 {
             case signed, unsigned, string, other
