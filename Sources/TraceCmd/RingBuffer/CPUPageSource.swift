@@ -190,6 +190,12 @@
         return body(bytes.bytes)
     }
 
+    /// The time of page `index` as ``RingBufferPage`` reads it: its first event's time (time
+    /// extends applied), or the page's own time when it has no event.
+    package func pageTimestamp(_ index: Int, layout: RingBufferLayout) throws -> UInt64 {
+        try RingBufferPage(try page(index), layout: layout).timestamp
+    }
+
     /// The bytes of page `index` (0 ..< ``pageCount``).
     package func page(_ index: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
         guard index >= 0, index < pageCount else {
