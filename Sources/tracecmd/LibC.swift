@@ -10,27 +10,15 @@ import Darwin
 
 /// The C library as the tool uses it: the only file of the tool that imports it.
 ///
-/// `@safe`: bytes come in as `RawSpan`s, arrays and strings; the one raw buffer (of
-/// `write(2)`) is made here. A `RawSpan` goes out as it is: the report's output blocks are
-/// not copied again on their way out.
-@safe
+/// Bytes go out through TraceEvent's `write(2)` loop as `RawSpan`s: the report's output
+/// blocks are not copied again on their way out.
 enum LibC {
     static let standardOutput: Int32 = 1
     static let standardError: Int32 = 2
 
     /// Writes all of `bytes` to `fd`, retrying after interruptions; stops at the first error.
     static func writeAll(_ fd: Int32, _ bytes: RawSpan) {
-        unsafe bytes.withUnsafeBytes { b in
-            var done = 0
-            while done < b.count {
-                let n = unsafe write(fd, b.baseAddress.map { unsafe $0 + done }, b.count - done)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    break
-                }
-                done += n
-            }
-        }
+        _ = TraceEvent.LibC.writeAll(fd, bytes)
     }
 
     /// Writes all of `text`'s UTF-8 to `fd`, as the span form does.

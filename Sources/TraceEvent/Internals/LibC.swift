@@ -12,9 +12,31 @@ import Darwin
 /// (``PosixRegex``, ``Lock``, the `RawSpan` scan) give the rest of the module a safe API.
 ///
 /// The wrappers have names of their own (a member named like the C function would hide it
-/// here); the other files call `LibC.…` and import nothing platform-specific.
-enum LibC {
+/// here); the other files call `LibC.…` and import nothing platform-specific. The package's
+/// other modules use ``writeAll(_:_:)``, the one `write(2)` loop for output files and the
+/// tool's standard output.
+package enum LibC {
     // MARK: Bytes
+
+    /// Writes all of `bytes` to `fd` with `write(2)`, retrying after interruptions. Returns how
+    /// many bytes were written, and the `errno` of the call that stopped it early (`EIO` when
+    /// `write` wrote nothing), or `nil` when all were written.
+    package static func writeAll(_ fd: Int32, _ bytes: RawSpan) -> (written: Int, error: Int32?) {
+        unsafe bytes.withUnsafeBytes { b in
+            guard let base = b.baseAddress else { return (0, nil) }
+            var done = 0
+            while done < b.count {
+                let n = unsafe write(fd, base + done, b.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return (done, errno)
+                }
+                if n == 0 { return (done, EIO) }
+                done += n
+            }
+            return (done, nil)
+        }
+    }
 
     /// `memchr(3)`: the first `byte` in the `count` bytes at `base`, or `nil`.
     @unsafe @inline(__always)

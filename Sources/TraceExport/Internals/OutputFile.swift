@@ -1,4 +1,5 @@
 import Glibc
+@_spi(Engine) import TraceEvent
 
 /// Why the output file (or its directory) could not be written: the C library's `errno`,
 /// and how many bytes had been written.
@@ -35,32 +36,18 @@ final class OutputFile {
 
     /// Writes the bytes of `buffer`.
     func write(_ buffer: ByteBuffer) throws(OutputFileError) {
-        try unsafe write(buffer.unsafeBytes)
+        try buffer.withBytes { (span: RawSpan) throws(OutputFileError) in try write(span) }
     }
 
     /// Writes `bytes`.
     func write(_ bytes: [UInt8]) throws(OutputFileError) {
-        var failure: OutputFileError?
-        unsafe bytes.withUnsafeBytes { b in
-            do throws(OutputFileError) { try unsafe write(b) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        try bytes.withRawSpan { (span: RawSpan) throws(OutputFileError) in try write(span) }
     }
 
-    @unsafe private func write(_ bytes: UnsafeRawBufferPointer) throws(OutputFileError) {
-        guard var p = bytes.baseAddress else { return }
-        var left = bytes.count
-        while left > 0 {
-            let n = unsafe Glibc.write(fd, p, left)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw OutputFileError(path: path, errno: errno, offset: offset)
-            }
-            if n == 0 { throw OutputFileError(path: path, errno: EIO, offset: offset) }
-            unsafe p += n
-            left -= n
-            offset += Int64(n)
-        }
+    private func write(_ bytes: RawSpan) throws(OutputFileError) {
+        let (written, error) = LibC.writeAll(fd, bytes)
+        offset += Int64(written)
+        if let error { throw OutputFileError(path: path, errno: error, offset: offset) }
     }
 
     /// Closes the file (once; later calls do nothing).
