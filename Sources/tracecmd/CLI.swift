@@ -39,24 +39,19 @@ struct OutputWriter {
     init() { buffer.reserveCapacity(1 << 17) }
 
     mutating func write(_ s: String) {
-        var s = s
-        s.withUTF8 { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: s.utf8)
         if buffer.count >= limit { flush() }
     }
 
     mutating func write(raw bytes: RawSpan) {
-        if bytes.count >= limit {
+        if bytes.byteCount >= limit {
             // A large block goes out as it is, after what is buffered.
-            if !buffer.isEmpty { flush() }
-            writeAll(bytes)
+            flush()
+            LibC.writeAll(LibC.standardOutput, bytes)
             return
         }
         bytes.append(0..<bytes.byteCount, to: &buffer)
         if buffer.count >= limit { flush() }
-    }
-
-    func writeAll(_ raw: RawSpan) {
-        LibC.writeAll(LibC.standardOutput, raw)
     }
 
     mutating func write(bytes: [UInt8]) {
@@ -65,7 +60,8 @@ struct OutputWriter {
     }
 
     mutating func flush() {
-        writeAll(buffer.span.bytes)
+        guard !buffer.isEmpty else { return }
+        buffer.withRawSpan { LibC.writeAll(LibC.standardOutput, $0) }
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -79,7 +79,7 @@ struct DumpCommand: ParsableCommand {
         do { f = try MappedFile(path: path) } catch { throw CLI.failure(error.description) }
         var out = OutputWriter()
         do {
-            try TraceFileDumpWalker.dump(f.bytes, displayPath: path, items: items) { out.write(bytes: $0) }
+            try TraceFileDumpWalker.dump(f, displayPath: path, items: items) { out.write(bytes: $0) }
         } catch {
             out.flush()
             CLI.warn("\(path): \(error.message)")

@@ -1,4 +1,4 @@
-@_spi(Engine) import TraceCmd
+import Dispatch
 @_spi(Engine) import TraceEvent
 #if canImport(Glibc)
 import Glibc
@@ -9,32 +9,21 @@ import Darwin
 #endif
 
 /// The C library as the tool uses it: the only file of the tool that imports it.
+///
+/// Bytes go out through TraceEvent's `write(2)` loop as `RawSpan`s: the report's output
+/// blocks are not copied again on their way out.
 enum LibC {
     static let standardOutput: Int32 = 1
     static let standardError: Int32 = 2
 
     /// Writes all of `bytes` to `fd`, retrying after interruptions; stops at the first error.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress.map { $0 + done }, bytes.count - done)
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                break
-            }
-            done += n
-        }
-    }
-
-    /// Writes all of `bytes` to `fd`, as the buffer form does.
     static func writeAll(_ fd: Int32, _ bytes: RawSpan) {
-        bytes.withUnsafeBytes { writeAll(fd, $0) }
+        _ = TraceEvent.LibC.writeAll(fd, bytes)
     }
 
-    /// Writes all of `text`'s UTF-8 to `fd`.
+    /// Writes all of `text`'s UTF-8 to `fd`, as the span form does.
     static func writeAll(_ fd: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+        Array(text.utf8).withRawSpan { writeAll(fd, $0) }
     }
 
     /// Whether `fd` is a terminal.
@@ -42,8 +31,6 @@ enum LibC {
 
     /// Seconds on the monotonic clock.
     static func monotonicSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 }

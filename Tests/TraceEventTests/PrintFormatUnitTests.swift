@@ -251,4 +251,64 @@ struct SplitMix64 {
         #expect(String(decoding: t.bytes.suffix(20), as: UTF8.self) == "18446744073709551615")
         t.withUnsafeBytes { #expect($0.count == t.count) }
     }
+
+    /// The safe in-place write keeps what the `OutputSpan` holds, also when the buffer is
+    /// shared (a copy) or must grow; the range and span appends copy exactly their bytes.
+    @Test func safeInPlaceAndRangeAppends() {
+        var t = TextBuffer(capacity: 1)
+        t.append("ab")
+        let before = t
+        t.append(maxCount: 40) { out in
+            #expect(out.freeCapacity == 40)
+            out.append(UInt8(ascii: "c"))
+            out.append(repeating: UInt8(ascii: "-"), count: 3)
+        }
+        t.append(maxCount: 0) { out in #expect(out.freeCapacity == 0) }
+        #expect(String(decoding: t.bytes, as: UTF8.self) == "abc---")
+        #expect(String(decoding: before.bytes, as: UTF8.self) == "ab")
+        let source = Array("0123456789".utf8)
+        t.append(contentsOf: source, 3..<7)
+        t.append(contentsOf: source, 10..<10)
+        t.append(contentsOf: source.span)
+        t.append("literal" as StaticString, 3..<100)
+        t.append("literal" as StaticString, -5..<2)
+        #expect(String(decoding: t.bytes, as: UTF8.self) == "abc---34560123456789eralli")
+    }
+}
+
+/// ``UncheckedArray`` behaves as an array: reads, writes (the old value released), growth,
+/// exchange.
+@Suite struct UncheckedArrayTests {
+    final class Tracked {
+        static let lock = Lock()
+        nonisolated(unsafe) static var alive = 0
+        let n: Int
+        init(_ n: Int) {
+            self.n = n
+            Self.lock.withLock { Self.alive += 1 }
+        }
+        deinit { Self.lock.withLock { Self.alive -= 1 } }
+    }
+
+    @Test func readsWritesAndReleases() {
+        do {
+            let a = UncheckedArray<Tracked?>(repeating: nil, count: 3)
+            #expect(a.count == 3 && a[0] == nil)
+            a.set(1, Tracked(1))
+            a.set(1, Tracked(2))
+            #expect(a[1]?.n == 2)
+            a.append(repeating: Tracked(3), count: 2)
+            #expect(a.count == 5 && a[3] === a[4] && a[4]?.n == 3)
+            let old = a.exchange(with: [Tracked(4)])
+            #expect(old.count == 5 && old[1]?.n == 2)
+            #expect(a.count == 1 && a[0]?.n == 4)
+        }
+        #expect(Tracked.lock.withLock { Tracked.alive } == 0)
+
+        let bytes = UncheckedArray<UInt8>(repeating: 0, count: 8)
+        bytes.store("xyz".utf8, at: 2)
+        var out = TextBuffer(capacity: 4)
+        bytes.append(1..<6, to: &out)
+        #expect(out.bytes == [0, 0x78, 0x79, 0x7a, 0])
+    }
 }

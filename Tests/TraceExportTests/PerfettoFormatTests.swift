@@ -118,7 +118,7 @@ import Testing
 
     /// The wire writer: minimal varints, lengths written in front of nested messages.
     @Test func wireFormat() {
-        var b = ProtoBuffer(capacity: 4)
+        let b = ProtoBuffer(capacity: 4)
         b.uint(1, 300)
         let m = b.begin(2)
         for _ in 0..<200 { b.uint(3, 1) }
@@ -128,14 +128,14 @@ import Testing
         let short = b.begin(5)
         b.uint(1, 7)
         b.end(short)
-        let bytes = b.withBytes { Array($0) }
+        let bytes = b.array
         #expect(Array(bytes[0..<3]) == [0x08, 0xac, 0x02])
         #expect(Array(bytes[3..<6]) == [0x12, 0x90, 0x03]) // 400 bytes of content
         #expect(bytes.count == 3 + 3 + 400 + 11 + 4)
         #expect(Array(bytes[406..<417]) == [0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])
         #expect(Array(bytes[417...]) == [0x2a, 0x02, 0x08, 0x07])
         for v: UInt64 in [0, 1, 127, 128, 16383, 16384, 1 << 35, .max] {
-            var x = ProtoBuffer(capacity: 1)
+            let x = ProtoBuffer(capacity: 1)
             x.varint(v)
             #expect(x.count == ProtoBuffer.varintSize(v))
         }

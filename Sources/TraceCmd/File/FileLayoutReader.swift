@@ -2,7 +2,8 @@
 /// Reads the layout of a trace file: initial format, headers, formats, options, sections and
 /// buffer locations, for versions 6 and 7. Used by ``TraceFile``.
 struct FileLayoutReader {
-    let bytes: UnsafeRawBufferPointer
+    /// The whole file, as its ``MappedFile`` keeps it.
+    let bytes: RawBytes
     let file: String
 
     var version = 0
@@ -33,7 +34,7 @@ struct FileLayoutReader {
     /// Absolute upper bound for one decompressed block.
     static let maxBlock = 1 << 31
 
-    init(bytes: UnsafeRawBufferPointer, file: String) {
+    init(bytes: RawBytes, file: String) {
         self.bytes = bytes
         self.file = file
     }
@@ -218,11 +219,8 @@ struct FileLayoutReader {
             }
             sections.append(section)
             let first = options.count
-            try content.withUnsafeBytes { (buf) throws(TraceFileError) in
-                var oc = ByteCursor(bytes: buf.bytes, order: order, baseOffset: buf.base, file: file,
-                                    context: "options section")
-                next = try readOptionList(&oc, stopAtZeroID: false)
-            }
+            var oc = content.cursor(order: order, file: file, context: "options section")
+            next = try readOptionList(&oc, stopAtZeroID: false)
             optionGroups.append(.init(section: section, options: first..<options.count))
         }
         // Sections referenced by options.
@@ -309,16 +307,20 @@ struct FileLayoutReader {
         }
     }
 
-    /// The content of a section: a view of the file, or decompressed bytes.
+    /// The content of a section: a view of the file, or decompressed bytes (numbered from
+    /// the section's content offset either way).
     enum SectionContent {
-        case mapped(base: Int, bytes: UnsafeRawBufferPointer)
-        case owned(base: Int, bytes: [UInt8])
+        case mapped(base: Int, bytes: RawBytes)
+        case owned(base: Int, storage: ByteStorage, count: Int)
 
-        func withUnsafeBytes<R>(_ body: ((base: Int, bytes: UnsafeRawBufferPointer)) throws(TraceFileError) -> R) throws(TraceFileError) -> R {
+        /// A cursor over the content (which keeps decompressed bytes alive).
+        func cursor(order: ByteOrder, file: String, context: String) -> ByteCursor {
             switch self {
-            case .mapped(let base, let b): return try body((base, b))
-            case .owned(let base, let a):
-                return try a.withTypedBytes { b throws(TraceFileError) in try body((base, b)) }
+            case .mapped(let base, let b):
+                return ByteCursor(bytes: b, order: order, baseOffset: base, file: file, context: context)
+            case .owned(let base, let storage, let count):
+                return ByteCursor(storage: storage, count: count, order: order, baseOffset: base, file: file,
+                                  context: context)
             }
         }
     }
@@ -405,22 +407,25 @@ struct FileLayoutReader {
                                  kind: .invalidValue("section id \(s.id), expected \(id)"))
         }
         if s.isCompressed {
-            let content = try Self.decompressSection(s, bytes: bytes, order: order, decompressor: decompressor, file: file)
-            return (s, .owned(base: s.contentOffset, bytes: content))
+            let (storage, count) = try Self.decompressSectionStorage(s, bytes: bytes, order: order,
+                                                                     decompressor: decompressor, file: file)
+            return (s, .owned(base: s.contentOffset, storage: storage, count: count))
         }
-        return (s, .mapped(base: s.contentOffset, bytes: UnsafeRawBufferPointer(rebasing: bytes[s.contentRange])))
+        return (s, .mapped(base: s.contentOffset, bytes: bytes.clampedSlice(s.contentRange)))
     }
 
     func sectionContent(_ s: SectionInfo) throws(TraceFileError) -> [UInt8] {
         if s.isCompressed {
             return try Self.decompressSection(s, bytes: bytes, order: order, decompressor: decompressor, file: file)
         }
-        return Array(UnsafeRawBufferPointer(rebasing: bytes[s.contentRange]))
+        return bytes.array(s.contentRange)
     }
 
-    /// Decompresses a compressed section's content (after its 16-byte header).
-    static func decompressSection(_ s: SectionInfo, bytes: UnsafeRawBufferPointer, order: ByteOrder,
-                                  decompressor: Decompressor?, file: String) throws(TraceFileError) -> [UInt8] {
+    /// A compressed section's block (after its 16-byte header): the compressed bytes and the
+    /// uncompressed size, checked.
+    private static func compressedBlock(_ s: SectionInfo, bytes: RawBytes, order: ByteOrder,
+                                        decompressor: Decompressor?, file: String)
+        throws(TraceFileError) -> (decompressor: Decompressor, source: RawBytes, size: Int, what: String) {
         let what = "compressed section \(s.name ?? String(s.id))"
         guard let d = decompressor else {
             throw TraceFileError(file: file, context: what, offset: s.offset,
@@ -436,13 +441,40 @@ struct FileLayoutReader {
             throw c.error(.invalidValue("uncompressed size \(usize) is implausible for \(csize) compressed bytes"))
         }
         let src = try c.readBytes(csize)
-        var out = [UInt8](repeating: 0, count: usize)
-        let n = out.withUnsafeMutableBytes { d.decompress(src, into: $0) }
-        guard let n, n == usize else {
-            throw TraceFileError(file: file, context: what, offset: s.contentOffset + 8,
-                                 kind: .decompressionFailed("expected \(usize) bytes, got \(n.map(String.init) ?? "an error")"))
+        return (d, src, usize, what)
+    }
+
+    /// The error for a section block that did not decompress to its size.
+    private static func decompressionFailure(_ s: SectionInfo, what: String, size: Int, produced: Int?,
+                                             file: String) -> TraceFileError {
+        TraceFileError(file: file, context: what, offset: s.contentOffset + 8,
+                       kind: .decompressionFailed("expected \(size) bytes, got \(produced.map(String.init) ?? "an error")"))
+    }
+
+    /// Decompresses a compressed section's content (after its 16-byte header).
+    static func decompressSection(_ s: SectionInfo, bytes: RawBytes, order: ByteOrder,
+                                  decompressor: Decompressor?, file: String) throws(TraceFileError) -> [UInt8] {
+        let b = try compressedBlock(s, bytes: bytes, order: order, decompressor: decompressor, file: file)
+        var out = [UInt8](repeating: 0, count: b.size)
+        let n = b.decompressor.decompress(b.source, into: &out)
+        guard let n, n == b.size else {
+            throw decompressionFailure(s, what: b.what, size: b.size, produced: n, file: file)
         }
         return out
+    }
+
+    /// Decompresses a compressed section's content into storage of its own (to read it with
+    /// a cursor); returns the storage and the content's size.
+    static func decompressSectionStorage(_ s: SectionInfo, bytes: RawBytes, order: ByteOrder,
+                                         decompressor: Decompressor?, file: String)
+        throws(TraceFileError) -> (ByteStorage, Int) {
+        let b = try compressedBlock(s, bytes: bytes, order: order, decompressor: decompressor, file: file)
+        let out = ByteStorage(capacity: b.size)
+        let n = b.decompressor.decompress(b.source, into: out, count: b.size)
+        guard let n, n == b.size else {
+            throw decompressionFailure(s, what: b.what, size: b.size, produced: n, file: file)
+        }
+        return (out, b.size)
     }
 
     mutating func readMetadataSection(id: TraceOption.ID, offset: UInt64, optionOffset: Int) throws(TraceFileError) {
@@ -481,13 +513,11 @@ struct FileLayoutReader {
             }
         default:
             let (_, content) = try readSection(at: Int(offset), expecting: sid, what: what)
-            try content.withUnsafeBytes { (buf) throws(TraceFileError) in
-                var c = ByteCursor(bytes: buf.bytes, order: order, baseOffset: buf.base, file: file, context: what)
-                switch id {
-                case .headerInfo: try readHeaderInfo(&c)
-                case .ftraceEvents: ftraceFormats = try readFtraceFormats(&c)
-                default: eventFormats = try readEventFormats(&c)
-                }
+            var c = content.cursor(order: order, file: file, context: what)
+            switch id {
+            case .headerInfo: try readHeaderInfo(&c)
+            case .ftraceEvents: ftraceFormats = try readFtraceFormats(&c)
+            default: eventFormats = try readEventFormats(&c)
             }
         }
     }
@@ -498,11 +528,11 @@ struct FileLayoutReader {
         let t1 = try c.readBytes(12)
         guard t1.cStringPrefix() == "header_page" else { throw c.error(.invalidValue("missing header_page tag")) }
         let n1 = try c.readSize64("header_page size")
-        headerPage = String(decoding: try c.readBytes(n1), as: UTF8.self)
+        headerPage = try c.readString(n1)
         let t2 = try c.readBytes(13)
         guard t2.cStringPrefix() == "header_event" else { throw c.error(.invalidValue("missing header_event tag")) }
         let n2 = try c.readSize64("header_event size")
-        headerEvent = String(decoding: try c.readBytes(n2), as: UTF8.self)
+        headerEvent = try c.readString(n2)
     }
 
     func readFtraceFormats(_ c: inout ByteCursor) throws(TraceFileError) -> [String] {
@@ -512,7 +542,7 @@ struct FileLayoutReader {
         out.reserveCapacity(n)
         for _ in 0..<n {
             let size = try c.readSize64("format size")
-            out.append(String(decoding: try c.readBytes(size), as: UTF8.self))
+            out.append(try c.readString(size))
         }
         return out
     }
@@ -529,7 +559,7 @@ struct FileLayoutReader {
             formats.reserveCapacity(count)
             for _ in 0..<count {
                 let size = try c.readSize64("format size")
-                formats.append(String(decoding: try c.readBytes(size), as: UTF8.self))
+                formats.append(try c.readString(size))
             }
             out.append((name, formats))
         }
@@ -551,7 +581,7 @@ struct FileLayoutReader {
             let payloadOffset = c.absoluteOffset
             let payload = try c.readCursor(size, context: "option \(TraceOption.ID(rawValue: id)?.dumpName ?? String(id))")
             let value = try TraceOption.decode(id: id, payload: payload, version: version)
-            options.append(TraceOption(rawID: id, payloadOffset: payloadOffset, payload: Array(payload.bytes), value: value))
+            options.append(TraceOption(rawID: id, payloadOffset: payloadOffset, payload: payload.bytes.array, value: value))
             if id == 0 {
                 if case .done(let next) = value { return next }
                 return 0

@@ -72,10 +72,9 @@ extension TraceFile {
     /// flyrecord buffer. A compressed v7 BUFFER_TEXT section is decompressed.
     public func latencyText(of buffer: TraceBuffer) throws(TraceFileError) -> [UInt8]? {
         guard buffer.kind == .latency, let range = buffer.textRange else { return nil }
-        let bytes = mapped.bytes
         if version >= 7, let s = sections.first(where: { $0.id == TraceOption.ID.bufferText.rawValue && $0.contentOffset == range.lowerBound }),
            s.isCompressed {
-            return try FileLayoutReader.decompressSection(s, bytes: bytes, order: byteOrder,
+            return try FileLayoutReader.decompressSection(s, bytes: mapped.view, order: byteOrder,
                                                           decompressor: decompressor, file: path)
         }
         return mapped.copyBytes(range)

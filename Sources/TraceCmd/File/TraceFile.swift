@@ -102,7 +102,7 @@ public final class TraceFile: Sendable, CustomStringConvertible {
     @_spi(Engine) public init(mapped: MappedFile, mode: OpenMode = .full) throws(TraceFileError) {
         self.mapped = mapped
         self.mode = mode
-        var r = FileLayoutReader(bytes: mapped.bytes, file: mapped.path)
+        var r = FileLayoutReader(bytes: mapped.view, file: mapped.path)
         try r.readAll()
         version = r.version
         byteOrder = r.order
@@ -138,18 +138,17 @@ public final class TraceFile: Sendable, CustomStringConvertible {
     func text(_ loc: MetadataLocation?) throws(TraceFileError) -> [UInt8] {
         guard let loc else { return [] }
         if let s = loc.section, s.isCompressed {
-            let content = try FileLayoutReader.decompressSection(s, bytes: mapped.bytes, order: byteOrder,
-                                                                 decompressor: decompressor, file: path)
-            return try content.withCursor(order: byteOrder, baseOffset: s.contentOffset, file: path,
-                                          context: loc.context) { (c) throws(TraceFileError) in
-                try Self.lengthPrefixed(&c, loc: loc)
-            }
+            let (storage, count) = try FileLayoutReader.decompressSectionStorage(
+                s, bytes: mapped.view, order: byteOrder, decompressor: decompressor, file: path)
+            var c = ByteCursor(storage: storage, count: count, order: byteOrder, baseOffset: s.contentOffset,
+                               file: path, context: loc.context)
+            return try Self.lengthPrefixed(&c, loc: loc)
         }
         let start = loc.section.map { $0.contentOffset } ?? loc.plainOffset
-        let end = loc.section.map { $0.contentRange.upperBound } ?? mapped.bytes.count
-        guard start <= end, end <= mapped.bytes.count else {
+        let end = loc.section.map { $0.contentRange.upperBound } ?? mapped.count
+        guard start <= end, end <= mapped.count else {
             throw TraceFileError(file: path, context: loc.context, offset: start,
-                                 kind: .truncated(needed: end - start, available: mapped.bytes.count - start))
+                                 kind: .truncated(needed: end - start, available: mapped.count - start))
         }
         var c = mapped.cursor(start..<end, order: byteOrder, file: path, context: loc.context)
         return try Self.lengthPrefixed(&c, loc: loc)

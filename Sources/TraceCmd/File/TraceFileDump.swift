@@ -17,7 +17,7 @@
         -> (text: String, failure: DumpFailure?) {
         var bytes: [UInt8] = []
         do {
-            try TraceFileDumpWalker.dump(file.mapped.bytes, displayPath: displayPath, items: items,
+            try TraceFileDumpWalker.dump(file.mapped, displayPath: displayPath, items: items,
                                          stopWhenSilent: true) { bytes += $0 }
         } catch {
             return (String(decoding: bytes, as: UTF8.self), error)
@@ -41,7 +41,7 @@ extension TraceFile {
         guard let start = sectionsStart else { return [] }
         var out: [SectionInfo] = []
         var at = start
-        let bytes = mapped.bytes
+        let bytes = mapped.view
         while at + SectionInfo.headerSize <= bytes.count {
             guard let id = bytes.loadUnsigned(at: at, size: 2, order: byteOrder),
                   let fl = bytes.loadUnsigned(at: at + 2, size: 2, order: byteOrder),
@@ -60,11 +60,11 @@ extension TraceFile {
         var all: [UInt8] = []
         for s in sequentialSections() where s.id == TraceOption.ID.strings.rawValue {
             if s.isCompressed {
-                if let c = try? FileLayoutReader.decompressSection(s, bytes: mapped.bytes, order: byteOrder,
+                if let c = try? FileLayoutReader.decompressSection(s, bytes: mapped.view, order: byteOrder,
                                                                    decompressor: decompressor, file: path) {
                     all += c
                 }
-            } else if s.size <= mapped.bytes.count - s.contentOffset {
+            } else if s.size <= mapped.count - s.contentOffset {
                 // (A section whose size does not fit may be listed last; its size can be Int.max.)
                 all += mapped.copyBytes(s.contentRange)
             }

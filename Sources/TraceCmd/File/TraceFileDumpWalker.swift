@@ -40,7 +40,8 @@
 /// way. Output goes to `emit` in pieces (bounded: about 64 KiB at a time), as the bytes the
 /// reference prints (names and texts as stored, whatever their encoding).
 @_spi(Engine) public struct TraceFileDumpWalker {
-    let bytes: UnsafeRawBufferPointer
+    /// The whole file, as its owner (the ``MappedFile``) keeps it.
+    let bytes: RawBytes
     let displayPath: String
     let items: DumpItems
     let emit: ([UInt8]) -> Void
@@ -72,13 +73,13 @@
                                           stopWhenSilent: Bool = false,
                                           emit: @escaping ([UInt8]) -> Void) throws(DumpFailure) {
         try withExtendedLifetime(file) { () throws(DumpFailure) in
-            try dump(file.bytes, displayPath: displayPath, items: items, stopWhenSilent: stopWhenSilent, emit: emit)
+            try dump(file.view, displayPath: displayPath, items: items, stopWhenSilent: stopWhenSilent, emit: emit)
         }
     }
 
-    /// Dumps `bytes` (a whole trace file): what the `MappedFile` variant does, over bytes in
-    /// memory.
-    package static func dump(_ bytes: UnsafeRawBufferPointer, displayPath: String, items: DumpItems,
+    /// Dumps `bytes` (a whole trace file): what the `MappedFile` variant does, over a view of
+    /// bytes its owner keeps alive meanwhile.
+    package static func dump(_ bytes: RawBytes, displayPath: String, items: DumpItems,
                              stopWhenSilent: Bool = false,
                              emit: @escaping ([UInt8]) -> Void) throws(DumpFailure) {
         var w = TraceFileDumpWalker(bytes: bytes, displayPath: displayPath, items: items, emit: emit)
@@ -99,6 +100,13 @@
     mutating func print<C: Collection<UInt8>>(_ what: DumpItems, bytes: C) {
         guard !items.isDisjoint(with: what) else { return }
         out += bytes
+        if out.count >= 1 << 16 { flush() }
+    }
+
+    /// Prints bytes of the file as stored.
+    mutating func print(_ what: DumpItems, _ bytes: RawBytes) {
+        guard !items.isDisjoint(with: what) else { return }
+        bytes.append(to: &out)
         if out.count >= 1 << 16 { flush() }
     }
 
@@ -128,24 +136,39 @@
             defer { blockPos += n }
             return b[blockPos..<(blockPos + n)]
         }
-        guard pos < bytes.count else { return n == 0 ? [] : nil }
+        return readFile(n).map { ArraySlice($0.array) }
+    }
+
+    /// Reads `n` (≥ 0) bytes of the file, not of a decompressed block, as ``read(_:)`` does,
+    /// as a view of the file (no copy).
+    private mutating func readFile(_ n: Int) -> RawBytes? {
+        guard pos < bytes.count else { return n == 0 ? RawBytes() : nil }
         let available = bytes.count - pos
         guard n <= available else { pos = bytes.count; return nil }
         defer { pos += n }
-        return ArraySlice(UnsafeRawBufferPointer(rebasing: bytes[pos..<(pos + n)]))
+        return bytes.clampedSlice(pos..<(pos + n))
     }
 
     /// A number of `size` bytes in the file's byte order.
     mutating func number(_ size: Int) -> UInt64? {
+        if block == nil, size >= 0 {
+            return readFile(size).flatMap { $0.loadUnsigned(at: 0, size: size, order: order) }
+        }
         guard let b = read(size) else { return nil }
-        return b.withUnsafeBytes { $0.loadUnsigned(at: 0, size: size, order: order) }
+        return Self.integer(b, order: order)
+    }
+
+    /// One byte, as ``read(_:)`` of 1 byte.
+    mutating func byte() -> UInt8? {
+        if block == nil { return readFile(1)?.byte(at: 0) }
+        return read(1)?.first
     }
 
     /// A NUL-terminated string of at most 1024 bytes (`read_file_string`).
     mutating func string() -> [UInt8]? {
         var s: [UInt8] = []
         while s.count < 1024 {
-            guard let c = read(1)?.first else { return nil }
+            guard let c = byte() else { return nil }
             if c == 0 { return s }
             s.append(c)
         }
@@ -169,6 +192,16 @@
         }
         while size > 0 {
             let n = size < 1024 ? size : 1023
+            if block == nil {
+                // From the file: print straight from its bytes.
+                guard let chunk = readFile(n) else { throw fail("cannot read \(n) bytes") }
+                if printing {
+                    let end = chunk.withSpan { $0.firstIndex(of: 0, in: 0..<$0.byteCount) }
+                    print(what, chunk.clampedSlice(0..<end))
+                }
+                size -= n
+                continue
+            }
             guard let chunk = read(n) else { throw fail("cannot read \(n) bytes") }
             if printing {
                 let end = chunk.firstIndex(of: 0) ?? chunk.endIndex
@@ -193,7 +226,7 @@
               rsize <= max(csize, 64) * UInt64(FileLayoutReader.maxExpansion),
               let src = read(Int(csize)) else { return false }
         var data = [UInt8](repeating: 0, count: Int(rsize))
-        let n = data.withUnsafeMutableBytes { dst in src.withUnsafeBytes { d.decompress($0, into: dst) } }
+        let n = d.decompress(src, into: &data)
         guard n == Int(rsize) else { return false }
         block = data
         blockPos = 0
@@ -201,6 +234,18 @@
     }
 
     mutating func uncompressReset() { block = nil; blockPos = 0 }
+
+    /// The number the 1, 2, 4 or 8 bytes `b` hold in `order` (`nil` for another count).
+    static func integer(_ b: ArraySlice<UInt8>, order: ByteOrder) -> UInt64? {
+        guard b.count == 1 || b.count == 2 || b.count == 4 || b.count == 8 else { return nil }
+        var v: UInt64 = 0
+        if order == .little {
+            for x in b.reversed() { v = v << 8 | UInt64(x) }
+        } else {
+            for x in b { v = v << 8 | UInt64(x) }
+        }
+        return v
+    }
 
     static func i32(_ v: UInt64) -> Int32 { Int32(truncatingIfNeeded: v) }
     static func i64(_ v: UInt64) -> Int64 { Int64(bitPattern: v) }
@@ -593,7 +638,7 @@
         guard size >= 0, size <= 8 else { return 0 }
         guard let b = read(Int(size)) else { return 0 }
         guard [1, 2, 4, 8].contains(size) else { return 0 }
-        return b.withUnsafeBytes { $0.loadUnsigned(at: 0, size: Int(size), order: order) } ?? 0
+        return Self.integer(b, order: order) ?? 0
     }
 
     mutating func sectionOption(_ id: UInt64, _ size: Int32, _ name: String, _ what: DumpItems) throws(DumpFailure) {
@@ -740,7 +785,7 @@
         guard size > 0, let bytes = read(Int(size)) else { return }
         let p = Array(bytes)
         func u(_ at: Int, _ n: Int) -> UInt64? {
-            p.withUnsafeBytes { $0.loadUnsigned(at: at, size: n, order: order) }
+            p.withRawSpan { $0.loadUnsigned(at: at, size: n, order: order) }
         }
         let nameEnd = p.firstIndex(of: 0) ?? p.count
         print(.options, "", Array(p[..<nameEnd]), " [Guest name]\n")

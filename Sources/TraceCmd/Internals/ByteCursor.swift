@@ -2,10 +2,14 @@
 /// A bounds-checked reader over a span of bytes in a trace file (or a decompressed section).
 ///
 /// Every read checks the remaining length first and throws a ``TraceFileError`` naming the
-/// file, what is being read and the absolute offset; nothing traps on bad data.
+/// file, what is being read and the absolute offset; nothing traps on bad data. The bytes are
+/// a `RawBytes` view of what their owner (the ``MappedFile``, a decompressed section's
+/// ``ByteStorage``) keeps alive; a cursor over storage of its own keeps that alive too.
 @_spi(Engine) public struct ByteCursor {
     /// The bytes being read.
-    package let bytes: UnsafeRawBufferPointer
+    package let bytes: RawBytes
+    /// What owns `bytes` when nothing else keeps it alive (a decompressed section).
+    private let owner: AnyObject?
     /// Current position within `bytes`.
     @_spi(Engine) public var position: Int
     /// Byte order for multi-byte integers.
@@ -18,9 +22,22 @@
     /// What is being read, for error messages.
     @_spi(Engine) public var context: String
 
-    package init(bytes: UnsafeRawBufferPointer, position: Int = 0, order: ByteOrder, baseOffset: Int = 0,
-                file: String, context: String) {
+    package init(bytes: RawBytes, position: Int = 0, order: ByteOrder, baseOffset: Int = 0,
+                 file: String, context: String) {
+        self.init(bytes: bytes, owner: nil, position: position, order: order, baseOffset: baseOffset,
+                  file: file, context: context)
+    }
+
+    /// A cursor over the first `count` bytes of `storage`, which the cursor keeps alive.
+    init(storage: ByteStorage, count: Int, order: ByteOrder, baseOffset: Int, file: String, context: String) {
+        self.init(bytes: storage.view(count: count), owner: storage, position: 0, order: order,
+                  baseOffset: baseOffset, file: file, context: context)
+    }
+
+    private init(bytes: RawBytes, owner: AnyObject?, position: Int, order: ByteOrder, baseOffset: Int,
+                 file: String, context: String) {
         self.bytes = bytes
+        self.owner = owner
         self.position = position
         self.order = order
         self.baseOffset = baseOffset
@@ -49,7 +66,7 @@
     @_spi(Engine) public mutating func readU8() throws(TraceFileError) -> UInt8 {
         try need(1)
         defer { position += 1 }
-        return bytes[position]
+        return bytes.byte(at: position) ?? 0
     }
 
     @_spi(Engine) public mutating func readU16() throws(TraceFileError) -> UInt16 {
@@ -81,56 +98,72 @@
         return Int(v)
     }
 
-    /// Reads `n` bytes as a view into the underlying buffer.
-    package mutating func readBytes(_ n: Int) throws(TraceFileError) -> UnsafeRawBufferPointer {
+    /// Reads `n` bytes as a view into the underlying bytes (valid as long as they are).
+    package mutating func readBytes(_ n: Int) throws(TraceFileError) -> RawBytes {
         try need(n)
         defer { position += n }
-        return UnsafeRawBufferPointer(rebasing: bytes[position..<position + n])
+        return bytes.clampedSlice(position..<position + n)
     }
 
     /// Reads `n` bytes, copied.
     @_spi(Engine) public mutating func readByteArray(_ n: Int) throws(TraceFileError) -> [UInt8] {
-        Array(try readBytes(n))
+        try need(n)
+        defer { position += n }
+        return bytes.array(position..<position + n)
+    }
+
+    /// Reads `n` bytes as text (UTF-8, invalid sequences replaced).
+    mutating func readString(_ n: Int) throws(TraceFileError) -> String {
+        try readBytes(n).string
+    }
+
+    /// Reads `n` bytes and returns those before the first NUL (or all of them) as text.
+    mutating func readCStringField(_ n: Int) throws(TraceFileError) -> String {
+        try readBytes(n).cStringPrefix()
     }
 
     /// A cursor over the next `n` bytes (numbered from this cursor's offset), which this one skips.
     @_spi(Engine) public mutating func readCursor(_ n: Int, context: String) throws(TraceFileError) -> ByteCursor {
         let at = absoluteOffset
-        return ByteCursor(bytes: try readBytes(n), order: order, baseOffset: at, file: file, context: context)
+        return ByteCursor(bytes: try readBytes(n), owner: owner, position: 0, order: order, baseOffset: at,
+                          file: file, context: context)
+    }
+
+    /// The index of the first NUL at or after `position` (the end when there is none).
+    private func nul(from position: Int) -> Int {
+        bytes.withSpan { $0.firstIndex(of: 0, in: position..<$0.byteCount) }
     }
 
     /// The rest of the bytes up to the first NUL (or the end), as a String; the position
     /// does not move.
     @_spi(Engine) public func peekCString() -> String {
-        var end = position
-        while end < bytes.count && bytes[end] != 0 { end += 1 }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[min(position, end)..<end]), as: UTF8.self)
+        let end = nul(from: position)
+        return bytes.clampedSlice(min(position, end)..<end).string
     }
 
     /// The rest of the bytes as NUL-terminated strings (text after the last NUL is not one);
     /// the position does not move.
     @_spi(Engine) public func peekNULTerminatedStrings() -> [String] {
-        var list: [String] = []
-        var start = position
-        var i = position
-        while i < bytes.count {
-            if bytes[i] == 0 {
-                list.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
+        bytes.withSpan { span in
+            var list: [String] = []
+            var start = position
+            while start < span.byteCount {
+                let i = span.firstIndex(of: 0, in: start..<span.byteCount)
+                guard i < span.byteCount else { break }
+                list.append(span.string(start..<i))
                 start = i + 1
             }
-            i += 1
+            return list
         }
-        return list
     }
 
     /// Reads a NUL-terminated string (the NUL is consumed, not returned).
     @_spi(Engine) public mutating func readCString() throws(TraceFileError) -> String {
-        var end = position
-        while end < bytes.count && bytes[end] != 0 { end += 1 }
+        let end = nul(from: position)
         guard end < bytes.count else {
             throw error(.truncated(needed: end - position + 1, available: remaining))
         }
-        let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+        let s = bytes.clampedSlice(position..<end).string
         position = end + 1
         return s
     }
@@ -150,46 +183,9 @@
     }
 }
 
-extension UnsafeRawBufferPointer {
+extension RawBytes {
     /// The bytes up to the first NUL (or all of them), as a String.
     func cStringPrefix() -> String {
-        var end = 0
-        while end < count && self[end] != 0 { end += 1 }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: self[0..<end]), as: UTF8.self)
-    }
-}
-
-extension MappedFile {
-    /// The file's bytes in `range` (clamped to the file), copied.
-    @_spi(Engine) public func copyBytes(_ range: Range<Int>) -> [UInt8] {
-        let lo = min(max(range.lowerBound, 0), bytes.count), hi = min(max(range.upperBound, lo), bytes.count)
-        return Array(UnsafeRawBufferPointer(rebasing: bytes[lo..<hi]))
-    }
-
-    /// A cursor over the file's bytes in `range` (which must lie within the file), numbered
-    /// by file offset.
-    @_spi(Engine) public func cursor(_ range: Range<Int>, order: ByteOrder, file: String,
-                                     context: String) -> ByteCursor {
-        ByteCursor(bytes: UnsafeRawBufferPointer(rebasing: bytes[range]), order: order, baseOffset: range.lowerBound,
-                   file: file, context: context)
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Calls `body` with a cursor over these bytes, numbered from `baseOffset`.
-    func withCursor<R>(order: ByteOrder, baseOffset: Int, file: String, context: String,
-                       _ body: (inout ByteCursor) throws(TraceFileError) -> R) throws(TraceFileError) -> R {
-        try withTypedBytes { (buf) throws(TraceFileError) -> R in
-            var c = ByteCursor(bytes: buf, order: order, baseOffset: baseOffset, file: file, context: context)
-            return try body(&c)
-        }
-    }
-
-    /// `withUnsafeBytes` for a body that throws ``TraceFileError``.
-    func withTypedBytes<R>(_ body: (UnsafeRawBufferPointer) throws(TraceFileError) -> R) throws(TraceFileError) -> R {
-        let r: Result<R, TraceFileError> = withUnsafeBytes { buf in
-            Result { () throws(TraceFileError) -> R in try body(buf) }
-        }
-        return try r.get()
+        withSpan { $0.string(0..<$0.firstIndex(of: 0, in: 0..<$0.byteCount)) }
     }
 }

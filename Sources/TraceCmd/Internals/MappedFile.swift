@@ -1,19 +1,24 @@
 @_spi(Engine) import TraceEvent
 /// A read-only memory mapping of a whole file. The bytes stay valid as long as the object lives.
 ///
+/// The engine reads them through ``view`` (a bounds-checked `RawBytes`), ``copyBytes(_:)``
+/// and ``cursor(_:order:file:context:)``; ``bytes`` (the raw buffer) remains for the writers
+/// that copy pages with their own pointers.
+///
 /// `@unchecked Sendable`: every property is a `let` and the bytes are never written after
 /// `init` (a read-only mapping, or a private copy); the page hints change no byte.
+@safe
 @_spi(Engine) public final class MappedFile: @unchecked Sendable {
     /// The path the file was opened with.
     @_spi(Engine) public let path: String
-    /// The file's bytes.
-    package let bytes: UnsafeRawBufferPointer
+    /// The file's bytes (valid while this object lives).
+    @unsafe package let bytes: UnsafeRawBufferPointer
     /// The file's bytes as a bounds-checked view (valid while this object lives).
     package var view: RawBytes { unsafe RawBytes(unsafeBytes: bytes) }
     private let mapped: Bool
 
     /// The file's size in bytes (``copyBytes(_:)`` copies a part of them).
-    @_spi(Engine) public var count: Int { bytes.count }
+    @_spi(Engine) public var count: Int { unsafe bytes.count }
 
     /// Maps the file at `path` read-only.
     @_spi(Engine) public convenience init(path: String) throws(TraceFileError) {
@@ -46,14 +51,14 @@
             throw TraceFileError(file: path, context: "stat", offset: 0, kind: .io(LibC.lastErrorText))
         }
         if size == 0 {
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            unsafe bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             mapped = false
             return
         }
-        guard let p = LibC.mapReadOnly(fd, size: size) else {
+        guard let p = unsafe LibC.mapReadOnly(fd, size: size) else {
             throw TraceFileError(file: path, context: "mmap", offset: 0, kind: .io(LibC.lastErrorText))
         }
-        bytes = UnsafeRawBufferPointer(start: p, count: size)
+        unsafe bytes = UnsafeRawBufferPointer(start: p, count: size)
         mapped = true
     }
 
@@ -61,11 +66,23 @@
     @_spi(Engine) public init(copying data: [UInt8], path: String = "<memory>") {
         self.path = path
         let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
-        data.withUnsafeBytes { src in
-            if let s = src.baseAddress, let d = p.baseAddress { d.copyMemory(from: s, byteCount: data.count) }
+        unsafe data.withUnsafeBytes { src in
+            if let s = src.baseAddress, let d = p.baseAddress { unsafe d.copyMemory(from: s, byteCount: data.count) }
         }
-        bytes = UnsafeRawBufferPointer(start: p.baseAddress, count: data.count)
+        unsafe bytes = UnsafeRawBufferPointer(start: p.baseAddress, count: data.count)
         mapped = false
+    }
+
+    /// The file's bytes in `range` (clamped to the file), copied.
+    @_spi(Engine) public func copyBytes(_ range: Range<Int>) -> [UInt8] {
+        view.array(range)
+    }
+
+    /// A cursor over the file's bytes in `range` (clamped to the file), numbered by file offset.
+    @_spi(Engine) public func cursor(_ range: Range<Int>, order: ByteOrder, file: String,
+                                     context: String) -> ByteCursor {
+        ByteCursor(bytes: view.clampedSlice(range), order: order, baseOffset: range.lowerBound,
+                   file: file, context: context)
     }
 
     /// Tells the kernel that the mapped bytes in `range` (file offsets) are not needed for a
@@ -73,33 +90,33 @@
     /// later access reads them again). Only whole system pages inside `range` are released.
     /// Used to keep the resident memory of a long sequential read bounded.
     @_spi(Engine) public func releasePages(_ range: Range<Int>) {
-        guard mapped, let base = bytes.baseAddress else { return }
+        guard mapped, let base = unsafe bytes.baseAddress else { return }
         let page = MappedFile.systemPageSize
         let lo = (max(0, range.lowerBound) + page - 1) / page * page
-        let hi = min(range.upperBound, bytes.count) / page * page
+        let hi = min(range.upperBound, count) / page * page
         guard hi > lo else { return }
-        LibC.adviseNotNeeded(base + lo, count: hi - lo)
+        unsafe LibC.adviseNotNeeded(base + lo, count: hi - lo)
     }
 
     /// Asks the kernel to map the bytes in `range` now, in one call (`MADV_POPULATE_READ`),
     /// instead of one page fault per few pages as they are first read. A hint: kernels
     /// without it (before 5.14) fault the pages in on access as usual.
     @_spi(Engine) public func prefault(_ range: Range<Int>) {
-        guard mapped, let base = bytes.baseAddress else { return }
+        guard mapped, let base = unsafe bytes.baseAddress else { return }
         let page = MappedFile.systemPageSize
         let lo = max(0, range.lowerBound) / page * page
-        let hi = min(range.upperBound, bytes.count)
+        let hi = min(range.upperBound, count)
         guard hi > lo else { return }
-        LibC.advisePopulateRead(base + lo, count: hi - lo)
+        unsafe LibC.advisePopulateRead(base + lo, count: hi - lo)
     }
 
     static let systemPageSize = max(4096, LibC.pageSize ?? 0)
 
     deinit {
-        if mapped, let base = bytes.baseAddress {
-            LibC.unmap(base, count: bytes.count)
-        } else if let base = bytes.baseAddress {
-            UnsafeMutableRawPointer(mutating: base).deallocate()
+        if mapped, let base = unsafe bytes.baseAddress {
+            unsafe LibC.unmap(base, count: bytes.count)
+        } else if let base = unsafe bytes.baseAddress {
+            unsafe UnsafeMutableRawPointer(mutating: base).deallocate()
         }
     }
 }

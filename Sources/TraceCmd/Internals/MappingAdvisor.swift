@@ -18,15 +18,16 @@ final class MappingAdvisor: @unchecked Sendable {
     enum Hint { case populate, release }
 
     private struct Job {
-        let file: Unmanaged<MappedFile>
+        let file: MappedFile
         let range: Range<Int>
         let hint: Hint
     }
 
     private let lock = Lock()
     private let work = Lock.Condition()
-    /// Jobs, oldest first from `head` (guarded by the lock).
-    private var jobs: [Job] = []
+    /// Jobs, oldest first from `head` (guarded by the lock); a job taken is set to `nil`, so
+    /// that its file is released as soon as its hint has run.
+    private var jobs: [Job?] = []
     private var head = 0
     private var started = false
     private var failed = !CPUPageSource.decompressAhead
@@ -42,7 +43,7 @@ final class MappingAdvisor: @unchecked Sendable {
             Self.run(hint, range, file)
             return
         }
-        jobs.append(Job(file: Unmanaged.passRetained(file), range: range, hint: hint))
+        jobs.append(Job(file: file, range: range, hint: hint))
         if !started {
             started = true
             if !LibC.startDetachedThread(batch: false, { MappingAdvisor.shared.loop() }) {
@@ -51,7 +52,7 @@ final class MappingAdvisor: @unchecked Sendable {
                 jobs.removeAll()
                 head = 0
                 lock.unlock()
-                for j in pending { Self.run(j.hint, j.range, j.file.takeRetainedValue()) }
+                for case let j? in pending { Self.run(j.hint, j.range, j.file) }
                 return
             }
         }
@@ -78,9 +79,10 @@ final class MappingAdvisor: @unchecked Sendable {
                 work.wait(lock)
             }
             let job = jobs[head]
+            jobs[head] = nil
             head += 1
             lock.unlock()
-            Self.run(job.hint, job.range, job.file.takeRetainedValue())
+            if let job { Self.run(job.hint, job.range, job.file) }
         }
     }
 }

@@ -139,7 +139,7 @@ public struct BufferStatistics: Sendable, Hashable, Codable {
             var pageZeroTime: UInt64?
             if stream.pageCount > 0 {
                 do {
-                    pageZeroTime = try RingBufferPage(try stream.source.page(0), layout: layout).timestamp
+                    pageZeroTime = try stream.source.pageTimestamp(0, layout: layout)
                 } catch let e as TraceFileError {
                     errors.append(e)
                 } catch {

@@ -188,6 +188,12 @@
         return try page(index).withSpan(body)
     }
 
+    /// The time of page `index` as ``RingBufferPage`` reads it: its first event's time (time
+    /// extends applied), or the page's own time when it has no event.
+    package func pageTimestamp(_ index: Int, layout: RingBufferLayout) throws -> UInt64 {
+        try RingBufferPage(try page(index), layout: layout).timestamp
+    }
+
     /// The bytes of page `index` (0 ..< ``pageCount``), valid until the next call to `page(_:)`
     /// on this source (or the source is released): a stream keeps its page until it moves on.
     package func page(_ index: Int) throws(TraceFileError) -> RawBytes {

@@ -3,15 +3,15 @@
 /// Decompresses the chunks of one CPU's compressed data ahead of its reader, on a background
 /// thread, while the reader decodes the chunk before.
 ///
-/// The reader asks for chunk after chunk with ``acquire(_:)``. Each time, the next
+/// The reader asks for chunk after chunk with ``acquireBytes(_:)``. Each time, the next
 /// ``depth`` − 1 chunks are queued for the background thread (one thread for the whole
 /// process, shared by every prefetcher, first come first served). A chunk the thread has not
 /// started yet when the reader needs it is taken back and decompressed by the reader itself,
 /// so the reader never waits for a thread that is busy elsewhere; it only waits for a chunk
 /// already being decompressed.
 ///
-/// The buffer returned by ``acquire(_:)`` stays valid (and is not reused) until the next
-/// ``acquire(_:)``. Memory: ``depth`` buffers of one chunk each.
+/// The bytes returned by ``acquireBytes(_:)`` stay valid (and are not reused) until the next
+/// acquire. Memory: ``depth`` buffers (``ByteStorage``) of one chunk each.
 ///
 /// `@unchecked Sendable`: its jobs go to the background thread. The slots are only read or
 /// written with the service's lock held (a running slot's buffer belongs to the thread that
@@ -27,7 +27,7 @@ final class ChunkPrefetcher: @unchecked Sendable {
     struct Slot {
         var chunk = -1
         var state = SlotState.empty
-        var buffer: UnsafeMutableRawBufferPointer?
+        var buffer: ByteStorage?
     }
 
     private let mapped: MappedFile
@@ -47,10 +47,6 @@ final class ChunkPrefetcher: @unchecked Sendable {
         readerContext = DecompressionContext(decompressor)
     }
 
-    deinit {
-        for s in slots { s.buffer?.deallocate() }
-    }
-
     /// Stops queued work for this reader (its source is going away).
     func cancel() {
         let service = Service.shared
@@ -61,7 +57,7 @@ final class ChunkPrefetcher: @unchecked Sendable {
 
     /// The decompressed bytes of chunk `index` (exactly its uncompressed size), or `nil` when
     /// it does not decompress to its declared size.
-    func acquire(_ index: Int) -> UnsafeRawBufferPointer? {
+    func acquireBytes(_ index: Int) -> RawBytes? {
         let service = Service.shared
         let size = chunks[index].uncompressedSize
         service.lock()
@@ -110,14 +106,14 @@ final class ChunkPrefetcher: @unchecked Sendable {
                 ensureCapacity(f, chunks[next].uncompressedSize)
                 slots[f].chunk = next
                 slots[f].state = .queued
-                service.enqueue(Unmanaged.passRetained(self), slot: f)
+                service.enqueue(self, slot: f)
                 queued += 1
             }
             next += 1
         }
         service.unlock()
         if queued > 0 { service.signalWork() }
-        return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[0..<size])
+        return buf.view(count: size)
     }
 
     /// Decompresses chunk `index` into slot `s` on the reader's thread. Called with the lock
@@ -151,22 +147,22 @@ final class ChunkPrefetcher: @unchecked Sendable {
 
     /// Lock held; the slot is not running.
     private func ensureCapacity(_ s: Int, _ size: Int) {
-        if (slots[s].buffer?.count ?? -1) < size {
-            slots[s].buffer?.deallocate()
-            slots[s].buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        if let b = slots[s].buffer {
+            b.reserve(size)
+        } else {
+            slots[s].buffer = ByteStorage(capacity: size)
         }
     }
 
     /// Decompresses chunk `index` into `buffer` (no lock held; the slot is ours while running).
-    private func decompress(_ index: Int, into buffer: UnsafeMutableRawBufferPointer?,
+    private func decompress(_ index: Int, into buffer: ByteStorage?,
                             context: DecompressionContext) -> Bool {
         guard let buffer else { return false }
         let ch = chunks[index]
-        guard ch.offset >= 0, ch.compressedSize >= 0, ch.offset + ch.compressedSize <= mapped.bytes.count,
-              ch.uncompressedSize <= buffer.count else { return false }
-        let src = UnsafeRawBufferPointer(rebasing: mapped.bytes[ch.offset..<(ch.offset + ch.compressedSize)])
-        let dst = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<ch.uncompressedSize])
-        return context.decompress(decompressor, src, into: dst) == ch.uncompressedSize
+        guard ch.offset >= 0, ch.compressedSize >= 0, ch.uncompressedSize >= 0,
+              ch.uncompressedSize <= buffer.capacity,
+              let src = mapped.view.slice(ch.offset..<(ch.offset + ch.compressedSize)) else { return false }
+        return context.decompress(decompressor, src, into: buffer, count: ch.uncompressedSize) == ch.uncompressedSize
     }
 
     /// Runs a queued job on the background thread.
@@ -200,8 +196,9 @@ final class ChunkPrefetcher: @unchecked Sendable {
         private let work = Lock.Condition()
         /// Broadcast when a job is finished.
         private let done = Lock.Condition()
-        /// Jobs, oldest first from `head` (guarded by the lock).
-        private var jobs: [(Unmanaged<ChunkPrefetcher>, Int)] = []
+        /// Jobs, oldest first from `head` (guarded by the lock); a job taken is set to `nil`,
+        /// so that its prefetcher is released once the job has run.
+        private var jobs: [(prefetcher: ChunkPrefetcher, slot: Int)?] = []
         private var head = 0
         private var started = false
         /// The thread's decompression contexts (thread only).
@@ -217,8 +214,8 @@ final class ChunkPrefetcher: @unchecked Sendable {
         func broadcastDone() { done.broadcast() }
         func signalWork() { work.signal() }
 
-        /// Lock held. `job` is retained until it has run.
-        func enqueue(_ job: Unmanaged<ChunkPrefetcher>, slot: Int) {
+        /// Lock held. `job` is kept until it has run.
+        func enqueue(_ job: ChunkPrefetcher, slot: Int) {
             jobs.append((job, slot))
             if !started {
                 started = true
@@ -261,11 +258,11 @@ final class ChunkPrefetcher: @unchecked Sendable {
                     }
                     work.wait(mutex)
                 }
-                let (job, slot) = jobs[head]
+                let job = jobs[head]
+                jobs[head] = nil
                 head += 1
                 unlock()
-                job.takeUnretainedValue().run(slot: slot) { self.context(for: $0) }
-                job.release()
+                if let job { job.prefetcher.run(slot: job.slot) { self.context(for: $0) } }
             }
         }
     }

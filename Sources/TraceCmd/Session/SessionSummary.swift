@@ -119,8 +119,7 @@
     /// first and last stored offsets, read with the stored counts (CPUs whose samples do not
     /// fit are left out, as `tcinfo` does).
     @_spi(Engine) public static func storedTimeSync(_ payload: [UInt8], order: ByteOrder) -> TimeSync? {
-        do {
-            let p = payload.span.bytes
+        payload.withRawSpan { p -> TimeSync? in
             guard p.count >= 16,
                   let peer = p.loadUnsigned(at: 0, size: 8, order: order),
                   let flags = p.loadUnsigned(at: 8, size: 4, order: order),

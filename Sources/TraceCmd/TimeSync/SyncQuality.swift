@@ -170,7 +170,7 @@ public struct SyncQuality: Sendable, Hashable, Codable, CustomStringConvertible 
     /// trace-cmd 3.1.6's inconsistent layout.
     /// Analyses a TIME_SHIFT option's payload against the host's trace ID.
     public static func analyze(payload: [UInt8], order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {
-        analyze(payload: payload.span.bytes, order: order, hostTraceID: hostTraceID)
+        payload.withRawSpan { analyze(payload: $0, order: order, hostTraceID: hostTraceID) }
     }
 
     @_spi(Engine) public static func analyze(payload: RawSpan?, order: ByteOrder, hostTraceID: UInt64?) -> SyncQuality {

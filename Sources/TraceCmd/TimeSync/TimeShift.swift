@@ -219,7 +219,7 @@ public struct TimeShift: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Parses a TIME_SHIFT payload held in a byte array.
     public static func parse(_ payload: [UInt8], order: ByteOrder) throws(TimeShiftError) -> TimeShift? {
-        try parse(payload.span.bytes, order: order)
+        try payload.withRawSpan { (span) throws(TimeShiftError) in try parse(span, order: order) }
     }
 }
 

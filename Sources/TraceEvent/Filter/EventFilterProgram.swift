@@ -313,7 +313,7 @@ struct EventFilterProgram: Sendable {
                                    _ s: String) -> Bool {
         var s = s
         s.makeContiguousUTF8()
-        let raw = s.utf8.span.bytes
+        let raw = RawSpan(_elements: s.utf8.span)
         // C stops at an embedded NUL.
         return test(op, expected, regex, raw, 0..<raw.firstIndex(of: 0, in: 0..<raw.byteCount))
     }
@@ -336,7 +336,7 @@ struct EventFilterProgram: Sendable {
                 }
                 shift -= 4
             }
-            return body(buf.span.bytes.extracting(0..<n))
+            return body(RawSpan(_elements: buf.span).extracting(0..<n))
         }
     }
 }

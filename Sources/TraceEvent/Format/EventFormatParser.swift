@@ -156,10 +156,9 @@ struct EventFormatTextParser {
     }
 
     private func hasPrefix(_ s: Span, _ prefix: StaticString) -> Bool {
-        let n = prefix.utf8CodeUnitCount
-        guard s.count >= n else { return false }
-        return prefix.withUTF8Buffer { p in
-            for k in 0..<n where bytes[s.lowerBound + k] != p[k] { return false }
+        prefix.withUTF8Span { p in
+            guard s.count >= p.count else { return false }
+            for k in 0..<p.count where bytes[s.lowerBound + k] != p[k] { return false }
             return true
         }
     }

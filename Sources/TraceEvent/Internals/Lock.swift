@@ -5,23 +5,24 @@
 /// condition variable, which the chunk prefetcher needs.)
 ///
 /// `@unchecked Sendable`: the mutex is the synchronization; its pointer never changes.
+@safe
 @_spi(Engine) public final class Lock: @unchecked Sendable {
     fileprivate let mutex: UnsafeMutablePointer<LibC.MutexValue>
 
     @_spi(Engine) public init() {
-        mutex = .allocate(capacity: 1)
-        LibC.initMutex(mutex)
+        unsafe mutex = .allocate(capacity: 1)
+        unsafe LibC.initMutex(mutex)
     }
 
     deinit {
-        LibC.destroyMutex(mutex)
-        mutex.deallocate()
+        unsafe LibC.destroyMutex(mutex)
+        unsafe mutex.deallocate()
     }
 
     /// Takes the lock (pair it with ``unlock()``; prefer ``withLock(_:)``).
-    @_spi(Engine) public func lock() { LibC.lockMutex(mutex) }
+    @_spi(Engine) public func lock() { unsafe LibC.lockMutex(mutex) }
 
-    @_spi(Engine) public func unlock() { LibC.unlockMutex(mutex) }
+    @_spi(Engine) public func unlock() { unsafe LibC.unlockMutex(mutex) }
 
     /// Runs `body` with the lock held.
     @inline(__always)
@@ -35,27 +36,28 @@
     ///
     /// `@unchecked Sendable`: the pthread condition is the synchronization; its pointer never
     /// changes.
+    @safe
     @_spi(Engine) public final class Condition: @unchecked Sendable {
         private let condition: UnsafeMutablePointer<LibC.ConditionValue>
 
         @_spi(Engine) public init() {
-            condition = .allocate(capacity: 1)
-            LibC.initCondition(condition)
+            unsafe condition = .allocate(capacity: 1)
+            unsafe LibC.initCondition(condition)
         }
 
         deinit {
-            LibC.destroyCondition(condition)
-            condition.deallocate()
+            unsafe LibC.destroyCondition(condition)
+            unsafe condition.deallocate()
         }
 
         /// With `lock` held: releases it until the condition is signalled (or spuriously),
         /// then takes it again. Callers check what they wait for in a loop.
-        @_spi(Engine) public func wait(_ lock: Lock) { LibC.waitCondition(condition, lock.mutex) }
+        @_spi(Engine) public func wait(_ lock: Lock) { unsafe LibC.waitCondition(condition, lock.mutex) }
 
         /// Wakes one waiter.
-        @_spi(Engine) public func signal() { LibC.signalCondition(condition) }
+        @_spi(Engine) public func signal() { unsafe LibC.signalCondition(condition) }
 
         /// Wakes every waiter.
-        @_spi(Engine) public func broadcast() { LibC.broadcastCondition(condition) }
+        @_spi(Engine) public func broadcast() { unsafe LibC.broadcastCondition(condition) }
     }
 }

@@ -127,21 +127,21 @@ extension UnsafeRawBufferPointer {
     /// Returns `nil` when the bytes are not all inside the buffer or the size is not one of
     /// 1, 2, 4, 8. Never traps. (For the TraceCmd page and record code that still holds
     /// buffers; everything else reads a `RawSpan`.)
-    @inlinable
+    @unsafe @inlinable
     package func loadUnsigned(at offset: Int, size: Int, order: ByteOrder) -> UInt64? {
         guard offset >= 0, size > 0, offset <= count - size, let base = baseAddress else { return nil }
-        let p = base + offset
+        let p = unsafe base + offset
         switch size {
         case 1:
-            return UInt64(p.load(as: UInt8.self))
+            return UInt64(unsafe p.load(as: UInt8.self))
         case 2:
-            let v = p.loadUnaligned(as: UInt16.self)
+            let v = unsafe p.loadUnaligned(as: UInt16.self)
             return UInt64(order == .little ? UInt16(littleEndian: v) : UInt16(bigEndian: v))
         case 4:
-            let v = p.loadUnaligned(as: UInt32.self)
+            let v = unsafe p.loadUnaligned(as: UInt32.self)
             return UInt64(order == .little ? UInt32(littleEndian: v) : UInt32(bigEndian: v))
         case 8:
-            let v = p.loadUnaligned(as: UInt64.self)
+            let v = unsafe p.loadUnaligned(as: UInt64.self)
             return order == .little ? UInt64(littleEndian: v) : UInt64(bigEndian: v)
         default:
             return nil
@@ -149,9 +149,9 @@ extension UnsafeRawBufferPointer {
     }
 
     /// Reads a signed integer of `size` bytes (1, 2, 4 or 8) at `offset`, sign-extended to 64 bits.
-    @inlinable
+    @unsafe @inlinable
     package func loadSigned(at offset: Int, size: Int, order: ByteOrder) -> Int64? {
-        loadUnsigned(at: offset, size: size, order: order).map { signExtended($0, size: size) }
+        unsafe loadUnsigned(at: offset, size: size, order: order).map { signExtended($0, size: size) }
     }
 }
 

@@ -51,7 +51,7 @@ final class FutexPlugin: EventPlugin {
         guard cmd < UInt64(Self.ops.count) else { return .appendDefault }
         let fop = Self.ops[Int(cmd)]
         out.append("op=")
-        fop.name.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(fop.name)
         if o & Self.privateFlag != 0 { out.append("|FUTEX_PRIVATE_FLAG") }
         if o & Self.clockRealtime != 0 { out.append("|FUTEX_CLOCK_REALTIME") }
         out.append(" uaddr=0x")
@@ -67,10 +67,10 @@ final class FutexPlugin: EventPlugin {
         switch kind {
         case .none: return
         case .dec:
-            label.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(label)
             out.appendDecimal(v)
         case .hex:
-            label.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(label)
             out.append("0x")
             PluginText.hex(v, minDigits: 8, &out)
         }

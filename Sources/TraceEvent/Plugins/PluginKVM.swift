@@ -68,7 +68,7 @@ final class KVMPlugin: EventPlugin {
         let key = Int32(truncatingIfNeeded: v)
         if let entry = table.first(where: { $0.value == key }) {
             out.append("reason ")
-            entry.name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(entry.name)
         } else {
             out.append("reason UNKNOWN (")
             out.appendDecimal(v)
@@ -160,7 +160,7 @@ final class KVMPlugin: EventPlugin {
     private func hexField(_ label: StaticString, _ field: PluginField, _ p: RawSpan,
                           _ out: inout TextBuffer) {
         if let v = field.read(p, order) {
-            label.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(label)
             PluginText.hex(v, &out)
         } else {
             field.appendCantFind(&out)
@@ -188,7 +188,7 @@ final class KVMPlugin: EventPlugin {
             out.appendDecimal(UInt64((word >> 5) & 3))
             if bit(7) { out.append(" direct") }
             out.append(UInt8(ascii: " "))
-            Self.access[Int((word >> 8) & 7)].withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(Self.access[Int((word >> 8) & 7)])
             if bit(11) { out.append(" invalid") }
             out.append(UInt8(ascii: " "))
             if !bit(4) { out.append(UInt8(ascii: "!")) }

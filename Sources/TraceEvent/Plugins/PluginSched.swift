@@ -62,7 +62,7 @@ final class SchedSwitchPlugin: EventPlugin {
     static func writeState(_ state: Int32, _ out: inout TextBuffer) {
         let letters: StaticString = "SDTtZXxW"
         var found = false
-        letters.withUTF8Buffer { l in
+        letters.withUTF8Span { l in
             for i in 0..<8 where state & (1 << Int32(i)) != 0 {
                 if found { out.append(UInt8(ascii: "|")) }
                 found = true

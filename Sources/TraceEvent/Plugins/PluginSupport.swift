@@ -78,7 +78,7 @@ enum PluginText {
         while t != 0 { digits += 1; t >>= 4 }
         if minDigits > digits { out.append(repeating: 0x30, count: minDigits - digits) }
         var shift = (digits - 1) * 4
-        hexDigits.withUTF8Buffer { h in
+        hexDigits.withUTF8Span { h in
             while shift >= 0 {
                 out.append(h[Int((v >> UInt64(shift)) & 0xf)])
                 shift -= 4

@@ -101,9 +101,9 @@
     /// Per raw field: libtraceevent cleared its "string" flag after seeing unprintable bytes.
     /// The extra last element records that a `bprint` record lacked arguments, after which
     /// libtraceevent prints every later record of the event as failed.
-    @exclusivity(unchecked) private var notString: [Bool]
+    private let notString: UncheckedArray<Bool>
     /// `bprint`: the decoded argument table of the record being rendered (reused).
-    @exclusivity(unchecked) private var bprintScratch: [UInt8] = []
+    private let bprintScratch = UncheckedArray<UInt8>()
 
     /// The pieces again, as plain values that the per-record loop reads without reference
     /// counting: literals, numbers of a field, strings of a field or `__get_str`; anything
@@ -136,7 +136,7 @@
         for (k, v) in context.printkStrings { pk[k] = Array(v.utf8) }
         printk = pk
         rawFields = event.fields.map { Self.rawField($0, longSize: context.longSize) }
-        notString = [Bool](repeating: false, count: rawFields.count + 1)
+        notString = UncheckedArray(repeating: false, count: rawFields.count + 1)
         fieldNames = event.fields.map(\.name)
         fieldAlwaysRaw = event.fields.map {
             let t = PrintFormatFieldTraits($0, longSize: context.longSize)
@@ -239,7 +239,7 @@
         let order = byteOrder
         let opsArray = fastOps, poolArray = literalPool
         let ops = opsArray.span
-        let pool = poolArray.span.bytes
+        let pool = RawSpan(_elements: poolArray.span)
         let size = payload.count
         var i = 0
         while i < ops.count {
@@ -285,8 +285,7 @@
         // followed by copies of the string arguments.
         let slots = program.plan.count + 1
         // Reused across records (rendering is single-threaded per instance, see above).
-        var scratch = bprintScratch
-        bprintScratch = []
+        var scratch = bprintScratch.exchange(with: [])
         let need = 16 * slots + payload.count + 1
         if scratch.count < need { scratch = [UInt8](repeating: 0, count: max(need, 2 * scratch.count)) }
         do {
@@ -330,18 +329,18 @@
                 }
                 count += 1
             }
-            let table = scratch.span.bytes.extracting(0..<used)
+            let table = RawSpan(_elements: scratch.span).extracting(0..<used)
             var pieces = program.pieces
             var failed = program.failsWhenComplete
             if count != slots {
                 (pieces, failed) = program.pieces(arguments: count, longSize: longSize)
             }
-            if failed { notString[rawFields.count] = true }
+            if failed { notString.set(rawFields.count, true) }
             for piece in pieces {
                 renderPiece(piece, table, .little, into: &out)
             }
         }
-        bprintScratch = scratch
+        _ = bprintScratch.exchange(with: scratch)
     }
 
     @inline(__always)
@@ -709,7 +708,7 @@
                         i += 1
                     }
                     out.append(0x5d)
-                    notString[index] = true
+                    notString.set(index, true)
                 }
             case .pointer(let offset, let size):
                 out.append0xHex(Self.read(data, offset, size, order))

@@ -194,6 +194,6 @@ struct PrintfConversion: Sendable, Equatable {
 
     /// Formats a byte array (no NUL inside) as a C string.
     func appendString(_ bytes: [UInt8], into out: inout TextBuffer) {
-        appendString(bytes.span.bytes, into: &out)
+        appendString(RawSpan(_elements: bytes.span), into: &out)
     }
 }

@@ -7,8 +7,8 @@
     /// Display bytes per pid, filled on first use (`<idle>` for 0, `<...>` when unknown).
     /// Pids from 0 to `smallLimit - 1` are cached in `small` (an array lookup per record);
     /// larger ones in `cache`.
-    @exclusivity(unchecked) private var small: [[UInt8]?] = []
-    @exclusivity(unchecked) private var cache: [Int32: [UInt8]] = [:]
+    private let small = UncheckedArray<[UInt8]?>()
+    private var cache: [Int32: [UInt8]] = [:]
     private static let smallLimit: Int32 = 1 << 17
     private static let unknown = Array("<...>".utf8)
     private static let idle = Array("<idle>".utf8)
@@ -16,7 +16,12 @@
     /// Whether a nonzero pid has been looked up yet. Until then the reference keeps
     /// registrations in a list, duplicates included, and sorts everything at the first
     /// lookup; afterwards a registration for a known pid is refused.
-    @exclusivity(unchecked) private var searched = false
+    private var searched: Bool {
+        get { flags[0] }
+        set { flags.set(0, newValue) }
+    }
+    /// Element 0: ``searched`` (read for each registration, so not a checked `var`).
+    private let flags = UncheckedArray(repeating: false, count: 1)
     private var pending: [(pid: Int32, comm: String)] = []
 
     /// A table starting from `cmdlines`.
@@ -90,9 +95,9 @@
             if i >= small.count {
                 if c == nil { return }
                 // Grow geometrically up to the limit; memory is at most 2^17 optional arrays (1 MiB).
-                small.append(contentsOf: repeatElement(nil, count: min(Int(Self.smallLimit), max(i + 1, small.count * 2, 1024)) - small.count))
+                small.append(repeating: nil, count: min(Int(Self.smallLimit), max(i + 1, small.count * 2, 1024)) - small.count)
             }
-            small[i] = c
+            small.set(i, c)
         } else {
             cache[pid] = c
         }

@@ -6,9 +6,8 @@ enum GlibcSearch {
     /// The order `qsort` leaves items `0..<count` (in file order) after they were prepended to
     /// a list: ascending `key`, ties in reverse file order.
     static func referenceOrder(count: Int, key: (Int) -> UInt64) -> [Int32] {
-        let keys = [UInt64](unsafeUninitializedCapacity: count) { buf, n in
-            for i in 0..<count { buf[i] = key(i) }
-            n = count
+        let keys = [UInt64](capacity: count) { out in
+            for i in 0..<count { out.append(key(i)) }
         }
         let k = keys.span
         var ascending = true
@@ -36,9 +35,8 @@ enum GlibcSearch {
             }
             return order
         }
-        var idx = [Int32](unsafeUninitializedCapacity: count) { buf, n in
-            for i in 0..<count { buf[i] = Int32(i) }
-            n = count
+        var idx = [Int32](capacity: count) { out in
+            for i in 0..<count { out.append(Int32(truncatingIfNeeded: i)) }
         }
         idx.sort { a, b in
             let ka = k[Int(a)], kb = k[Int(b)]

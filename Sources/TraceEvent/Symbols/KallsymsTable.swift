@@ -46,13 +46,13 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     public init(parsing text: String) {
         var t = text
         t.makeContiguousUTF8()
-        self = KallsymsTable(parsing: t.utf8.span.bytes)
+        self = KallsymsTable(parsing: RawSpan(_elements: t.utf8.span))
     }
 
     /// Parses a kallsyms text given as bytes (as stored in a trace file). A NUL byte ends the
     /// text. The table keeps `bytes` (the names are in it) rather than a copy.
     public init(parsing bytes: [UInt8]) {
-        self.init(parsing: bytes.span.bytes, keeping: bytes)
+        self.init(parsing: RawSpan(_elements: bytes.span), keeping: bytes)
     }
 
     /// Parses a kallsyms text given as bytes; the table keeps a copy of the text.
@@ -160,7 +160,7 @@ public struct KallsymsTable: SymbolResolver, Sendable {
     /// Calls `body` with the bytes of symbol `index`'s name, without allocating.
     @_spi(Engine) public func withName<R>(atIndex index: Int, _ body: (RawSpan) throws -> R) rethrows -> R? {
         guard index >= 0, index < addresses.count else { return nil }
-        return try body(text.span.bytes.extracting(nameRange(index)))
+        return try body(RawSpan(_elements: text.span).extracting(nameRange(index)))
     }
 
     /// Symbol `index`.

@@ -19,13 +19,13 @@ public struct PrintkFormats: Sendable {
     public init(parsing text: String) {
         var t = text
         t.makeContiguousUTF8()
-        self = PrintkFormats(parsing: t.utf8.span.bytes)
+        self = PrintkFormats(parsing: RawSpan(_elements: t.utf8.span))
     }
 
     /// Parses `printk_formats` text given as bytes. A NUL byte ends the text.
     /// Parses a printk formats text given as bytes (as stored in a trace file).
     public init(parsing bytes: [UInt8]) {
-        self = Self(parsing: bytes.span.bytes)
+        self = Self(parsing: RawSpan(_elements: bytes.span))
     }
 
     @_spi(Engine) public init(parsing bytes: RawSpan) {

@@ -23,13 +23,13 @@ public struct SavedCmdlines: Sendable {
     public init(parsing text: String) {
         var t = text
         t.makeContiguousUTF8()
-        self = SavedCmdlines(parsing: t.utf8.span.bytes)
+        self = SavedCmdlines(parsing: RawSpan(_elements: t.utf8.span))
     }
 
     /// Parses `saved_cmdlines` text given as bytes. A NUL byte ends the text.
     /// Parses a saved cmdlines text given as bytes (as stored in a trace file).
     public init(parsing bytes: [UInt8]) {
-        self = Self(parsing: bytes.span.bytes)
+        self = Self(parsing: RawSpan(_elements: bytes.span))
     }
 
     @_spi(Engine) public init(parsing bytes: RawSpan) {

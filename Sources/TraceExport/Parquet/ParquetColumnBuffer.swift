@@ -1,3 +1,5 @@
+@_spi(Engine) import TraceEvent
+
 /// The values of one leaf column for the row group being built: PLAIN-encoded values,
 /// repetition and definition levels, and the statistics of the page.
 final class ParquetColumnBuffer {
@@ -5,33 +7,45 @@ final class ParquetColumnBuffer {
 
     let column: TableColumn
     let physical: Physical
+    /// Whether values are 32-bit (`physical` is `.int32`; a plain Bool for the per-value
+    /// path: comparing enum cases there would make the optimizer count references).
+    let is32: Bool
     /// Statistics compare as unsigned numbers (UINT_* columns).
     let unsignedOrder: Bool
     let maxDefinition: UInt8
     let maxRepetition: UInt8
     let values = ByteBuffer(capacity: 1024)
-    // Updated on every value by one thread: no dynamic exclusivity checks.
-    @exclusivity(unchecked) var definitions = LevelEncoder()
-    @exclusivity(unchecked) var repetitions = LevelEncoder()
+    let definitions = LevelEncoder()
+    let repetitions = LevelEncoder()
     /// Level entries (Parquet's `num_values`).
-    @exclusivity(unchecked) private(set) var levelCount = 0
-    @exclusivity(unchecked) private(set) var nullCount = 0
-    @exclusivity(unchecked) private(set) var valueCount = 0
-    @exclusivity(unchecked) private var minSigned = Int64.max, maxSigned = Int64.min
-    @exclusivity(unchecked) private var minUnsigned = UInt64.max, maxUnsigned = UInt64.min
-    @exclusivity(unchecked) private var minBytes: [UInt8]?, maxBytes: [UInt8]?
-    @exclusivity(unchecked) private var listHasElements = false
+    private(set) var levelCount = 0
+    private(set) var nullCount = 0
+    private(set) var valueCount = 0
+    private var minSigned = Int64.max, maxSigned = Int64.min
+    private var minUnsigned = UInt64.max, maxUnsigned = UInt64.min
+    /// The least and greatest byte values (``hasByteStatistics``: there was one).
+    private let minBytes = ByteBuffer(capacity: 64), maxBytes = ByteBuffer(capacity: 64)
+    private var hasByteStatistics = false
+    private var listHasElements = false
+
+    /// The physical type of `column`'s values.
+    static func physical(of column: TableColumn) -> Physical {
+        switch column.type {
+        case .integer(let bits, _), .integerList(let bits, _): return bits <= 32 ? .int32 : .int64
+        case .string, .binary: return .byteArray
+        }
+    }
 
     init(_ column: TableColumn) {
         self.column = column
+        physical = Self.physical(of: column)
         switch column.type {
-        case .integer(let bits, let signed), .integerList(let bits, let signed):
-            physical = bits <= 32 ? .int32 : .int64
+        case .integer(_, let signed), .integerList(_, let signed):
             unsignedOrder = !signed
         case .string, .binary:
-            physical = .byteArray
             unsignedOrder = true
         }
+        if case .int32 = physical { is32 = true } else { is32 = false }
         if case .integerList = column.type {
             maxRepetition = 1
             maxDefinition = column.nullable ? 2 : 1
@@ -53,9 +67,9 @@ final class ParquetColumnBuffer {
 
     @inline(__always)
     private func store(signed v: Int64) {
-        if physical == .int32 { values.appendLE(UInt32(truncatingIfNeeded: v)) } else { values.appendLE(UInt64(bitPattern: v)) }
+        if is32 { values.appendLE(UInt32(truncatingIfNeeded: v)) } else { values.appendLE(UInt64(bitPattern: v)) }
         if unsignedOrder {
-            let u = physical == .int32 ? UInt64(UInt32(truncatingIfNeeded: v)) : UInt64(bitPattern: v)
+            let u = is32 ? UInt64(UInt32(truncatingIfNeeded: v)) : UInt64(bitPattern: v)
             if u < minUnsigned { minUnsigned = u }
             if u > maxUnsigned { maxUnsigned = u }
         } else {
@@ -73,45 +87,27 @@ final class ParquetColumnBuffer {
 
     /// A string or byte array value.
     @inline(__always)
-    func append(bytes b: UnsafeRawBufferPointer) {
-        present()
-        storeBytes(b)
-    }
-
-    /// A string or byte array value.
-    @inline(__always)
     func append(bytes b: RawSpan) {
-        b.withUnsafeBytes { append(bytes: $0) }
-    }
-
-    @inline(__always)
-    private func storeBytes(_ b: UnsafeRawBufferPointer) {
-        values.appendLE(UInt32(b.count))
+        present()
+        values.appendLE(UInt32(truncatingIfNeeded: b.byteCount))
         values.append(b)
-        if let lo = minBytes, let hi = maxBytes {
-            if Self.less(b, lo) { minBytes = Array(b) } else if Self.less(hi, b) { maxBytes = Array(b) }
+        if hasByteStatistics {
+            // Unsigned lexicographic order (Parquet's order for byte arrays).
+            if minBytes.compare(b) > 0 {
+                minBytes.replace(with: b)
+            } else if maxBytes.compare(b) < 0 {
+                maxBytes.replace(with: b)
+            }
         } else {
-            minBytes = Array(b)
-            maxBytes = Array(b)
+            hasByteStatistics = true
+            minBytes.append(b)
+            maxBytes.append(b)
         }
     }
 
-    private static func less(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
-        b.withUnsafeBytes { less(a, $0) }
-    }
-
-    private static func less(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
-        a.withUnsafeBytes { less($0, b) }
-    }
-
-    /// Unsigned lexicographic order (Parquet's order for byte arrays).
-    private static func less(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        let n = min(a.count, b.count)
-        if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
-            let c = memcmp(pa, pb, n)
-            if c != 0 { return c < 0 }
-        }
-        return a.count < b.count
+    /// A string value (the session tables).
+    func append(text: String) {
+        Array(text.utf8).withRawSpan { append(bytes: $0) }
     }
 
     /// A null (for a list column: a null list).
@@ -153,11 +149,11 @@ final class ParquetColumnBuffer {
     func statistics() -> (min: [UInt8]?, max: [UInt8]?, nulls: Int) {
         guard valueCount > 0 else { return (nil, nil, nullCount) }
         func plain(_ v: UInt64) -> [UInt8] {
-            let n = physical == .int32 ? 4 : 8
+            let n = is32 ? 4 : 8
             return (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
         }
         switch physical {
-        case .byteArray: return (minBytes, maxBytes, nullCount)
+        case .byteArray: return hasByteStatistics ? (minBytes.array, maxBytes.array, nullCount) : (nil, nil, nullCount)
         case .int32, .int64:
             if unsignedOrder { return (plain(minUnsigned), plain(maxUnsigned), nullCount) }
             return (plain(UInt64(bitPattern: minSigned)), plain(UInt64(bitPattern: maxSigned)), nullCount)
@@ -169,7 +165,7 @@ final class ParquetColumnBuffer {
         page.removeAll()
         if maxRepetition > 0 { repetitions.finish(into: page) }
         if maxDefinition > 0 { definitions.finish(into: page) }
-        page.append(values.bytes)
+        page.append(values)
         // Between row groups a column keeps at most 64 KiB: the memory of idle event files
         // does not add up.
         values.removeAll(keepingAtMost: 1 << 16)
@@ -182,10 +178,8 @@ final class ParquetColumnBuffer {
         valueCount = 0
         minSigned = .max; maxSigned = .min
         minUnsigned = .max; maxUnsigned = .min
-        minBytes = nil; maxBytes = nil
+        minBytes.removeAll(keepingAtMost: 1 << 16)
+        maxBytes.removeAll(keepingAtMost: 1 << 16)
+        hasByteStatistics = false
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

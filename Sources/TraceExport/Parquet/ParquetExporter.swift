@@ -64,14 +64,15 @@ public struct ParquetExporter: Sendable {
     @discardableResult
     public func export(_ session: TraceSession, to directory: String, selection: EventSelection = .init(),
                        progress: (@Sendable (ExportProgress) -> Void)? = nil) throws(TableExportError) -> TableExportSummary {
-        try OutputFile.makeDirectory(directory)
-        let run = try ParquetExportRun(session: session, directory: directory, options: options)
+        do { try OutputFile.makeDirectory(directory) } catch { throw TableExportError(error) }
+        var run = try ParquetExportRun(session: session, directory: directory, options: options)
         var tracker = ExportProgressTracker(session: session, selection: selection, callback: progress)
         do {
-            run.summary.readErrors = try session.forEachEvent(selection) { e in
+            let errors = try session.forEachEvent(selection) { e in
                 try run.append(e)
                 tracker.advance(timestamp: e.timestamp)
             }
+            run.summary.readErrors = errors
         } catch let error as TableExportError {
             throw error
         } catch {
@@ -86,7 +87,7 @@ public struct ParquetExporter: Sendable {
 
     static func writeSessionTables(_ session: TraceSession, directory: String, compression: ParquetCompression,
                                    compressor: ZstdCompressor?) throws(TableExportError) {
-        try OutputFile.makeDirectory(directory)
+        do { try OutputFile.makeDirectory(directory) } catch { throw TableExportError(error) }
         let meta = SessionTables.metadata(session)
         for table in SessionTables.make(session) {
             let w = try ParquetFileWriter(path: directory + "/\(table.name).parquet", schema: table.columns,
@@ -98,7 +99,7 @@ public struct ParquetExporter: Sendable {
                     switch cell {
                     case .null: c.appendNull()
                     case .integer(let v): c.append(v)
-                    case .text(var s): s.withUTF8 { c.append(bytes: UnsafeRawBufferPointer($0)) }
+                    case .text(let s): c.append(text: s)
                     }
                 }
                 w.endRow()
@@ -111,55 +112,65 @@ public struct ParquetExporter: Sendable {
 /// The state of one Parquet export: an open file per event table, the binding of each
 /// file's event ids to them.
 ///
-/// The per-event path reads plain values only (unretained references, pointers owned here):
-/// no reference counting and no dynamic exclusivity checks per event.
-final class ParquetExportRun {
-    final class Table {
+/// A value the export keeps in a local variable, so its per-event lookups (a flat table of
+/// binding indices per peer and event id, each binding a table and a field reader) are read
+/// without dynamic exclusivity checks; the row is then written by a method of its table that
+/// neither allocates nor releases, so the optimizer needs no reference counting around it.
+struct ParquetExportRun {
+    /// One output file: its writer and its columns (`let` references the per-event path
+    /// writes through), and the field sink of its rows.
+    final class Table: FieldSink {
         let writer: ParquetFileWriter
         let event: String
         let name: String
-        let ts: Unmanaged<ParquetColumnBuffer>, cpu: Unmanaged<ParquetColumnBuffer>
-        let pid: Unmanaged<ParquetColumnBuffer>, peer: Unmanaged<ParquetColumnBuffer>
-        /// The field columns, unretained (``writer`` keeps them).
-        let fields: UnsafeMutableBufferPointer<Unmanaged<ParquetColumnBuffer>>
-        @exclusivity(unchecked) var lastTimestamp: UInt64 = 0
-        @exclusivity(unchecked) var rows: UInt64 = 0
+        let ts: ParquetColumnBuffer, cpu: ParquetColumnBuffer
+        let pid: ParquetColumnBuffer, peer: ParquetColumnBuffer
+        /// The field columns (``writer`` holds them too).
+        let fields: [ParquetColumnBuffer]
+        var lastTimestamp: UInt64 = 0
+        var rows: UInt64 = 0
 
         init(writer: ParquetFileWriter, event: String, name: String) {
             self.writer = writer
             self.event = event
             self.name = name
-            let c = writer.columns.map { Unmanaged.passUnretained($0) }
+            let c = writer.columns
             ts = c[0]; cpu = c[1]; pid = c[2]; peer = c[c.count - 1]
-            fields = .allocate(capacity: c.count - 1 - EventTableLayout.leadingColumns)
-            _ = fields.initialize(from: c[EventTableLayout.leadingColumns..<(c.count - 1)])
+            fields = Array(c[EventTableLayout.leadingColumns..<(c.count - 1)])
         }
 
-        deinit { fields.deallocate() }
+        /// Appends one row: the common values read from the event beforehand, the fields read
+        /// from `payload` by `reader`; returns whether the row group is full. Allocates and
+        /// releases nothing, so the caller's borrows of the table and the reader need no
+        /// reference counting.
+        @inline(__always)
+        func append(ts time: UInt64, cpu: Int, pid: Int32, peer: Int, payload: RawSpan, reader: EventFieldReader,
+                    rowGroupRows: UInt64) -> Bool {
+            if time < lastTimestamp { writer.groupSorted = false }
+            lastTimestamp = time
+            ts.append(Int64(bitPattern: time))
+            self.cpu.append(Int64(cpu))
+            self.pid.append(Int64(pid))
+            self.peer.append(Int64(peer))
+            reader.decode(payload, into: self)
+            writer.endRow()
+            rows &+= 1
+            return rows % rowGroupRows == 0
+        }
+
+        // The field sink: one row's fields into the field columns.
+        @inline(__always) func integer(_ column: Int, _ v: Int64) { fields[column].append(v) }
+        @inline(__always) func bytes(_ column: Int, _ b: RawSpan) { fields[column].append(bytes: b) }
+        @inline(__always) func null(_ column: Int) { fields[column].appendNull() }
+        @inline(__always) func beginList(_ column: Int) { fields[column].beginList() }
+        @inline(__always) func element(_ column: Int, _ v: Int64) { fields[column].appendElement(v) }
+        @inline(__always) func endList(_ column: Int) { fields[column].endList() }
     }
 
-    /// Where one file's event type goes: its table and its field reader (kept alive by
-    /// ``tables`` and ``readers``).
+    /// Where one file's event type goes: its table and its field reader.
     struct Binding {
-        let table: Unmanaged<Table>
-        let reader: Unmanaged<EventFieldReader>
-    }
-
-    /// Writes one row's fields into the field columns.
-    struct Sink: FieldSink {
-        let columns: UnsafeMutableBufferPointer<Unmanaged<ParquetColumnBuffer>>
-        @inline(__always) mutating func integer(_ column: Int, _ v: Int64) {
-            columns[column]._withUnsafeGuaranteedRef { $0.append(v) }
-        }
-        @inline(__always) mutating func bytes(_ column: Int, _ b: RawSpan) {
-            columns[column]._withUnsafeGuaranteedRef { $0.append(bytes: b) }
-        }
-        @inline(__always) mutating func null(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.appendNull() } }
-        @inline(__always) mutating func beginList(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.beginList() } }
-        @inline(__always) mutating func element(_ column: Int, _ v: Int64) {
-            columns[column]._withUnsafeGuaranteedRef { $0.appendElement(v) }
-        }
-        @inline(__always) mutating func endList(_ column: Int) { columns[column]._withUnsafeGuaranteedRef { $0.endList() } }
+        let table: Table
+        let reader: EventFieldReader
     }
 
     /// Event ids below this are found in a flat table; others in a dictionary.
@@ -174,19 +185,17 @@ final class ParquetExportRun {
     /// Compresses and writes row groups beside the reading (nil: on the reading thread).
     let background: BackgroundPageWriter?
     var tables: [Table] = []
-    var readers: [EventFieldReader] = []
     var tableByLayout: [EventTableLayout: Int] = [:]
     var usedNames: Set<String> = []
     /// The bindings (grown as types are met).
-    @exclusivity(unchecked) private var bindings: UnsafeMutableBufferPointer<Binding>
-    @exclusivity(unchecked) private var bindingCount = 0
+    private var bindings: [Binding] = []
     /// Per peer, per event id below ``denseIDs``: index in ``bindings`` + 1 (0: not yet
     /// seen, -1: no format).
-    private let slots: UnsafeMutableBufferPointer<Int32>
+    private var slots: [Int32]
     private var sparseSlots: [Int: Int32] = [:]
-    @exclusivity(unchecked) var summary = TableExportSummary()
-    @exclusivity(unchecked) private var events = 0
-    @exclusivity(unchecked) private var nextBudgetCheck = 1 << 16
+    var summary = TableExportSummary()
+    private var events = 0
+    private var nextBudgetCheck = 1 << 16
     private let rowGroupRows: UInt64
 
     init(session: TraceSession, directory: String, options: ParquetExporter.Options) throws(TableExportError) {
@@ -200,19 +209,12 @@ final class ParquetExportRun {
         }
         metadata = SessionTables.metadata(session)
         background = options.backgroundWriting ? BackgroundPageWriter() : nil
-        slots = .allocate(capacity: max(1, session.peers.count) * Self.denseIDs)
-        slots.initialize(repeating: 0)
-        bindings = .allocate(capacity: 64)
+        slots = Array(repeating: 0, count: max(1, session.peers.count) * Self.denseIDs)
         rowGroupRows = UInt64(options.rowGroupRows)
     }
 
-    deinit {
-        slots.deallocate()
-        bindings.deallocate()
-    }
-
     @inline(__always)
-    func append(_ e: borrowing EventView) throws(TableExportError) {
+    mutating func append(_ e: borrowing EventView) throws(TableExportError) {
         let peer = e.peer
         guard let id = e.id else { summary.unknownEvents += 1; return }
         var slot: Int32
@@ -223,26 +225,18 @@ final class ParquetExportRun {
         }
         if slot == 0 { slot = try bind(peer: peer, id: id, type: e.type) }
         guard slot > 0 else { summary.unknownEvents += 1; return }
-        let b = bindings[Int(slot) - 1]
+        // Everything read from the event first; the binding is then read where the row is
+        // written, so nothing opaque runs while it is held (no reference counting).
         let ts = e.timestamp
-        let cpu = Int64(e.cpu)
-        let pid = Int64(e.pid)
-        let full = b.table._withUnsafeGuaranteedRef { t -> Bool in
-            if ts < t.lastTimestamp { t.writer.groupSorted = false }
-            t.lastTimestamp = ts
-            t.ts._withUnsafeGuaranteedRef { $0.append(Int64(bitPattern: ts)) }
-            t.cpu._withUnsafeGuaranteedRef { $0.append(cpu) }
-            t.pid._withUnsafeGuaranteedRef { $0.append(pid) }
-            t.peer._withUnsafeGuaranteedRef { $0.append(Int64(peer)) }
-            var sink = Sink(columns: t.fields)
-            b.reader._withUnsafeGuaranteedRef { r in
-                e.withBytes { r.decode($0, into: &sink) }
-            }
-            t.writer.endRow()
-            t.rows &+= 1
-            return t.rows % rowGroupRows == 0
+        let cpu = e.cpu
+        let pid = e.pid
+        let index = Int(slot) &- 1
+        let full = e.withBytes { payload in
+            let b = bindings[index]
+            return b.table.append(ts: ts, cpu: cpu, pid: pid, peer: peer, payload: payload, reader: b.reader,
+                                  rowGroupRows: rowGroupRows)
         }
-        if full { try b.table.takeUnretainedValue().writer.flushRowGroup() }
+        if full { try bindings[index].table.writer.flushRowGroup() }
         events &+= 1
         if events >= nextBudgetCheck {
             nextBudgetCheck = events + (1 << 16)
@@ -251,7 +245,7 @@ final class ParquetExportRun {
     }
 
     /// Writes the largest buffered row groups until the buffers fit half the budget.
-    private func keepWithinBudget() throws(TableExportError) {
+    private mutating func keepWithinBudget() throws(TableExportError) {
         var sizes = tables.indices.map { (i: $0, bytes: tables[$0].writer.bufferedBytes) }
         var total = sizes.reduce(0) { $0 + $1.bytes }
         guard total > options.memoryBudget else { return }
@@ -262,7 +256,7 @@ final class ParquetExportRun {
         }
     }
 
-    private func setSlot(peer: Int, id: Int, _ v: Int32) {
+    private mutating func setSlot(peer: Int, id: Int, _ v: Int32) {
         if id >= 0 && id < Self.denseIDs && peer >= 0 && peer < session.peers.count {
             slots[peer * Self.denseIDs + id] = v
         } else {
@@ -270,7 +264,7 @@ final class ParquetExportRun {
         }
     }
 
-    private func bind(peer: Int, id: Int, type: EventType?) throws(TableExportError) -> Int32 {
+    private mutating func bind(peer: Int, id: Int, type: EventType?) throws(TableExportError) -> Int32 {
         guard let type else { setSlot(peer: peer, id: id, -1); return -1 }
         let layout = EventTableLayout(type: type)
         let table: Int
@@ -292,17 +286,8 @@ final class ParquetExportRun {
             tables.append(Table(writer: w, event: event, name: name + ".parquet"))
             tableByLayout[layout] = table
         }
-        let reader = EventFieldReader(type: type)
-        readers.append(reader)
-        if bindingCount == bindings.count {
-            let grown = UnsafeMutableBufferPointer<Binding>.allocate(capacity: bindings.count * 2)
-            _ = grown.initialize(from: bindings)
-            bindings.deallocate()
-            bindings = grown
-        }
-        bindings[bindingCount] = Binding(table: Unmanaged.passUnretained(tables[table]), reader: Unmanaged.passUnretained(reader))
-        bindingCount += 1
-        let slot = Int32(bindingCount)
+        bindings.append(Binding(table: tables[table], reader: EventFieldReader(type: type)))
+        let slot = Int32(bindings.count)
         setSlot(peer: peer, id: id, slot)
         return slot
     }
@@ -313,7 +298,7 @@ final class ParquetExportRun {
     }
 
     /// Closes every file.
-    func finish() throws(TableExportError) {
+    mutating func finish() throws(TableExportError) {
         summary.events = UInt64(events)
         try background?.drain()
         for t in tables {

@@ -66,8 +66,12 @@ final class ParquetFileWriter {
         self.compressor = compressor
         self.keyValues = keyValues
         self.sortColumn = sortColumn
-        file = try OutputFile(path: path)
-        try file.write(Array("PAR1".utf8))
+        do {
+            file = try OutputFile(path: path)
+            try file.write(Array("PAR1".utf8))
+        } catch {
+            throw TableExportError(error)
+        }
     }
 
     /// Ends the row whose values were just appended.
@@ -119,13 +123,13 @@ final class ParquetFileWriter {
         let start = file.offset
         var chunks: [ChunkInfo] = []
         for p in pages {
-            let raw = p.body.bytes
+            let raw = p.body
             var body = raw
             if compression != .none, let z = compressor {
                 guard z.compress(raw, into: packed) else {
                     throw .write(path: path, reason: "zstd could not compress a page of column \(schema[p.column].name)")
                 }
-                body = packed.bytes
+                body = packed
             }
             header.removeAll()
             var w = ThriftCompactWriter(header)
@@ -143,8 +147,12 @@ final class ParquetFileWriter {
                 }
             }
             let offset = file.offset
-            try file.write(header.bytes)
-            try file.write(body)
+            do {
+                try file.write(header)
+                try file.write(body)
+            } catch {
+                throw TableExportError(error)
+            }
             chunks.append(ChunkInfo(column: p.column, offset: offset,
                                     uncompressed: Int64(header.count + raw.count),
                                     compressed: Int64(header.count + body.count),
@@ -184,7 +192,7 @@ final class ParquetFileWriter {
                     let c = schema[chunk.column]
                     w.i64(2, chunk.offset)                                     // file_offset
                     w.structure(3) { w in                                      // meta_data
-                        w.i32(1, ParquetColumnBuffer(c).physical.rawValue)     // type
+                        w.i32(1, ParquetColumnBuffer.physical(of: c).rawValue)     // type
                         w.i32List(2, [0, 3])                                   // encodings: PLAIN, RLE
                         w.stringList(3, Self.path(of: c))                      // path_in_schema
                         w.i32(4, codec)                                        // codec
@@ -216,13 +224,17 @@ final class ParquetFileWriter {
                 w.structure(1) { _ in }                                        // TYPE_ORDER
             }
         }
-        try file.write(out.bytes)
         var tail: [UInt8] = []
         let n = UInt32(out.count)
         for i in 0..<4 { tail.append(UInt8(truncatingIfNeeded: n >> (8 * UInt32(i)))) }
         tail += Array("PAR1".utf8)
-        try file.write(tail)
-        try file.close()
+        do {
+            try file.write(out)
+            try file.write(tail)
+            try file.close()
+        } catch {
+            throw TableExportError(error)
+        }
     }
 
     /// `path_in_schema` of a column's leaf.

@@ -1,49 +1,55 @@
+@_spi(Engine) import TraceCmd
 @_spi(Engine) import TraceEvent
 /// The open `FtraceEventBundle` of one CPU of one file (and buffer): encoded events, the
 /// `CompactSched` arrays and their comm intern table. Flushed when it holds
 /// ``PerfettoExporter/Options/bundleEvents`` events, when events were lost on the CPU, and at
 /// the end, so memory stays bounded whatever the size of the trace.
 ///
-/// The exporter's hot state: its stored properties are only touched by the one export that
-/// owns the bundle, on one thread, so they skip the dynamic exclusivity checks.
+/// The exporter's hot state, touched by the one export that owns the bundle, on one thread:
+/// its buffers are `let` references (written without exclusivity checks), its counters plain
+/// stored properties.
 final class PerfettoCPUBundle {
     let machineID: Int
     let peer: Int
     let buffer: Int
     let cpu: Int
     /// The encoded `FtraceEvent`s (each a `FtraceEventBundle.event` field).
-    @exclusivity(unchecked) var events = ProtoBuffer(capacity: 1 << 16)
+    let events = ProtoBuffer(capacity: 1 << 16)
     // The packed `CompactSched` arrays (their content, without tag and length).
-    @exclusivity(unchecked) var switchTimestamp = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var switchPrevState = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var switchNextPid = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var switchNextPrio = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var switchNextComm = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingTimestamp = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingPid = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingTargetCPU = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingPrio = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingComm = ProtoBuffer(capacity: 1024)
-    @exclusivity(unchecked) var wakingFlags = ProtoBuffer(capacity: 1024)
+    let switchTimestamp = ProtoBuffer(capacity: 1024)
+    let switchPrevState = ProtoBuffer(capacity: 1024)
+    let switchNextPid = ProtoBuffer(capacity: 1024)
+    let switchNextPrio = ProtoBuffer(capacity: 1024)
+    let switchNextComm = ProtoBuffer(capacity: 1024)
+    let wakingTimestamp = ProtoBuffer(capacity: 1024)
+    let wakingPid = ProtoBuffer(capacity: 1024)
+    let wakingTargetCPU = ProtoBuffer(capacity: 1024)
+    let wakingPrio = ProtoBuffer(capacity: 1024)
+    let wakingComm = ProtoBuffer(capacity: 1024)
+    let wakingFlags = ProtoBuffer(capacity: 1024)
     /// `CompactSched.intern_table` entries, encoded.
-    @exclusivity(unchecked) var internTable = ProtoBuffer(capacity: 1024)
-    private var interned: [CommKey: UInt32] = [:]
+    let internTable = ProtoBuffer(capacity: 1024)
+    /// Text repaired into valid UTF-8 before it is written.
+    let scratch = ByteBuffer(capacity: 64)
+    /// Comms of up to 15 bytes (all that the kernel records) and their intern-table index.
+    private let interned = CommInternTable()
+    /// Longer comms (decoded, as their text) and their index.
     private var internedLong: [String: UInt32] = [:]
     private var internCount: UInt32 = 0
 
-    @exclusivity(unchecked) var lastSwitch: UInt64 = 0
-    @exclusivity(unchecked) var lastWaking: UInt64 = 0
-    @exclusivity(unchecked) var hasCompact = false
+    var lastSwitch: UInt64 = 0
+    var lastWaking: UInt64 = 0
+    var hasCompact = false
     /// Events in the open bundle.
-    @exclusivity(unchecked) var count = 0
+    var count = 0
     /// Events were lost just before the open bundle.
-    @exclusivity(unchecked) var lostBefore = false
+    var lostBefore = false
 
     /// Events of this CPU written, in all bundles.
-    @exclusivity(unchecked) var total: UInt64 = 0
+    var total: UInt64 = 0
     /// First and last timestamps written on this CPU.
-    @exclusivity(unchecked) var first: UInt64 = .max
-    @exclusivity(unchecked) var last: UInt64 = 0
+    var first: UInt64 = .max
+    var last: UInt64 = 0
     /// Missed-event notices and the known missed counts, for the statistics.
     var lostNotices = 0
     var lostCount: UInt64 = 0
@@ -55,29 +61,9 @@ final class PerfettoCPUBundle {
         self.cpu = cpu
     }
 
-    /// A comm of up to 15 bytes as a key without allocation.
-    struct CommKey: Hashable {
-        var a: UInt64
-        var b: UInt64
-    }
-
     /// The intern-table index of `comm`.
-    @inline(__always)
     func intern(_ comm: RawSpan) -> UInt32 {
-        if comm.count <= 15 {
-            var a: UInt64 = 0, b: UInt64 = 0
-            for i in 0..<comm.count {
-                let v = UInt64(comm[i])
-                if i < 8 { a |= v << (8 * UInt64(i)) } else { b |= v << (8 * UInt64(i - 8)) }
-            }
-            // The length in the top byte keeps "a" and "a\0" apart.
-            b |= UInt64(comm.count) << 56
-            let key = CommKey(a: a, b: b)
-            if let i = interned[key] { return i }
-            let i = addIntern(comm)
-            interned[key] = i
-            return i
-        }
+        if comm.count <= 15 { return internShort(comm) }
         let s = comm.string
         if let i = internedLong[s] { return i }
         let i = addIntern(comm)
@@ -85,8 +71,17 @@ final class PerfettoCPUBundle {
         return i
     }
 
+    /// The intern-table index of `comm` of at most 15 bytes (allocates and releases nothing).
+    @inline(__always)
+    private func internShort(_ comm: RawSpan) -> UInt32 {
+        if let i = interned.value(of: comm) { return i }
+        let i = addIntern(comm)
+        interned.insert(comm, i)
+        return i
+    }
+
     private func addIntern(_ comm: RawSpan) -> UInt32 {
-        PerfettoText.writeString(PerfettoProto.CompactSched.internTable, comm, into: &internTable)
+        PerfettoText.writeString(PerfettoProto.CompactSched.internTable, comm, into: internTable, scratch: scratch)
         defer { internCount += 1 }
         return internCount
     }
@@ -98,7 +93,7 @@ final class PerfettoCPUBundle {
 
     /// Writes the open bundle as one `TracePacket` into `out` and starts a new one. The
     /// lengths are computed first, so the events are copied once.
-    func flush(into out: inout ProtoBuffer) {
+    func flush(into out: ProtoBuffer) {
         guard count > 0 || lostBefore else { return }
         typealias C = PerfettoProto.CompactSched
         var compactSize = 0
@@ -172,7 +167,7 @@ final class PerfettoCPUBundle {
         wakingComm.removeAll()
         wakingFlags.removeAll()
         internTable.removeAll()
-        interned.removeAll(keepingCapacity: true)
+        interned.removeAll()
         internedLong.removeAll(keepingCapacity: true)
         internCount = 0
         lastSwitch = 0
@@ -180,5 +175,238 @@ final class PerfettoCPUBundle {
         hasCompact = false
         count = 0
         lostBefore = false
+    }
+
+    // MARK: Writing events
+
+    /// Counts missed events before the next one (the open bundle was flushed if it held events).
+    func noteLost(_ missed: MissedEvents) {
+        lostBefore = true
+        lostNotices += 1
+        if case .count(let n) = missed { lostCount &+= n }
+    }
+
+    /// Adds one event of a ``PerfettoEventPlan/direct`` plan, from its values and data read
+    /// beforehand; returns whether the bundle is full (it holds `limit` events or `bytes`
+    /// bytes of events). Allocates nothing and releases nothing, so the caller's borrows of
+    /// the bundle and the plan need no reference counting.
+    @inline(__always)
+    func add(ts: UInt64, pid: Int32, flags: UInt8, payload p: RawSpan, plan: PerfettoEventPlan,
+             limit: Int, bytes: Int) -> Bool {
+        tally(ts)
+        let start = beginEvent(ts: ts, pid: pid, flags: flags)
+        let o = plan.order
+        switch plan.kind {
+        case .typed:
+            let m = events.begin(plan.event)
+            for i in 0..<plan.readerCount {
+                let f = plan.readers[i]
+                if case .string = f.value {
+                    if let s = f.string(in: p, o) {
+                        PerfettoText.writeString(f.number, p.extracting(s), into: events, scratch: scratch)
+                    }
+                } else if let v = f.number(in: p, o) {
+                    events.uint(f.number, v)
+                }
+            }
+            events.end(m)
+        case .sysEnter, .sysExit:
+            let m = events.begin(plan.kind == .sysEnter ? PerfettoTypedEvents.sysEnter : PerfettoTypedEvents.sysExit)
+            if let v = plan.readers[0].number(in: p, o) { events.uint(1, v) }
+            for i in 1..<plan.readerCount {
+                if let v = plan.readers[i].number(in: p, o) { events.uint(2, v) }
+            }
+            events.end(m)
+        default:
+            let m = events.begin(PerfettoProto.Event.generic)
+            plan.prefixes.withRawSpan { prefixes in
+                events.append(prefixes.extracting(0..<plan.namePrefixCount))
+                for i in 0..<plan.readerCount {
+                    let f = plan.readers[i]
+                    let name = prefixes.extracting(f.prefixStart..<(f.prefixStart + f.prefixCount))
+                    writeGenericScalar(f, name, p, o)
+                }
+            }
+            events.end(m)
+        }
+        events.end(start)
+        return count >= limit || events.count >= bytes
+    }
+
+    /// Adds one `sched_switch` or `sched_waking` event of a compact plan from its values and
+    /// data read beforehand (`flags` for a waking event); returns whether the bundle is full,
+    /// or `nil` (nothing written) when the comm is longer than 15 bytes (see
+    /// ``add(_:ts:plan:limit:bytes:)``). Allocates nothing and releases nothing.
+    @inline(__always)
+    func addCompact(ts: UInt64, flags: UInt8, payload p: RawSpan, plan: PerfettoEventPlan,
+                    limit: Int, bytes: Int) -> Bool? {
+        let o = plan.order
+        if case .compactSwitch = plan.kind {
+            let comm = p.extracting(plan.readers[1].string(in: p, o) ?? 0..<0)
+            guard comm.byteCount <= 15 else { return nil }
+            tally(ts)
+            hasCompact = true
+            switchTimestamp.varint(ts &- lastSwitch)
+            lastSwitch = ts
+            switchPrevState.varint(plan.readers[0].number(in: p, o) ?? 0)
+            switchNextPid.varint(plan.readers[2].number(in: p, o) ?? 0)
+            switchNextPrio.varint(plan.readers[3].number(in: p, o) ?? 0)
+            switchNextComm.varint(UInt64(internShort(comm)))
+        } else {
+            let comm = p.extracting(plan.readers[0].string(in: p, o) ?? 0..<0)
+            guard comm.byteCount <= 15 else { return nil }
+            tally(ts)
+            hasCompact = true
+            wakingTimestamp.varint(ts &- lastWaking)
+            lastWaking = ts
+            wakingFlags.varint(UInt64(flags))
+            wakingPid.varint(plan.readers[1].number(in: p, o) ?? 0)
+            wakingPrio.varint(plan.readers[2].number(in: p, o) ?? 0)
+            wakingTargetCPU.varint(plan.readers[3].number(in: p, o) ?? 0)
+            wakingComm.varint(UInt64(internShort(comm)))
+        }
+        return count >= limit || events.count >= bytes
+    }
+
+    /// Adds one event of any plan, reading what it needs from `e`; returns whether the
+    /// bundle is full.
+    func add(_ e: borrowing EventView, ts: UInt64, plan: PerfettoEventPlan, limit: Int, bytes: Int) -> Bool {
+        let readers = plan.readers
+        let r = readers.span
+        let o = plan.order
+        switch plan.kind {
+        case .compactSwitch:
+            tally(ts)
+            hasCompact = true
+            switchTimestamp.varint(ts &- lastSwitch)
+            lastSwitch = ts
+            e.withBytes { p in
+                switchPrevState.varint(r[0].number(in: p, o) ?? 0)
+                switchNextPid.varint(r[2].number(in: p, o) ?? 0)
+                switchNextPrio.varint(r[3].number(in: p, o) ?? 0)
+                let comm = r[1].string(in: p, o) ?? 0..<0
+                switchNextComm.varint(UInt64(intern(p.extracting(comm))))
+            }
+        case .compactWaking:
+            tally(ts)
+            hasCompact = true
+            wakingTimestamp.varint(ts &- lastWaking)
+            lastWaking = ts
+            wakingFlags.varint(UInt64(e.flags))
+            e.withBytes { p in
+                wakingPid.varint(r[1].number(in: p, o) ?? 0)
+                wakingPrio.varint(r[2].number(in: p, o) ?? 0)
+                wakingTargetCPU.varint(r[3].number(in: p, o) ?? 0)
+                let comm = r[0].string(in: p, o) ?? 0..<0
+                wakingComm.varint(UInt64(intern(p.extracting(comm))))
+            }
+        case .generic where !plan.otherFields.isEmpty:
+            tally(ts)
+            let start = beginEvent(ts: ts, pid: e.pid, flags: e.flags)
+            let m = events.begin(PerfettoProto.Event.generic)
+            plan.prefixes.withRawSpan { prefixes in
+                events.append(prefixes.extracting(0..<plan.namePrefixCount))
+                for i in 0..<plan.readerCount {
+                    let f = r[i]
+                    let name = prefixes.extracting(f.prefixStart..<(f.prefixStart + f.prefixCount))
+                    if f.value == .other {
+                        if let v = e.value(of: plan.otherFields[f.other]) {
+                            Self.writeGenericString(name, v.description, into: events)
+                        }
+                    } else {
+                        e.withBytes { p in writeGenericScalar(f, name, p, o) }
+                    }
+                }
+            }
+            events.end(m)
+            events.end(start)
+        default:
+            let pid = e.pid
+            let flags = e.flags
+            return e.withBytes { p in add(ts: ts, pid: pid, flags: flags, payload: p, plan: plan, limit: limit, bytes: bytes) }
+        }
+        return count >= limit || events.count >= bytes
+    }
+
+    /// Adds one event whose type the file does not describe: a generic event named by its
+    /// id; returns whether the bundle is full.
+    func addUnknown(_ e: borrowing EventView, ts: UInt64, limit: Int, bytes: Int) -> Bool {
+        tally(ts)
+        let start = beginEvent(ts: ts, pid: e.pid, flags: e.flags)
+        let m = events.begin(PerfettoProto.Event.generic)
+        events.string(PerfettoProto.Generic.eventName, "unknown_event_\(e.id.map(String.init) ?? "none")")
+        events.end(m)
+        events.end(start)
+        return count >= limit || events.count >= bytes
+    }
+
+    @inline(__always)
+    private func tally(_ ts: UInt64) {
+        if ts < first { first = ts }
+        last = ts
+        count += 1
+        total += 1
+    }
+
+    /// Opens an `FtraceEvent` with its timestamp, pid and flags; returns its start.
+    @inline(__always)
+    private func beginEvent(ts: UInt64, pid: Int32, flags: UInt8) -> Int {
+        let start = events.begin(PerfettoProto.Bundle.event)
+        events.uint(PerfettoProto.Event.timestamp, ts)
+        events.uint(PerfettoProto.Event.pid, UInt64(UInt32(bitPattern: pid)))
+        if flags != 0 { events.uint(PerfettoProto.Event.commonFlags, UInt64(flags)) }
+        return start
+    }
+
+    /// One `GenericFtraceEvent.Field` with a number or text read in place; its length is
+    /// computed first, so nothing moves.
+    @inline(__always)
+    private func writeGenericScalar(_ f: PerfettoEventPlan.FieldReader, _ name: RawSpan, _ p: RawSpan, _ o: ByteOrder) {
+        switch f.value {
+        case .signed:
+            guard let v = f.number(in: p, o) else { return }
+            Self.writeGenericNumber(name, PerfettoProto.Generic.intValue, v, into: events)
+        case .unsigned:
+            guard let v = f.number(in: p, o) else { return }
+            Self.writeGenericNumber(name, PerfettoProto.Generic.uintValue, v, into: events)
+        default:
+            guard let r = f.string(in: p, o) else { return }
+            let s = p.extracting(r)
+            if PerfettoText.validUTF8(s) {
+                Self.writeGenericString(name, s, into: events)
+            } else {
+                PerfettoText.repair(s, into: scratch)
+                scratch.withBytes { Self.writeGenericString(name, $0, into: events) }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func writeGenericNumber(_ name: RawSpan, _ number: Int, _ v: UInt64, into ev: ProtoBuffer) {
+        let length = name.count + 1 + ProtoBuffer.varintSize(v)
+        ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
+        ev.varint(UInt64(length))
+        ev.append(name)
+        ev.uint(number, v)
+    }
+
+    /// `b` must be valid UTF-8.
+    @inline(__always)
+    static func writeGenericString(_ name: RawSpan, _ b: RawSpan, into ev: ProtoBuffer) {
+        let length = name.count + 1 + ProtoBuffer.varintSize(UInt64(b.count)) + b.count
+        ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
+        ev.varint(UInt64(length))
+        ev.append(name)
+        ev.bytes(PerfettoProto.Generic.strValue, b)
+    }
+
+    /// A `GenericFtraceEvent.Field` holding `text`.
+    static func writeGenericString(_ name: RawSpan, _ text: String, into ev: ProtoBuffer) {
+        let n = text.utf8.count
+        let length = name.count + 1 + ProtoBuffer.varintSize(UInt64(n)) + n
+        ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
+        ev.varint(UInt64(length))
+        ev.append(name)
+        ev.string(PerfettoProto.Generic.strValue, text)
     }
 }

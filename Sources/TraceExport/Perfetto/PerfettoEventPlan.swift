@@ -25,6 +25,10 @@ final class PerfettoEventPlan {
     }
 
     /// How one field's value is read from an event's data and written.
+    ///
+    /// Its enum fields are matched with `if case`/`switch`, not compared with `==`: the
+    /// optimizer takes a comparison of cases for a call that may release objects, and would
+    /// then count references around every event's write.
     struct FieldReader {
         enum Value: UInt8 {
             case signed, unsigned, string, other
@@ -58,7 +62,7 @@ final class PerfettoEventPlan {
         /// The number, sign-extended from its size when it is signed.
         @inline(__always)
         func number(in p: RawSpan, _ order: ByteOrder) -> UInt64? {
-            if value == .signed {
+            if case .signed = value {
                 return p.loadSigned(at: offset, size: size, order: order).map { UInt64(bitPattern: $0) }
             }
             return p.loadUnsigned(at: offset, size: size, order: order)
@@ -69,13 +73,13 @@ final class PerfettoEventPlan {
         @inline(__always)
         func string(in p: RawSpan, _ order: ByteOrder) -> Range<Int>? {
             var start = offset, length = size
-            if storage != .inline {
+            if case .inline = storage {
+                if size == 0 { length = p.count - offset }
+            } else {
                 guard size == 4 || size == 2, let word = p.loadUnsigned(at: offset, size: size, order: order) else { return nil }
                 start = Int(word & 0xffff)
                 length = size == 2 ? p.count - start : Int((word >> 16) & 0xffff)
-                if storage == .relLoc { start += offset + size }
-            } else if size == 0 {
-                length = p.count - offset
+                if case .relLoc = storage { start += offset + size }
             }
             guard start >= 0, length >= 0, start <= p.count, length <= p.count - start else { return nil }
             return start..<p.firstIndex(of: 0, in: start..<(start + length))
@@ -105,9 +109,22 @@ final class PerfettoEventPlan {
         self.namePrefixCount = namePrefixCount
         self.otherFields = otherFields
         readerCount = readers.count
+        switch kind {
+        case .typed, .sysEnter, .sysExit: direct = true; compact = false
+        case .generic: direct = otherFields.isEmpty; compact = false
+        case .compactSwitch, .compactWaking: direct = false; compact = true
+        }
     }
 
     let readerCount: Int
+    /// Whether an event is written from its data and common values alone, without the
+    /// event API or allocations (``PerfettoCPUBundle/add(ts:pid:flags:payload:plan:limit:bytes:)``):
+    /// every plan but the compact ones (their comm table) and generic events with fields
+    /// read through the event API.
+    let direct: Bool
+    /// Whether the plan is a compact one (written by
+    /// ``PerfettoCPUBundle/addCompact(ts:flags:payload:plan:limit:bytes:)`` when the comm is short).
+    let compact: Bool
 
     /// The plan for `type`; `syscalls` says whether Perfetto knows the machine's syscall table,
     /// `typed: false` writes every event as a generic one.
@@ -165,7 +182,7 @@ final class PerfettoEventPlan {
             if fits { return PerfettoEventPlan(kind: .typed, event: m.event, order: order, readers: typed) }
         }
 
-        var prefixes = ProtoBuffer(capacity: 256)
+        let prefixes = ProtoBuffer(capacity: 256)
         prefixes.string(PerfettoProto.Generic.eventName, type.name)
         let nameCount = prefixes.count
         var readers: [FieldReader] = []
@@ -182,6 +199,6 @@ final class PerfettoEventPlan {
             readers.append(r)
         }
         return PerfettoEventPlan(kind: .generic, order: order, readers: readers,
-                                 prefixes: prefixes.withBytes { Array($0) }, namePrefixCount: nameCount, otherFields: others)
+                                 prefixes: prefixes.array, namePrefixCount: nameCount, otherFields: others)
     }
 }

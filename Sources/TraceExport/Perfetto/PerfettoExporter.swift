@@ -72,9 +72,14 @@ public struct PerfettoExporter: Sendable {
                        progress: (@Sendable (ExportProgress) -> Void)? = nil) throws(PerfettoExportError)
         -> PerfettoExportSummary
     {
-        let file = try PerfettoOutputFile(path: path)
-        defer { file.finish() }
-        let writer = PerfettoTraceWriter(session: session, options: options, file: file)
+        let file: OutputFile
+        do {
+            file = try OutputFile(path: path)
+        } catch {
+            throw .cannotCreate(path: path, errno: error.errno)
+        }
+        defer { try? file.close() }
+        var writer = PerfettoTraceWriter(session: session, options: options, file: file)
         var tracker = ExportProgressTracker(session: session, selection: selection, callback: progress)
         let errors: [TraceFileError]
         do {
@@ -92,7 +97,7 @@ public struct PerfettoExporter: Sendable {
         try writer.finish()
         tracker.finish()
         return PerfettoExportSummary(events: writer.events, machines: writer.machineCount,
-                                     bundles: writer.bundleCount, bytes: file.written, skipped: errors)
+                                     bundles: writer.bundleCount, bytes: Int(file.offset), skipped: errors)
     }
 }
 

@@ -3,12 +3,17 @@
 
 /// One export in progress: the machines' metadata, the open bundle of every CPU, the event
 /// plans by type, and the output buffer written to the file in large blocks.
-final class PerfettoTraceWriter {
+///
+/// A value the export keeps in a local variable: its per-event lookups (flat tables of
+/// indices into ``bundles`` and ``plans``) are then read without reference counting or
+/// dynamic exclusivity checks, and each event is written by a method of its bundle that
+/// borrows the bundle and the plan in place.
+struct PerfettoTraceWriter {
     let session: TraceSession
     let options: PerfettoExporter.Options
-    let file: PerfettoOutputFile
+    let file: OutputFile
     /// Packets not yet written to the file.
-    @exclusivity(unchecked) var out = ProtoBuffer(capacity: 1 << 22)
+    let out = ProtoBuffer(capacity: 1 << 22)
     /// Written when `out` holds this much.
     let outLimit = 1 << 22
     /// A bundle is flushed at this many bytes of events even before `bundleEvents`.
@@ -20,19 +25,20 @@ final class PerfettoTraceWriter {
     let machineNames: [String]
     let syscalls: [Bool]
 
-    /// Every bundle, in creation order (they own the memory the tables point to).
-    private var allBundles: [PerfettoCPUBundle] = []
-    /// The bundle of (peer, buffer, cpu) at `(peer * maxBuffers + buffer) * maxCPUs + cpu`.
-    private let slots: UnsafeMutableBufferPointer<Unmanaged<PerfettoCPUBundle>?>
+    /// Every bundle, in creation order.
+    private var bundles: [PerfettoCPUBundle] = []
+    /// The index in ``bundles`` + 1 of (peer, buffer, cpu) at
+    /// `(peer * maxBuffers + buffer) * maxCPUs + cpu` (0: none yet).
+    private var bundleSlots: [Int32]
     private let maxBuffers: Int
     private let maxCPUs: Int
-    /// Bundles outside the table (a CPU above the file's count).
-    private var extraBundles: [Int: PerfettoCPUBundle] = [:]
-    /// Every plan (they own the memory the table points to).
-    private var allPlans: [PerfettoEventPlan] = []
-    /// The plan of (peer, event id) at `peer * planStride + id`.
-    @exclusivity(unchecked) private var planSlots: UnsafeMutableBufferPointer<Unmanaged<PerfettoEventPlan>?>
-    @exclusivity(unchecked) private var planStride = 1024
+    /// Bundles outside the table (a CPU above the file's count): their index in ``bundles``.
+    private var extraBundles: [Int: Int] = [:]
+    /// Every plan, in creation order.
+    private var plans: [PerfettoEventPlan] = []
+    /// The index in ``plans`` + 1 of (peer, event id) at `peer * planStride + id` (0: none yet).
+    private var planSlots: [Int32]
+    private var planStride = 1024
     /// Plan tables: one per peer for its top-level buffer, one per peer for its instances
     /// (whose events are all written as generic events: Perfetto has one ftrace stream per
     /// CPU, and the scheduling events of an instance would be read as the CPU's own).
@@ -42,13 +48,13 @@ final class PerfettoTraceWriter {
     /// Types without a plan (no format) are remembered as such.
     private var noPlan = Set<Int>()
 
-    @exclusivity(unchecked) private(set) var events: UInt64 = 0
+    private(set) var events: UInt64 = 0
     private(set) var bundleCount = 0
-    @exclusivity(unchecked) private var started = false
+    private var started = false
     private var firstTimestamp: UInt64 = 0
-    @exclusivity(unchecked) private var lastTimestamp: UInt64 = 0
+    private var lastTimestamp: UInt64 = 0
 
-    init(session: TraceSession, options: PerfettoExporter.Options, file: PerfettoOutputFile) {
+    init(session: TraceSession, options: PerfettoExporter.Options, file: OutputFile) {
         self.session = session
         self.options = options
         self.file = file
@@ -71,17 +77,10 @@ final class PerfettoTraceWriter {
         syscalls = sys
         maxBuffers = max(1, session.peers.map(\.file.buffers.count).max() ?? 1)
         maxCPUs = max(1, min(4096, session.peers.map(\.file.cpuCount).max() ?? 1))
-        slots = .allocate(capacity: session.peers.count * maxBuffers * maxCPUs + 1)
-        slots.initialize(repeating: nil)
+        bundleSlots = Array(repeating: 0, count: session.peers.count * maxBuffers * maxCPUs + 1)
         planTables = 2 * session.peers.count
         topBuffer = session.peers.map { $0.file.buffers.firstIndex(where: \.isTopLevel) ?? -1 }
-        planSlots = .allocate(capacity: planTables * planStride + 1)
-        planSlots.initialize(repeating: nil)
-    }
-
-    deinit {
-        slots.deallocate()
-        planSlots.deallocate()
+        planSlots = Array(repeating: 0, count: planTables * planStride + 1)
     }
 
     var machineCount: Int { session.peers.count }
@@ -90,259 +89,154 @@ final class PerfettoTraceWriter {
 
     /// Adds one event.
     @inline(__always)
-    func add(_ e: borrowing EventView) throws(PerfettoExportError) {
+    mutating func add(_ e: borrowing EventView) throws(PerfettoExportError) {
         let ts = e.timestamp
         if !started { try start(at: ts) }
         lastTimestamp = ts
         let peer = e.peer
         let buffer = e.bufferIndex
-        let bundle = self.bundle(peer: peer, buffer: buffer, cpu: e.cpu)
-        let flushed = bundle._withUnsafeGuaranteedRef { b -> Bool in
-            let missed = e.missedEvents
-            if missed != .none {
-                if b.count > 0 { flush(b) }
-                b.lostBefore = true
-                b.lostNotices += 1
-                if case .count(let n) = missed { b.lostCount &+= n }
-            }
-            if ts < b.first { b.first = ts }
-            b.last = ts
-            b.count += 1
-            b.total += 1
-            events &+= 1
-            let table = peer < topBuffer.count && buffer != topBuffer[peer] ? peer + syscalls.count : peer
-            if let id = e.id, let plan = plan(peer: table, id: id, e) {
-                plan._withUnsafeGuaranteedRef { write(e, ts: ts, plan: $0, into: b) }
-            } else {
-                writeUnknown(e, ts: ts, into: b)
-            }
-            guard b.count >= bundleEvents || b.events.count >= bundleBytes else { return false }
-            flush(b)
-            return true
+        let b = bundleIndex(peer: peer, buffer: buffer, cpu: e.cpu)
+        let missed = e.missedEvents
+        if missed != .none {
+            if bundles[b].count > 0 { flush(b) }
+            bundles[b].noteLost(missed)
         }
-        if flushed, out.count >= outLimit { try file.drain(&out) }
+        events &+= 1
+        let table = peer < topBuffer.count && buffer != topBuffer[peer] ? peer + syscalls.count : peer
+        let p: Int
+        if let id = e.id { p = planIndex(peer: table, id: id, e) } else { p = -1 }
+        let full: Bool
+        if p >= 0, plans[p].direct {
+            // Everything read from the event first: the bundle and the plan are then
+            // borrowed in place for the write, which allocates and releases nothing.
+            let pid = e.pid
+            let flags = e.flags
+            full = e.withBytes { payload in
+                bundles[b].add(ts: ts, pid: pid, flags: flags, payload: payload, plan: plans[p],
+                                    limit: bundleEvents, bytes: bundleBytes)
+            }
+        } else {
+            full = addOther(e, ts: ts, bundle: b, plan: p)
+        }
+        guard full else { return }
+        flush(b)
+        if out.count >= outLimit { try drain() }
     }
 
-    @inline(__always)
-    private func write(_ e: borrowing EventView, ts: UInt64, plan: PerfettoEventPlan, into b: PerfettoCPUBundle) {
-        let readers = plan.readers
-        let r = readers.span
-        let o = plan.order
-        switch plan.kind {
-        case .compactSwitch:
-            b.hasCompact = true
-            b.switchTimestamp.varint(ts &- b.lastSwitch)
-            b.lastSwitch = ts
-            e.withBytes { p in
-                b.switchPrevState.varint(r[0].number(in: p, o) ?? 0)
-                b.switchNextPid.varint(r[2].number(in: p, o) ?? 0)
-                b.switchNextPrio.varint(r[3].number(in: p, o) ?? 0)
-                let comm = r[1].string(in: p, o) ?? 0..<0
-                b.switchNextComm.varint(UInt64(b.intern(p.extracting(comm))))
+    /// Adds an event of a compact plan, of a plan that reads fields through the event API,
+    /// or of no plan (`plan` -1); returns whether its bundle is full.
+    @inline(never)
+    private func addOther(_ e: borrowing EventView, ts: UInt64, bundle b: Int, plan p: Int) -> Bool {
+        guard p >= 0 else { return bundles[b].addUnknown(e, ts: ts, limit: bundleEvents, bytes: bundleBytes) }
+        if plans[p].compact {
+            var flags: UInt8 = 0
+            if case .compactWaking = plans[p].kind { flags = e.flags }
+            let written = e.withBytes { payload in
+                bundles[b].addCompact(ts: ts, flags: flags, payload: payload, plan: plans[p],
+                                      limit: bundleEvents, bytes: bundleBytes)
             }
-        case .compactWaking:
-            b.hasCompact = true
-            b.wakingTimestamp.varint(ts &- b.lastWaking)
-            b.lastWaking = ts
-            b.wakingFlags.varint(UInt64(e.flags))
-            e.withBytes { p in
-                b.wakingPid.varint(r[1].number(in: p, o) ?? 0)
-                b.wakingPrio.varint(r[2].number(in: p, o) ?? 0)
-                b.wakingTargetCPU.varint(r[3].number(in: p, o) ?? 0)
-                let comm = r[0].string(in: p, o) ?? 0..<0
-                b.wakingComm.varint(UInt64(b.intern(p.extracting(comm))))
-            }
-        case .typed:
-            let start = beginEvent(e, ts: ts, into: b)
-            let m = b.events.begin(plan.event)
-            e.withBytes { p in
-                for i in 0..<plan.readerCount {
-                    if r[i].value == .string {
-                        if let s = r[i].string(in: p, o) { PerfettoText.writeString(r[i].number, p.extracting(s), into: &b.events) }
-                    } else if let v = r[i].number(in: p, o) {
-                        b.events.uint(r[i].number, v)
-                    }
-                }
-            }
-            b.events.end(m)
-            b.events.end(start)
-        case .sysEnter, .sysExit:
-            let start = beginEvent(e, ts: ts, into: b)
-            let m = b.events.begin(plan.kind == .sysEnter ? PerfettoTypedEvents.sysEnter : PerfettoTypedEvents.sysExit)
-            e.withBytes { p in
-                if let v = r[0].number(in: p, o) { b.events.uint(1, v) }
-                for i in 1..<plan.readerCount {
-                    if let v = r[i].number(in: p, o) { b.events.uint(2, v) }
-                }
-            }
-            b.events.end(m)
-            b.events.end(start)
-        case .generic:
-            let start = beginEvent(e, ts: ts, into: b)
-            let m = b.events.begin(PerfettoProto.Event.generic)
-            let prefixArray = plan.prefixes
-            let prefixes = prefixArray.span.bytes
-            b.events.append(prefixes.extracting(0..<plan.namePrefixCount))
-            for i in 0..<plan.readerCount {
-                let f = r[i]
-                let name = prefixes.extracting(f.prefixStart..<(f.prefixStart + f.prefixCount))
-                if f.value == .other {
-                    if let v = e.value(of: plan.otherFields[f.other]) {
-                        var text = v.description
-                        text.makeContiguousUTF8()
-                        Self.writeGenericString(name, text.utf8.span.bytes, into: &b.events)
-                    }
-                } else {
-                    e.withBytes { p in Self.writeGenericScalar(f, name, p, o, into: &b.events) }
-                }
-            }
-            b.events.end(m)
-            b.events.end(start)
+            if let written { return written }
         }
+        return bundles[b].add(e, ts: ts, plan: plans[p], limit: bundleEvents, bytes: bundleBytes)
     }
 
-    private func flush(_ bundle: PerfettoCPUBundle) {
-        bundle.flush(into: &out)
+    private mutating func flush(_ bundle: Int) {
+        bundles[bundle].flush(into: out)
         bundleCount += 1
     }
 
-    /// Opens an `FtraceEvent` with its timestamp, pid and flags; returns its start.
-    @inline(__always)
-    private func beginEvent(_ e: borrowing EventView, ts: UInt64, into b: PerfettoCPUBundle) -> Int {
-        let start = b.events.begin(PerfettoProto.Bundle.event)
-        b.events.uint(PerfettoProto.Event.timestamp, ts)
-        b.events.uint(PerfettoProto.Event.pid, UInt64(UInt32(bitPattern: e.pid)))
-        let flags = e.flags
-        if flags != 0 { b.events.uint(PerfettoProto.Event.commonFlags, UInt64(flags)) }
-        return start
-    }
-
-    /// An event whose type the file does not describe: a generic event named by its id.
-    private func writeUnknown(_ e: borrowing EventView, ts: UInt64, into b: PerfettoCPUBundle) {
-        let start = beginEvent(e, ts: ts, into: b)
-        let m = b.events.begin(PerfettoProto.Event.generic)
-        b.events.string(PerfettoProto.Generic.eventName, "unknown_event_\(e.id.map(String.init) ?? "none")")
-        b.events.end(m)
-        b.events.end(start)
-    }
-
-    /// One `GenericFtraceEvent.Field` with a number or text read in place; its length is
-    /// computed first, so nothing moves.
-    @inline(__always)
-    static func writeGenericScalar(_ f: PerfettoEventPlan.FieldReader, _ name: RawSpan,
-                                   _ p: RawSpan, _ o: ByteOrder, into ev: inout ProtoBuffer) {
-        switch f.value {
-        case .signed:
-            guard let v = f.number(in: p, o) else { return }
-            writeGenericNumber(name, PerfettoProto.Generic.intValue, v, into: &ev)
-        case .unsigned:
-            guard let v = f.number(in: p, o) else { return }
-            writeGenericNumber(name, PerfettoProto.Generic.uintValue, v, into: &ev)
-        default:
-            guard let r = f.string(in: p, o) else { return }
-            let s = p.extracting(r)
-            if let fixed = PerfettoText.repaired(s) {
-                writeGenericString(name, fixed.span.bytes, into: &ev)
-            } else {
-                writeGenericString(name, s, into: &ev)
-            }
+    /// Writes the packets of ``out`` to the file and empties it.
+    private func drain() throws(PerfettoExportError) {
+        defer { out.removeAll() }
+        do {
+            try file.write(out.buffer)
+        } catch {
+            throw .writeFailed(path: error.path, offset: Int(error.offset), errno: error.errno)
         }
-    }
-
-    @inline(__always)
-    static func writeGenericNumber(_ name: RawSpan, _ number: Int, _ v: UInt64, into ev: inout ProtoBuffer) {
-        let length = name.count + 1 + ProtoBuffer.varintSize(v)
-        ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
-        ev.varint(UInt64(length))
-        ev.append(name)
-        ev.uint(number, v)
-    }
-
-    /// `b` must be valid UTF-8.
-    @inline(__always)
-    static func writeGenericString(_ name: RawSpan, _ b: RawSpan, into ev: inout ProtoBuffer) {
-        let length = name.count + 1 + ProtoBuffer.varintSize(UInt64(b.count)) + b.count
-        ev.varint(UInt64(PerfettoProto.Generic.field << 3 | 2))
-        ev.varint(UInt64(length))
-        ev.append(name)
-        ev.bytes(PerfettoProto.Generic.strValue, b)
     }
 
     // MARK: Lookups
 
+    /// The index in ``bundles`` of the bundle of (peer, buffer, cpu), made when first met.
     @inline(__always)
-    private func bundle(peer: Int, buffer: Int, cpu: Int) -> Unmanaged<PerfettoCPUBundle> {
+    private mutating func bundleIndex(peer: Int, buffer: Int, cpu: Int) -> Int {
         if buffer >= 0, buffer < maxBuffers, cpu >= 0, cpu < maxCPUs {
-            let i = (peer * maxBuffers + buffer) * maxCPUs + cpu
-            if i >= 0, i < slots.count, let b = slots[i] { return b }
+            let i = (peer &* maxBuffers &+ buffer) &* maxCPUs &+ cpu
+            if i >= 0, i < bundleSlots.count {
+                let slot = bundleSlots[i]
+                if slot > 0 { return Int(slot) &- 1 }
+            }
         }
         return makeBundle(peer: peer, buffer: buffer, cpu: cpu)
     }
 
-    private func makeBundle(peer: Int, buffer: Int, cpu: Int) -> Unmanaged<PerfettoCPUBundle> {
+    private mutating func makeBundle(peer: Int, buffer: Int, cpu: Int) -> Int {
         let key = (peer << 40) | (buffer << 20) | (cpu & 0xfffff)
-        if let b = extraBundles[key] { return Unmanaged.passUnretained(b) }
+        if let b = extraBundles[key] { return b }
         let b = PerfettoCPUBundle(machineID: peer < machineIDs.count ? machineIDs[peer] : peer, peer: peer, buffer: buffer, cpu: cpu)
-        allBundles.append(b)
+        let index = bundles.count
+        bundles.append(b)
         let i = (peer * maxBuffers + buffer) * maxCPUs + cpu
-        if buffer >= 0, buffer < maxBuffers, cpu >= 0, cpu < maxCPUs, i >= 0, i < slots.count {
-            slots[i] = Unmanaged.passUnretained(b)
+        if buffer >= 0, buffer < maxBuffers, cpu >= 0, cpu < maxCPUs, i >= 0, i < bundleSlots.count {
+            bundleSlots[i] = Int32(index + 1)
         } else {
-            extraBundles[key] = b
+            extraBundles[key] = index
         }
-        return Unmanaged.passUnretained(b)
+        return index
     }
 
+    /// The index in ``plans`` of the plan of event `id` in plan table `peer`, made when first
+    /// met; -1 when the type has no format.
     @inline(__always)
-    private func plan(peer: Int, id: Int, _ e: borrowing EventView) -> Unmanaged<PerfettoEventPlan>? {
+    private mutating func planIndex(peer: Int, id: Int, _ e: borrowing EventView) -> Int {
         if id >= 0, id < planStride {
-            let i = peer * planStride + id
-            if i >= 0, i < planSlots.count, let p = planSlots[i] { return p }
+            let i = peer &* planStride &+ id
+            if i >= 0, i < planSlots.count {
+                let slot = planSlots[i]
+                if slot > 0 { return Int(slot) &- 1 }
+            }
         }
         return makePlan(peer: peer, id: id, e)
     }
 
-    private func makePlan(peer: Int, id: Int, _ e: borrowing EventView) -> Unmanaged<PerfettoEventPlan>? {
+    private mutating func makePlan(peer: Int, id: Int, _ e: borrowing EventView) -> Int {
         let key = peer << 32 | (id & 0xffff_ffff)
-        guard peer >= 0, peer < planTables, id >= 0, !noPlan.contains(key) else { return nil }
+        guard peer >= 0, peer < planTables, id >= 0, !noPlan.contains(key) else { return -1 }
         if id >= planStride {
             // A larger id than the table holds: grow it (ids are small; this happens rarely).
-            guard id < 1 << 20 else { return nil }
+            guard id < 1 << 20 else { return -1 }
             var stride = planStride
             while stride <= id { stride *= 2 }
-            let grown = UnsafeMutableBufferPointer<Unmanaged<PerfettoEventPlan>?>.allocate(capacity: planTables * stride + 1)
-            grown.initialize(repeating: nil)
+            var grown = [Int32](repeating: 0, count: planTables * stride + 1)
             for p in 0..<planTables {
                 for i in 0..<planStride { grown[p * stride + i] = planSlots[p * planStride + i] }
             }
-            planSlots.deallocate()
             planSlots = grown
             planStride = stride
         }
         guard let type = e.type else {
             noPlan.insert(key)
-            return nil
+            return -1
         }
         let instance = peer >= syscalls.count
         let p = PerfettoEventPlan.make(for: type, syscalls: syscalls[peer % syscalls.count], compact: options.compactSched,
                                        typed: !instance)
-        allPlans.append(p)
-        let u = Unmanaged.passUnretained(p)
-        planSlots[peer * planStride + id] = u
-        return u
+        plans.append(p)
+        planSlots[peer * planStride + id] = Int32(plans.count)
+        return plans.count - 1
     }
 
     // MARK: Metadata
 
     /// Writes the machines' descriptions and thread names, at the first event.
-    private func start(at ts: UInt64) throws(PerfettoExportError) {
+    private mutating func start(at ts: UInt64) throws(PerfettoExportError) {
         started = true
         firstTimestamp = ts
         for p in session.peers {
             writeSystemInfo(p)
             writeProcessTree(p, at: ts)
         }
-        try file.drain(&out)
+        try drain()
     }
 
     private func writeSystemInfo(_ p: TraceSession.Peer) {
@@ -392,7 +286,7 @@ final class PerfettoTraceWriter {
             guard let name = names[pid] else { continue }
             let process = out.begin(T.processes)
             out.int(T.processPid, Int64(pid))
-            PerfettoText.writeString(T.processCmdline, name, into: &out)
+            PerfettoText.writeString(T.processCmdline, name, into: out)
             out.uint(T.cmdlineIsComm, 1)
             out.end(process)
         }
@@ -401,7 +295,7 @@ final class PerfettoTraceWriter {
             let t = out.begin(T.threads)
             out.int(T.tid, Int64(pid))
             out.int(T.tgid, Int64(pid))
-            PerfettoText.writeString(T.name, name, into: &out)
+            PerfettoText.writeString(T.name, name, into: out)
             out.end(t)
         }
         out.end(tree)
@@ -410,19 +304,19 @@ final class PerfettoTraceWriter {
     }
 
     /// Flushes every bundle, then writes the statistics and the guest VCPU links.
-    func finish() throws(PerfettoExportError) {
+    mutating func finish() throws(PerfettoExportError) {
         if !started {
             // No event selected: the machines are still described.
             started = true
             for p in session.peers { writeSystemInfo(p) }
         }
-        for b in allBundles {
+        for b in bundles.indices {
             flush(b)
-            if out.count >= outLimit { try file.drain(&out) }
+            if out.count >= outLimit { try drain() }
         }
         for p in session.peers { writeStats(p) }
         if options.linkGuestVCPUs { writeVCPULinks() }
-        try file.drain(&out)
+        try drain()
     }
 
     /// `FtraceStats` at the end of the trace: the kernel's per-CPU counts (CPUSTAT options),
@@ -534,7 +428,7 @@ final class PerfettoTraceWriter {
     /// The bundles of the top-level buffer of peer `p`, by CPU.
     private func topBundles(_ p: TraceSession.Peer) -> [PerfettoCPUBundle] {
         guard let top = p.file.buffers.firstIndex(where: \.isTopLevel) else { return [] }
-        return allBundles.filter { $0.peer == p.index && $0.buffer == top }.sorted { $0.cpu < $1.cpu }
+        return bundles.filter { $0.peer == p.index && $0.buffer == top }.sorted { $0.cpu < $1.cpu }
     }
 
     static func baseName(_ path: String) -> String {

@@ -1,7 +1,4 @@
 @_spi(Engine) import TraceCmd
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Exports a session to one SQLite database: a table per event type with the columns of
 /// the Parquet files (`common_ts` on the host clock, `common_cpu`, `common_pid`, every
@@ -44,7 +41,7 @@ public struct SQLiteExporter: Sendable {
     @discardableResult
     public func export(_ session: TraceSession, to path: String, selection: EventSelection = .init(),
                        progress: (@Sendable (ExportProgress) -> Void)? = nil) throws(TableExportError) -> TableExportSummary {
-        if unlink(path) != 0 && errno != ENOENT { throw .write(path: path, reason: OutputFile.errorText()) }
+        do { try OutputFile.remove(path) } catch { throw TableExportError(error) }
         let db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; "
                        + "PRAGMA page_size = 16384; PRAGMA cache_size = -65536; BEGIN;")
@@ -93,31 +90,32 @@ final class SQLiteExportRun {
     struct Sink: FieldSink {
         let statement: SQLiteDatabase.Statement
         let columns: [TableColumn]
-        var json: [UInt8] = []
+        /// The JSON text of the list being bound.
+        let json = ByteBuffer(capacity: 256)
 
         @inline(__always) func parameter(_ column: Int) -> Int32 { Int32(column + EventTableLayout.leadingColumns + 1) }
-        mutating func integer(_ column: Int, _ v: Int64) { statement.bind(parameter(column), v) }
-        mutating func bytes(_ column: Int, _ b: RawSpan) {
+        func integer(_ column: Int, _ v: Int64) { statement.bind(parameter(column), v) }
+        func bytes(_ column: Int, _ b: RawSpan) {
             if columns[column].type == .string { statement.bindText(parameter(column), b) } else { statement.bindBlob(parameter(column), b) }
         }
-        mutating func null(_ column: Int) { statement.bindNull(parameter(column)) }
-        mutating func beginList(_ column: Int) {
-            json.removeAll(keepingCapacity: true)
+        func null(_ column: Int) { statement.bindNull(parameter(column)) }
+        func beginList(_ column: Int) {
+            json.removeAll(keepingAtMost: 1 << 20)
             json.append(UInt8(ascii: "["))
         }
-        mutating func element(_ column: Int, _ v: Int64) {
+        func element(_ column: Int, _ v: Int64) {
             if json.count > 1 { json.append(UInt8(ascii: ",")) }
             if case .integerList(let bits, false) = columns[column].type {
                 let mask: UInt64 = bits >= 64 ? .max : (1 << UInt64(bits)) - 1
-                json.append(contentsOf: String(UInt64(bitPattern: v) & mask).utf8)
+                json.append(utf8: String(UInt64(bitPattern: v) & mask))
             } else {
-                json.append(contentsOf: String(v).utf8)
+                json.append(utf8: String(v))
             }
         }
-        mutating func endList(_ column: Int) {
+        func endList(_ column: Int) {
             json.append(UInt8(ascii: "]"))
             let p = parameter(column)
-            statement.bindText(p, json.span.bytes)
+            json.withBytes { statement.bindText(p, $0) }
         }
     }
 
@@ -164,14 +162,15 @@ final class SQLiteExportRun {
             binding = try bind(e.type)
             bindings[key] = binding
         }
-        guard var b = binding else { summary.unknownEvents += 1; return }
+        guard let b = binding else { summary.unknownEvents += 1; return }
         let s = b.table.insert
         s.bind(1, Int64(bitPattern: e.timestamp))
         s.bind(2, Int64(e.cpu))
         s.bind(3, Int64(e.pid))
         s.bind(Int32(b.table.layout.fieldColumns.count + EventTableLayout.leadingColumns + 1), Int64(e.peer))
         let reader = b.reader
-        e.withBytes { reader.decode($0, into: &b.sink) }
+        let sink = b.sink
+        e.withBytes { reader.decode($0, into: sink) }
         try s.step()
         b.table.rows += 1
         summary.events += 1

@@ -84,6 +84,8 @@ final class EventFieldReader {
 
     let fields: [Field]
     let order: ByteOrder
+    /// Text repaired into valid UTF-8 before it is handed on.
+    let scratch = ByteBuffer(capacity: 64)
 
     init(type: EventType) {
         let list: [Field] = type.fields.compactMap { f in
@@ -117,7 +119,7 @@ final class EventFieldReader {
             else { return nil }
             var start = Int(word & 0xffff)
             let length = f.size == 2 ? n - start : Int((word >> 16) & 0xffff)
-            if f.storage == .relLoc { start += f.offset + f.size }
+            if case .relLoc = f.storage { start += f.offset + f.size }
             guard length >= 0, start >= 0, start <= n, length <= n - start else { return nil }
             return start..<(start + length)
         }
@@ -125,7 +127,7 @@ final class EventFieldReader {
 
     /// Decodes every field of `payload` (the event's data from `common_type` on) into `sink`.
     @inline(__always)
-    func decode<S: FieldSink>(_ payload: RawSpan, into sink: inout S) {
+    func decode<S: FieldSink>(_ payload: RawSpan, into sink: S) {
         let o = order
         let list = fields
         let fields = list.span
@@ -147,9 +149,9 @@ final class EventFieldReader {
                     sink.bytes(i, payload.extracting(text))
                 } else {
                     // As FieldValue decodes it: invalid UTF-8 replaced.
-                    var s = payload.string(text)
-                    s.makeContiguousUTF8()
-                    sink.bytes(i, s.utf8.span.bytes)
+                    scratch.removeAll(keepingAtMost: 1 << 16)
+                    UTF8Repair.append(repairing: payload.extracting(text), to: scratch)
+                    scratch.withBytes { sink.bytes(i, $0) }
                 }
             case .bytes:
                 if let r = Self.range(f, payload, o) { sink.bytes(i, payload.extracting(r)) } else { sink.null(i) }

@@ -19,3 +19,10 @@ public enum TableExportError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 }
+
+extension TableExportError {
+    /// The output file's failure: its path and the C library's text.
+    init(_ e: OutputFileError) {
+        self = .write(path: e.path, reason: e.reason)
+    }
+}

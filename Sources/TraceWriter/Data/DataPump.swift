@@ -27,77 +27,44 @@ final class DataPump: @unchecked Sendable {
     /// One worker's scratch memory and codec state. `@unchecked Sendable`: each worker is
     /// used by exactly one thread of a `concurrentPerform` round at a time.
     final class Worker: @unchecked Sendable {
-        var scratch: UnsafeMutableRawBufferPointer = .allocate(byteCount: 0, alignment: 16)
-        let dctx: DecompressionContext?
-        let cctx: CompressionContext?
+        /// A piece's pages when they are not written as the input holds them.
+        let scratch = ScratchBuffer()
+        /// A group of pieces written in one call.
+        let group = ScratchBuffer()
+        let codec: BlockCodec
         var issues: [(Int, TraceFileError)] = []
         var ioFailed = false
         var pages = 0
-        var groupBuffer: UnsafeMutableRawBufferPointer = .allocate(byteCount: 0, alignment: 16)
 
         init(decompressor: Decompressor?, compressor: Compressor?) {
-            dctx = decompressor.map { DecompressionContext($0) }
-            cctx = compressor.map { CompressionContext($0) }
+            codec = BlockCodec(decompressor: decompressor, compressor: compressor)
         }
+    }
 
-        deinit {
-            scratch.deallocate()
-            groupBuffer.deallocate()
-        }
-
-        func group(_ n: Int) -> UnsafeMutableRawBufferPointer {
-            if groupBuffer.count < n {
-                groupBuffer.deallocate()
-                groupBuffer = .allocate(byteCount: n, alignment: 16)
-            }
-            return UnsafeMutableRawBufferPointer(rebasing: groupBuffer[0..<n])
-        }
-
-        func scratch(_ n: Int) -> UnsafeMutableRawBufferPointer {
-            if scratch.count < n {
-                scratch.deallocate()
-                scratch = .allocate(byteCount: n, alignment: 16)
-            }
-            return UnsafeMutableRawBufferPointer(rebasing: scratch[0..<n])
-        }
+    /// One slot of the ``Pipeline``: a compressed group and its size (-1: compression failed).
+    /// `@unchecked Sendable`: touched by one thread at a time, as the semaphores hand it over.
+    final class Slot: @unchecked Sendable {
+        let bytes = ScratchBuffer()
+        var used = 0
     }
 
     /// The compressed groups in flight between the workers and the writing thread: `window`
     /// slots, slot `g % window` for group `g`. A worker fills a slot once the writer has
     /// written the group before in it (`free`), then marks it `ready`; the writer takes the
     /// groups in order. `@unchecked Sendable`: a slot is touched by one thread at a time, as
-    /// the semaphores hand it over; the buffers are plain memory, not Swift arrays.
+    /// the semaphores hand it over.
     final class Pipeline: @unchecked Sendable {
         let window: Int
-        let buffers: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
-        let sizes: UnsafeMutablePointer<Int>
+        let slots: [Slot]
         let ready: [DispatchSemaphore]
         let free: [DispatchSemaphore]
         let next = Atomic<Int>(0)
 
         init(window: Int) {
             self.window = window
-            buffers = .allocate(capacity: window)
-            buffers.initialize(repeating: UnsafeMutableRawBufferPointer(start: nil, count: 0), count: window)
-            sizes = .allocate(capacity: window)
-            sizes.initialize(repeating: 0, count: window)
+            slots = (0..<window).map { _ in Slot() }
             ready = (0..<window).map { _ in DispatchSemaphore(value: 0) }
             free = (0..<window).map { _ in DispatchSemaphore(value: 1) }
-        }
-
-        deinit {
-            for i in 0..<window { buffers[i].deallocate() }
-            buffers.deallocate()
-            sizes.deallocate()
-        }
-
-        /// Slot `s`, at least `n` bytes.
-        func slot(_ s: Int, _ n: Int) -> UnsafeMutableRawBufferPointer {
-            if buffers[s].count < n {
-                buffers[s].deallocate()
-                buffers[s] = .allocate(byteCount: n, alignment: 16)
-            }
-            return buffers[s]
         }
     }
 
@@ -125,21 +92,29 @@ final class DataPump: @unchecked Sendable {
         workers.flatMap { $0.issues }.sorted { $0.0 < $1.0 }.map { $0.1 }
     }
 
-    /// Puts the pages of `piece` into `dst` (exactly its size): decompressed, or copied. A
-    /// chunk that does not decompress is written as empty pages and reported.
-    func fill(_ piece: Piece, into dst: UnsafeMutableRawBufferPointer, cpu: CPUPlan, pieceIndex: Int, worker w: Worker) {
-        let input = plan.source.mapped.bytes
+    /// The input pages of `piece` as they are, when it is not a compressed chunk.
+    func direct(_ piece: Piece) -> RawBytes? {
         switch piece {
-        case .mapped(let r):
-            dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: input[r]))
-        case .memory(let i, let r):
-            dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: plan.memory[i].bytes[r]))
+        case .mapped(let r): return plan.source.mapped.view.slice(r)
+        case .memory(let i, let r): return plan.memory[i].view.slice(r)
+        case .chunk: return nil
+        }
+    }
+
+    /// Puts the pages of `piece` into `range` of `dst` (exactly its size): decompressed, or
+    /// copied. A chunk that does not decompress is written as empty pages and reported.
+    func fill(_ piece: Piece, into dst: ScratchBuffer, range: Range<Int>, cpu: CPUPlan, pieceIndex: Int, worker w: Worker) {
+        switch piece {
+        case .mapped, .memory:
+            // Ranges planned inside the input; anything short of the piece reads as zeros.
+            let n = direct(piece).map { dst.copy($0, to: range.lowerBound) } ?? 0
+            if n < range.count { dst.zero((range.lowerBound + n)..<range.upperBound) }
         case .chunk(let c, let index):
-            let src = UnsafeRawBufferPointer(rebasing: input[c.offset..<(c.offset + c.compressedSize)])
-            let n = plan.source.blockDecompressor.flatMap { d in w.dctx?.decompress(d, src, into: dst) }
-            plan.source.mapped.releasePages(c.offset..<(c.offset + c.compressedSize))
+            let input = c.offset..<(c.offset + c.compressedSize)
+            let n = plan.source.mapped.view.slice(input).flatMap { w.codec.decompress($0, into: dst, range: range) }
+            plan.source.mapped.releasePages(input)
             if n != c.uncompressedSize {
-                dst.initializeMemory(as: UInt8.self, repeating: 0)
+                dst.zero(range)
                 w.issues.append((c.offset, TraceFileError(
                     file: plan.source.path, context: "\(cpu.context), chunk \(index)", offset: c.offset,
                     kind: .decompressionFailed("\(c.uncompressedSize / pageSize) pages written empty"))))
@@ -158,7 +133,7 @@ final class DataPump: @unchecked Sendable {
 
     /// Indices of the pages of `bytes` whose header is impossible (a commit larger than the
     /// page: the reference would stop there).
-    func badPages(_ bytes: UnsafeRawBufferPointer) -> [Int] {
+    func badPages(_ bytes: RawBytes) -> [Int] {
         let capacity = pageSize - pageHeaderSize
         var bad: [Int] = []
         var p = 0
@@ -171,13 +146,13 @@ final class DataPump: @unchecked Sendable {
         return bad
     }
 
-    /// Empties (zeroes) the pages `bad` of `bytes` and reports them.
-    func empty(_ bad: [Int], in bytes: UnsafeMutableRawBufferPointer, piece: Piece, cpu: CPUPlan, pieceIndex: Int, worker w: Worker) {
+    /// Empties (zeroes) the pages `bad` of the pages at `range` of `dst` and reports them.
+    func empty(_ bad: [Int], in dst: ScratchBuffer, range: Range<Int>, piece: Piece, cpu: CPUPlan, pieceIndex: Int, worker w: Worker) {
         for k in bad {
             let p = k * pageSize
-            let commit = UnsafeRawBufferPointer(bytes).loadUnsigned(at: p + commitField.offset, size: commitField.size,
-                                                                    order: plan.source.byteOrder) ?? 0
-            UnsafeMutableRawBufferPointer(rebasing: bytes[p..<(p + pageSize)]).initializeMemory(as: UInt8.self, repeating: 0)
+            let commit = dst.view.loadUnsigned(at: range.lowerBound + p + commitField.offset, size: commitField.size,
+                                               order: plan.source.byteOrder) ?? 0
+            dst.zero((range.lowerBound + p)..<(range.lowerBound + p + pageSize))
             let at = offset(of: piece, at: p)
             w.issues.append((at, TraceFileError(
                 file: plan.source.path, context: "\(cpu.context), page \(pieceIndex * Self.pagesPerChunk + k)", offset: at,
@@ -185,27 +160,27 @@ final class DataPump: @unchecked Sendable {
         }
     }
 
+    /// Fills `range` of `dst` with the pages of `piece` and empties the impossible ones.
+    func prepare(_ piece: Piece, into dst: ScratchBuffer, range: Range<Int>, cpu: CPUPlan, pieceIndex: Int, worker w: Worker) {
+        fill(piece, into: dst, range: range, cpu: cpu, pieceIndex: pieceIndex, worker: w)
+        let bad = dst.view.slice(range).map { badPages($0) } ?? []
+        if !bad.isEmpty {
+            empty(bad, in: dst, range: range, piece: piece, cpu: cpu, pieceIndex: pieceIndex, worker: w)
+        }
+    }
+
     /// The pages of `piece` ready to write: straight from the input when they need no change,
-    /// else in `scratch`.
-    func pages(of piece: Piece, in cpu: CPUPlan, pieceIndex: Int, worker w: Worker) -> UnsafeRawBufferPointer {
-        var direct: UnsafeRawBufferPointer?
-        switch piece {
-        case .mapped(let r): direct = UnsafeRawBufferPointer(rebasing: plan.source.mapped.bytes[r])
-        case .memory(let i, let r): direct = UnsafeRawBufferPointer(rebasing: plan.memory[i].bytes[r])
-        case .chunk: direct = nil
+    /// else in the worker's scratch buffer (valid until its next piece).
+    func pages(of piece: Piece, in cpu: CPUPlan, pieceIndex: Int, worker w: Worker) -> RawBytes {
+        if let d = direct(piece), d.count == piece.byteCount(), badPages(d).isEmpty {
+            w.pages += d.count / pageSize
+            return d
         }
-        if let d = direct {
-            let bad = badPages(d)
-            if bad.isEmpty {
-                w.pages += d.count / pageSize
-                return d
-            }
-        }
-        let dst = w.scratch(piece.byteCount())
-        fill(piece, into: dst, cpu: cpu, pieceIndex: pieceIndex, worker: w)
-        empty(badPages(UnsafeRawBufferPointer(dst)), in: dst, piece: piece, cpu: cpu, pieceIndex: pieceIndex, worker: w)
-        w.pages += dst.count / pageSize
-        return UnsafeRawBufferPointer(dst)
+        let n = piece.byteCount()
+        w.scratch.resize(n)
+        prepare(piece, into: w.scratch, range: 0..<n, cpu: cpu, pieceIndex: pieceIndex, worker: w)
+        w.pages += n / pageSize
+        return w.scratch.view
     }
 
     /// Consecutive pieces handled together by one worker (about ``groupBytes`` of pages).
@@ -267,27 +242,25 @@ final class DataPump: @unchecked Sendable {
                 let range = groups[g]
                 let size = starts[range.upperBound] - starts[range.lowerBound]
                 // Input pages that are contiguous and need no change go out as they are.
-                var direct: UnsafeRawBufferPointer?
+                var direct: RawBytes?
                 if case .mapped(let first) = cpu.pieces[range.lowerBound],
                    case .mapped(let last) = cpu.pieces[range.upperBound - 1], last.upperBound - first.lowerBound == size {
                     let r = first.lowerBound..<last.upperBound
                     plan.source.mapped.prefault(r)
-                    let bytes = UnsafeRawBufferPointer(rebasing: plan.source.mapped.bytes[r])
-                    if badPages(bytes).isEmpty { direct = bytes }
+                    if let bytes = plan.source.mapped.view.slice(r), badPages(bytes).isEmpty { direct = bytes }
                 }
                 if let d = direct {
                     if !sink.writeConcurrently(d, at: starts[range.lowerBound]) { w.ioFailed = true }
                     w.pages += d.count / pageSize
                 } else {
-                    let buf = w.group(size)
+                    let buf = w.group
+                    buf.resize(size)
                     for i in range {
                         let lo = starts[i] - starts[range.lowerBound], hi = starts[i + 1] - starts[range.lowerBound]
-                        let dst = UnsafeMutableRawBufferPointer(rebasing: buf[lo..<hi])
-                        fill(cpu.pieces[i], into: dst, cpu: cpu, pieceIndex: i, worker: w)
-                        empty(badPages(UnsafeRawBufferPointer(dst)), in: dst, piece: cpu.pieces[i], cpu: cpu, pieceIndex: i, worker: w)
+                        prepare(cpu.pieces[i], into: buf, range: lo..<hi, cpu: cpu, pieceIndex: i, worker: w)
                     }
                     w.pages += size / pageSize
-                    if !sink.writeConcurrently(UnsafeRawBufferPointer(buf), at: starts[range.lowerBound]) { w.ioFailed = true }
+                    if !sink.writeConcurrently(buf.view, at: starts[range.lowerBound]) { w.ioFailed = true }
                 }
                 // The input read for this group leaves the resident set (whole pages only: the
                 // pages shared with the next group go with it).
@@ -325,21 +298,22 @@ final class DataPump: @unchecked Sendable {
                     let range = groups[g]
                     var bound = 0
                     for i in range { bound += 8 + compressor.bound(cpu.pieces[i].byteCount()) }
-                    let out = pipe.slot(s, bound)
+                    let slot = pipe.slots[s]
+                    let out = slot.bytes
+                    out.resize(bound)
                     var used = 0
                     let mapped = self.mappedRange(cpu.pieces, range)
                     if let r = mapped { self.plan.source.mapped.prefault(r) }
                     for i in range {
                         let bytes = self.pages(of: cpu.pieces[i], in: cpu, pieceIndex: i, worker: w)
-                        let dst = UnsafeMutableRawBufferPointer(rebasing: out[(used + 8)...])
-                        guard let c = w.cctx?.compress(bytes, into: dst) else { used = -1; break }
+                        guard let c = w.codec.compress(bytes, into: out, at: used + 8) else { used = -1; break }
                         for (at, v) in [(used, UInt32(c)), (used + 4, UInt32(bytes.count))] {
-                            out.storeBytes(of: little ? v.littleEndian : v.bigEndian, toByteOffset: at, as: UInt32.self)
+                            out.store(little ? v.littleEndian : v.bigEndian, at: at)
                         }
                         used += 8 + c
                     }
                     if let r = self.inputRange(cpu.pieces, range) { self.plan.source.mapped.releasePages(r) }
-                    pipe.sizes[s] = used
+                    slot.used = used
                     pipe.ready[s].signal()
                 }
             }
@@ -351,12 +325,13 @@ final class DataPump: @unchecked Sendable {
             let s = g % pipe.window
             pipe.ready[s].wait()
             if failure == nil {
-                if pipe.sizes[s] < 0 {
+                let slot = pipe.slots[s]
+                if slot.used < 0 {
                     failure = TraceWriteError(file: sink.path, context: "\(cpu.context), chunks of pieces \(groups[g])",
                                               kind: .io("compression failed"))
                 } else {
                     do {
-                        try sink.write(UnsafeRawBufferPointer(rebasing: pipe.buffers[s][0..<pipe.sizes[s]]))
+                        try sink.write(slot.bytes.view.clampedSlice(0..<slot.used))
                     } catch {
                         failure = error
                     }

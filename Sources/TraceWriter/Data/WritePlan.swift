@@ -1,3 +1,4 @@
+@_spi(Engine) import TraceEvent
 @_spi(Engine) import TraceCmd
 
 /// One run of ring-buffer pages to write: a stretch of an uncompressed input file, a
@@ -45,18 +46,18 @@ struct WritePlan: Sendable {
     var dropped: [TraceFileError] = []
 }
 
-/// Pages built in memory, kept unchanged until the write ends. `@unchecked Sendable`: the
-/// bytes are written once at creation and only read afterwards.
+/// Pages built in memory, kept unchanged at a fixed address until the write ends, so that
+/// the workers read them as `RawBytes` views, as they read the mapped input.
+/// `@unchecked Sendable`: the bytes are written once at creation and only read afterwards.
 final class PageMemory: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
+    private let bytes = ScratchBuffer()
 
+    /// A copy of `data`.
     init(_ data: [UInt8]) {
-        let p = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
-        data.withUnsafeBytes { src in
-            if let s = src.baseAddress, let d = p.baseAddress { d.copyMemory(from: s, byteCount: data.count) }
-        }
-        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[0..<data.count])
+        bytes.resize(data.count)
+        bytes.copy(data, to: 0)
     }
 
-    deinit { UnsafeMutableRawPointer(mutating: bytes.baseAddress)?.deallocate() }
+    /// The bytes (valid while this object lives: the ``WritePlan`` holding it outlives the write).
+    var view: RawBytes { bytes.view }
 }

@@ -209,16 +209,13 @@ struct FileLayoutWriter {
         var body = content
         var flags: UInt16 = 0
         if compress, let compressor {
-            let ctx = CompressionContext(compressor)
-            var out = [UInt8](repeating: 0, count: compressor.bound(content.count))
-            let n = content.withUnsafeBytes { src in out.withUnsafeMutableBytes { ctx.compress(src, into: $0) } }
-            guard let n else {
+            guard let out = CompressionContext(compressor).compress(content) else {
                 throw TraceWriteError(file: sink.path, context: "\(name) section", kind: .io("compression failed"))
             }
             body = ByteEncoder.encode(order) { e in
-                e.u32(n)
+                e.u32(out.count)
                 e.u32(content.count)
-                e.raw(Array(out[0..<n]))
+                e.raw(out)
             }
             flags = 1
         }
@@ -345,14 +342,12 @@ struct FileLayoutWriter {
         var content = strings.bytes
         var flags: UInt16 = 0
         if let compressor {
-            let ctx = CompressionContext(compressor)
-            var out = [UInt8](repeating: 0, count: compressor.bound(content.count))
             let src = content
-            if let n = src.withUnsafeBytes({ s in out.withUnsafeMutableBytes { ctx.compress(s, into: $0) } }) {
+            if let out = CompressionContext(compressor).compress(src) {
                 content = ByteEncoder.encode(order) { e in
-                    e.u32(n)
+                    e.u32(out.count)
                     e.u32(src.count)
-                    e.raw(Array(out[0..<n]))
+                    e.raw(out)
                 }
                 flags = 1
             }

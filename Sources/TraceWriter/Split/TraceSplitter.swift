@@ -115,7 +115,7 @@ struct TraceSplitter {
             case .pages(let n):
                 for (i, s) in mainStreams.enumerated() {
                     while let r = s.peek(), r.timestamp <= end {
-                        let len = (r.payload.count + 3) & ~3
+                        let len = (r.withPayload { $0.byteCount } + 3) & ~3
                         if builders[i].pageCount >= n
                             && builders[i].needsNewPage(payloadLength: len, timestamp: r.rawTimestamp, missed: r.missedEvents) {
                             break

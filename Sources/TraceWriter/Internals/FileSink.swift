@@ -11,12 +11,15 @@ import Darwin
 /// writes from several threads at once (`pwrite` is safe to call concurrently on one
 /// descriptor). The only file of the module that imports the C library.
 ///
-/// `@unchecked Sendable`: only ``writeConcurrently(_:at:)`` is called from worker threads, and
-/// it touches nothing but the descriptor; everything else runs on the writing thread.
+/// `@safe`: bytes come in as arrays and `RawBytes` views; the raw buffer and the C calls
+/// stay inside. `@unchecked Sendable`: only ``writeConcurrently(_:at:)`` is called from
+/// worker threads, and it touches nothing but the descriptor; everything else runs on the
+/// writing thread.
+@safe
 final class FileSink: @unchecked Sendable {
     let path: String
     private let fd: Int32
-    private var buffer: UnsafeMutableRawBufferPointer
+    private let buffer: UnsafeMutableRawBufferPointer
     private var buffered = 0
     /// The offset of the next sequential byte.
     private(set) var position = 0
@@ -29,31 +32,33 @@ final class FileSink: @unchecked Sendable {
     init(path: String, order: ByteOrder) throws(TraceWriteError) {
         self.path = path
         self.order = order
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        fd = unsafe open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw TraceWriteError(file: path, context: "open", kind: .io(Self.errorText)) }
-        buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
+        unsafe buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
     deinit {
-        buffer.deallocate()
+        unsafe buffer.deallocate()
         if fd >= 0 { _ = close(fd) }
     }
 
-    static var errorText: String { String(cString: strerror(errno)) }
+    /// The C library's text for the last error (`errno`).
+    static var errorText: String { unsafe String(cString: strerror(errno)) }
 
     private func fail(_ context: String) -> TraceWriteError {
         TraceWriteError(file: path, context: context, kind: .io(Self.errorText))
     }
 
     /// Writes `bytes` at `offset` without moving ``position`` (callers keep their ranges apart).
+    @unsafe
     private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         guard var p = bytes.baseAddress else { return true }
         var left = bytes.count, at = offset
         while left > 0 {
-            let n = pwrite(fd, p, left, off_t(at))
+            let n = unsafe pwrite(fd, p, left, off_t(at))
             if n < 0 { if errno == EINTR { continue }; return false }
             if n == 0 { errno = EIO; return false }
-            p += n; left -= n; at += n
+            unsafe p += n; left -= n; at += n
         }
         return true
     }
@@ -61,32 +66,33 @@ final class FileSink: @unchecked Sendable {
     func flush() throws(TraceWriteError) {
         guard buffered > 0 else { return }
         let start = position - buffered
-        guard writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<buffered]), at: start) else { throw fail("write") }
+        guard unsafe writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<buffered]), at: start) else { throw fail("write") }
         buffered = 0
     }
 
     /// Appends `bytes` at ``position``.
-    func write(_ bytes: UnsafeRawBufferPointer) throws(TraceWriteError) {
+    func write(_ bytes: RawBytes) throws(TraceWriteError) {
         if bytes.count >= Self.bufferSize / 2 {
             try flush()
-            guard writeAll(bytes, at: position) else { throw fail("write") }
+            guard unsafe writeAll(bytes.unsafeBuffer, at: position) else { throw fail("write") }
             position += bytes.count
             end = max(end, position)
             return
         }
-        if buffered + bytes.count > buffer.count { try flush() }
-        if let src = bytes.baseAddress, let dst = buffer.baseAddress {
-            (dst + buffered).copyMemory(from: src, byteCount: bytes.count)
+        if buffered + bytes.count > Self.bufferSize { try flush() }
+        if let src = unsafe bytes.unsafeBuffer.baseAddress, let dst = unsafe buffer.baseAddress {
+            unsafe (dst + buffered).copyMemory(from: src, byteCount: bytes.count)
         }
         buffered += bytes.count
         position += bytes.count
         end = max(end, position)
     }
 
+    /// Appends `bytes` at ``position``.
     func write(_ bytes: [UInt8]) throws(TraceWriteError) {
         var failure: TraceWriteError?
-        bytes.withUnsafeBytes { b in
-            do throws(TraceWriteError) { try write(b) } catch { failure = error }
+        unsafe bytes.withUnsafeBytes { b in
+            do throws(TraceWriteError) { try write(unsafe RawBytes(unsafeBytes: b)) } catch { failure = error }
         }
         if let failure { throw failure }
     }
@@ -109,15 +115,15 @@ final class FileSink: @unchecked Sendable {
     /// Overwrites bytes already written (or reserved) at `offset`.
     func patch(_ bytes: [UInt8], at offset: Int) throws(TraceWriteError) {
         try flush()
-        let ok = bytes.withUnsafeBytes { writeAll($0, at: offset) }
+        let ok = unsafe bytes.withUnsafeBytes { unsafe writeAll($0, at: offset) }
         guard ok else { throw fail("write") }
         end = max(end, offset + bytes.count)
     }
 
     /// Writes `bytes` at `offset` from any thread (for ranges past ``position`` that the
     /// writing thread skipped). Returns `false` on an I/O error.
-    func writeConcurrently(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-        writeAll(bytes, at: offset)
+    func writeConcurrently(_ bytes: RawBytes, at offset: Int) -> Bool {
+        unsafe writeAll(bytes.unsafeBuffer, at: offset)
     }
 
     /// Notes that bytes up to `offset` were written concurrently.
@@ -126,7 +132,7 @@ final class FileSink: @unchecked Sendable {
     /// Removes the file (after a failed write: a partial file is never left behind).
     func discard() {
         buffered = 0
-        _ = unlink(path)
+        _ = unsafe unlink(path)
     }
 
     /// Flushes and gives the file its final size (a trailing hole is made real).

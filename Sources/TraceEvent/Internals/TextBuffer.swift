@@ -3,13 +3,20 @@
 /// Formatting code appends bytes and ASCII/UTF-8 text; nothing is converted through
 /// `String(format:)` or Foundation on the hot path. A value type (copies are independent,
 /// copy-on-write) over one raw allocation: an append is a capacity check and a copy, and
-/// `appendUnsafe(maxCount:_:)` lets formatting code of this package write its bytes in place.
+/// ``append(maxCount:_:)`` lets formatting code write its bytes in place through an
+/// `OutputSpan`.
+///
+/// The module's one output-buffer type, and one of the few types of the module that hold
+/// unsafe code: every write goes to the tail reserved by ``reserveTail(_:)`` after its
+/// capacity check, so the safe API never touches memory outside the allocation. The `@unsafe`
+/// members hand out pointers to the engine code that still takes them.
 ///
 /// `@unchecked Sendable` (its storage class is not `Sendable`): copy-on-write as `Array` is:
 /// the storage's bytes are written only through ``reserveTail(_:)``, after
 /// `isKnownUniquelyReferenced`, so no copy, on any thread, sees them change.
+@safe
 @_spi(Engine) public struct TextBuffer: @unchecked Sendable {
-    @usableFromInline
+    @safe @usableFromInline
     final class Storage {
         @usableFromInline let base: UnsafeMutablePointer<UInt8>
         @usableFromInline let capacity: Int
@@ -17,10 +24,10 @@
         @usableFromInline
         init(capacity: Int) {
             self.capacity = max(capacity, 16)
-            base = .allocate(capacity: self.capacity)
+            unsafe base = .allocate(capacity: self.capacity)
         }
 
-        deinit { base.deallocate() }
+        deinit { unsafe base.deallocate() }
     }
 
     @usableFromInline var storage: Storage
@@ -36,11 +43,11 @@
     /// The bytes written so far, as an array (a copy; use ``withBytes(_:)`` to read them in
     /// place).
     @_spi(Engine) public var bytes: [UInt8] {
-        Array(UnsafeBufferPointer(start: storage.base, count: count))
+        unsafe Array(UnsafeBufferPointer(start: storage.base, count: count))
     }
 
     /// The last byte, if any.
-    @inlinable @_spi(Engine) public var last: UInt8? { count > 0 ? storage.base[count - 1] : nil }
+    @inlinable @_spi(Engine) public var last: UInt8? { count > 0 ? unsafe storage.base[count - 1] : nil }
 
     /// Whether no bytes are held.
     @inlinable @_spi(Engine) public var isEmpty: Bool { count == 0 }
@@ -48,82 +55,98 @@
     /// The byte at `index` (which must be below ``count``).
     @inlinable @_spi(Engine) public subscript(index: Int) -> UInt8 {
         precondition(index >= 0 && index < count, "TextBuffer index out of range")
-        return storage.base[index]
+        return unsafe storage.base[index]
     }
 
     /// Calls `body` with the bytes written so far, read in place.
     @inlinable @_spi(Engine) public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
-        try withUnsafeBytes { try body($0.bytes) }
+        try unsafe withUnsafeBytes { try body(unsafe $0.bytes) }
     }
 
-    /// Calls `body` with the bytes written so far.
-    @inlinable package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    /// Calls `body` with the bytes written so far (prefer ``withBytes(_:)``).
+    @unsafe @inlinable package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withExtendedLifetime(storage) {
-            try body(UnsafeRawBufferPointer(start: storage.base, count: count))
+            try unsafe body(UnsafeRawBufferPointer(start: storage.base, count: count))
         }
     }
 
     /// Room for `n` more bytes, unshared: returns where they go.
-    @inlinable @inline(__always)
+    @unsafe @inlinable @inline(__always)
     mutating func reserveTail(_ n: Int) -> UnsafeMutablePointer<UInt8> {
         if _slowPath(!isKnownUniquelyReferenced(&storage) || count + n > storage.capacity) { grow(count + n) }
-        return storage.base + count
+        return unsafe storage.base + count
     }
 
     @usableFromInline
     mutating func grow(_ needed: Int) {
         let capacity = Swift.max(needed, storage.capacity * 2)
         let bigger = Storage(capacity: capacity)
-        bigger.base.update(from: storage.base, count: count)
+        unsafe bigger.base.update(from: storage.base, count: count)
         storage = bigger
     }
 
     /// Lets `body` write at most `maxCount` bytes at the end in place; it returns how many
-    /// it wrote.
-    @inlinable @inline(__always)
+    /// it wrote. (The safe form is ``append(maxCount:_:)``.)
+    @unsafe @inlinable @inline(__always)
     package mutating func appendUnsafe(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-        let p = reserveTail(maxCount)
-        let n = body(p)
+        let p = unsafe reserveTail(maxCount)
+        let n = unsafe body(p)
         _count += Swift.min(Swift.max(n, 0), maxCount)
     }
 
+    /// Lets `body` write at most `maxCount` bytes at the end in place, through an
+    /// `OutputSpan` of that capacity (each write is bounds-checked); what it appended stays.
+    @inlinable @inline(__always)
+    @_spi(Engine) public mutating func append(maxCount: Int, _ body: (inout OutputSpan<UInt8>) -> Void) {
+        let n = Swift.max(maxCount, 0)
+        let tail = unsafe UnsafeMutableBufferPointer(start: reserveTail(n), count: n)
+        var output = unsafe OutputSpan(buffer: tail, initializedCount: 0)
+        body(&output)
+        _count &+= unsafe output.finalize(for: tail)
+    }
+
     @inlinable @inline(__always) @_spi(Engine) public mutating func append(_ byte: UInt8) {
-        let p = reserveTail(1)
-        p.pointee = byte
+        let p = unsafe reserveTail(1)
+        unsafe p.pointee = byte
         _count &+= 1
     }
 
     @inlinable @_spi(Engine) public mutating func append(_ s: String) {
         var s = s
-        s.withUTF8 { append(contentsOf: UnsafeRawBufferPointer($0)) }
+        s.withUTF8 { unsafe append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
     @inlinable @_spi(Engine) public mutating func append(contentsOf b: some Sequence<UInt8>) {
-        let done: Bool? = b.withContiguousStorageIfAvailable { append(contentsOf: UnsafeRawBufferPointer($0)); return true }
+        let done: Bool? = b.withContiguousStorageIfAvailable { unsafe append(contentsOf: UnsafeRawBufferPointer($0)); return true }
         if done == nil { for x in b { append(x) } }
     }
 
     /// Appends the bytes of an array with one copy.
     @inlinable @inline(__always) @_spi(Engine) public mutating func append(contentsOf b: [UInt8]) {
-        b.withUnsafeBytes { append(contentsOf: $0) }
+        unsafe b.withUnsafeBytes { unsafe append(contentsOf: $0) }
+    }
+
+    /// Appends the bytes of `b[range]` with one copy; `range` must be inside the array.
+    @inlinable @inline(__always) @_spi(Engine) public mutating func append(contentsOf b: [UInt8], _ range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= b.count, "TextBuffer append range out of bounds")
+        unsafe b.withUnsafeBytes { unsafe append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
     /// Appends raw bytes with one copy.
-    @inlinable @inline(__always) package mutating func append(contentsOf b: UnsafeRawBufferPointer) {
+    @unsafe @inlinable @inline(__always) package mutating func append(contentsOf b: UnsafeRawBufferPointer) {
         let n = b.count
         guard n > 0, let src = b.baseAddress else { return }
-        let p = reserveTail(n)
+        let p = unsafe reserveTail(n)
         if n <= 16 {
-            let s = src.assumingMemoryBound(to: UInt8.self)
+            let s = unsafe src.assumingMemoryBound(to: UInt8.self)
             var i = 0
-            while i < n { p[i] = s[i]; i &+= 1 }
+            while i < n { unsafe p[i] = s[i]; i &+= 1 }
         } else {
-            UnsafeMutableRawPointer(p).copyMemory(from: src, byteCount: n)
+            unsafe UnsafeMutableRawPointer(p).copyMemory(from: src, byteCount: n)
         }
         _count &+= n
     }
 
-    /// Appends `byte` `count` times (padding).
     /// Appends the bytes of a view.
     @inlinable @inline(__always) package mutating func append(contentsOf b: RawBytes) {
         unsafe append(contentsOf: b.unsafeBuffer)
@@ -131,26 +154,32 @@
 
     /// Appends the bytes of `span`.
     @inlinable @inline(__always) @_spi(Engine) public mutating func append(contentsOf span: RawSpan) {
-        span.withUnsafeBytes { append(contentsOf: $0) }
+        unsafe span.withUnsafeBytes { unsafe append(contentsOf: $0) }
     }
 
+    /// Appends the bytes of `span`.
+    @inlinable @inline(__always) @_spi(Engine) public mutating func append(contentsOf span: Span<UInt8>) {
+        unsafe span.withUnsafeBytes { unsafe append(contentsOf: $0) }
+    }
+
+    /// Appends `byte` `count` times (padding).
     @inlinable @inline(__always) @_spi(Engine) public mutating func append(repeating byte: UInt8, count n: Int) {
         if n <= 0 { return }
-        let p = reserveTail(n)
+        let p = unsafe reserveTail(n)
         if n <= 32 {
             var i = 0
-            while i < n { p[i] = byte; i &+= 1 }
+            while i < n { unsafe p[i] = byte; i &+= 1 }
         } else {
-            p.update(repeating: byte, count: n)
+            unsafe p.update(repeating: byte, count: n)
         }
         _count &+= n
     }
 
     /// Appends the decimal text of `value`.
     @inlinable @_spi(Engine) public mutating func appendDecimal(_ value: UInt64) {
-        let p = reserveTail(20)
+        let p = unsafe reserveTail(20)
         if value < 10 {
-            p.pointee = UInt8(truncatingIfNeeded: value) &+ 0x30
+            unsafe p.pointee = UInt8(truncatingIfNeeded: value) &+ 0x30
             _count &+= 1
             return
         }
@@ -161,7 +190,7 @@
         var i = n
         while i > 0 {
             i &-= 1
-            p[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+            unsafe p[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
             v /= 10
         }
         _count &+= n
@@ -169,7 +198,16 @@
 
     /// Appends the bytes of a static string (a literal), without creating a `String`.
     @inlinable @_spi(Engine) public mutating func append(_ s: StaticString) {
-        s.withUTF8Buffer { append(contentsOf: UnsafeRawBufferPointer($0)) }
+        s.withUTF8Buffer { unsafe append(contentsOf: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Appends the bytes of `range` (clamped to the string) of the static string `s`.
+    @inlinable @_spi(Engine) public mutating func append(_ s: StaticString, _ range: Range<Int>) {
+        s.withUTF8Buffer { b in
+            let lo = Swift.min(Swift.max(range.lowerBound, 0), b.count)
+            let hi = Swift.min(Swift.max(range.upperBound, lo), b.count)
+            unsafe append(contentsOf: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: b[lo..<hi])))
+        }
     }
 
     /// Appends the decimal text of `value`, with a leading `-` when negative.
@@ -204,16 +242,16 @@ extension TextBuffer {
     mutating func appendPadded(pad: Int, leftAlign left: Bool, prefix: (UInt8, UInt8), prefixCount: Int,
                                zeros: Int, digits digitsBuf: InlineArray<32, UInt8>, digitCount nd: Int) {
         let total = prefixCount + zeros + nd
-        appendUnsafe(maxCount: total + pad) { p in
+        unsafe appendUnsafe(maxCount: total + pad) { p in
             var i = 0
-            if !left { while i < pad { p[i] = 0x20; i &+= 1 } }
-            if prefixCount > 0 { p[i] = prefix.0; i &+= 1 }
-            if prefixCount > 1 { p[i] = prefix.1; i &+= 1 }
+            if !left { while i < pad { unsafe p[i] = 0x20; i &+= 1 } }
+            if prefixCount > 0 { unsafe p[i] = prefix.0; i &+= 1 }
+            if prefixCount > 1 { unsafe p[i] = prefix.1; i &+= 1 }
             var z = 0
-            while z < zeros { p[i] = 0x30; i &+= 1; z &+= 1 }
+            while z < zeros { unsafe p[i] = 0x30; i &+= 1; z &+= 1 }
             var d = 32 - nd
-            while d < 32 { p[i] = digitsBuf[d]; i &+= 1; d &+= 1 }
-            if left { var k = 0; while k < pad { p[i] = 0x20; i &+= 1; k &+= 1 } }
+            while d < 32 { unsafe p[i] = digitsBuf[d]; i &+= 1; d &+= 1 }
+            if left { var k = 0; while k < pad { unsafe p[i] = 0x20; i &+= 1; k &+= 1 } }
             return i
         }
     }
@@ -224,10 +262,10 @@ extension TextBuffer {
         let nd = Self.hexDigitCount(value)
         let zeros = minDigits > nd ? minDigits - nd : 0
         // One reservation for the whole number (each single-byte append checks the storage).
-        appendUnsafe(maxCount: zeros + nd) { p in
+        unsafe appendUnsafe(maxCount: zeros + nd) { p in
             var i = 0
-            while i < zeros { p[i] = 0x30; i &+= 1 }
-            Self.writeHex(value, digits: nd, upper: upper, at: p + zeros)
+            while i < zeros { unsafe p[i] = 0x30; i &+= 1 }
+            unsafe Self.writeHex(value, digits: nd, upper: upper, at: p + zeros)
             return zeros + nd
         }
     }
@@ -236,10 +274,10 @@ extension TextBuffer {
     @inline(__always)
     mutating func append0xHex(_ value: UInt64) {
         let nd = Self.hexDigitCount(value)
-        appendUnsafe(maxCount: nd + 2) { p in
-            p[0] = 0x30
-            p[1] = 0x78
-            Self.writeHex(value, digits: nd, upper: false, at: p + 2)
+        unsafe appendUnsafe(maxCount: nd + 2) { p in
+            unsafe p[0] = 0x30
+            unsafe p[1] = 0x78
+            unsafe Self.writeHex(value, digits: nd, upper: false, at: p + 2)
             return nd + 2
         }
     }
@@ -254,7 +292,7 @@ extension TextBuffer {
     }
 
     /// Writes the last `digits` hexadecimal digits of `value` at `p`.
-    @inline(__always)
+    @unsafe @inline(__always)
     static func writeHex(_ value: UInt64, digits: Int, upper: Bool, at p: UnsafeMutablePointer<UInt8>) {
         let letter: UInt8 = upper ? 0x41 - 10 : 0x61 - 10
         var k = digits
@@ -262,7 +300,7 @@ extension TextBuffer {
         while k > 0 {
             k &-= 1
             let d = UInt8(truncatingIfNeeded: x & 0xf)
-            p[k] = d < 10 ? 0x30 &+ d : letter &+ d
+            unsafe p[k] = d < 10 ? 0x30 &+ d : letter &+ d
             x >>= 4
         }
     }
