@@ -35,39 +35,48 @@
     @_spi(Engine) public let layout: RingBufferLayout
     /// The buffer's name (empty for the top-level buffer), for messages.
     @_spi(Engine) public let bufferName: String
-    /// The correction that turns each raw timestamp into the record's ``Record/timestamp``
-    /// (the ordering key), with the CPU index it is asked about; `nil` keeps raw timestamps.
-    /// Set it (``setCorrection(_:cpu:)``) before reading. A value stored in the stream: the
-    /// key is computed by inlined code, with no indirect call, and the corrector's per-CPU
-    /// sample-interval cache lives here.
-    @exclusivity(unchecked) private var corrector = TimestampCorrector()
-    @exclusivity(unchecked) private var correcting = false { didSet { updateDirect() } }
+    /// The CPU index the corrector is asked about (see ``setCorrection(_:cpu:)``).
     private var correctionCPU = 0
     /// `eventMask[id]` tells whether records of event `id` are kept; `nil` keeps all.
     private var eventMask: [Bool]? { didSet { updateDirect() } }
     /// libtracecmd's offset of page 0 (see ``Record/pageOffset``).
     @_spi(Engine) public let referencePageBase: Int
+    private let pageSize: Int
+
+    /// What changes per record and per page. The stream is single-threaded by contract, and
+    /// its per-record fields are read and written without dynamic exclusivity checks (which
+    /// would cost more than the decoding itself): they live in one ``UncheckedCell``.
+    private struct State {
+        /// The correction that turns each raw timestamp into the record's
+        /// ``Record/timestamp`` (the ordering key); a value stored in the stream: the key is
+        /// computed by inlined code, with no indirect call, and the corrector's per-CPU
+        /// sample-interval cache lives here.
+        var corrector = TimestampCorrector()
+        var correcting = false
+        /// Index of the page being read (-1 before the first).
+        var pageIndex = -1
+        /// The header of the page being read.
+        var currentPage: RingBufferPage?
+        /// The events of the page being read (an empty page when none is).
+        var events = RingBufferPage.Events(page: RingBufferPage())
+        var peeked: Record?
+        /// Whether ``next(into:)`` may decode the page's next data event in line: no record
+        /// is peeked, none is corrected or left out, and the page is little-endian.
+        var direct = true
+        /// The error that ended the last ``next(into:)`` (taken by ``takeError()``).
+        var pendingError: TraceFileError?
+        var finished = false
+        /// Of the page being read, per record without copying the page header.
+        var pageTimestamp: UInt64 = 0
+        var pageOffset = 0
+    }
+    private let state = UncheckedCell(State())
 
     /// Index of the page being read (-1 before the first).
-    @exclusivity(unchecked) package private(set) var pageIndex = -1
+    package var pageIndex: Int { state.value.pageIndex }
     /// The header of the page being read.
-    @exclusivity(unchecked) package private(set) var currentPage: RingBufferPage?
+    package var currentPage: RingBufferPage? { state.value.currentPage }
 
-    // The stream is single-threaded by contract; dynamic exclusivity checks on these
-    // per-record fields would cost more than the decoding itself.
-    /// The events of the page being read (an empty page when none is).
-    @exclusivity(unchecked) private var events = RingBufferPage.Events(page: RingBufferPage())
-    @exclusivity(unchecked) private var peeked: Record? { didSet { updateDirect() } }
-    /// Whether ``next(into:)`` may decode the page's next data event in line: no record is
-    /// peeked, none is corrected or left out, and the page is little-endian.
-    @exclusivity(unchecked) private var direct = true
-    /// The error that ended the last ``next(into:)`` (taken by ``takeError()``).
-    @exclusivity(unchecked) private var pendingError: TraceFileError?
-    @exclusivity(unchecked) private var finished = false
-    private let pageSize: Int
-    /// Of the page being read, per record without copying the page header.
-    @exclusivity(unchecked) private var pageTimestamp: UInt64 = 0
-    @exclusivity(unchecked) private var pageOffset = 0
     private let byteOrder: ByteOrder
 
     /// Opens the data of `buffer.cpus[cpuIndex]`.
@@ -94,7 +103,7 @@
         bufferName = buffer.name
         pageSize = source.pageSize
         byteOrder = self.layout.byteOrder
-        direct = byteOrder == .little
+        state.value.direct = byteOrder == .little
         if let referencePageBase {
             self.referencePageBase = referencePageBase
         } else if buffer.isCompressed {
@@ -109,9 +118,10 @@
     /// CPU's TIME_SHIFT samples; by default ``cpu``). An identity corrector costs nothing per
     /// record.
     @_spi(Engine) public func setCorrection(_ corrector: TimestampCorrector, cpu: Int? = nil) {
-        self.corrector = corrector
-        correcting = !corrector.isIdentity
+        state.value.corrector = corrector
+        state.value.correcting = !corrector.isIdentity
         correctionCPU = cpu ?? self.cpu
+        updateDirect()
     }
 
     /// Keeps only records whose `common_type` is in `ids` (`nil` keeps all): the others are
@@ -125,7 +135,16 @@
     }
 
     private func updateDirect() {
-        direct = peeked == nil && eventMask == nil && !correcting && byteOrder == .little
+        let s = state.value
+        let direct = s.peeked == nil && eventMask == nil && !s.correcting && byteOrder == .little
+        state.value.direct = direct
+    }
+
+    /// Sets the peeked record (and whether records can be decoded in line).
+    @inline(__always)
+    private func setPeeked(_ record: Record?) {
+        state.value.peeked = record
+        updateDirect()
     }
 
     /// The number of pages of this CPU.
@@ -133,39 +152,50 @@
 
     /// The next record without consuming it, or `nil` when the CPU has no more.
     @_spi(Engine) public func peek() throws(TraceFileError) -> Record? {
-        if let peeked { return peeked }
+        if let peeked = state.value.peeked { return peeked }
         let r = try decode()
-        peeked = r
+        setPeeked(r)
         return r
+    }
+
+    /// The next event of the page being read, or `nil` at its end. An event that extends
+    /// outside its page ends the page (the error is thrown once).
+    @inline(__always)
+    private func nextEvent() throws(TraceFileError) -> RingBufferEvent? {
+        do {
+            return try state.value.events.next()
+        } catch {
+            state.value.events = .init(page: RingBufferPage())
+            throw pageError(error)
+        }
+    }
+
+    /// The record of `event`, corrected.
+    @inline(__always)
+    private func record(of event: RingBufferEvent) -> Record {
+        let raw = event.timestamp
+        let ts = state.value.correcting ? corrected(raw) : raw
+        let s = state.value
+        return Record(cpu: cpu, timestamp: ts,
+                      rawTimestamp: raw, payload: event.payload,
+                      missedEvents: event.missedEvents.asReferenceRecordValue,
+                      pageOffset: s.pageOffset, pageIndex: s.pageIndex,
+                      offsetInPage: event.offset, recordSize: event.recordSize,
+                      timeDelta: event.timeDelta, pageTimestamp: s.pageTimestamp,
+                      isFirstOnPage: event.isFirstOnPage, byteOrder: byteOrder)
     }
 
     /// The next record from the page, not kept.
     @inline(__always)
     private func decode() throws(TraceFileError) -> Record? {
-        if finished { return nil }
+        if state.value.finished { return nil }
         while true {
-            let event: RingBufferEvent?
-            do {
-                event = try events.next()
-            } catch {
-                events = .init(page: RingBufferPage())
-                throw pageError(error)
-            }
-            if let event {
+            if let event = try nextEvent() {
                 if eventMask != nil, !isKept(event.payload) { continue }
-                let raw = event.timestamp
-                let ts = correcting ? corrected(raw) : raw
-                let r = Record(cpu: cpu, timestamp: ts,
-                               rawTimestamp: raw, payload: event.payload,
-                               missedEvents: event.missedEvents.asReferenceRecordValue,
-                               pageOffset: pageOffset, pageIndex: pageIndex,
-                               offsetInPage: event.offset, recordSize: event.recordSize,
-                               timeDelta: event.timeDelta, pageTimestamp: pageTimestamp,
-                               isFirstOnPage: event.isFirstOnPage, byteOrder: byteOrder)
-                return r
+                return record(of: event)
             }
             try loadNextPage()
-            if finished { return nil }
+            if state.value.finished { return nil }
         }
     }
 
@@ -173,7 +203,7 @@
     // merge when there is nothing to correct or select.
     @inline(never)
     private func corrected(_ raw: UInt64) -> UInt64 {
-        corrector.correct(raw, cpu: correctionCPU)
+        state.value.corrector.correct(raw, cpu: correctionCPU)
     }
 
     @inline(never)
@@ -184,13 +214,13 @@
     }
 
     /// Consumes the record returned by the last ``peek()``.
-    @_spi(Engine) public func advance() { peeked = nil }
+    @_spi(Engine) public func advance() { setPeeked(nil) }
 
     /// The next record, consumed.
     @inline(__always)
     @_spi(Engine) public func next() throws(TraceFileError) -> Record? {
-        if let p = peeked {
-            peeked = nil
+        if let p = state.value.peeked {
+            setPeeked(nil)
             return p
         }
         return try decode()
@@ -205,25 +235,28 @@
     /// no selection); everything else goes through ``next()``.
     @inline(__always)
     func next(into slot: inout Record) -> Bool {
-        if direct && events.yieldedAny {
-            let bytes = events.page.bytes
-            let at = events.page.dataOffset &+ events.nextIndex
-            if events.nextIndex < events.page.dataSize, let raw = bytes.load(UInt32.self, at: at) {
+        let cell = state
+        if cell.value.direct && cell.value.events.yieldedAny {
+            let page = cell.value.events.page
+            let bytes = page.bytes
+            let index = cell.value.events.nextIndex
+            let at = page.dataOffset &+ index
+            if index < page.dataSize, let raw = bytes.load(UInt32.self, at: at) {
                 let word = UInt32(littleEndian: raw)
                 let length = Int(word & RingBufferPage.Header.typeLenMask) &* 4
                 // type_len 1...28: a data event of type_len * 4 bytes after its header word.
                 let end = at &+ 4 &+ length
                 if UInt(bitPattern: length &- 4) < 28 * 4, let payload = bytes.slice((at &+ 4)..<end) {
                     let delta = word >> RingBufferPage.Header.typeLenBits
-                    let t = events.time &+ UInt64(delta)
-                    events.time = t
-                    events.nextIndex = end &- events.page.dataOffset
+                    let t = cell.value.events.time &+ UInt64(delta)
+                    cell.value.events.time = t
+                    cell.value.events.nextIndex = end &- page.dataOffset
                     // Offsets within a page fit in 32 bits (pages are checked at load).
                     slot = Record(cpu: cpu, timestamp: t, payload: payload,
-                                  pageOffset: pageOffset, pageIndex: pageIndex,
+                                  pageOffset: cell.value.pageOffset, pageIndex: cell.value.pageIndex,
                                   offsetInPage: UInt32(truncatingIfNeeded: at),
                                   recordSize: UInt32(truncatingIfNeeded: end &- at), timeDelta: delta,
-                                  pageTimestamp: pageTimestamp)
+                                  pageTimestamp: cell.value.pageTimestamp)
                     return true
                 }
             }
@@ -240,7 +273,7 @@
             slot = r
             return true
         } catch {
-            pendingError = error
+            state.value.pendingError = error
             return false
         }
     }
@@ -249,16 +282,16 @@
     /// the page (libtraceevent's raw field printer reads fixed-size fields past a record's
     /// end); `nil` when `record` is not on the page being read. Valid as the record's payload.
     package func pageRest(of record: Record) -> RawBytes? {
-        let page = events.page
-        guard record.pageIndex == pageIndex, page.bytes.count > 0 else { return nil }
+        let page = state.value.events.page
+        guard record.pageIndex == state.value.pageIndex, page.bytes.count > 0 else { return nil }
         let payloadStart = record.offsetInPage + record.recordSize - record.payload.count
         return page.bytes.slice(payloadStart..<page.bytes.count)
     }
 
     /// The error that made the last ``next(into:)`` return false, if one did (cleared).
     func takeError() -> TraceFileError? {
-        guard let e = pendingError else { return nil }
-        pendingError = nil
+        guard let e = state.value.pendingError else { return nil }
+        state.value.pendingError = nil
         return e
     }
 
@@ -271,73 +304,59 @@
         seek(toPage: index)
         try loadNextPage()
         var out: [Record] = []
-        guard !finished else { return out }
-        while true {
-            let event: RingBufferEvent?
-            do {
-                event = try events.next()
-            } catch {
-                events = .init(page: RingBufferPage())
-                throw pageError(error)
-            }
-            guard let event else { break }
+        guard !state.value.finished else { return out }
+        while let event = try nextEvent() {
             if eventMask != nil, !isKept(event.payload) { continue }
-            let raw = event.timestamp
-            out.append(Record(cpu: cpu, timestamp: correcting ? corrected(raw) : raw,
-                              rawTimestamp: raw, payload: event.payload,
-                              missedEvents: event.missedEvents.asReferenceRecordValue,
-                              pageOffset: pageOffset, pageIndex: pageIndex,
-                              offsetInPage: event.offset, recordSize: event.recordSize,
-                              timeDelta: event.timeDelta, pageTimestamp: pageTimestamp,
-                              isFirstOnPage: event.isFirstOnPage, byteOrder: byteOrder))
+            out.append(record(of: event))
         }
-        events = .init(page: RingBufferPage())
+        state.value.events = .init(page: RingBufferPage())
         return out
     }
 
     /// Moves to page `index` (0-based), dropping any record peeked; reading continues with
     /// the page's first record.
     @_spi(Engine) public func seek(toPage index: Int) {
-        peeked = nil
-        events = .init(page: RingBufferPage())
-        currentPage = nil
-        pageIndex = max(-1, min(index, source.pageCount) - 1)
-        finished = false
+        setPeeked(nil)
+        state.value.events = .init(page: RingBufferPage())
+        state.value.currentPage = nil
+        state.value.pageIndex = max(-1, min(index, source.pageCount) - 1)
+        state.value.finished = false
     }
 
     private func loadNextPage() throws(TraceFileError) {
-        events = .init(page: RingBufferPage())
-        currentPage = nil
-        pageIndex += 1
-        guard pageIndex < source.pageCount else {
-            pageIndex = source.pageCount
-            finished = true
+        state.value.events = .init(page: RingBufferPage())
+        state.value.currentPage = nil
+        let index = state.value.pageIndex + 1
+        guard index < source.pageCount else {
+            state.value.pageIndex = source.pageCount
+            state.value.finished = true
             return
         }
+        state.value.pageIndex = index
         let bytes: RawBytes
         do {
-            bytes = try source.page(pageIndex)
+            bytes = try source.page(index)
         } catch {
-            finished = true
+            state.value.finished = true
             throw error
         }
         do {
             let page = try RingBufferPage(bytes, layout: layout)
-            currentPage = page
-            pageTimestamp = page.timestamp
-            pageOffset = referencePageBase + pageIndex * pageSize
-            events = page.makeIterator()
+            state.value.currentPage = page
+            state.value.pageTimestamp = page.timestamp
+            state.value.pageOffset = referencePageBase + index * pageSize
+            state.value.events = page.makeIterator()
         } catch {
             // The reference stops reading this CPU at a page it cannot load.
-            finished = true
+            state.value.finished = true
             throw pageError(error)
         }
     }
 
     private func pageError(_ e: RingBufferPageError) -> TraceFileError {
         let name = bufferName.isEmpty ? "" : " of buffer \"\(bufferName)\""
-        return TraceFileError(file: source.file.path, context: "CPU \(cpu) page \(pageIndex)\(name)",
-                              offset: source.fileOffset(ofPage: max(0, pageIndex)) + e.offset,
+        return TraceFileError(file: source.file.path, context: "CPU \(cpu) page \(state.value.pageIndex)\(name)",
+                              offset: source.fileOffset(ofPage: max(0, state.value.pageIndex)) + e.offset,
                               kind: .invalidValue(e.description))
     }
 }
