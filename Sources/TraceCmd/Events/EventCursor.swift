@@ -141,7 +141,7 @@ final class EventCursor {
     private let lowest: UInt64
     private let highest: UInt64
     /// The timeline's forward merge, stepped directly per record (`nil` when reversed).
-    private let merge: RecordMerger.State?
+    private let merge: MergeSlots?
     /// Newest first: records after the end are skipped; one before the start ends the iteration.
     let reversed: Bool
     /// Errors met while reading (each ended the unreadable part of one CPU).
@@ -152,7 +152,7 @@ final class EventCursor {
     /// ``advance()``); an empty record when none is current.
     var record: Record {
         guard sourceIndex >= 0 else { return .empty }
-        if let merge { return merge.heads[sourceIndex] }
+        if let merge { return merge[sourceIndex] }
         return timeline.head(sourceIndex)
     }
     /// The current record's source (stream) index, -1 when no record is current.
@@ -305,8 +305,8 @@ final class EventCursor {
             let ts: UInt64
             let payload: RawBytes
             if let merge {
-                ts = merge.heads[k].timestamp
-                payload = merge.heads[k].payload
+                ts = merge[k].timestamp
+                payload = merge[k].payload
             } else {
                 let r = timeline.head(k)
                 ts = r.timestamp

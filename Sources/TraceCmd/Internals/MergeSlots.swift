@@ -6,7 +6,12 @@
 /// Every stream index taken from outside is bounds-checked; the heap holds only indices
 /// checked on their way in (``push(_:)``), so the per-record ``refillTop()`` reads the
 /// slots without further checks. Single-threaded by contract.
+///
+/// It also holds the merge's per-record progress (``pending``, ``primedCount``, read and
+/// written without dynamic exclusivity checks) and its last error: ``RecordMerger`` runs
+/// the merge on it with no object in between.
 @safe
+@_spi(Engine) @usableFromInline
 final class MergeSlots {
     struct Entry {
         var key: UInt64
@@ -19,12 +24,42 @@ final class MergeSlots {
     /// The streams, in tie-break order (what keeps them alive).
     let streams: [CPURecordStream]
     /// The number of streams (and slots).
-    let count: Int
+    @usableFromInline let count: Int
     private let refs: UnsafeMutablePointer<Unmanaged<CPURecordStream>>
-    private let heads: UnsafeMutablePointer<Record>
+    @_spi(Engine) @usableFromInline let heads: UnsafeMutablePointer<Record>
     private let heap: UnsafeMutablePointer<Entry>
     /// The number of heap entries.
     @exclusivity(unchecked) private(set) var heapCount = 0
+    @exclusivity(unchecked) private var storedPending = -1
+    @exclusivity(unchecked) private var storedPrimedCount = 0
+    /// The error that made the merge's last step return -2 (see ``RecordMerger``).
+    var error: TraceFileError?
+
+    /// The stream whose record the merge returned last (``takeTop()``; it is read again on
+    /// the next step), or -1. Only ever a stream index taken from the heap, or -1.
+    var pending: Int {
+        @inline(__always) get { unsafe storedPending }
+    }
+
+    /// Forgets the pending stream.
+    @inline(__always)
+    func clearPending() { unsafe storedPending = -1 }
+
+    /// The stream on top of the heap, made the pending one; -1 (nothing pending) when the
+    /// heap is empty.
+    @inline(__always)
+    func takeTop() -> Int {
+        let t = top
+        unsafe storedPending = t
+        return t
+    }
+
+    /// The number of streams whose first record has been read into the heap (the streams
+    /// are read in order: 0 ..< primedCount are).
+    var primedCount: Int {
+        @inline(__always) get { unsafe storedPrimedCount }
+        @inline(__always) set { unsafe storedPrimedCount = newValue }
+    }
 
     init(streams: [CPURecordStream]) {
         self.streams = streams
@@ -44,13 +79,13 @@ final class MergeSlots {
         unsafe heap.deallocate()
     }
 
-    @inline(__always)
-    private func check(_ k: Int) {
+    @inlinable @inline(__always)
+    func check(_ k: Int) {
         precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "stream index out of range")
     }
 
     /// The record in slot `k` (valid until stream `k` is read again).
-    @inline(__always)
+    @_spi(Engine) @inlinable @inline(__always)
     subscript(k: Int) -> Record {
         _read {
             check(k)
@@ -81,14 +116,15 @@ final class MergeSlots {
     @inline(__always)
     var top: Int { unsafe (heapCount > 0 ? heap[0].index : -1) }
 
-    /// Reads the next record of the stream on top (``top``) into its slot and moves the
-    /// stream in the heap by its timestamp; false (the heap unchanged) when the heap is empty,
-    /// at the stream's end or at an error.
+    /// Reads the next record of the pending stream (``pending``, which must be one: it is
+    /// the top of the heap, which has not changed since ``takeTop()``) into its slot and
+    /// moves the stream in the heap by its timestamp; false (the heap unchanged) at the
+    /// stream's end or at an error.
     @inline(__always)
-    func refillTop() -> Bool {
-        guard unsafe heapCount > 0 else { return false }
-        let k = unsafe heap[0].index
-        guard fillUnchecked(k) else { return false }
+    func refillPending() -> Bool {
+        let k = unsafe storedPending
+        // Always a heap index (checked on its way in) when not -1.
+        guard k >= 0, fillUnchecked(k) else { return false }
         unsafe heap[0].key = heads[k].timestamp
         siftDown()
         return true
@@ -124,10 +160,11 @@ final class MergeSlots {
         var i = 0
         let n = unsafe heapCount
         while true {
-            let l = 2 * i + 1
+            // i < n, so no arithmetic here overflows.
+            let l = 2 &* i &+ 1
             if l >= n { break }
             var m = l
-            if l + 1 < n, unsafe heap[l + 1] < heap[l] { m = l + 1 }
+            if l &+ 1 < n, unsafe heap[l &+ 1] < heap[l] { m = l &+ 1 }
             guard unsafe heap[m] < heap[i] else { break }
             swapAt(i, m)
             i = m

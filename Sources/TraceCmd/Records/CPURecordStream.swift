@@ -246,7 +246,7 @@
                 let length = Int(word & RingBufferPage.Header.typeLenMask) &* 4
                 // type_len 1...28: a data event of type_len * 4 bytes after its header word.
                 let end = at &+ 4 &+ length
-                if UInt(bitPattern: length &- 4) < 28 * 4, let payload = bytes.slice((at &+ 4)..<end) {
+                if UInt(bitPattern: length &- 4) < 28 * 4, let payload = bytes.slice(from: at &+ 4, length: length) {
                     let delta = word >> RingBufferPage.Header.typeLenBits
                     let t = cell.value.events.time &+ UInt64(delta)
                     cell.value.events.time = t

@@ -10,95 +10,15 @@
 /// stream it came from is only advanced then.
 @_spi(Engine) public struct RecordMerger {
     /// The streams, in tie-break order.
-    @_spi(Engine) public var streams: [CPURecordStream] { state.heads.streams }
+    @_spi(Engine) public var streams: [CPURecordStream] { state.streams }
 
-    /// The merge state: the streams' slots and heap (see ``MergeSlots``), and what is left
-    /// to do before the merge runs (streams not read yet) or after an error.
-    final class State {
-        /// Per stream: its next record, and the heap of the streams that have one.
-        let heads: MergeSlots
-        /// Streams not yet read, last first.
-        // Single-threaded by contract: no dynamic exclusivity checks per record.
-        @exclusivity(unchecked) var unprimed: [Int]
-        /// The stream whose record was returned last (it is re-read on the next call).
-        @exclusivity(unchecked) var pending = -1
-        /// The error that made the last ``step()`` return -2.
-        @exclusivity(unchecked) var error: TraceFileError?
-
-        init(_ streams: [CPURecordStream]) {
-            heads = MergeSlots(streams: streams)
-            unprimed = Array(streams.indices.reversed())
-        }
-
-        /// Takes stream `k`'s next record into `heads[k]`; false at its end.
-        @inline(__always) func take(_ k: Int) throws(TraceFileError) -> Bool {
-            if _fastPath(heads.fill(k)) { return true }
-            if let error = heads.streamError(k) { throw error }
-            return false
-        }
-
-        /// The next stream index of the merge (its record in `heads`), -1 at the end, -2
-        /// when a stream's error ended a part of it (in ``error``; the next call goes on
-        /// after that part). Throws nothing: the per-record path carries no error value.
-        @inline(__always) func step() -> Int {
-            if _slowPath(!unprimed.isEmpty) {
-                guard primeKeepingError() else { return -2 }
-            }
-            let k = pending
-            if k >= 0 {
-                // `k` is still the top stream: nothing changed the heap since it was returned
-                // (priming, which pushes, is over before any stream is returned).
-                if _fastPath(heads.refillTop()) {
-                    pending = -1
-                } else if let e = heads.streamError(k) {
-                    // k stays pending: its record is not returned again, and the next call
-                    // reads on after the bad part of the stream.
-                    error = e
-                    return -2
-                } else {
-                    pending = -1
-                    heads.popTop()
-                }
-            }
-            let top = heads.top
-            guard top >= 0 else { return -1 }
-            pending = top
-            return top
-        }
-
-        @inline(never) func primeKeepingError() -> Bool {
-            do throws(TraceFileError) {
-                try prime()
-                return true
-            } catch {
-                self.error = error
-                return false
-            }
-        }
-
-        /// The error of the last ``step()`` that returned -2 (cleared).
-        func takeError() -> TraceFileError? {
-            guard let e = error else { return nil }
-            error = nil
-            return e
-        }
-
-        /// Reads the first record of each stream not read yet into the heap.
-        func prime() throws(TraceFileError) {
-            while let k = unprimed.last {
-                // On error, k stays queued: the stream resumes after the bad part.
-                let more = try take(k)
-                unprimed.removeLast()
-                if more { heads.push(k) }
-            }
-        }
-    }
-
-    let state: State
+    /// The merge state: per stream its next record, the heap of the streams that have one,
+    /// and the merge's progress (see ``MergeSlots``).
+    @usableFromInline let state: MergeSlots
 
     /// A merge of `streams`, listed in tie-break order.
     @_spi(Engine) public init(streams: [CPURecordStream]) {
-        state = State(streams)
+        state = MergeSlots(streams: streams)
     }
 
     /// The next record over all streams and the index of its stream, or `nil` when all
@@ -109,7 +29,7 @@
     @inline(__always)
     @_spi(Engine) public mutating func next() throws(TraceFileError) -> (stream: Int, record: Record)? {
         guard let k = try nextIndex() else { return nil }
-        return (k, state.heads[k])
+        return (k, state[k])
     }
 }
 
@@ -134,6 +54,70 @@ extension RecordMerger {
     func takeError() -> TraceFileError? { state.takeError() }
 
     /// The record of stream `k` returned by ``nextIndex()`` (valid until the next call).
-    @inline(__always)
-    package func head(_ k: Int) -> Record { state.heads[k] }
+    @inlinable @inline(__always)
+    package func head(_ k: Int) -> Record { state[k] }
+}
+
+extension MergeSlots {
+    /// Takes stream `k`'s next record into its slot; false at its end.
+    @inline(__always) func take(_ k: Int) throws(TraceFileError) -> Bool {
+        if _fastPath(fill(k)) { return true }
+        if let error = streamError(k) { throw error }
+        return false
+    }
+
+    /// The next stream index of the merge (its record in its slot), -1 at the end, -2
+    /// when a stream's error ended a part of it (in ``error``; the next call goes on
+    /// after that part). Throws nothing: the per-record path carries no error value.
+    @inline(__always) func step() -> Int {
+        if _slowPath(primedCount < count) {
+            guard primeKeepingError() else { return -2 }
+        }
+        let k = pending
+        if k >= 0 {
+            // `k` is still the top stream: nothing changed the heap since it was returned
+            // (priming, which pushes, is over before any stream is returned).
+            if _fastPath(refillPending()) {
+                // it stays the pending one until ``takeTop()`` below
+            } else if let e = streamError(k) {
+                // k stays pending: its record is not returned again, and the next call
+                // reads on after the bad part of the stream.
+                error = e
+                return -2
+            } else {
+                clearPending()
+                popTop()
+            }
+        }
+        // -1 when the heap is empty: the end, and nothing pending.
+        return takeTop()
+    }
+
+    @inline(never) func primeKeepingError() -> Bool {
+        do throws(TraceFileError) {
+            try prime()
+            return true
+        } catch {
+            self.error = error
+            return false
+        }
+    }
+
+    /// The error of the last ``step()`` that returned -2 (cleared).
+    func takeError() -> TraceFileError? {
+        guard let e = error else { return nil }
+        error = nil
+        return e
+    }
+
+    /// Reads the first record of each stream not read yet into the heap, in stream order.
+    func prime() throws(TraceFileError) {
+        while primedCount < count {
+            let k = primedCount
+            // On error, k stays unread: the stream resumes after the bad part.
+            let more = try take(k)
+            primedCount = k + 1
+            if more { push(k) }
+        }
+    }
 }

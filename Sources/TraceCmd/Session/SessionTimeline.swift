@@ -112,9 +112,9 @@
     @_spi(Engine) public let sources: [Source]
     /// Every buffer with records, in tie-break order (read or not).
     @_spi(Engine) public let buffers: [BufferSlot]
-    private var merger: RecordMerger
+    @usableFromInline var merger: RecordMerger
     /// The merge of a reversed selection (then ``merger`` merges nothing).
-    private var reverse: ReverseRecordMerger?
+    @usableFromInline var reverse: ReverseRecordMerger?
     /// The error behind the last reversed ``step()`` that returned -2.
     private var reverseError: TraceFileError?
 
@@ -204,7 +204,7 @@
     /// the next call), or `nil` at the end.
     @inline(__always)
     @_spi(Engine) public mutating func nextSource() throws(TraceFileError) -> Int? {
-        if reverse != nil { return try reverse!.nextIndex() }
+        if reverse != nil { return try reverse?.nextIndex() ?? nil }
         return try merger.nextIndex()
     }
 
@@ -231,7 +231,7 @@
 
     /// The forward merge's state, for a consumer that steps it directly (its per-record
     /// loop then calls the merge itself); `nil` for a reversed timeline.
-    var forwardMerge: RecordMerger.State? { reverse == nil ? merger.state : nil }
+    var forwardMerge: MergeSlots? { reverse == nil ? merger.state : nil }
 
     /// The error behind the last ``step()`` that returned -2.
     mutating func takeError() -> TraceFileError? {
@@ -240,8 +240,15 @@
     }
 
     /// The record of source `k` returned by ``nextSource()`` (valid until the next call).
-    @inline(__always)
-    package func head(_ k: Int) -> Record { reverse?.head(k) ?? merger.head(k) }
+    /// Inlined into consumers: a forward timeline's record is read in place.
+    @inlinable @inline(__always)
+    package func head(_ k: Int) -> Record {
+        if _slowPath(reverse != nil) { return reverseHead(k) }
+        return merger.head(k)
+    }
+
+    @usableFromInline
+    func reverseHead(_ k: Int) -> Record { reverse?.head(k) ?? merger.head(k) }
 
     /// The bytes from the payload of source `k`'s record returned by ``nextSource()`` to the
     /// end of its page (forward reading; `nil` otherwise), valid as the record's payload.

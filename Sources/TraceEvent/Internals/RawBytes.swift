@@ -48,6 +48,14 @@ package struct RawBytes {
         return try body(span)
     }
 
+    /// The `length` bytes from offset `start`, or `nil` when they are not inside the view.
+    @inlinable @inline(__always)
+    package func slice(from start: Int, length: Int) -> RawBytes? {
+        guard start >= 0, length >= 0, length <= count &- start else { return nil }
+        return unsafe RawBytes(unsafeBytes: UnsafeRawBufferPointer(start: buffer.baseAddress.map { unsafe $0 + start },
+                                                                   count: length))
+    }
+
     /// The bytes of `range`, or `nil` when `range` is not inside the view.
     @inlinable @inline(__always)
     package func slice(_ range: Range<Int>) -> RawBytes? {
@@ -75,7 +83,8 @@ package struct RawBytes {
     @inlinable @inline(__always)
     package func load<T: FixedWidthInteger & BitwiseCopyable>(_ type: T.Type, at offset: Int) -> T? {
         guard offset >= 0, offset <= count &- MemoryLayout<T>.size else { return nil }
-        return unsafe buffer.loadUnaligned(fromByteOffset: offset, as: T.self)
+        // A view with at least one byte has a base address.
+        return unsafe buffer.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: T.self)
     }
 
     /// A little-endian 32-bit word at `offset` (the ring buffer's event header), or `nil`.
