@@ -12,7 +12,7 @@ import Testing
         var stopped = false
         do {
             // The reference prints the path as given on its command line.
-            try TraceFileDumpWalker.dump(mapped.bytes, displayPath: entry.argvInputs.first ?? input, items: items) { bytes += $0 }
+            try TraceFileDumpWalker.dump(mapped.view, displayPath: entry.argvInputs.first ?? input, items: items) { bytes += $0 }
         } catch {
             stopped = true
         }

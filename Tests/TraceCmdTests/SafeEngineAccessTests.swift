@@ -48,11 +48,11 @@ struct SafeEngineAccessTests {
     @Test("TraceFileDumpWalker.dump of a MappedFile prints what the dump of its bytes prints", arguments: fixtures)
     func dump(_ name: String) throws {
         let mapped = try MappedFile(path: Fixtures.path(name))
-        #expect(mapped.count == mapped.bytes.count)
-        #expect(mapped.copyBytes(0..<mapped.count) == Array(mapped.bytes))
+        #expect(mapped.count == mapped.view.count)
+        #expect(mapped.copyBytes(0..<mapped.count) == mapped.view.array)
         var viaFile: [UInt8] = [], viaBytes: [UInt8] = []
         try TraceFileDumpWalker.dump(mapped, displayPath: name, items: .all) { viaFile += $0 }
-        try TraceFileDumpWalker.dump(mapped.bytes, displayPath: name, items: .all) { viaBytes += $0 }
+        try TraceFileDumpWalker.dump(mapped.view, displayPath: name, items: .all) { viaBytes += $0 }
         #expect(!viaFile.isEmpty)
         #expect(viaFile == viaBytes)
     }

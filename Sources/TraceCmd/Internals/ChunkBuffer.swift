@@ -8,13 +8,10 @@
 /// ``acquire(_:from:)``) stay valid until the next call to either, or until the buffer (or
 /// the prefetcher) is released: the page a stream reads lives until the stream moves on.
 /// Not thread-safe: one per source.
-@safe
 final class ChunkBuffer {
-    private var storage: UnsafeMutableRawBufferPointer?
+    private let storage = ByteStorage()
 
     init() {}
-
-    deinit { unsafe storage?.deallocate() }
 
     /// Decompresses `size` bytes from `compressedRange` of `file` with `decompressor` (and
     /// `context`, when there is one) into the buffer; `nil` when the range is not inside the
@@ -22,27 +19,20 @@ final class ChunkBuffer {
     func load(_ decompressor: Decompressor, context: DecompressionContext?, from file: MappedFile,
               compressedRange: Range<Int>, size: Int) -> RawBytes? {
         guard size >= 0, let source = file.view.slice(compressedRange) else { return nil }
-        if (unsafe storage?.count ?? 0) < size {
-            unsafe storage?.deallocate()
-            unsafe storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
-        }
-        guard let buffer = unsafe storage else { return nil }
-        let destination = unsafe UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
-        let src = unsafe source.unsafeBuffer
+        storage.reserve(size)
         let produced: Int?
         if let context {
-            produced = unsafe context.decompress(decompressor, src, into: destination)
+            produced = context.decompress(decompressor, source, into: storage, count: size)
         } else {
-            produced = unsafe decompressor.decompress(src, into: destination)
+            produced = decompressor.decompress(source, into: storage, count: size)
         }
         guard produced == size else { return nil }
-        return unsafe RawBytes(unsafeBytes: UnsafeRawBufferPointer(destination))
+        return storage.view(count: size)
     }
 
     /// Chunk `index` as `prefetcher` decompressed it (valid until its next `acquire`), or
     /// `nil` when it did not decompress to its declared size.
     static func acquire(_ index: Int, from prefetcher: ChunkPrefetcher) -> RawBytes? {
-        guard let bytes = unsafe prefetcher.acquire(index) else { return nil }
-        return unsafe RawBytes(unsafeBytes: bytes)
+        prefetcher.acquireBytes(index)
     }
 }
