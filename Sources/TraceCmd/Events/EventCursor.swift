@@ -186,10 +186,8 @@ final class EventCursor {
     /// the per-record test is two comparisons.
     private let lowest: UInt64
     private let highest: UInt64
-    /// The timeline's forward merge, stepped directly per record (`nil` when reversed).
-    private let merge: RecordMerger.State?
-    /// ``merge`` in a table of one slot (empty when reversed), lent per record without
-    /// reference counting.
+    /// The timeline's forward merge, stepped directly per record: a table of one slot
+    /// (empty when reversed), whose merge is lent without reference counting.
     private let forwardMerge: ObjectTable<RecordMerger.State>
     /// Newest first: records after the end are skipped; one before the start ends the iteration.
     let reversed: Bool
@@ -228,7 +226,8 @@ final class EventCursor {
         /// Where the info starts in ``text`` (which holds the current record's line once made).
         var infoOffset = 0
         var text = TextBuffer(capacity: 4096)
-        /// The merged timeline (stepped here when ``EventCursor/merge`` is `nil`).
+        /// The merged timeline (stepped through it when reversed; else the cursor steps its
+        /// forward merge directly).
         var timeline: SessionTimeline
     }
     @usableFromInline let state: UncheckedCell<State>
@@ -241,7 +240,7 @@ final class EventCursor {
     var record: Record {
         let k = state.value.sourceIndex
         guard k >= 0 else { return .empty }
-        if let merge { return merge.heads[k] }
+        if let r = forwardMerge.with(0, { $0.heads[k] }) { return r }
         return state.value.timeline.head(k)
     }
     /// The current record's source (stream) index, -1 when no record is current.
@@ -332,8 +331,7 @@ final class EventCursor {
             throw .file(error)
         }
         sources = timeline.sources
-        merge = timeline.forwardMerge
-        forwardMerge = ObjectTable([merge])
+        forwardMerge = ObjectTable([timeline.forwardMerge])
         state = UncheckedCell(State(timeline: timeline))
         sourcePeers = ObjectTable(sources.map { states[$0.peer] })
         // The report's file column: every line has one when there are several files or
@@ -414,19 +412,19 @@ final class EventCursor {
                 k = stepped
                 stepped = Self.notStepped
             } else {
-                k = merge?.step() ?? state.value.timeline.step()
+                k = forwardMerge.with(0) { $0.step() } ?? state.value.timeline.step()
             }
             if _slowPath(k < 0) {
                 // A bad page ends that part of its CPU; the merge goes on with the rest.
-                if let error = merge?.takeError() ?? state.value.timeline.takeError() { errors.append(error); continue }
+                let error = forwardMerge.with(0) { $0.takeError() } ?? state.value.timeline.takeError()
+                if let error { errors.append(error); continue }
                 return finish()
             }
             // Read in place: the merge keeps the record until the next call.
             let ts: UInt64
             let payload: RawBytes
-            if let merge {
-                ts = merge.heads[k].timestamp
-                payload = merge.heads[k].payload
+            if let head = forwardMerge.with(0, { ($0.heads[k].timestamp, $0.heads[k].payload) }) {
+                (ts, payload) = head
             } else {
                 let r = state.value.timeline.head(k)
                 ts = r.timestamp
