@@ -14,16 +14,8 @@ final class EventCursor {
     final class PeerState {
         let index: Int
         let printer: EventPrinter
-        var filter: EventFilter?
-        /// Events this filter accepts are dropped.
-        var exclude: EventFilter? { didSet { hasFilter = filter != nil || exclude != nil } }
-        /// Whether ``filter`` or ``exclude`` is set (read per record without touching them).
-        @exclusivity(unchecked) private(set) var hasFilter: Bool
-        /// Whether a record with a nonzero pid has been met: the report looks up the comm of
-        /// every record, and its first lookup of a nonzero pid settles the comm table (see
-        /// `CommTable`); later lookups happen only when the comm is asked for, with the same
-        /// result as the report's (the table then only changes through registrations).
-        @exclusivity(unchecked) var searched = false
+        /// Whether the selection filters this file's events (see ``Learnt/filter``).
+        let hasFilter: Bool
         /// Per event index of the printer's registry: its type, made on first use.
         let types: ObjectTable<EventType>
         /// Event id → index in the printer's registry (-1: none), for ids below 65536: the
@@ -31,29 +23,55 @@ final class EventCursor {
         let indexByID: [Int32]
         /// Whether `common_type` is the usual u16 at offset 0.
         let idAtZero: Bool
-        /// Per event index, learnt on first sight: bit 0 known, bit 1 printed statefully,
-        /// bit 2 registers comms (see `EventPrinter.registersComms(eventAt:)`).
-        @exclusivity(unchecked) var traits: [UInt8]
         let style: ReportLine.LineStyle
         let longSize: Int
         /// Where the common fields are (read per event without copying the registry).
         let layout: CommonFieldLayout
         let order: ByteOrder
 
-        init(index: Int, printer: EventPrinter, filter: EventFilter?, style: ReportLine.LineStyle) {
+        /// What the iteration learns about the file, read per record: the file's one cursor
+        /// is single-threaded by contract, and these fields are read without dynamic
+        /// exclusivity checks (in one ``UncheckedCell``).
+        private struct Learnt {
+            /// Whether a record with a nonzero pid has been met: the report looks up the comm
+            /// of every record, and its first lookup of a nonzero pid settles the comm table
+            /// (see `CommTable`); later lookups happen only when the comm is asked for, with
+            /// the same result as the report's (the table then only changes through
+            /// registrations).
+            var searched = false
+            /// Per event index, learnt on first sight: bit 0 known, bit 1 printed statefully,
+            /// bit 2 registers comms (see `EventPrinter.registersComms(eventAt:)`).
+            var traits: [UInt8]
+            /// Per event id below `indexByID.count`: the id, its index and traits packed in one
+            /// word (see ``packedClassification(of:)``) once the direct path may take it (the
+            /// id at offset 0, no filter, the first lookup done, the event known); 0 until then.
+            var packedByID: [Int]
+            /// The selection's filter (which keeps what it learns per record).
+            var filter: EventFilter?
+            /// Events this filter accepts are dropped.
+            var exclude: EventFilter?
+        }
+        private let learnt: UncheckedCell<Learnt>
+
+        init(index: Int, printer: EventPrinter, filter: EventFilter?, exclude: EventFilter?,
+             style: ReportLine.LineStyle) {
             self.index = index
             self.printer = printer
-            self.filter = filter
-            hasFilter = filter != nil
+            hasFilter = filter != nil || exclude != nil
             self.style = style
             longSize = printer.file.longSize
             layout = printer.registry.commonLayout
             order = printer.file.byteOrder
             types = ObjectTable(count: printer.registry.formats.count)
-            traits = Array(repeating: 0, count: types.count)
             indexByID = printer.registry.denseIndexByID
             idAtZero = layout.type == CommonFieldLayout.Slot(offset: 0, size: 2)
+            learnt = UncheckedCell(Learnt(traits: Array(repeating: 0, count: types.count),
+                                          packedByID: Array(repeating: 0, count: indexByID.count),
+                                          filter: filter, exclude: exclude))
         }
+
+        /// Whether the report's first comm lookup of a nonzero pid has happened.
+        var searched: Bool { learnt.value.searched }
 
         /// The index in the printer's registry of the record's event, `nil` when unknown.
         @inline(__always)
@@ -86,37 +104,66 @@ final class EventCursor {
         /// The record's event id, index and traits packed in one word (id in bits 0-15,
         /// index in bits 16-47, traits in bits 48-55) when they can be read directly: the
         /// id is the usual u16 at offset 0, has an index, its traits are known, and no
-        /// filter nor first lookup is due. -1 otherwise (then ``EventCursor`` takes the
-        /// general path). Small enough to be inlined into the per-record loop.
+        /// filter nor first lookup is due (what ``learn(id:index:traits:)`` recorded). 0
+        /// otherwise (then ``EventCursor`` takes the general path). Small enough to be
+        /// inlined into the per-record loop.
         @inline(__always)
         func packedClassification(of payload: RawBytes) -> Int {
-            guard idAtZero, !hasFilter, searched, let raw = payload.load(UInt16.self, at: 0) else { return -1 }
+            guard let raw = payload.load(UInt16.self, at: 0) else { return 0 }
             let id = Int(order == .little ? UInt16(littleEndian: raw) : UInt16(bigEndian: raw))
-            guard id < indexByID.count else { return -1 }
-            let i = indexByID[id]
-            guard i >= 0 else { return -1 }
-            let t = traits[Int(i)]
-            guard t != 0 else { return -1 }
-            return id | Int(i) << 16 | Int(t) << 48
+            guard id < learnt.value.packedByID.count else { return 0 }
+            return learnt.value.packedByID[id]
         }
 
-        /// The traits of the event at `index` (see ``traits``).
+        /// After the general path classified a record: lets the direct path take the next
+        /// records of event `id` when it may (see ``packedClassification(of:)``).
+        @inline(__always)
+        func learn(id: Int?, index: Int?, traits: UInt8) {
+            guard idAtZero, !hasFilter, learnt.value.searched, let id, let index,
+                  id >= 0, id < learnt.value.packedByID.count else { return }
+            learnt.value.packedByID[id] = id | index << 16 | Int(traits) << 48
+        }
+
+        /// The traits of the event at `index` (see ``Learnt/traits``).
         @inline(__always)
         func traits(of index: Int) -> UInt8 {
-            let t = traits[index]
+            let t = learnt.value.traits[index]
             if t != 0 { return t }
             var n: UInt8 = 1
             if !printer.isStateless(eventAt: index) { n |= 2 }
             if printer.registersComms(eventAt: index) { n |= 4 }
-            traits[index] = n
+            learnt.value.traits[index] = n
             return n
+        }
+
+        /// The report's first comm lookup of a nonzero pid, at the same record (out of line:
+        /// it happens once per file).
+        @inline(never)
+        func firstLookup(payload: RawBytes) {
+            let pid = printer.pid(of: payload)
+            guard pid != 0 else { return }
+            learnt.value.searched = true
+            _ = printer.comms.displayBytes(for: pid)
+        }
+
+        /// Whether the selection's filters keep the record of event `id` (-1: unknown) whose
+        /// payload is `payload`, read on CPU `cpu` (the merged CPU index).
+        func accepts(eventID id: Int, payload: RawSpan, cpu: Int) -> Bool {
+            // The comms are the printer's: the filters do not touch this file's state.
+            let comms = printer.comms
+            let keep = learnt.value.filter?.accept(eventID: id, payload: payload, cpu: cpu,
+                                                   comm: { comms.comm(for: $0) }) ?? true
+            if !keep { return false }
+            let drop = learnt.value.exclude?.accept(eventID: id, payload: payload, cpu: cpu,
+                                                    comm: { comms.comm(for: $0) }) ?? false
+            return !drop
         }
 
         /// Calls `body` with the type of the event at `index`, made on first use.
         @inline(__always)
         func withType<R>(at index: Int, _ body: (EventType) -> R) -> R {
             if !types.contains(index) { makeType(at: index) }
-            return types.with(index, body)!
+            return types.withPresent(index, body)
         }
 
         @inline(never)
@@ -127,7 +174,6 @@ final class EventCursor {
     }
 
     let session: TraceSession
-    @exclusivity(unchecked) var timeline: SessionTimeline
     let sources: [SessionTimeline.Source]
     /// By file index; `nil` for files not read.
     let peers: [PeerState?]
@@ -140,42 +186,72 @@ final class EventCursor {
     /// the per-record test is two comparisons.
     private let lowest: UInt64
     private let highest: UInt64
-    /// The timeline's forward merge, stepped directly per record (`nil` when reversed).
-    private let merge: MergeSlots?
+    /// The timeline's forward merge, stepped directly per record: a table of one slot
+    /// (empty when reversed), whose merge is lent without reference counting.
+    private let forwardMerge: ObjectTable<MergeSlots>
     /// Newest first: records after the end are skipped; one before the start ends the iteration.
     let reversed: Bool
     /// Errors met while reading (each ended the unreadable part of one CPU).
     var errors: [TraceFileError] = []
-    @exclusivity(unchecked) private var done = false
+
+    /// What changes per record: the current record and what has been made of it. The cursor
+    /// is single-threaded by contract, and these fields are read and written without dynamic
+    /// exclusivity checks (which would cost more than the per-record work): they live in one
+    /// ``UncheckedCell``, read by the views' inlinable accessors too.
+    @usableFromInline
+    struct State {
+        /// The current record's timestamp and payload (the views' inlinable accessors cannot
+        /// name the engine's `Record`); 0 and empty when no record is current.
+        @usableFromInline var timestamp: UInt64 = 0
+        @usableFromInline var payload = RawBytes()
+        /// The current record's event id (`common_type`), -1 when the record holds none.
+        @usableFromInline var eventID = -1
+        /// The current record's index in its file's registry, -1 for an unknown event.
+        var eventIndex = -1
+        /// The current record's source (stream) index, -1 when no record is current.
+        var sourceIndex = -1
+        /// The current event's traits (see ``PeerState/traits(of:)``).
+        var traits: UInt8 = 0
+        /// Whether the comms the current record teaches (sched plugin) are still to be
+        /// registered (once the body has seen it, unless its line was made).
+        var pendingComms = false
+        /// Whether ``comm`` or ``line`` is set (what the next record clears).
+        var hasText = false
+        /// Whether the iteration has ended.
+        var done = false
+        /// The current record's comm, looked up when first asked for.
+        var comm: [UInt8]?
+        /// The current record's report line, once made.
+        var line: String?
+        /// Where the info starts in ``text`` (which holds the current record's line once made).
+        var infoOffset = 0
+        var text = TextBuffer(capacity: 4096)
+        /// The merged timeline (stepped through it when reversed; else the cursor steps its
+        /// forward merge directly).
+        var timeline: SessionTimeline
+    }
+    @usableFromInline let state: UncheckedCell<State>
+
+    /// The merged timeline.
+    var timeline: SessionTimeline { state.value.timeline }
 
     /// The current record, read where the merge keeps it (valid until the next
     /// ``advance()``); an empty record when none is current.
     var record: Record {
-        guard sourceIndex >= 0 else { return .empty }
-        if let merge { return merge[sourceIndex] }
-        return timeline.head(sourceIndex)
+        let k = state.value.sourceIndex
+        guard k >= 0 else { return .empty }
+        if let r = forwardMerge.with(0, { $0[k] }) { return r }
+        return state.value.timeline.head(k)
     }
     /// The current record's source (stream) index, -1 when no record is current.
-    // Single-threaded by contract: no dynamic exclusivity checks.
-    @exclusivity(unchecked) var sourceIndex = -1
-    @exclusivity(unchecked) var eventIndex: Int?
-    /// The current record's event id (`common_type`).
-    @usableFromInline @exclusivity(unchecked) var eventID: Int?
-    /// The current record's timestamp and payload, kept beside ``current`` for the views'
-    /// inlinable accessors (which cannot name the engine's `Record`).
-    @usableFromInline @exclusivity(unchecked) var currentTimestamp: UInt64 = 0
-    @usableFromInline @exclusivity(unchecked) var currentPayload = RawBytes()
-    /// The current event's traits (see ``PeerState/traits``).
-    @exclusivity(unchecked) private var traits: UInt8 = 0
-    /// The current record's comm, looked up when first asked for.
-    @exclusivity(unchecked) private var comm: [UInt8]?
-    /// The current record's report line, once made.
-    @exclusivity(unchecked) private var line: String?
-    /// Where the info starts in ``text`` (which holds the current record's line once made).
-    @exclusivity(unchecked) private var infoOffset = 0
-    /// Whether the comms the current record teaches (sched plugin) are registered.
-    @exclusivity(unchecked) private var registered = true
-    @exclusivity(unchecked) private var text = TextBuffer(capacity: 4096)
+    var sourceIndex: Int { state.value.sourceIndex }
+    /// The current record's index in its file's registry; `nil` for an unknown event.
+    var eventIndex: Int? {
+        let i = state.value.eventIndex
+        return i >= 0 ? i : nil
+    }
+    /// The current record's payload (empty when no record is current).
+    var payload: RawBytes { state.value.payload }
 
     static let lineFormat = ReportLine.LineFormat(latency: false, raw: false, nanoseconds: false, tsDiff: false)
 
@@ -238,11 +314,10 @@ final class EventCursor {
                 throw .filter(peer: p.index, error)
             }
             let style = ReportLine.LineStyle(file: p.file, rawTimestamps: session.settings.rawTimestamps)
-            let state = PeerState(index: p.index, printer: printer, filter: filter, style: style)
-            state.exclude = exclude
-            states.append(state)
+            states.append(PeerState(index: p.index, printer: printer, filter: filter, exclude: exclude, style: style))
         }
         peers = states
+        let timeline: SessionTimeline
         do {
             let names = selection.buffers
             let instances = names.map { $0.subtracting([""]) }
@@ -256,7 +331,8 @@ final class EventCursor {
             throw .file(error)
         }
         sources = timeline.sources
-        merge = timeline.forwardMerge
+        forwardMerge = ObjectTable([timeline.forwardMerge])
+        state = UncheckedCell(State(timeline: timeline))
         sourcePeers = ObjectTable(sources.map { states[$0.peer] })
         // The report's file column: every line has one when there are several files or
         // any instance buffer; the name is the file's last path component (several files)
@@ -283,32 +359,74 @@ final class EventCursor {
             ReportLine.appendLabel(label, width: width, into: &out)
             return out.bytes
         }
-        currentTimestamp = 0
-        currentPayload = RawBytes()
     }
 
     /// Moves to the next selected record; false at the end.
     ///
     /// Per record: the merge, the event's index, the filter when there is one, and the
-    /// registrations of the record before; no reference counting, no allocation.
+    /// registrations of the record before; no reference counting, no allocation. The common
+    /// case (the forward merge, a record in the selection's range, an event the direct path
+    /// knows) is read here in line; every other case goes through ``advanceInGeneral(from:)``.
+    @inline(__always)
     func advance() -> Bool {
-        if !registered { finishCurrent() }
-        guard !done else { return false }
+        let s = state
+        // After the body has seen the current record: the comms its printing registers in
+        // the report.
+        if s.value.pendingComms { registerComms() }
+        if s.value.done { return false }
+        // The merge lent without reference counting (its step is inlined here).
+        let stepped = forwardMerge.with(0) { merge -> Int in
+            let k = merge.step()
+            if _fastPath(k >= 0) {
+                // Read in place: the merge keeps the record until the next call.
+                let ts = merge[k].timestamp
+                let payload = merge[k].payload
+                if _fastPath(ts >= lowest && ts <= highest) {
+                    let packed = sourcePeers.with(k) { $0.packedClassification(of: payload) } ?? 0
+                    if _fastPath(packed != 0) {
+                        select(k, timestamp: ts, payload: payload, id: packed & 0xffff,
+                               index: (packed >> 16) & 0xffff_ffff, traits: UInt8(truncatingIfNeeded: packed >> 48))
+                        return Self.selected
+                    }
+                }
+            }
+            return k
+        } ?? Self.notStepped
+        return stepped == Self.selected || advanceInGeneral(from: stepped)
+    }
+
+    /// What ``advance()``'s direct path returns when it made a record current.
+    private static let selected = Int.max
+    /// What ``advanceInGeneral(from:)`` is given when nothing was stepped yet.
+    private static let notStepped = Int.min
+
+    /// ``advance()`` in every case: `first` is what the merge's step just returned (a
+    /// source index, -1 at the end, -2 after an error), or ``notStepped``.
+    @inline(never)
+    private func advanceInGeneral(from first: Int) -> Bool {
+        guard !state.value.done else { return false }
+        var stepped = first
         while true {
-            let k = merge?.step() ?? timeline.step()
+            let k: Int
+            if stepped != Self.notStepped {
+                k = stepped
+                stepped = Self.notStepped
+            } else {
+                k = forwardMerge.with(0) { $0.step() } ?? state.value.timeline.step()
+            }
             if _slowPath(k < 0) {
                 // A bad page ends that part of its CPU; the merge goes on with the rest.
-                if let error = merge?.takeError() ?? timeline.takeError() { errors.append(error); continue }
+                let error = forwardMerge.with(0) { $0.takeError() } ?? state.value.timeline.takeError()
+                if let error { errors.append(error); continue }
                 return finish()
             }
             // Read in place: the merge keeps the record until the next call.
             let ts: UInt64
             let payload: RawBytes
-            if let merge {
-                ts = merge[k].timestamp
-                payload = merge[k].payload
+            if let head = forwardMerge.with(0, { ($0[k].timestamp, $0[k].payload) }) {
+                (ts, payload) = head
             } else {
-                let r = timeline.head(k)
+                let r = state.value.timeline.head(k)
                 ts = r.timestamp
                 payload = r.payload
             }
@@ -316,99 +434,94 @@ final class EventCursor {
                 if reversed ? ts > highest : ts < lowest { continue }
                 return finish()
             }
-            guard let packed = sourcePeers.with(k, { $0.packedClassification(of: payload) }) else { continue }
-            if packed >= 0 {
-                // The common case, in line: a known event, no filter.
-                eventID = packed & 0xffff
-                eventIndex = (packed >> 16) & 0xffff_ffff
-                traits = UInt8(truncatingIfNeeded: packed >> 48)
-            } else if !(sourcePeers.with(k, { classify($0, payload: payload, source: k) }) ?? false) {
-                continue
+            // `nil` for a file not read, `.some(nil)` for a record a filter drops.
+            let classified = sourcePeers.with(k) { ps -> (id: Int, index: Int, traits: UInt8)? in
+                let packed = ps.packedClassification(of: payload)
+                if packed != 0 {
+                    return (packed & 0xffff, (packed >> 16) & 0xffff_ffff, UInt8(truncatingIfNeeded: packed >> 48))
+                }
+                return classify(ps, payload: payload, source: k)
             }
-            currentTimestamp = ts
-            currentPayload = payload
-            sourceIndex = k
-            // Cleared only when set (the common case stores nothing and releases nothing).
-            if comm != nil { comm = nil }
-            if line != nil { line = nil }
-            registered = false
-            // Printed statefully by the report: printed now, in order.
-            if traits & 2 != 0 { _ = reportLine() }
+            guard let kept = classified ?? nil else { continue }
+            select(k, timestamp: ts, payload: payload, id: kept.id, index: kept.index, traits: kept.traits)
             return true
         }
     }
 
-    /// The record's event id, index and traits in the general case (an id not at offset 0,
-    /// an unknown event, a filter, the first lookup of the file, traits not learnt yet);
-    /// false when a filter drops the record.
+    /// Makes the record of source `k` current.
+    @inline(__always)
+    private func select(_ k: Int, timestamp: UInt64, payload: RawBytes, id: Int, index: Int, traits: UInt8) {
+        let s = state
+        s.value.timestamp = timestamp
+        s.value.payload = payload
+        s.value.sourceIndex = k
+        s.value.eventID = id
+        s.value.eventIndex = index
+        s.value.traits = traits
+        s.value.pendingComms = traits & 4 != 0
+        // Cleared only when set (the common case stores nothing and releases nothing).
+        if s.value.hasText { clearText() }
+        // Printed statefully by the report: printed now, in order.
+        if traits & 2 != 0 { _ = reportLine() }
+    }
+
     @inline(never)
-    private func classify(_ ps: PeerState, payload: RawBytes, source k: Int) -> Bool {
+    private func clearText() {
+        state.value.comm = nil
+        state.value.line = nil
+        state.value.hasText = false
+    }
+
+    /// The record's event id (-1: none), index (-1: unknown) and traits in the general case
+    /// (an id not at offset 0, an unknown event, a filter, the first lookup of the file,
+    /// traits not learnt yet); `nil` when a filter drops the record.
+    @inline(never)
+    private func classify(_ ps: PeerState, payload: RawBytes, source k: Int) -> (id: Int, index: Int, traits: UInt8)? {
         let id = ps.eventID(of: payload)
         let idx = id.flatMap { ps.eventIndex(ofID: $0, payload: payload) }
-        if ps.hasFilter, !accepts(ps, index: idx, payload: payload, source: k) { return false }
-        if !ps.searched { firstLookup(ps, payload: payload) }
-        eventID = id
-        eventIndex = idx
-        traits = idx.map { ps.traits(of: $0) } ?? 0
-        return true
+        if ps.hasFilter, !accepts(ps, index: idx, payload: payload, source: k) { return nil }
+        if !ps.searched { ps.firstLookup(payload: payload) }
+        let traits = idx.map { ps.traits(of: $0) } ?? 0
+        ps.learn(id: id, index: idx, traits: traits)
+        return (id ?? -1, idx ?? -1, traits)
     }
 
     /// Ends the iteration: no record is current any more.
     private func finish() -> Bool {
-        done = true
-        sourceIndex = -1
-        currentTimestamp = 0
-        currentPayload = RawBytes()
+        let s = state
+        s.value.done = true
+        s.value.sourceIndex = -1
+        s.value.eventID = -1
+        s.value.eventIndex = -1
+        s.value.traits = 0
+        s.value.pendingComms = false
+        s.value.timestamp = 0
+        s.value.payload = RawBytes()
         return false
-    }
-
-    /// The report's first comm lookup of a nonzero pid, at the same record (out of line: it
-    /// happens once per file).
-    @inline(never)
-    private func firstLookup(_ ps: PeerState, payload: RawBytes) {
-        let pid = ps.printer.pid(of: payload)
-        guard pid != 0 else { return }
-        ps.searched = true
-        _ = ps.printer.comms.displayBytes(for: pid)
     }
 
     /// Whether the selection's filters keep the record (out of line: the per-record path
     /// without filters stays small).
     @inline(never)
     private func accepts(_ ps: PeerState, index idx: Int?, payload: RawBytes, source k: Int) -> Bool {
-        let printer = ps.printer
         let mergedCPU = sources[k].mergedCPU
-        let fid = idx.map { printer.registry.formats[$0].id } ?? -1
-        let comms = printer.comms
-        return payload.withSpan { span in
-            let keep = ps.filter?.accept(eventID: fid, payload: span, cpu: mergedCPU,
-                                         comm: { comms.comm(for: $0) }) ?? true
-            if !keep { return false }
-            let drop = ps.exclude?.accept(eventID: fid, payload: span, cpu: mergedCPU,
-                                          comm: { comms.comm(for: $0) }) ?? false
-            return !drop
-        }
-    }
-
-    /// After the body has seen the current record: registers the comms that printing it
-    /// registers in the report.
-    @inline(__always)
-    func finishCurrent() {
-        guard !registered else { return }
-        registered = true
-        if traits & 4 != 0 { registerComms() }
+        let fid = idx.map { ps.printer.registry.formats[$0].id } ?? -1
+        return payload.withSpan { ps.accepts(eventID: fid, payload: $0, cpu: mergedCPU) }
     }
 
     /// Registers the comms of the current record (out of line: most records have none).
     @inline(never)
     private func registerComms() {
-        guard let idx = eventIndex, sourceIndex >= 0 else { return }
+        let s = state
+        s.value.pendingComms = false
+        let idx = s.value.eventIndex, k = s.value.sourceIndex
+        guard idx >= 0, k >= 0 else { return }
         // The record's CPU is its stream's.
-        let payload = currentPayload, cpu = sources[sourceIndex].cpu
-        _ = sourcePeers.with(sourceIndex) { $0.printer.prepareForWorker(eventAt: idx, payload: payload, cpu: cpu) }
+        let payload = s.value.payload, cpu = sources[k].cpu
+        _ = sourcePeers.with(k) { $0.printer.prepareForWorker(eventAt: idx, payload: payload, cpu: cpu) }
     }
 
-    var source: SessionTimeline.Source { sources[sourceIndex] }
+    var source: SessionTimeline.Source { sources[state.value.sourceIndex] }
 
     /// The current record's file; `nil` when no record is current (before the first one;
     /// a view exists only while one is).
@@ -418,16 +531,18 @@ final class EventCursor {
     /// no record is current.
     @inline(__always)
     func withPeer<R>(_ body: (PeerState) -> R) -> R? {
-        guard sourceIndex >= 0 else { return nil }
-        return sourcePeers.with(sourceIndex, body)
+        let k = state.value.sourceIndex
+        guard k >= 0 else { return nil }
+        return sourcePeers.with(k, body)
     }
 
     /// Calls `body` with the current record's type (`nil` for an unknown event), without
     /// reference counting.
     @inline(__always)
     func withType<R>(_ body: (EventType?) -> R) -> R {
-        guard let idx = eventIndex, sourceIndex >= 0, sourcePeers.contains(sourceIndex) else { return body(nil) }
-        return sourcePeers.with(sourceIndex) { $0.withType(at: idx) { body($0) } }!
+        let idx = state.value.eventIndex, k = state.value.sourceIndex
+        if idx >= 0, k >= 0, let r = sourcePeers.with(k, { $0.withType(at: idx) { body($0) } }) { return r }
+        return body(nil)
     }
 
     /// The current record's type.
@@ -436,48 +551,54 @@ final class EventCursor {
     /// The comm the report shows for the current record (looked up once per record,
     /// before the record's own comms are registered).
     func commBytes() -> [UInt8] {
-        if let comm { return comm }
-        let payload = record.payload
+        if let comm = state.value.comm { return comm }
+        let payload = state.value.payload
         let c = withPeer { $0.printer.comms.displayBytes(for: $0.printer.pid(of: payload)) } ?? []
-        comm = c
+        state.value.comm = c
+        state.value.hasText = true
         return c
     }
 
     /// The report's line of the current record (with the file column, without a newline
     /// and without a dropped-events line).
     func reportLine() -> String {
-        if let line { return line }
+        if let line = state.value.line { return line }
         guard let ps = peer else { return "" }
         let c = commBytes()
-        let label = labels[sourceIndex]
-        text.removeAll()
-        text.append(contentsOf: label)
+        let s = state
+        let label = labels[s.value.sourceIndex]
+        s.value.text.removeAll()
+        s.value.text.append(contentsOf: label)
         var lastTS: UInt64 = 0
         let r = record
         let idx = eventIndex
         LineScratch.withBytes(of: c) { cb in
+            // The line writer does not touch the cursor: the text is written in place.
             ReportLine.writeLine(payload: r.payload, pageRest: nil, cpu: r.cpu, timestamp: r.timestamp, missed: 0,
                                  comm: cb, style: ps.style, format: Self.lineFormat, printer: ps.printer,
-                                 eventIndex: idx, lastTS: &lastTS, into: &text)
+                                 eventIndex: idx, lastTS: &lastTS, into: &s.value.text)
         }
-        registered = true
-        if text.last == 0x0a { text.removeLast() }
+        // Printing the line registered the comms it teaches.
+        s.value.pendingComms = false
+        if s.value.text.last == 0x0a { s.value.text.removeLast() }
         // The info follows the prefix (`comm-pid [cpu] time:`, whose comm column is at least
         // 16 bytes and whose other columns have no colon), a space and the name column.
+        let count = s.value.text.count
         var i = label.count + max(16, c.count)
-        while i < text.count, text[i] != 0x3a { i += 1 }
-        let nameLength = eventIndex.map { ps.printer.registry.formats[$0].name.utf8.count } ?? 6
-        infoOffset = min(text.count, i + 2 + (nameLength < 20 ? 22 : nameLength + 2))
-        let s = text.withBytes { $0.string }
-        line = s
-        return s
+        while i < count, s.value.text[i] != 0x3a { i += 1 }
+        let nameLength = idx.map { ps.printer.registry.formats[$0].name.utf8.count } ?? 6
+        s.value.infoOffset = min(count, i + 2 + (nameLength < 20 ? 22 : nameLength + 2))
+        let line = s.value.text.withBytes { $0.string }
+        s.value.line = line
+        s.value.hasText = true
+        return line
     }
 
     /// The info part of ``reportLine()``.
     func info() -> String {
         _ = reportLine()
-        let from = infoOffset
-        return text.withBytes { $0.string(min(from, $0.byteCount)..<$0.byteCount) }
+        let from = state.value.infoOffset
+        return state.value.text.withBytes { $0.string(min(from, $0.byteCount)..<$0.byteCount) }
     }
 
     /// The line the report prints before the current record when events were lost just
@@ -499,5 +620,5 @@ final class EventCursor {
     }
 
     /// The file column of the current record's lines.
-    var labelLength: Int { labels[sourceIndex].count }
+    var labelLength: Int { labels[state.value.sourceIndex].count }
 }

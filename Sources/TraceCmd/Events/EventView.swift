@@ -20,8 +20,13 @@
 public struct EventView: ~Copyable {
     /// The iteration's cursor (the view lives only while the iteration runs).
     @usableFromInline let cursor: EventCursor
+    /// The cursor's per-record state (what the inlinable accessors read).
+    @usableFromInline let state: UncheckedCell<EventCursor.State>
 
-    init(cursor: borrowing EventCursor) { self.cursor = copy cursor }
+    init(cursor: borrowing EventCursor) {
+        self.cursor = copy cursor
+        state = cursor.state
+    }
 
     /// Calls `body` with the cursor (what is read per event).
     @inlinable @inline(__always)
@@ -36,7 +41,7 @@ public struct EventView: ~Copyable {
     /// The timestamp in ns, corrected as `trace-cmd report` corrects it (a guest's on the
     /// host clock, through its TIME_SHIFT; offsets and dates applied).
     @inlinable
-    public var timestamp: UInt64 { with { $0.currentTimestamp } }
+    public var timestamp: UInt64 { state.value.timestamp }
     /// The timestamp as the ring buffer recorded it (the file's own clock).
     public var rawTimestamp: UInt64 { with { $0.record.rawTimestamp } }
     /// ``timestamp`` as a `Duration`.
@@ -46,26 +51,27 @@ public struct EventView: ~Copyable {
     /// The event id (`common_type`), `nil` when the record is too short to hold one.
     @inlinable
     public var id: Int? {
-        with { $0.eventID }
+        let id = state.value.eventID
+        return id >= 0 ? id : nil
     }
     /// The task's pid (`common_pid`); 0 when the record does not hold it.
     public var pid: Int32 {
         with { c in
-            let payload = c.record.payload
+            let payload = c.payload
             return (c.withPeer { ps in payload.withSpan { ps.layout.pid(in: $0, order: ps.order) } } ?? nil) ?? 0
         }
     }
     /// `common_flags`: irqs-off (0x01), need-resched (0x04), hardirq (0x08), softirq (0x10)...
     public var flags: UInt8 {
         with { c in
-            let payload = c.record.payload
+            let payload = c.payload
             return UInt8(truncatingIfNeeded: (c.withPeer { ps in payload.withSpan { ps.layout.flags(in: $0, order: ps.order) } } ?? nil) ?? 0)
         }
     }
     /// `common_preempt_count`.
     public var preemptCount: UInt8 {
         with { c in
-            let payload = c.record.payload
+            let payload = c.payload
             return UInt8(truncatingIfNeeded: (c.withPeer { ps in payload.withSpan { ps.layout.preemptCount(in: $0, order: ps.order) } } ?? nil) ?? 0)
         }
     }
@@ -93,7 +99,7 @@ public struct EventView: ~Copyable {
     /// the event has no such field or the record does not hold it.
     public subscript(_ name: String) -> FieldValue? {
         with { c in
-            let payload = c.record.payload
+            let payload = c.payload
             return c.withType { t in
                 guard let t, let f = t.field(named: name) else { return nil }
                 return payload.withSpan { t.value(at: f.index, in: $0) }
@@ -105,7 +111,7 @@ public struct EventView: ~Copyable {
     /// field of another type is looked up by name.
     public func value(of field: EventField) -> FieldValue? {
         with { c in
-            let payload = c.record.payload
+            let payload = c.payload
             return c.withType { t in
                 guard let t, let i = t.index(of: field) else { return nil }
                 return payload.withSpan { t.value(at: i, in: $0) }
@@ -131,7 +137,7 @@ public struct EventView: ~Copyable {
     public func withBytes<R>(_ body: (RawSpan) throws -> R) rethrows -> R {
         // The payload taken into a local first: a span made straight from the stored record
         // crashes Swift 6.3.1's optimizer (an ownership verifier error in CopyPropagation).
-        let payload = cursor.currentPayload
+        let payload = state.value.payload
         return try payload.withSpan { span throws in try body(span) }
     }
 
@@ -139,7 +145,7 @@ public struct EventView: ~Copyable {
     @_spi(Engine) public var bufferIndex: Int { with { $0.source.buffer } }
 
     /// A copy of the event's data (from `common_type` on).
-    public var bytes: [UInt8] { cursor.record.payload.array }
+    public var bytes: [UInt8] { state.value.payload.array }
 
     /// The event as a value to keep: its data copied, its text captured now.
     public func owned() -> Event {
