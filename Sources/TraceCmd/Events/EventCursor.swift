@@ -236,7 +236,9 @@ final class EventCursor {
     var timeline: SessionTimeline { state.value.timeline }
 
     /// The current record, read where the merge keeps it (valid until the next
-    /// ``advance()``); an empty record when none is current.
+    /// ``advance()``); an empty record when none is current. Inlined: an accessor that needs
+    /// one field reads only that field.
+    @inline(__always)
     var record: Record {
         let k = state.value.sourceIndex
         guard k >= 0 else { return .empty }
