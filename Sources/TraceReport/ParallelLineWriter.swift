@@ -45,35 +45,52 @@ struct ParallelLineWriter {
             var missed: Int64
         }
 
-        // One thread at a time owns a batch (the reading thread, then a worker, then the
-        // reading thread again, handed over through the queue and the semaphore): no dynamic
-        // exclusivity checks per record.
+        /// What a batch's owner reads and writes per line.
+        struct State {
+            var entries: [Entry] = []
+            /// Lines formatted by the reading thread.
+            var text = TextBuffer(capacity: 1 << 12)
+            /// The batch's output, written by a worker.
+            var out = TextBuffer(capacity: 1 << 19)
+        }
+
         /// The payload and comm bytes of the lines.
         let arena: ByteArena
-        @exclusivity(unchecked) var entries: [Entry] = []
-        /// Lines formatted by the reading thread.
-        @exclusivity(unchecked) var text = TextBuffer(capacity: 1 << 12)
-        /// The batch's output, written by a worker.
-        @exclusivity(unchecked) var out = TextBuffer(capacity: 1 << 19)
+        // One thread at a time owns a batch (the reading thread, then a worker, then the
+        // reading thread again, handed over through the queue and the semaphore): its state
+        // is read and written per line without dynamic exclusivity checks. The cell is private
+        // to the batch: no access below calls anything that can reach it again.
+        private let state = UncheckedCell(State())
         let done = DispatchSemaphore(value: 0)
 
         init(records: Int) {
             arena = ByteArena(capacity: ParallelLineWriter.batchArenaBytes + (1 << 16))
-            entries.reserveCapacity(max(records, 16))
+            state.value.entries.reserveCapacity(max(records, 16))
         }
 
-        var entryCount: Int { entries.count }
+        var entryCount: Int { state.value.entries.count }
+
+        /// The bytes of the lines formatted by the reading thread.
+        var textCount: Int { state.value.text.count }
 
         func reset() {
             arena.reset()
-            entries.removeAll(keepingCapacity: true)
-            text.removeAll()
-            out.removeAll()
+            state.value.entries.removeAll(keepingCapacity: true)
+            state.value.text.removeAll()
+            state.value.out.removeAll()
         }
 
+        /// Adds a line formatted now by `body` (into the batch's text); returns the number of
+        /// lines.
         @inline(__always)
-        func add(_ e: Entry) {
-            entries.append(e)
+        func appendFormatted(_ body: (inout TextBuffer) -> Void) -> Int {
+            let start = state.value.text.count
+            // In place: `body` cannot reach this batch's (private) state.
+            body(&state.value.text)
+            let count = state.value.text.count - start
+            state.value.entries.append(Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0,
+                                             handle: 0, cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
+            return state.value.entries.count
         }
 
         /// Adds a line for a worker to format (its payload and comm copied into the arena);
@@ -82,11 +99,34 @@ struct ParallelLineWriter {
         func appendLine(handle: Int, payload: RawBytes, comm: [UInt8], cpu: Int, timestamp: UInt64, missed: Int64,
                         eventIndex: Int, records: Int) -> Bool {
             let (start, commStart) = arena.store(payload: payload, comm: comm)
-            entries.append(Entry(start: Int32(start), count: Int32(payload.count), commStart: Int32(commStart),
-                                 commCount: Int32(comm.count), handle: Int32(handle),
-                                 cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
-                                 timestamp: timestamp, missed: missed))
-            return entries.count >= records || arena.used >= ParallelLineWriter.batchArenaBytes
+            let e = Entry(start: Int32(start), count: Int32(payload.count), commStart: Int32(commStart),
+                          commCount: Int32(comm.count), handle: Int32(handle),
+                          cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
+                          timestamp: timestamp, missed: missed)
+            state.value.entries.append(e)
+            return state.value.entries.count >= records || arena.used >= ParallelLineWriter.batchArenaBytes
+        }
+
+        /// Takes the batch's lines and text out, and its output buffer (emptied); ``putOutput(_:)``
+        /// gives the output back.
+        func takeForFormatting() -> (entries: [Entry], text: TextBuffer, out: TextBuffer) {
+            let entries = state.value.entries
+            let text = state.value.text
+            var out = state.value.out
+            state.value.out = TextBuffer(capacity: 0)
+            out.removeAll()
+            return (entries, text, out)
+        }
+
+        /// Stores the batch's formatted output.
+        func putOutput(_ out: TextBuffer) {
+            state.value.out = out
+        }
+
+        /// Calls `body` with the batch's output.
+        func withOutput(_ body: (RawSpan) -> Void) {
+            let out = state.value.out
+            out.withBytes { body($0) }
         }
     }
 
@@ -125,14 +165,19 @@ struct ParallelLineWriter {
         }
 
         func format(_ b: Batch) {
-            var out = b.out
-            b.out = TextBuffer(capacity: 0)
-            out.removeAll()
+            b.putOutput(formatted(b))
+        }
+
+        /// The text of `b`'s lines (the batch's copies of its lines and text are released on
+        /// return, before the output goes back).
+        private func formatted(_ b: Batch) -> TextBuffer {
+            let (entries, text, out0) = b.takeForFormatting()
+            var out = out0
             var lastTS: UInt64 = 0
             let arena = b.arena
             let format = self.format
-            b.text.withBytes { text in
-                for e in b.entries {
+            text.withBytes { text in
+                for e in entries {
                     if e.eventIndex == -2 {
                         out.append(contentsOf: text.extracting(Int(e.start)..<Int(e.start + e.count)))
                         continue
@@ -153,7 +198,7 @@ struct ParallelLineWriter {
                     }
                 }
             }
-            b.out = out
+            return out
         }
     }
 
@@ -215,15 +260,8 @@ struct ParallelLineWriter {
     /// Adds a line formatted here, now, by `body`.
     mutating func appendFormatted(sink: (RawSpan) -> Void, _ body: (inout TextBuffer) -> Void) {
         let b = current
-        var text = b.text
-        b.text = TextBuffer(capacity: 0)
-        let start = text.count
-        body(&text)
-        let count = text.count - start
-        b.text = text
-        b.add(Batch.Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0, handle: 0,
-                          cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
-        if b.entryCount >= batchRecords || b.text.count >= Self.batchArenaBytes { submit(sink: sink) }
+        let lines = b.appendFormatted(body)
+        if lines >= batchRecords || b.textCount >= Self.batchArenaBytes { submit(sink: sink) }
     }
 
     private mutating func submit(sink: (RawSpan) -> Void) {
@@ -266,7 +304,7 @@ struct ParallelLineWriter {
             inflightHead = 0
         }
         b.done.wait()
-        b.out.withBytes { sink($0) }
+        b.withOutput(sink)
         b.reset()
         free.append(b)
     }

@@ -16,16 +16,16 @@ public struct TraceReport {
         let label: [UInt8]
         let isInstance: Bool
         let input: ReportOptions.Input?
-        /// Mutated (its per-cpu interval cache) by the reading thread only, per corrected
-        /// record: no dynamic exclusivity check.
-        @exclusivity(unchecked) var corrector: TimestampCorrector
-        /// The number of its first CPU in the report's CPU numbering (`--cpu`).
-        @exclusivity(unchecked) var startCPU = 0
+        /// The timestamp correction of its records (`--first-event`, `--last-event`).
+        let corrector: TimestampCorrector
+        /// The number of its first CPU in the report's CPU numbering (`--cpu`); known once
+        /// the timeline is made (see ``placed(startCPU:)``).
+        let startCPU: Int
         /// How its lines' time column is written (and its byte order).
         let style: ReportLine.LineStyle
 
         init(file: TraceFile, buffer: TraceBuffer, peer: Int, bufferIndex: Int, printer: EventPrinter, label: String, isInstance: Bool,
-             input: ReportOptions.Input?, corrector: TimestampCorrector, style: ReportLine.LineStyle) {
+             input: ReportOptions.Input?, corrector: TimestampCorrector, style: ReportLine.LineStyle, startCPU: Int = 0) {
             self.input = input
             self.file = file
             self.buffer = buffer
@@ -36,6 +36,26 @@ public struct TraceReport {
             self.isInstance = isInstance
             self.corrector = corrector
             self.style = style
+            self.startCPU = startCPU
+        }
+
+        private init(_ h: Handle, startCPU: Int) {
+            file = h.file
+            buffer = h.buffer
+            peer = h.peer
+            bufferIndex = h.bufferIndex
+            printer = h.printer
+            label = h.label
+            isInstance = h.isInstance
+            input = h.input
+            corrector = h.corrector
+            style = h.style
+            self.startCPU = startCPU
+        }
+
+        /// This handle with its first CPU at `startCPU` in the report's numbering.
+        func placed(startCPU: Int) -> Handle {
+            startCPU == self.startCPU ? self : Handle(self, startCPU: startCPU)
         }
     }
 
@@ -285,9 +305,9 @@ public struct TraceReport {
             }
         }
         if options.stat || unameOrVersion { flush(&out); return 0 }
-        let all = handles + instanceHandles
+        var placed = handles + instanceHandles
         // The session's one merged timeline; its buffers come in the reference's tie order
-        // (top-level buffers of the inputs in order, then their instances), as `all` does.
+        // (top-level buffers of the inputs in order, then their instances), as `placed` does.
         let settings = TimestampCorrector.Settings(rawTimestamps: options.rawTimestamps, ignoreDate: options.noDate)
         var userOffsets: [Int: Int64] = [:]
         var clocks: [Int: UInt64] = [:]
@@ -299,21 +319,25 @@ public struct TraceReport {
         }
         let traceSession = TraceSession(files: files, paths: options.inputs.map(\.path), settings: settings,
                                    userOffsets: userOffsets, clockHz: clocks)
-        var timeline: SessionTimeline
+        // The timeline, read per record in place (a non-mutating call on a local `var`, such
+        // as `head(_:)`, would copy the whole timeline first). Only this function's loops use
+        // the cell, one statement at a time; nothing they call reaches it.
+        let timeline: UncheckedCell<SessionTimeline>
         do {
-            timeline = try SessionTimeline(session: traceSession, selection: .init(mergedCPUs: options.cpus),
-                                           decompressAhead: threads > 1 && CPUPageSource.decompressAhead)
+            timeline = UncheckedCell(try SessionTimeline(session: traceSession, selection: .init(mergedCPUs: options.cpus),
+                                                         decompressAhead: threads > 1 && CPUPageSource.decompressAhead))
         } catch { throw .file(error) }
         var slotHandle: [Int] = []
-        for sl in timeline.buffers {
-            guard let hi = all.firstIndex(where: { $0.peer == sl.peer && $0.bufferIndex == sl.buffer }) else {
+        for sl in timeline.value.buffers {
+            guard let hi = placed.firstIndex(where: { $0.peer == sl.peer && $0.bufferIndex == sl.buffer }) else {
                 throw .file(TraceFileError(file: files[sl.peer].path, context: "buffer \(sl.buffer)", offset: 0,
                                            kind: .invalidValue("buffer not known to the report")))
             }
-            all[hi].startCPU = sl.firstCPU
+            placed[hi] = placed[hi].placed(startCPU: sl.firstCPU)
             slotHandle.append(hi)
         }
-        let streamHandle = timeline.sources.map { slotHandle[$0.slot] }
+        let all = placed
+        let streamHandle = timeline.value.sources.map { slotHandle[$0.slot] }
         var filters: [EventFilter?] = []
         if all.contains(where: { Self.hasFilters($0) }) {
             for h in all {
@@ -331,7 +355,7 @@ public struct TraceReport {
             }
         }
         if options.profile {
-            try runProfile(timeline: &timeline, handles: all, streamHandle: streamHandle, filters: &filters,
+            try runProfile(timeline: timeline, handles: all, streamHandle: streamHandle, filters: &filters,
                            hooks: hooks, showLabels: showLabels, labelWidth: labelWidth, into: &out,
                            flush: flush, diagnostics: diagnostics)
             flush(&out)
@@ -363,13 +387,11 @@ public struct TraceReport {
             let si: Int
             // A bad page ends that part of its stream; the merge goes on with the rest.
             do throws(TraceFileError) {
-                guard let k = try timeline.nextSource() else { break }
+                guard let k = try timeline.value.nextSource() else { break }
                 si = k
             } catch { continue }
-            let record = timeline.head(si)
+            let record = timeline.value.head(si)
             let hi = streamHandle[si]
-            // For -R: the payload followed by the rest of its page (see `line`).
-            let pageRest = wantsPageRest ? timeline.pageRest(source: si) : nil
             // The handle lent without reference counting.
             _ = handleTable.with(hi) { h in
                 let globalCPU = h.startCPU + record.cpu
@@ -402,7 +424,9 @@ public struct TraceReport {
                 // What it changes comes in as parameters (see `flush`).
                 func line(_ out: inout TextBuffer, _ lastTS: inout UInt64, _ wakeup: inout WakeupLatency?) {
                     if showLabels { ReportLine.appendLabel(h.label, width: labelWidth, into: &out) }
-                    let rest = record.offsetInPage + record.recordSize < h.buffer.pageSize ? pageRest : nil
+                    // For -R: the payload followed by the rest of its page.
+                    let rest = wantsPageRest && record.offsetInPage + record.recordSize < h.buffer.pageSize
+                        ? timeline.value.pageRest(source: si) : nil
                     LineScratch.withBytes(of: comm) { c in
                         ReportLine.writeLine(payload: payload, pageRest: rest, cpu: record.cpu, timestamp: record.timestamp,
                                        missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat,
@@ -431,7 +455,7 @@ public struct TraceReport {
     /// `--profile`: the records (after the filters, `-I`, `-S`) go to a ``TaskProfiler`` per
     /// input instead of being printed (only the file label of each record is, with several
     /// inputs, as the reference does); the profiles follow, last input first.
-    private func runProfile(timeline: inout SessionTimeline, handles all: [Handle], streamHandle: [Int],
+    private func runProfile(timeline: UncheckedCell<SessionTimeline>, handles all: [Handle], streamHandle: [Int],
                             filters: inout [EventFilter?], hooks: [TaskProfiler.Hook], showLabels: Bool,
                             labelWidth: Int, into out: inout TextBuffer, flush: (inout TextBuffer) -> Void,
                             diagnostics: (String) -> Void) throws(Failure) {
@@ -455,10 +479,10 @@ public struct TraceReport {
         while true {
             let si: Int
             do throws(TraceFileError) {
-                guard let k = try timeline.nextSource() else { break }
+                guard let k = try timeline.value.nextSource() else { break }
                 si = k
             } catch { continue }
-            let record = timeline.head(si)
+            let record = timeline.value.head(si)
             let hi = streamHandle[si]
             let h = all[hi]
             let payload = record.payload

@@ -48,8 +48,9 @@ import Dispatch
     final class EventSlot {
         let format: CompiledPrintFormat
         let plugin: (any EventPlugin)?
-        /// The event's name.
-        let name: [UInt8]
+        /// The report's event column: `name:` padded with spaces to 22 columns (at least one
+        /// space), written with one copy per line.
+        let nameColumn: [UInt8]
         /// See ``EventPrinter/isStateless(eventAt:)``.
         let stateless: Bool
         /// Whether the event prints its raw fields (`-R`, or `-r` naming it).
@@ -59,7 +60,10 @@ import Dispatch
             self.format = format
             self.plugin = plugin
             printRaw = raw
-            self.name = Array(name.utf8)
+            var column = Array(name.utf8)
+            column.append(0x3a)
+            column.append(contentsOf: repeatElement(0x20, count: max(22 - column.count, 1)))
+            nameColumn = column
             // A plugin may also append the print format's text: both must be stateless.
             stateless = !raw && format.isStateless && (plugin?.isStateless ?? true)
         }
@@ -276,7 +280,7 @@ import Dispatch
                     pageRest: RawBytes? = nil, cpu: Int, timestamp: UInt64,
                     into out: inout TextBuffer) {
         withSlot(index) { s in
-            LineScratch.appendNameColumn(s.name, into: &out)
+            out.append(contentsOf: s.nameColumn)
             write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
         }
     }
