@@ -47,7 +47,8 @@ struct ParallelLineWriter {
 
         /// What a batch's owner reads and writes per line.
         struct State {
-            var entries: [Entry] = []
+            /// The number of lines (entries in ``lines``).
+            var count = 0
             /// Lines formatted by the reading thread.
             var text = TextBuffer(capacity: 1 << 12)
             /// The batch's output, written by a worker.
@@ -56,6 +57,9 @@ struct ParallelLineWriter {
 
         /// The payload and comm bytes of the lines.
         let arena: ByteArena
+        /// The lines' entries, one after the other (``entryStride`` bytes each).
+        let lines: ByteArena
+        static let entryStride = (MemoryLayout<Entry>.size + 7) & ~7
         // One thread at a time owns a batch (the reading thread, then a worker, then the
         // reading thread again, handed over through the queue and the semaphore): its state
         // is read and written per line without dynamic exclusivity checks. The cell is private
@@ -65,17 +69,18 @@ struct ParallelLineWriter {
 
         init(records: Int) {
             arena = ByteArena(capacity: ParallelLineWriter.batchArenaBytes + (1 << 16))
-            state.value.entries.reserveCapacity(max(records, 16))
+            lines = ByteArena(capacity: max(records, 16) * Self.entryStride)
         }
 
-        var entryCount: Int { state.value.entries.count }
+        var entryCount: Int { state.value.count }
 
         /// The bytes of the lines formatted by the reading thread.
         var textCount: Int { state.value.text.count }
 
         func reset() {
             arena.reset()
-            state.value.entries.removeAll(keepingCapacity: true)
+            lines.reset()
+            state.value.count = 0
             state.value.text.removeAll()
             state.value.out.removeAll()
         }
@@ -88,9 +93,10 @@ struct ParallelLineWriter {
             // In place: `body` cannot reach this batch's (private) state.
             body(&state.value.text)
             let count = state.value.text.count - start
-            state.value.entries.append(Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0,
-                                             handle: 0, cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
-            return state.value.entries.count
+            _ = lines.append(Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0,
+                                   handle: 0, cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
+            state.value.count += 1
+            return state.value.count
         }
 
         /// Adds a line for a worker to format (its payload and comm copied into the arena);
@@ -99,23 +105,27 @@ struct ParallelLineWriter {
         func appendLine(handle: Int, payload: RawBytes, comm: [UInt8], cpu: Int, timestamp: UInt64, missed: Int64,
                         eventIndex: Int, records: Int) -> Bool {
             let (start, commStart) = arena.store(payload: payload, comm: comm)
-            let e = Entry(start: Int32(start), count: Int32(payload.count), commStart: Int32(commStart),
-                          commCount: Int32(comm.count), handle: Int32(handle),
-                          cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
-                          timestamp: timestamp, missed: missed)
-            state.value.entries.append(e)
-            return state.value.entries.count >= records || arena.used >= ParallelLineWriter.batchArenaBytes
+            // Offsets below the arena's size (a batch ends before it reaches 2^19 bytes, with
+            // records of at most a page), small counts and indices: none is cut.
+            _ = lines.append(Entry(start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: payload.count),
+                                   commStart: Int32(truncatingIfNeeded: commStart),
+                                   commCount: Int32(truncatingIfNeeded: comm.count),
+                                   handle: Int32(truncatingIfNeeded: handle), cpu: Int32(truncatingIfNeeded: cpu),
+                                   eventIndex: Int32(truncatingIfNeeded: eventIndex), timestamp: timestamp, missed: missed))
+            let count = state.value.count &+ 1
+            state.value.count = count
+            return count >= records || arena.used >= ParallelLineWriter.batchArenaBytes
         }
 
-        /// Takes the batch's lines and text out, and its output buffer (emptied); ``putOutput(_:)``
-        /// gives the output back.
-        func takeForFormatting() -> (entries: [Entry], text: TextBuffer, out: TextBuffer) {
-            let entries = state.value.entries
-            let text = state.value.text
+        /// The lines formatted by the reading thread.
+        var text: TextBuffer { state.value.text }
+
+        /// Takes the batch's output buffer out, emptied (``putOutput(_:)`` gives it back).
+        func takeOutput() -> TextBuffer {
             var out = state.value.out
             state.value.out = TextBuffer(capacity: 0)
             out.removeAll()
-            return (entries, text, out)
+            return out
         }
 
         /// Stores the batch's formatted output.
@@ -138,29 +148,38 @@ struct ParallelLineWriter {
     /// formats one batch, and puts it back; nothing else touches it after ``init``.
     final class Worker {
         let format: ReportLine.LineFormat
-        /// Per handle: the printer (read per record without reference counting), the line
-        /// style, and the label column's text (in ``labelText``, at ``labelRanges``).
-        let printers: ObjectTable<EventPrinter>
-        private let styles: [ReportLine.LineStyle]
+        /// What formatting a line of one handle needs.
+        final class Handle {
+            let printer: EventPrinter
+            let style: ReportLine.LineStyle
+            /// Where its label column's text is in ``labelText``.
+            let label: Range<Int>
+
+            init(printer: EventPrinter, style: ReportLine.LineStyle, label: Range<Int>) {
+                self.printer = printer
+                self.style = style
+                self.label = label
+            }
+        }
+
+        /// Per handle, read per line without reference counting.
+        private let handles: ObjectTable<Handle>
         private let labelText: [UInt8]
-        private let labelRanges: [Range<Int>]
         let showLabels: Bool
 
         init(index: Int, format: ReportLine.LineFormat, printers: [EventPrinter], styles: [ReportLine.LineStyle],
              labels: [[UInt8]], showLabels: Bool, labelWidth: Int) {
             self.format = format
-            self.printers = ObjectTable(printers)
-            self.styles = styles
             // The label column of each handle, as the report writes it.
             var text = TextBuffer(capacity: 256)
-            var ranges: [Range<Int>] = []
-            for l in labels {
+            var hs: [Handle] = []
+            for (i, p) in printers.enumerated() {
                 let start = text.count
-                ReportLine.appendLabel(l, width: labelWidth, into: &text)
-                ranges.append(start..<text.count)
+                ReportLine.appendLabel(labels[i], width: labelWidth, into: &text)
+                hs.append(Handle(printer: p, style: styles[i], label: start..<text.count))
             }
             labelText = text.bytes
-            labelRanges = ranges
+            handles = ObjectTable(hs)
             self.showLabels = showLabels
         }
 
@@ -168,32 +187,31 @@ struct ParallelLineWriter {
             b.putOutput(formatted(b))
         }
 
-        /// The text of `b`'s lines (the batch's copies of its lines and text are released on
-        /// return, before the output goes back).
+        /// The text of `b`'s lines (the batch's copy of its text is released on return, before
+        /// the output goes back).
         private func formatted(_ b: Batch) -> TextBuffer {
-            let (entries, text, out0) = b.takeForFormatting()
-            var out = out0
+            let text = b.text
+            // The only reference to its storage (appends to a shared one would copy it).
+            var out = b.takeOutput()
             var lastTS: UInt64 = 0
             let arena = b.arena
             let format = self.format
             text.withBytes { text in
-                for e in entries {
+                b.lines.forEach(Batch.Entry.self) { e in
                     if e.eventIndex == -2 {
                         out.append(contentsOf: text.extracting(Int(e.start)..<Int(e.start + e.count)))
-                        continue
+                        return
                     }
                     let hi = Int(e.handle)
-                    if showLabels {
-                        let r = labelRanges[hi]
-                        labelText.withRawSpan { out.append(contentsOf: $0.extracting(r)) }
-                    }
-                    let payload = arena.bytes(at: Int(e.start), count: Int(e.count))
-                    let style = styles[hi]
-                    let comm = arena.bytes(at: Int(e.commStart), count: Int(e.commCount))
-                    _ = printers.with(hi) { printer in
+                    let payload = arena.bytes(at: e.start, count: e.count)
+                    let comm = arena.bytes(at: e.commStart, count: e.commCount)
+                    handles.withPresent(hi) { h in
+                        if showLabels {
+                            labelText.withRawSpan { out.append(contentsOf: $0.extracting(h.label)) }
+                        }
                         ReportLine.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
-                                             missed: e.missed, comm: comm, style: style, format: format,
-                                             printer: printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
+                                             missed: e.missed, comm: comm, style: h.style, format: format,
+                                             printer: h.printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
                                              lastTS: &lastTS, into: &out)
                     }
                 }

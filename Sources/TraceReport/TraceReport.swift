@@ -319,16 +319,13 @@ public struct TraceReport {
         }
         let traceSession = TraceSession(files: files, paths: options.inputs.map(\.path), settings: settings,
                                    userOffsets: userOffsets, clockHz: clocks)
-        // The timeline, read per record in place (a non-mutating call on a local `var`, such
-        // as `head(_:)`, would copy the whole timeline first). Only this function's loops use
-        // the cell, one statement at a time; nothing they call reaches it.
-        let timeline: UncheckedCell<SessionTimeline>
+        var timeline: SessionTimeline
         do {
-            timeline = UncheckedCell(try SessionTimeline(session: traceSession, selection: .init(mergedCPUs: options.cpus),
-                                                         decompressAhead: threads > 1 && CPUPageSource.decompressAhead))
+            timeline = try SessionTimeline(session: traceSession, selection: .init(mergedCPUs: options.cpus),
+                                           decompressAhead: threads > 1 && CPUPageSource.decompressAhead)
         } catch { throw .file(error) }
         var slotHandle: [Int] = []
-        for sl in timeline.value.buffers {
+        for sl in timeline.buffers {
             guard let hi = placed.firstIndex(where: { $0.peer == sl.peer && $0.bufferIndex == sl.buffer }) else {
                 throw .file(TraceFileError(file: files[sl.peer].path, context: "buffer \(sl.buffer)", offset: 0,
                                            kind: .invalidValue("buffer not known to the report")))
@@ -337,7 +334,7 @@ public struct TraceReport {
             slotHandle.append(hi)
         }
         let all = placed
-        let streamHandle = timeline.value.sources.map { slotHandle[$0.slot] }
+        let streamHandle = timeline.sources.map { slotHandle[$0.slot] }
         var filters: [EventFilter?] = []
         if all.contains(where: { Self.hasFilters($0) }) {
             for h in all {
@@ -355,7 +352,7 @@ public struct TraceReport {
             }
         }
         if options.profile {
-            try runProfile(timeline: timeline, handles: all, streamHandle: streamHandle, filters: &filters,
+            try runProfile(timeline: &timeline, handles: all, streamHandle: streamHandle, filters: &filters,
                            hooks: hooks, showLabels: showLabels, labelWidth: labelWidth, into: &out,
                            flush: flush, diagnostics: diagnostics)
             flush(&out)
@@ -383,14 +380,19 @@ public struct TraceReport {
         let recordChecks = checks.isActive
         // Writes raw fields (-R, -r) with the rest of the page (see `line`).
         let wantsPageRest = options.raw || !options.rawEvents.isEmpty
+        // The current records are read through a copy of the timeline made once: `head(_:)`
+        // reads the merge's slots, which the timeline holds by reference, so the copy sees
+        // what `nextSource()` put there. (Called on the `var` itself, each call would first
+        // copy the whole timeline, as a non-mutating call on a variable passed `inout` does.)
+        let heads = timeline
         while true {
             let si: Int
             // A bad page ends that part of its stream; the merge goes on with the rest.
             do throws(TraceFileError) {
-                guard let k = try timeline.value.nextSource() else { break }
+                guard let k = try timeline.nextSource() else { break }
                 si = k
             } catch { continue }
-            let record = timeline.value.head(si)
+            let record = heads.head(si)
             let hi = streamHandle[si]
             // The handle lent without reference counting.
             _ = handleTable.with(hi) { h in
@@ -426,7 +428,7 @@ public struct TraceReport {
                     if showLabels { ReportLine.appendLabel(h.label, width: labelWidth, into: &out) }
                     // For -R: the payload followed by the rest of its page.
                     let rest = wantsPageRest && record.offsetInPage + record.recordSize < h.buffer.pageSize
-                        ? timeline.value.pageRest(source: si) : nil
+                        ? heads.pageRest(source: si) : nil
                     LineScratch.withBytes(of: comm) { c in
                         ReportLine.writeLine(payload: payload, pageRest: rest, cpu: record.cpu, timestamp: record.timestamp,
                                        missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat,
@@ -455,7 +457,7 @@ public struct TraceReport {
     /// `--profile`: the records (after the filters, `-I`, `-S`) go to a ``TaskProfiler`` per
     /// input instead of being printed (only the file label of each record is, with several
     /// inputs, as the reference does); the profiles follow, last input first.
-    private func runProfile(timeline: UncheckedCell<SessionTimeline>, handles all: [Handle], streamHandle: [Int],
+    private func runProfile(timeline: inout SessionTimeline, handles all: [Handle], streamHandle: [Int],
                             filters: inout [EventFilter?], hooks: [TaskProfiler.Hook], showLabels: Bool,
                             labelWidth: Int, into out: inout TextBuffer, flush: (inout TextBuffer) -> Void,
                             diagnostics: (String) -> Void) throws(Failure) {
@@ -479,10 +481,10 @@ public struct TraceReport {
         while true {
             let si: Int
             do throws(TraceFileError) {
-                guard let k = try timeline.value.nextSource() else { break }
+                guard let k = try timeline.nextSource() else { break }
                 si = k
             } catch { continue }
-            let record = timeline.value.head(si)
+            let record = timeline.head(si)
             let hi = streamHandle[si]
             let h = all[hi]
             let payload = record.payload

@@ -217,20 +217,18 @@ import Dispatch
     /// reference counting.
     @inline(__always)
     func withSlot<R>(_ index: Int, _ body: (EventSlot) -> R) -> R {
-        if !slots.contains(index) { makeSlot(index) }
-        return slots.withPresent(index, body)
+        slots.with(index, orMake: { makeSlot(index) }, body)
     }
 
     @inline(never)
-    private func makeSlot(_ index: Int) {
+    private func makeSlot(_ index: Int) -> EventSlot {
         let format = CompiledPrintFormat(event: registry.formats[index], context: context)
         let reg = registry
         let plugin = noHandlerEvents.contains(index) ? nil
             : options.plugins.bind(reg.formats[index], byteOrder: file.byteOrder, longSize: file.longSize,
                                    formatNamed: { reg.format(system: $0, name: $1) })
-        let s = EventSlot(format: format, plugin: plugin, name: reg.formats[index].name,
-                          raw: options.raw || rawEvents.contains(index))
-        slots.set(index, s)
+        return EventSlot(format: format, plugin: plugin, name: reg.formats[index].name,
+                         raw: options.raw || rawEvents.contains(index))
     }
 
     /// For a record to be printed elsewhere (by a ``init(workerCopyOf:)`` printer): when the
