@@ -396,20 +396,20 @@ public struct TraceReport {
             let hi = streamHandle[si]
             // The handle lent without reference counting.
             _ = handleTable.with(hi) { h in
-                let globalCPU = h.startCPU + record.cpu
                 let payload = record.payload
                 let printer = h.printer
                 let eventIndex = printer.eventIndex(of: payload)
                 if hasFilters, var f = filters[hi] {
                     let id = eventIndex.map { printer.registry.formats[$0].id } ?? -1
                     let comms = printer.comms
+                    let globalCPU = h.startCPU + record.cpu
                     let keep = payload.withSpan { f.accept(eventID: id, payload: $0, cpu: globalCPU,
                                                             comm: { comms.comm(for: $0) }) }
                     filters[hi] = f
                     if !keep { return }
                 }
                 if recordChecks, !payload.withSpan({ checks.keep(payload: $0, printer: printer, order: h.style.byteOrder,
-                                                                 cpu: globalCPU, timestamp: record.timestamp,
+                                                                 cpu: h.startCPU + record.cpu, timestamp: record.timestamp,
                                                                  diagnostics: diagnostics) }) {
                     return
                 }
