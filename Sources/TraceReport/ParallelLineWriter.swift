@@ -45,35 +45,58 @@ struct ParallelLineWriter {
             var missed: Int64
         }
 
-        // One thread at a time owns a batch (the reading thread, then a worker, then the
-        // reading thread again, handed over through the queue and the semaphore): no dynamic
-        // exclusivity checks per record.
+        /// What a batch's owner reads and writes per line.
+        struct State {
+            /// The number of lines (entries in ``lines``).
+            var count = 0
+            /// Lines formatted by the reading thread.
+            var text = TextBuffer(capacity: 1 << 12)
+            /// The batch's output, written by a worker.
+            var out = TextBuffer(capacity: 1 << 19)
+        }
+
         /// The payload and comm bytes of the lines.
         let arena: ByteArena
-        @exclusivity(unchecked) var entries: [Entry] = []
-        /// Lines formatted by the reading thread.
-        @exclusivity(unchecked) var text = TextBuffer(capacity: 1 << 12)
-        /// The batch's output, written by a worker.
-        @exclusivity(unchecked) var out = TextBuffer(capacity: 1 << 19)
+        /// The lines' entries, one after the other (``entryStride`` bytes each).
+        let lines: ByteArena
+        static let entryStride = (MemoryLayout<Entry>.size + 7) & ~7
+        // One thread at a time owns a batch (the reading thread, then a worker, then the
+        // reading thread again, handed over through the queue and the semaphore): its state
+        // is read and written per line without dynamic exclusivity checks. The cell is private
+        // to the batch: no access below calls anything that can reach it again.
+        private let state = UncheckedCell(State())
         let done = DispatchSemaphore(value: 0)
 
         init(records: Int) {
             arena = ByteArena(capacity: ParallelLineWriter.batchArenaBytes + (1 << 16))
-            entries.reserveCapacity(max(records, 16))
+            lines = ByteArena(capacity: max(records, 16) * Self.entryStride)
         }
 
-        var entryCount: Int { entries.count }
+        var entryCount: Int { state.value.count }
+
+        /// The bytes of the lines formatted by the reading thread.
+        var textCount: Int { state.value.text.count }
 
         func reset() {
             arena.reset()
-            entries.removeAll(keepingCapacity: true)
-            text.removeAll()
-            out.removeAll()
+            lines.reset()
+            state.value.count = 0
+            state.value.text.removeAll()
+            state.value.out.removeAll()
         }
 
+        /// Adds a line formatted now by `body` (into the batch's text); returns the number of
+        /// lines.
         @inline(__always)
-        func add(_ e: Entry) {
-            entries.append(e)
+        func appendFormatted(_ body: (inout TextBuffer) -> Void) -> Int {
+            let start = state.value.text.count
+            // In place: `body` cannot reach this batch's (private) state.
+            body(&state.value.text)
+            let count = state.value.text.count - start
+            _ = lines.append(Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0,
+                                   handle: 0, cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
+            state.value.count += 1
+            return state.value.count
         }
 
         /// Adds a line for a worker to format (its payload and comm copied into the arena);
@@ -82,11 +105,38 @@ struct ParallelLineWriter {
         func appendLine(handle: Int, payload: RawBytes, comm: [UInt8], cpu: Int, timestamp: UInt64, missed: Int64,
                         eventIndex: Int, records: Int) -> Bool {
             let (start, commStart) = arena.store(payload: payload, comm: comm)
-            entries.append(Entry(start: Int32(start), count: Int32(payload.count), commStart: Int32(commStart),
-                                 commCount: Int32(comm.count), handle: Int32(handle),
-                                 cpu: Int32(truncatingIfNeeded: cpu), eventIndex: Int32(eventIndex),
-                                 timestamp: timestamp, missed: missed))
-            return entries.count >= records || arena.used >= ParallelLineWriter.batchArenaBytes
+            // Offsets below the arena's size (a batch ends before it reaches 2^19 bytes, with
+            // records of at most a page), small counts and indices: none is cut.
+            _ = lines.append(Entry(start: Int32(truncatingIfNeeded: start), count: Int32(truncatingIfNeeded: payload.count),
+                                   commStart: Int32(truncatingIfNeeded: commStart),
+                                   commCount: Int32(truncatingIfNeeded: comm.count),
+                                   handle: Int32(truncatingIfNeeded: handle), cpu: Int32(truncatingIfNeeded: cpu),
+                                   eventIndex: Int32(truncatingIfNeeded: eventIndex), timestamp: timestamp, missed: missed))
+            let count = state.value.count &+ 1
+            state.value.count = count
+            return count >= records || arena.used >= ParallelLineWriter.batchArenaBytes
+        }
+
+        /// The lines formatted by the reading thread.
+        var text: TextBuffer { state.value.text }
+
+        /// Takes the batch's output buffer out, emptied (``putOutput(_:)`` gives it back).
+        func takeOutput() -> TextBuffer {
+            var out = state.value.out
+            state.value.out = TextBuffer(capacity: 0)
+            out.removeAll()
+            return out
+        }
+
+        /// Stores the batch's formatted output.
+        func putOutput(_ out: TextBuffer) {
+            state.value.out = out
+        }
+
+        /// Calls `body` with the batch's output.
+        func withOutput(_ body: (RawSpan) -> Void) {
+            let out = state.value.out
+            out.withBytes { body($0) }
         }
     }
 
@@ -98,62 +148,75 @@ struct ParallelLineWriter {
     /// formats one batch, and puts it back; nothing else touches it after ``init``.
     final class Worker {
         let format: ReportLine.LineFormat
-        /// Per handle: the printer (read per record without reference counting), the line
-        /// style, and the label column's text (in ``labelText``, at ``labelRanges``).
-        let printers: ObjectTable<EventPrinter>
-        private let styles: [ReportLine.LineStyle]
+        /// What formatting a line of one handle needs.
+        final class Handle {
+            let printer: EventPrinter
+            let style: ReportLine.LineStyle
+            /// Where its label column's text is in ``labelText``.
+            let label: Range<Int>
+
+            init(printer: EventPrinter, style: ReportLine.LineStyle, label: Range<Int>) {
+                self.printer = printer
+                self.style = style
+                self.label = label
+            }
+        }
+
+        /// Per handle, read per line without reference counting.
+        private let handles: ObjectTable<Handle>
         private let labelText: [UInt8]
-        private let labelRanges: [Range<Int>]
         let showLabels: Bool
 
         init(index: Int, format: ReportLine.LineFormat, printers: [EventPrinter], styles: [ReportLine.LineStyle],
              labels: [[UInt8]], showLabels: Bool, labelWidth: Int) {
             self.format = format
-            self.printers = ObjectTable(printers)
-            self.styles = styles
             // The label column of each handle, as the report writes it.
             var text = TextBuffer(capacity: 256)
-            var ranges: [Range<Int>] = []
-            for l in labels {
+            var hs: [Handle] = []
+            for (i, p) in printers.enumerated() {
                 let start = text.count
-                ReportLine.appendLabel(l, width: labelWidth, into: &text)
-                ranges.append(start..<text.count)
+                ReportLine.appendLabel(labels[i], width: labelWidth, into: &text)
+                hs.append(Handle(printer: p, style: styles[i], label: start..<text.count))
             }
             labelText = text.bytes
-            labelRanges = ranges
+            handles = ObjectTable(hs)
             self.showLabels = showLabels
         }
 
         func format(_ b: Batch) {
-            var out = b.out
-            b.out = TextBuffer(capacity: 0)
-            out.removeAll()
+            b.putOutput(formatted(b))
+        }
+
+        /// The text of `b`'s lines (the batch's copy of its text is released on return, before
+        /// the output goes back).
+        private func formatted(_ b: Batch) -> TextBuffer {
+            let text = b.text
+            // The only reference to its storage (appends to a shared one would copy it).
+            var out = b.takeOutput()
             var lastTS: UInt64 = 0
             let arena = b.arena
             let format = self.format
-            b.text.withBytes { text in
-                for e in b.entries {
+            text.withBytes { text in
+                b.lines.forEach(Batch.Entry.self) { e in
                     if e.eventIndex == -2 {
                         out.append(contentsOf: text.extracting(Int(e.start)..<Int(e.start + e.count)))
-                        continue
+                        return
                     }
                     let hi = Int(e.handle)
-                    if showLabels {
-                        let r = labelRanges[hi]
-                        labelText.withRawSpan { out.append(contentsOf: $0.extracting(r)) }
-                    }
-                    let payload = arena.bytes(at: Int(e.start), count: Int(e.count))
-                    let style = styles[hi]
-                    let comm = arena.bytes(at: Int(e.commStart), count: Int(e.commCount))
-                    _ = printers.with(hi) { printer in
+                    let payload = arena.bytes(at: e.start, count: e.count)
+                    let comm = arena.bytes(at: e.commStart, count: e.commCount)
+                    handles.withPresent(hi) { h in
+                        if showLabels {
+                            labelText.withRawSpan { out.append(contentsOf: $0.extracting(h.label)) }
+                        }
                         ReportLine.writeLine(payload: payload, pageRest: nil, cpu: Int(e.cpu), timestamp: e.timestamp,
-                                             missed: e.missed, comm: comm, style: style, format: format,
-                                             printer: printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
+                                             missed: e.missed, comm: comm, style: h.style, format: format,
+                                             printer: h.printer, eventIndex: e.eventIndex >= 0 ? Int(e.eventIndex) : nil,
                                              lastTS: &lastTS, into: &out)
                     }
                 }
             }
-            b.out = out
+            return out
         }
     }
 
@@ -215,15 +278,8 @@ struct ParallelLineWriter {
     /// Adds a line formatted here, now, by `body`.
     mutating func appendFormatted(sink: (RawSpan) -> Void, _ body: (inout TextBuffer) -> Void) {
         let b = current
-        var text = b.text
-        b.text = TextBuffer(capacity: 0)
-        let start = text.count
-        body(&text)
-        let count = text.count - start
-        b.text = text
-        b.add(Batch.Entry(start: Int32(start), count: Int32(count), commStart: 0, commCount: 0, handle: 0,
-                          cpu: 0, eventIndex: -2, timestamp: 0, missed: 0))
-        if b.entryCount >= batchRecords || b.text.count >= Self.batchArenaBytes { submit(sink: sink) }
+        let lines = b.appendFormatted(body)
+        if lines >= batchRecords || b.textCount >= Self.batchArenaBytes { submit(sink: sink) }
     }
 
     private mutating func submit(sink: (RawSpan) -> Void) {
@@ -266,7 +322,7 @@ struct ParallelLineWriter {
             inflightHead = 0
         }
         b.done.wait()
-        b.out.withBytes { sink($0) }
+        b.withOutput(sink)
         b.reset()
         free.append(b)
     }

@@ -16,16 +16,16 @@ public struct TraceReport {
         let label: [UInt8]
         let isInstance: Bool
         let input: ReportOptions.Input?
-        /// Mutated (its per-cpu interval cache) by the reading thread only, per corrected
-        /// record: no dynamic exclusivity check.
-        @exclusivity(unchecked) var corrector: TimestampCorrector
-        /// The number of its first CPU in the report's CPU numbering (`--cpu`).
-        @exclusivity(unchecked) var startCPU = 0
+        /// The timestamp correction of its records (`--first-event`, `--last-event`).
+        let corrector: TimestampCorrector
+        /// The number of its first CPU in the report's CPU numbering (`--cpu`); known once
+        /// the timeline is made (see ``placed(startCPU:)``).
+        let startCPU: Int
         /// How its lines' time column is written (and its byte order).
         let style: ReportLine.LineStyle
 
         init(file: TraceFile, buffer: TraceBuffer, peer: Int, bufferIndex: Int, printer: EventPrinter, label: String, isInstance: Bool,
-             input: ReportOptions.Input?, corrector: TimestampCorrector, style: ReportLine.LineStyle) {
+             input: ReportOptions.Input?, corrector: TimestampCorrector, style: ReportLine.LineStyle, startCPU: Int = 0) {
             self.input = input
             self.file = file
             self.buffer = buffer
@@ -36,6 +36,26 @@ public struct TraceReport {
             self.isInstance = isInstance
             self.corrector = corrector
             self.style = style
+            self.startCPU = startCPU
+        }
+
+        private init(_ h: Handle, startCPU: Int) {
+            file = h.file
+            buffer = h.buffer
+            peer = h.peer
+            bufferIndex = h.bufferIndex
+            printer = h.printer
+            label = h.label
+            isInstance = h.isInstance
+            input = h.input
+            corrector = h.corrector
+            style = h.style
+            self.startCPU = startCPU
+        }
+
+        /// This handle with its first CPU at `startCPU` in the report's numbering.
+        func placed(startCPU: Int) -> Handle {
+            startCPU == self.startCPU ? self : Handle(self, startCPU: startCPU)
         }
     }
 
@@ -285,9 +305,9 @@ public struct TraceReport {
             }
         }
         if options.stat || unameOrVersion { flush(&out); return 0 }
-        let all = handles + instanceHandles
+        var placed = handles + instanceHandles
         // The session's one merged timeline; its buffers come in the reference's tie order
-        // (top-level buffers of the inputs in order, then their instances), as `all` does.
+        // (top-level buffers of the inputs in order, then their instances), as `placed` does.
         let settings = TimestampCorrector.Settings(rawTimestamps: options.rawTimestamps, ignoreDate: options.noDate)
         var userOffsets: [Int: Int64] = [:]
         var clocks: [Int: UInt64] = [:]
@@ -306,13 +326,14 @@ public struct TraceReport {
         } catch { throw .file(error) }
         var slotHandle: [Int] = []
         for sl in timeline.buffers {
-            guard let hi = all.firstIndex(where: { $0.peer == sl.peer && $0.bufferIndex == sl.buffer }) else {
+            guard let hi = placed.firstIndex(where: { $0.peer == sl.peer && $0.bufferIndex == sl.buffer }) else {
                 throw .file(TraceFileError(file: files[sl.peer].path, context: "buffer \(sl.buffer)", offset: 0,
                                            kind: .invalidValue("buffer not known to the report")))
             }
-            all[hi].startCPU = sl.firstCPU
+            placed[hi] = placed[hi].placed(startCPU: sl.firstCPU)
             slotHandle.append(hi)
         }
+        let all = placed
         let streamHandle = timeline.sources.map { slotHandle[$0.slot] }
         var filters: [EventFilter?] = []
         if all.contains(where: { Self.hasFilters($0) }) {
@@ -359,6 +380,11 @@ public struct TraceReport {
         let recordChecks = checks.isActive
         // Writes raw fields (-R, -r) with the rest of the page (see `line`).
         let wantsPageRest = options.raw || !options.rawEvents.isEmpty
+        // The current records are read through a copy of the timeline made once: `head(_:)`
+        // reads the merge's slots, which the timeline holds by reference, so the copy sees
+        // what `nextSource()` put there. (Called on the `var` itself, each call would first
+        // copy the whole timeline, as a non-mutating call on a variable passed `inout` does.)
+        let heads = timeline
         while true {
             let si: Int
             // A bad page ends that part of its stream; the merge goes on with the rest.
@@ -366,26 +392,24 @@ public struct TraceReport {
                 guard let k = try timeline.nextSource() else { break }
                 si = k
             } catch { continue }
-            let record = timeline.head(si)
+            let record = heads.head(si)
             let hi = streamHandle[si]
-            // For -R: the payload followed by the rest of its page (see `line`).
-            let pageRest = wantsPageRest ? timeline.pageRest(source: si) : nil
             // The handle lent without reference counting.
             _ = handleTable.with(hi) { h in
-                let globalCPU = h.startCPU + record.cpu
                 let payload = record.payload
                 let printer = h.printer
                 let eventIndex = printer.eventIndex(of: payload)
                 if hasFilters, var f = filters[hi] {
                     let id = eventIndex.map { printer.registry.formats[$0].id } ?? -1
                     let comms = printer.comms
+                    let globalCPU = h.startCPU + record.cpu
                     let keep = payload.withSpan { f.accept(eventID: id, payload: $0, cpu: globalCPU,
                                                             comm: { comms.comm(for: $0) }) }
                     filters[hi] = f
                     if !keep { return }
                 }
                 if recordChecks, !payload.withSpan({ checks.keep(payload: $0, printer: printer, order: h.style.byteOrder,
-                                                                 cpu: globalCPU, timestamp: record.timestamp,
+                                                                 cpu: h.startCPU + record.cpu, timestamp: record.timestamp,
                                                                  diagnostics: diagnostics) }) {
                     return
                 }
@@ -402,7 +426,9 @@ public struct TraceReport {
                 // What it changes comes in as parameters (see `flush`).
                 func line(_ out: inout TextBuffer, _ lastTS: inout UInt64, _ wakeup: inout WakeupLatency?) {
                     if showLabels { ReportLine.appendLabel(h.label, width: labelWidth, into: &out) }
-                    let rest = record.offsetInPage + record.recordSize < h.buffer.pageSize ? pageRest : nil
+                    // For -R: the payload followed by the rest of its page.
+                    let rest = wantsPageRest && record.offsetInPage + record.recordSize < h.buffer.pageSize
+                        ? heads.pageRest(source: si) : nil
                     LineScratch.withBytes(of: comm) { c in
                         ReportLine.writeLine(payload: payload, pageRest: rest, cpu: record.cpu, timestamp: record.timestamp,
                                        missed: record.missedEventsValue, comm: c, style: h.style, format: lineFormat,

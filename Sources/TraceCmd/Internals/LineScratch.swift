@@ -2,9 +2,9 @@
 /// A writer of a report line's fixed columns straight into the output's reserved tail
 /// (`TextBuffer/appendUnsafe(maxCount:_:)`), instead of a dozen small appends.
 ///
-/// Its entry points (``appendPrefix(comm:pid:cpu:timestamp:inUsecs:nanoseconds:into:)``,
-/// ``appendNameColumn(_:into:)``) reserve room for the most they can write, so the writers
-/// inside, which never check bounds, stay within the reserved bytes.
+/// Its entry point (``appendPrefix(comm:pid:cpu:timestamp:inUsecs:nanoseconds:into:)``)
+/// reserves room for the most it can write, so the writers inside, which never check
+/// bounds, stay within the reserved bytes.
 @safe
 @_spi(Engine) public struct LineScratch {
     static let capacity = 128
@@ -29,7 +29,8 @@
                 var l = unsafe LineScratch(base: base)
                 l.pad(0x20, 16 - n)
                 if n > 0, let src = c.baseAddress {
-                    unsafe (l.base + l.count).update(from: src.assumingMemoryBound(to: UInt8.self), count: n)
+                    // One memcpy (a typed pointer's update(from:count:) is a call of its own).
+                    unsafe UnsafeMutableRawPointer(l.base + l.count).copyMemory(from: src, byteCount: n)
                     l.count &+= n
                 }
                 l.put(0x2d)
@@ -64,22 +65,6 @@
     @inlinable
     package static func withBytes<R>(of comm: [UInt8], _ body: (RawBytes) -> R) -> R {
         unsafe comm.withUnsafeBytes { unsafe body(RawBytes(unsafeBytes: $0)) }
-    }
-
-    /// `name:` padded with spaces to 22 columns (at least one space).
-    @_transparent
-    static func appendNameColumn(_ name: [UInt8], into out: inout TextBuffer) {
-        let n = name.count
-        let end = n < 20 ? 22 : n + 2
-        unsafe name.withUnsafeBufferPointer { src in
-            unsafe out.appendUnsafe(maxCount: end) { p in
-                if let s = src.baseAddress { unsafe p.update(from: s, count: n) }
-                unsafe p[n] = 0x3a
-                var i = n + 1
-                while i < end { unsafe p[i] = 0x20; i &+= 1 }
-                return end
-            }
-        }
     }
 
     @inline(__always) private mutating func put(_ b: UInt8) {

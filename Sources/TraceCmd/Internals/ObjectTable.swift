@@ -50,6 +50,16 @@ package final class ObjectTable<Object: AnyObject> {
         return unsafe ref._withUnsafeGuaranteedRef(body)
     }
 
+    /// Calls `body` with the object in slot `k` without reference counting, first putting
+    /// `make()` in the slot when it is empty (`make` must not use the table).
+    @inlinable @inline(__always)
+    package func with<R>(_ k: Int, orMake make: () -> Object, _ body: (Object) -> R) -> R {
+        precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "object table index out of range")
+        if _slowPath(unsafe refs[k] == nil) { set(k, make()) }
+        guard let ref = unsafe refs[k] else { preconditionFailure("object table slot not set") }
+        return unsafe ref._withUnsafeGuaranteedRef(body)
+    }
+
     @inlinable @inline(__always)
     package func contains(_ k: Int) -> Bool {
         precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "object table index out of range")
@@ -58,6 +68,7 @@ package final class ObjectTable<Object: AnyObject> {
 
     /// Puts `object` in the empty slot `k` (the table keeps it alive; a slot is never
     /// replaced, so no lent object goes away while the table lives).
+    @usableFromInline
     package func set(_ k: Int, _ object: Object) {
         precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "object table index out of range")
         precondition(unsafe refs[k] == nil, "object table slot already set")

@@ -48,8 +48,9 @@ import Dispatch
     final class EventSlot {
         let format: CompiledPrintFormat
         let plugin: (any EventPlugin)?
-        /// The event's name.
-        let name: [UInt8]
+        /// The report's event column: `name:` padded with spaces to 22 columns (at least one
+        /// space), written with one copy per line.
+        let nameColumn: [UInt8]
         /// See ``EventPrinter/isStateless(eventAt:)``.
         let stateless: Bool
         /// Whether the event prints its raw fields (`-R`, or `-r` naming it).
@@ -59,7 +60,10 @@ import Dispatch
             self.format = format
             self.plugin = plugin
             printRaw = raw
-            self.name = Array(name.utf8)
+            var column = Array(name.utf8)
+            column.append(0x3a)
+            column.append(contentsOf: repeatElement(0x20, count: max(22 - column.count, 1)))
+            nameColumn = column
             // A plugin may also append the print format's text: both must be stateless.
             stateless = !raw && format.isStateless && (plugin?.isStateless ?? true)
         }
@@ -213,20 +217,18 @@ import Dispatch
     /// reference counting.
     @inline(__always)
     func withSlot<R>(_ index: Int, _ body: (EventSlot) -> R) -> R {
-        if !slots.contains(index) { makeSlot(index) }
-        return slots.withPresent(index, body)
+        slots.with(index, orMake: { makeSlot(index) }, body)
     }
 
     @inline(never)
-    private func makeSlot(_ index: Int) {
+    private func makeSlot(_ index: Int) -> EventSlot {
         let format = CompiledPrintFormat(event: registry.formats[index], context: context)
         let reg = registry
         let plugin = noHandlerEvents.contains(index) ? nil
             : options.plugins.bind(reg.formats[index], byteOrder: file.byteOrder, longSize: file.longSize,
                                    formatNamed: { reg.format(system: $0, name: $1) })
-        let s = EventSlot(format: format, plugin: plugin, name: reg.formats[index].name,
-                          raw: options.raw || rawEvents.contains(index))
-        slots.set(index, s)
+        return EventSlot(format: format, plugin: plugin, name: reg.formats[index].name,
+                         raw: options.raw || rawEvents.contains(index))
     }
 
     /// For a record to be printed elsewhere (by a ``init(workerCopyOf:)`` printer): when the
@@ -276,7 +278,7 @@ import Dispatch
                     pageRest: RawBytes? = nil, cpu: Int, timestamp: UInt64,
                     into out: inout TextBuffer) {
         withSlot(index) { s in
-            LineScratch.appendNameColumn(s.name, into: &out)
+            out.append(contentsOf: s.nameColumn)
             write(slot: s, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: timestamp, into: &out)
         }
     }

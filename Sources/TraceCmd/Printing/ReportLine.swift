@@ -74,86 +74,12 @@
     ///   - pageRest: for `-R`, the payload followed by the rest of its page.
     ///   - comm: the comm shown for the record's pid (looked up in record order; see
     ///     `LineScratch.withBytes(of:_:)`).
+    @inlinable @inline(__always)
     package static func writeLine(payload: RawBytes, pageRest: RawBytes?, cpu: Int, timestamp ts: UInt64,
              missed: Int64, comm: RawBytes, style h: LineStyle, format options: LineFormat,
              printer: EventPrinter, eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
-        if missed > 0 {
-            out.append("CPU:" as StaticString); out.appendDecimal(UInt64(cpu)); out.append(" [" as StaticString)
-            out.appendDecimal(missed); out.append(" EVENTS DROPPED]\n" as StaticString)
-        } else if missed < 0 {
-            out.append("CPU:"); out.appendDecimal(UInt64(cpu)); out.append(" [EVENTS DROPPED]\n")
-        }
-        let lineStart = out.count
-        let pid = printer.pid(of: payload)
-        if options.latency {
-            // "%8.8s-%-5d %3d"
-            let c = comm.clampedSlice(0..<8)
-            out.append(repeating: 0x20, count: 8 - c.count)
-            out.append(contentsOf: c)
-            out.append(0x2d)
-            Self.appendLeft(Int64(pid), width: 5, into: &out)
-            out.append(0x20)
-            Self.appendRight(Int64(cpu), width: 3, into: &out)
-            if options.raw {
-                out.append("-0x" as StaticString)
-                let layout = printer.registry.commonLayout
-                let flags = payload.withSpan { layout.flags(in: $0, order: h.byteOrder) } ?? 0
-                Self.appendHex(flags, into: &out)
-            } else {
-                Self.appendLatencyFlags(payload, printer: printer, into: &out)
-            }
-        } else if comm.count <= 32 {
-            // The common case in one copy: "%16s-%-5d [%03d]" and the time column.
-            LineScratch.appendPrefix(comm: comm, pid: pid, cpu: cpu, timestamp: ts, inUsecs: h.inUsecs,
-                                     nanoseconds: options.nanoseconds, into: &out)
-        } else {
-            // "%16s-%-5d [%03d]"
-            out.append(repeating: 0x20, count: 16 - comm.count)
-            out.append(contentsOf: comm)
-            out.append(0x2d)
-            Self.appendLeft(Int64(pid), width: 5, into: &out)
-            out.append(" [" as StaticString)
-            Self.appendZeroPadded(UInt64(cpu), width: 3, into: &out)
-            out.append(0x5d)
-        }
-        if options.latency || comm.count > 32 {
-            if h.inUsecs {
-                out.append(0x20)
-                Self.appendTime(ts, into: &out, nanoseconds: options.nanoseconds)
-                out.append(0x3a)
-            } else {
-                Self.appendRight(ts, width: 12, into: &out)
-                out.append(0x3a)
-            }
-        }
-        if options.tsDiff {
-            var recTS = ts
-            if h.useTraceClock && !options.nanoseconds { recTS = (recTS &+ 500) / 1000 }
-            out.append(0x20)
-            let textStart = out.count
-            if lastTS != 0 {
-                out.append(0x28); out.append(0x2b)
-                out.appendDecimal(Int64(bitPattern: recTS &- lastTS))
-                out.append(0x29)
-            }
-            lastTS = recTS
-            out.append(repeating: 0x20, count: 8 - (out.count - textStart))
-        }
-        out.append(0x20)
-        if let idx = eventIndex {
-            printer.writeNameAndInfo(eventIndex: idx, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: ts,
-                                     into: &out)
-        } else {
-            out.append("(NULL): " as StaticString)
-            out.append(contentsOf: Self.spaces[0..<14])
-            let layout = printer.registry.commonLayout
-            let id = payload.withSpan { layout.eventID(in: $0, order: h.byteOrder) } ?? -1
-            out.append("[UNKNOWN EVENT \(id)]")
-        }
-        if out.count > lineStart, out.last == 0x0a {
-            out.removeLast()
-        }
-        out.append(0x0a)
+        options.writeLine(payload: payload, pageRest: pageRest, cpu: cpu, timestamp: ts, missed: missed, comm: comm,
+                          style: h, printer: printer, eventIndex: eventIndex, lastTS: &lastTS, into: &out)
     }
 
     /// `data_latency_format`: irqs-off, need-resched, hard/soft irq, preempt depth.
@@ -227,4 +153,95 @@
     }
 
     @_spi(Engine) public static func digits(_ v: UInt64) -> Int { LineScratch.digits(v) }
+}
+
+extension ReportLine.LineFormat {
+    /// ``ReportLine/writeLine(payload:pageRest:cpu:timestamp:missed:comm:style:format:printer:eventIndex:lastTS:into:)``
+    /// in this format.
+    ///
+    /// A method of the format, not a static method of ``ReportLine``: the optimizer
+    /// specializes a static method to drop its unused metatype, which leaves callers in other
+    /// modules (the report's loops) a thunk that copies the dozen arguments once more per line.
+    @usableFromInline
+    package func writeLine(payload: RawBytes, pageRest: RawBytes?, cpu: Int, timestamp ts: UInt64,
+                           missed: Int64, comm: RawBytes, style h: ReportLine.LineStyle, printer: EventPrinter,
+                           eventIndex: Int?, lastTS: inout UInt64, into out: inout TextBuffer) {
+        if missed > 0 {
+            out.append("CPU:" as StaticString); out.appendDecimal(UInt64(cpu)); out.append(" [" as StaticString)
+            out.appendDecimal(missed); out.append(" EVENTS DROPPED]\n" as StaticString)
+        } else if missed < 0 {
+            out.append("CPU:"); out.appendDecimal(UInt64(cpu)); out.append(" [EVENTS DROPPED]\n")
+        }
+        let lineStart = out.count
+        let pid = printer.pid(of: payload)
+        if latency {
+            // "%8.8s-%-5d %3d"
+            let c = comm.clampedSlice(0..<8)
+            out.append(repeating: 0x20, count: 8 - c.count)
+            out.append(contentsOf: c)
+            out.append(0x2d)
+            ReportLine.appendLeft(Int64(pid), width: 5, into: &out)
+            out.append(0x20)
+            ReportLine.appendRight(Int64(cpu), width: 3, into: &out)
+            if raw {
+                out.append("-0x" as StaticString)
+                let layout = printer.registry.commonLayout
+                let flags = payload.withSpan { layout.flags(in: $0, order: h.byteOrder) } ?? 0
+                ReportLine.appendHex(flags, into: &out)
+            } else {
+                ReportLine.appendLatencyFlags(payload, printer: printer, into: &out)
+            }
+        } else if comm.count <= 32 {
+            // The common case in one copy: "%16s-%-5d [%03d]" and the time column.
+            LineScratch.appendPrefix(comm: comm, pid: pid, cpu: cpu, timestamp: ts, inUsecs: h.inUsecs,
+                                     nanoseconds: nanoseconds, into: &out)
+        } else {
+            // "%16s-%-5d [%03d]"
+            out.append(repeating: 0x20, count: 16 - comm.count)
+            out.append(contentsOf: comm)
+            out.append(0x2d)
+            ReportLine.appendLeft(Int64(pid), width: 5, into: &out)
+            out.append(" [" as StaticString)
+            ReportLine.appendZeroPadded(UInt64(cpu), width: 3, into: &out)
+            out.append(0x5d)
+        }
+        if latency || comm.count > 32 {
+            if h.inUsecs {
+                out.append(0x20)
+                ReportLine.appendTime(ts, into: &out, nanoseconds: nanoseconds)
+                out.append(0x3a)
+            } else {
+                ReportLine.appendRight(ts, width: 12, into: &out)
+                out.append(0x3a)
+            }
+        }
+        if tsDiff {
+            var recTS = ts
+            if h.useTraceClock && !nanoseconds { recTS = (recTS &+ 500) / 1000 }
+            out.append(0x20)
+            let textStart = out.count
+            if lastTS != 0 {
+                out.append(0x28); out.append(0x2b)
+                out.appendDecimal(Int64(bitPattern: recTS &- lastTS))
+                out.append(0x29)
+            }
+            lastTS = recTS
+            out.append(repeating: 0x20, count: 8 - (out.count - textStart))
+        }
+        out.append(0x20)
+        if let idx = eventIndex {
+            printer.writeNameAndInfo(eventIndex: idx, payload: payload, pageRest: pageRest, cpu: cpu, timestamp: ts,
+                                     into: &out)
+        } else {
+            out.append("(NULL): " as StaticString)
+            out.append(contentsOf: ReportLine.spaces[0..<14])
+            let layout = printer.registry.commonLayout
+            let id = payload.withSpan { layout.eventID(in: $0, order: h.byteOrder) } ?? -1
+            out.append("[UNKNOWN EVENT \(id)]")
+        }
+        if out.count > lineStart, out.last == 0x0a {
+            out.removeLast()
+        }
+        out.append(0x0a)
+    }
 }

@@ -1,7 +1,8 @@
 @_spi(Engine) import TraceEvent
 
-/// A batch's copies of record payloads and comms: bytes appended one after the other into
-/// one growing allocation, read back as ``RawBytes`` by where they went.
+/// A batch's copies of record payloads and comms (and its table of lines): bytes appended one
+/// after the other into one growing allocation, read back as ``RawBytes`` (or as the plain
+/// values stored) by where they went.
 ///
 /// The views it hands out stay valid until the arena grows, is reset or is released: the
 /// report stores a whole batch first, and reads it (on a formatting thread) only after, so
@@ -65,8 +66,35 @@ final class ByteArena {
 
     /// The `count` bytes stored at `start` (an empty view when they are not all stored).
     @inline(__always)
-    func bytes(at start: Int, count: Int) -> RawBytes {
-        guard start >= 0, count >= 0, start <= used, count <= used - start else { return RawBytes() }
-        return unsafe RawBytes(unsafeBytes: UnsafeRawBufferPointer(start: base + start, count: count))
+    func bytes(at start: Int32, count: Int32) -> RawBytes {
+        // Both below 2^32 as unsigned values: their sum cannot overflow.
+        let lo = Int(UInt32(bitPattern: start)), n = Int(UInt32(bitPattern: count))
+        guard lo &+ n <= used else { return RawBytes() }
+        return unsafe RawBytes(unsafeBytes: UnsafeRawBufferPointer(start: base + lo, count: n))
+    }
+
+    /// Copies the bytes of `value` in (8-byte aligned); returns where they went.
+    @inline(__always)
+    func append<T: BitwiseCopyable>(_ value: T) -> Int {
+        precondition(MemoryLayout<T>.alignment <= 8, "ByteArena stores values aligned to 8 bytes at most")
+        let n = MemoryLayout<T>.size
+        let at = used
+        if at + n > capacity { grow(at + n) }
+        unsafe (base + at).storeBytes(of: value, as: T.self)
+        used = (at + n + 7) & ~7
+        return at
+    }
+
+    /// Calls `body` with each value of type `T` stored by ``append(_:)`` from the start on (all
+    /// of the arena holding such values), in order.
+    @inline(__always)
+    func forEach<T: BitwiseCopyable>(_: T.Type, _ body: (T) -> Void) {
+        let size = MemoryLayout<T>.size
+        let stride = (size + 7) & ~7
+        var at = 0
+        while at <= used &- size {
+            body(unsafe (base + at).load(as: T.self))
+            at &+= stride
+        }
     }
 }
