@@ -392,10 +392,11 @@ public struct TraceReport {
                 guard let k = try timeline.nextSource() else { break }
                 si = k
             } catch { continue }
-            let record = heads.head(si)
             let hi = streamHandle[si]
             // The handle lent without reference counting.
             _ = handleTable.with(hi) { h in
+                // Read in the closure (inlined): only the fields used are loaded from the slot.
+                let record = heads.head(si)
                 let payload = record.payload
                 let printer = h.printer
                 let eventIndex = printer.eventIndex(of: payload)
