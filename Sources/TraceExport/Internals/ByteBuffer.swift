@@ -1,4 +1,4 @@
-import Glibc
+@_spi(Engine) import TraceEvent
 
 /// The growable byte buffer every encoder of the exports writes into: Parquet pages, levels
 /// and footers (``ThriftCompactWriter``), and Perfetto's packets and bundles
@@ -273,7 +273,7 @@ final class ByteBuffer {
         if common > 0 {
             let c = unsafe other.withUnsafeBytes { o -> Int32 in
                 guard let p = o.baseAddress else { return 0 }
-                return unsafe memcmp(base, p, common)
+                return unsafe LibC.compareBytes(base, p, count: common)
             }
             if c != 0 { return Int(c) }
         }
@@ -289,7 +289,7 @@ final class ByteBuffer {
         guard n > 0 else { return true }
         let c = unsafe other.withUnsafeBytes { o -> Int32 in
             guard let p = o.baseAddress else { return 1 }
-            return unsafe memcmp(base + range.lowerBound, p, n)
+            return unsafe LibC.compareBytes(base + range.lowerBound, p, count: n)
         }
         return c == 0
     }
