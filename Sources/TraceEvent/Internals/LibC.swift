@@ -19,8 +19,8 @@ import Darwin
 /// (``pageSize``, ``isTerminal(_:)``) and threads (``startDetachedThread(batch:_:)``). The
 /// wrappers that take or return addresses are `@unsafe`; only the internal types that own
 /// those addresses call them: ``PosixRegex`` and ``Lock`` here, and in the other modules the
-/// trace file's mapping (`mmap`, `madvise`), the zstd library's symbols (`dlopen`, `dlsym`)
-/// and the exports' byte buffer (`memcmp`).
+/// trace file's mapping (`mmap`, `madvise`) and the zstd library's symbols (`dlopen`,
+/// `dlsym`).
 package enum LibC {
     // MARK: Constants
 
@@ -176,12 +176,6 @@ package enum LibC {
     /// error, which it ignores (for the tool's messages on standard error).
     package static func writeAll(_ fd: Int32, _ text: String) {
         Array(text.utf8).withRawSpan { _ = writeAll(fd, $0) }
-    }
-
-    /// `memcmp(3)` of `count` bytes at `a` and `b`: negative, zero or positive.
-    @unsafe @inlinable @inline(__always)
-    package static func compareBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Int32 {
-        unsafe memcmp(a, b, count)
     }
 
     /// `memchr(3)`: the first `byte` in the `count` bytes at `base`, or `nil`.
