@@ -1,12 +1,5 @@
 @_spi(Engine) import TraceCmd
 @_spi(Engine) import TraceEvent
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The report's modes that print facts of the first input instead of its events (`-p`, `-e`,
 /// `--check-events`, `-f`, `-P`, `-E`), in the reference's order of precedence.
@@ -21,7 +14,7 @@ extension TraceReport {
         let modes = options.info
         let file = printer.file
         if modes.contains(.pageSize) {
-            let host = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let host = LibC.pageSize ?? -1
             out.append("file page size is \(file.pageSize), and host page size is \(host)\n")
             return 0
         }

@@ -28,7 +28,7 @@ struct BenchIterateCommand: ParsableCommand {
     @Option(help: "repeat the measurement this many times and print each")
     var repeats = 1
 
-    static func now() -> Double { LibC.monotonicSeconds() }
+    static func now() -> Double { CLI.monotonicSeconds() }
 
     func run() throws {
         for _ in 0..<max(1, repeats) {

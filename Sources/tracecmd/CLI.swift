@@ -1,3 +1,4 @@
+import Dispatch
 @_spi(Engine) import TraceEvent
 import ArgumentParser
 @_spi(Engine) import TraceCmd
@@ -29,6 +30,11 @@ enum CLI {
     static func writeError(_ text: String) {
         LibC.writeAll(LibC.standardError, text)
     }
+
+    /// Seconds on the monotonic clock.
+    static func monotonicSeconds() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+    }
 }
 
 /// Buffered output to standard output: bytes are collected and written in large blocks.
@@ -47,7 +53,7 @@ struct OutputWriter {
         if bytes.byteCount >= limit {
             // A large block goes out as it is, after what is buffered.
             flush()
-            LibC.writeAll(LibC.standardOutput, bytes)
+            _ = LibC.writeAll(LibC.standardOutput, bytes)
             return
         }
         bytes.append(0..<bytes.byteCount, to: &buffer)
@@ -61,7 +67,7 @@ struct OutputWriter {
 
     mutating func flush() {
         guard !buffer.isEmpty else { return }
-        buffer.withRawSpan { LibC.writeAll(LibC.standardOutput, $0) }
+        buffer.withRawSpan { _ = LibC.writeAll(LibC.standardOutput, $0) }
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -83,6 +83,38 @@ import Testing
         #expect(b.array == Array("ok".utf8))
     }
 
+    /// `compare` orders like Swift's unsigned lexicographic order of byte arrays and `equals`
+    /// agrees with `==`, for lengths around the eight-byte steps, bytes above 0x7f, shared
+    /// prefixes and ranges that start at any offset of the buffer.
+    @Test func byteBufferComparesLikeSwiftArrays() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x00, 0x01, 0x41, 0x42, 0x7f, 0x80, 0xfe, 0xff]
+        func random(_ n: Int) -> [UInt8] { (0..<n).map { _ in alphabet.randomElement(using: &rng) ?? 0 } }
+        var pairs: [([UInt8], [UInt8])] = [([], []), ([], [1]), ([1], []), ([0x80], [0x7f]), ([0x7f], [0x80])]
+        for _ in 0..<3000 {
+            let prefix = random(Int.random(in: 0...20, using: &rng))
+            let a = prefix + random(Int.random(in: 0...20, using: &rng))
+            var b = Bool.random(using: &rng) ? a : prefix + random(Int.random(in: 0...20, using: &rng))
+            if !b.isEmpty && Int.random(in: 0..<4, using: &rng) == 0 {
+                let i = Int.random(in: 0..<b.count, using: &rng)
+                b[i] = alphabet.randomElement(using: &rng) ?? 0
+            }
+            pairs.append((a, b))
+        }
+        for (a, b) in pairs {
+            let buffer = ByteBuffer(capacity: 1)
+            buffer.append(contentsOf: a)
+            let c = b.withRawSpan { buffer.compare($0) }
+            let expected = a == b ? 0 : (a.lexicographicallyPrecedes(b) ? -1 : 1)
+            #expect(c.signum() == expected, "\(a) vs \(b)")
+            let pad = random(Int.random(in: 0...9, using: &rng))
+            let keys = ByteBuffer(capacity: 1)
+            keys.append(contentsOf: pad + a + random(3))
+            let same = b.withRawSpan { keys.equals(pad.count..<(pad.count + a.count), $0) }
+            #expect(same == (a == b), "\(a) vs \(b)")
+        }
+    }
+
     /// A file that cannot be created or written is an error naming it and the C library's reason.
     @Test func outputFileErrorsNameTheFile() throws {
         #expect(throws: OutputFileError.self) { try OutputFile(path: "/proc/nonexistent/x.parquet") }

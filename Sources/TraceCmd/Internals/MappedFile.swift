@@ -22,9 +22,9 @@
 
     /// Maps the file at `path` read-only.
     @_spi(Engine) public convenience init(path: String) throws(TraceFileError) {
-        let fd = LibC.openReadOnly(path)
-        guard fd >= 0 else {
-            throw TraceFileError(file: path, context: "open", offset: 0, kind: .io(LibC.lastErrorText))
+        let (fd, error) = LibC.openReadOnly(path)
+        if let error {
+            throw TraceFileError(file: path, context: "open", offset: 0, kind: .io(LibC.errorText(error)))
         }
         defer { LibC.closeFile(fd) }
         try self.init(mapping: fd, path: path)
@@ -47,16 +47,18 @@
         case .regular?, .blockDevice?, nil:
             break
         }
-        guard let size = LibC.fileSize(fd) else {
-            throw TraceFileError(file: path, context: "stat", offset: 0, kind: .io(LibC.lastErrorText))
+        let (size, statError) = LibC.fileSize(fd)
+        if let statError {
+            throw TraceFileError(file: path, context: "stat", offset: 0, kind: .io(LibC.errorText(statError)))
         }
         if size == 0 {
             unsafe bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             mapped = false
             return
         }
-        guard let p = unsafe LibC.mapReadOnly(fd, size: size) else {
-            throw TraceFileError(file: path, context: "mmap", offset: 0, kind: .io(LibC.lastErrorText))
+        let (base, mapError) = unsafe LibC.mapReadOnly(fd, size: size)
+        guard let p = unsafe base else {
+            throw TraceFileError(file: path, context: "mmap", offset: 0, kind: .io(LibC.errorText(mapError ?? 0)))
         }
         unsafe bytes = UnsafeRawBufferPointer(start: p, count: size)
         mapped = true

@@ -1,5 +1,3 @@
-import Glibc
-
 /// The growable byte buffer every encoder of the exports writes into: Parquet pages, levels
 /// and footers (``ThriftCompactWriter``), and Perfetto's packets and bundles
 /// (``ProtoBuffer``).
@@ -271,11 +269,11 @@ final class ByteBuffer {
         let m = other.byteCount
         let common = min(n, m)
         if common > 0 {
-            let c = unsafe other.withUnsafeBytes { o -> Int32 in
+            let c = unsafe other.withUnsafeBytes { o -> Int in
                 guard let p = o.baseAddress else { return 0 }
-                return unsafe memcmp(base, p, common)
+                return unsafe Self.order(UnsafeRawPointer(base), p, count: common)
             }
-            if c != 0 { return Int(c) }
+            if c != 0 { return c }
         }
         return n < m ? -1 : (n > m ? 1 : 0)
     }
@@ -287,11 +285,47 @@ final class ByteBuffer {
         let n = range.count
         guard n == other.byteCount else { return false }
         guard n > 0 else { return true }
-        let c = unsafe other.withUnsafeBytes { o -> Int32 in
-            guard let p = o.baseAddress else { return 1 }
-            return unsafe memcmp(base + range.lowerBound, p, n)
+        return unsafe other.withUnsafeBytes { o -> Bool in
+            guard let p = o.baseAddress else { return false }
+            return unsafe Self.same(UnsafeRawPointer(base + range.lowerBound), p, count: n)
         }
-        return c == 0
+    }
+
+    /// `memcmp`'s order of the `count` bytes at `a` and `b` (-1, 0 or 1), eight bytes at a
+    /// time (big-endian loads order like bytes).
+    @unsafe @inline(__always)
+    private static func order(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Int {
+        var i = 0
+        while i &+ 8 <= count {
+            let x = unsafe a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let y = unsafe b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if x != y { return UInt64(bigEndian: x) < UInt64(bigEndian: y) ? -1 : 1 }
+            i &+= 8
+        }
+        while i < count {
+            let x = unsafe a.load(fromByteOffset: i, as: UInt8.self)
+            let y = unsafe b.load(fromByteOffset: i, as: UInt8.self)
+            if x != y { return x < y ? -1 : 1 }
+            i &+= 1
+        }
+        return 0
+    }
+
+    /// Whether the `count` bytes at `a` and `b` are equal, eight bytes at a time.
+    @unsafe @inline(__always)
+    private static func same(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+        var i = 0
+        while i &+ 8 <= count {
+            if unsafe a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i &+= 8
+        }
+        while i < count {
+            if unsafe a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i &+= 1
+        }
+        return true
     }
 
     /// Replaces the contents with `bytes`.

@@ -1,4 +1,3 @@
-import Glibc
 @_spi(Engine) import TraceEvent
 
 /// Why the output file (or its directory) could not be written: the C library's `errno`,
@@ -9,16 +8,15 @@ struct OutputFileError: Error {
     var offset: Int64
 
     /// The C library's text for ``errno`` (`No space left on device`).
-    var reason: String { OutputFile.errorText(errno) }
+    var reason: String { LibC.errorText(errno) }
 }
 
 /// A file written sequentially with `write(2)`, its offset tracked (Parquet footers point
 /// back into the file); the Parquet and Perfetto exports' output. Also the few other file
 /// system calls the exports make (a directory, removing a database before it is written).
 ///
-/// Safe to use: it takes ``ByteBuffer``s and arrays, and passes their memory to the C
-/// library only for the duration of a call.
-@safe
+/// It takes ``ByteBuffer``s and arrays, and passes their memory to the C library (through
+/// `LibC`'s safe wrappers) only for the duration of a call.
 final class OutputFile {
     let path: String
     private var fd: Int32
@@ -28,11 +26,12 @@ final class OutputFile {
     /// Creates (or truncates) the file at `path`.
     init(path: String) throws(OutputFileError) {
         self.path = path
-        fd = unsafe open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if fd < 0 { throw OutputFileError(path: path, errno: errno, offset: 0) }
+        let (fd, error) = LibC.createFile(path)
+        if let error { throw OutputFileError(path: path, errno: error, offset: 0) }
+        self.fd = fd
     }
 
-    deinit { if fd >= 0 { _ = Glibc.close(fd) } }
+    deinit { if fd >= 0 { LibC.closeFile(fd) } }
 
     /// Writes the bytes of `buffer`.
     func write(_ buffer: ByteBuffer) throws(OutputFileError) {
@@ -53,28 +52,22 @@ final class OutputFile {
     /// Closes the file (once; later calls do nothing).
     func close() throws(OutputFileError) {
         guard fd >= 0 else { return }
-        let r = Glibc.close(fd)
+        let error = LibC.closeFile(fd)
         fd = -1
-        if r != 0 { throw OutputFileError(path: path, errno: errno, offset: offset) }
+        if let error { throw OutputFileError(path: path, errno: error, offset: offset) }
     }
 
     /// Creates the directory `path` (and no parents) unless it exists.
     static func makeDirectory(_ path: String) throws(OutputFileError) {
-        if unsafe mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw OutputFileError(path: path, errno: errno, offset: 0)
+        if let error = LibC.makeDirectoryIfMissing(path) {
+            throw OutputFileError(path: path, errno: error, offset: 0)
         }
     }
 
     /// Removes the file `path` unless it does not exist.
     static func remove(_ path: String) throws(OutputFileError) {
-        if unsafe unlink(path) != 0 && errno != ENOENT {
-            throw OutputFileError(path: path, errno: errno, offset: 0)
+        if let error = LibC.removeFileIfPresent(path) {
+            throw OutputFileError(path: path, errno: error, offset: 0)
         }
-    }
-
-    /// The C library's text for `code`.
-    static func errorText(_ code: Int32) -> String {
-        guard let s = unsafe strerror(code) else { return "errno \(code)" }
-        return unsafe String(cString: s)
     }
 }

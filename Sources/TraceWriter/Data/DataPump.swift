@@ -33,7 +33,8 @@ final class DataPump: @unchecked Sendable {
         let group = ScratchBuffer()
         let codec: BlockCodec
         var issues: [(Int, TraceFileError)] = []
-        var ioFailed = false
+        /// The `errno` value of this worker's first failed write.
+        var ioError: Int32?
         var pages = 0
 
         init(decompressor: Decompressor?, compressor: Compressor?) {
@@ -250,7 +251,7 @@ final class DataPump: @unchecked Sendable {
                     if let bytes = plan.source.mapped.view.slice(r), badPages(bytes).isEmpty { direct = bytes }
                 }
                 if let d = direct {
-                    if !sink.writeConcurrently(d, at: starts[range.lowerBound]) { w.ioFailed = true }
+                    if let e = sink.writeConcurrently(d, at: starts[range.lowerBound]), w.ioError == nil { w.ioError = e }
                     w.pages += d.count / pageSize
                 } else {
                     let buf = w.group
@@ -260,7 +261,7 @@ final class DataPump: @unchecked Sendable {
                         prepare(cpu.pieces[i], into: buf, range: lo..<hi, cpu: cpu, pieceIndex: i, worker: w)
                     }
                     w.pages += size / pageSize
-                    if !sink.writeConcurrently(buf.view, at: starts[range.lowerBound]) { w.ioFailed = true }
+                    if let e = sink.writeConcurrently(buf.view, at: starts[range.lowerBound]), w.ioError == nil { w.ioError = e }
                 }
                 // The input read for this group leaves the resident set (whole pages only: the
                 // pages shared with the next group go with it).
@@ -268,8 +269,8 @@ final class DataPump: @unchecked Sendable {
                 g += n
             }
         }
-        if workers.contains(where: { $0.ioFailed }) {
-            throw TraceWriteError(file: sink.path, context: "\(cpu.context): write", kind: .io(FileSink.errorText))
+        if let e = workers.lazy.compactMap({ $0.ioError }).first {
+            throw TraceWriteError(file: sink.path, context: "\(cpu.context): write", kind: .io(LibC.errorText(e)))
         }
         sink.noteWritten(upTo: at)
         return at - offset

@@ -1,18 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 @_spi(Engine) import TraceEvent
 
 /// The output file: buffered sequential writes, patches at earlier offsets, and positioned
 /// writes from several threads at once (`pwrite` is safe to call concurrently on one
-/// descriptor). The only file of the module that imports the C library.
+/// descriptor), through `LibC`'s safe wrappers.
 ///
-/// `@safe`: bytes come in as arrays and `RawBytes` views; the raw buffer and the C calls
-/// stay inside. `@unchecked Sendable`: only ``writeConcurrently(_:at:)`` is called from
+/// `@safe`: bytes come in as arrays and `RawBytes` views; the raw buffer stays inside. `@unchecked Sendable`: only ``writeConcurrently(_:at:)`` is called from
 /// worker threads, and it touches nothing but the descriptor; everything else runs on the
 /// writing thread.
 @safe
@@ -32,41 +24,27 @@ final class FileSink: @unchecked Sendable {
     init(path: String, order: ByteOrder) throws(TraceWriteError) {
         self.path = path
         self.order = order
-        fd = unsafe open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw TraceWriteError(file: path, context: "open", kind: .io(Self.errorText)) }
+        let (fd, error) = LibC.createFile(path)
+        if let error { throw TraceWriteError(file: path, context: "open", kind: .io(LibC.errorText(error))) }
+        self.fd = fd
         unsafe buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
     deinit {
         unsafe buffer.deallocate()
-        if fd >= 0 { _ = close(fd) }
+        if fd >= 0 { LibC.closeFile(fd) }
     }
 
-    /// The C library's text for the last error (`errno`).
-    static var errorText: String { unsafe String(cString: strerror(errno)) }
-
-    private func fail(_ context: String) -> TraceWriteError {
-        TraceWriteError(file: path, context: context, kind: .io(Self.errorText))
-    }
-
-    /// Writes `bytes` at `offset` without moving ``position`` (callers keep their ranges apart).
-    @unsafe
-    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-        guard var p = bytes.baseAddress else { return true }
-        var left = bytes.count, at = offset
-        while left > 0 {
-            let n = unsafe pwrite(fd, p, left, off_t(at))
-            if n < 0 { if errno == EINTR { continue }; return false }
-            if n == 0 { errno = EIO; return false }
-            unsafe p += n; left -= n; at += n
-        }
-        return true
+    /// The error of `context` with the C library's text for `code` (an `errno` value).
+    private func fail(_ context: String, _ code: Int32) -> TraceWriteError {
+        TraceWriteError(file: path, context: context, kind: .io(LibC.errorText(code)))
     }
 
     func flush() throws(TraceWriteError) {
         guard buffered > 0 else { return }
         let start = position - buffered
-        guard unsafe writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<buffered]), at: start) else { throw fail("write") }
+        let span = unsafe RawSpan(_unsafeBytes: UnsafeRawBufferPointer(rebasing: buffer[0..<buffered]))
+        if let error = LibC.writeAll(fd, span, at: start) { throw fail("write", error) }
         buffered = 0
     }
 
@@ -74,7 +52,7 @@ final class FileSink: @unchecked Sendable {
     func write(_ bytes: RawBytes) throws(TraceWriteError) {
         if bytes.count >= Self.bufferSize / 2 {
             try flush()
-            guard unsafe writeAll(bytes.unsafeBuffer, at: position) else { throw fail("write") }
+            if let error = bytes.withSpan({ LibC.writeAll(fd, $0, at: position) }) { throw fail("write", error) }
             position += bytes.count
             end = max(end, position)
             return
@@ -115,15 +93,14 @@ final class FileSink: @unchecked Sendable {
     /// Overwrites bytes already written (or reserved) at `offset`.
     func patch(_ bytes: [UInt8], at offset: Int) throws(TraceWriteError) {
         try flush()
-        let ok = unsafe bytes.withUnsafeBytes { unsafe writeAll($0, at: offset) }
-        guard ok else { throw fail("write") }
+        if let error = bytes.withRawSpan({ LibC.writeAll(fd, $0, at: offset) }) { throw fail("write", error) }
         end = max(end, offset + bytes.count)
     }
 
     /// Writes `bytes` at `offset` from any thread (for ranges past ``position`` that the
-    /// writing thread skipped). Returns `false` on an I/O error.
-    func writeConcurrently(_ bytes: RawBytes, at offset: Int) -> Bool {
-        unsafe writeAll(bytes.unsafeBuffer, at: offset)
+    /// writing thread skipped). Returns the `errno` value of an I/O error, or `nil`.
+    func writeConcurrently(_ bytes: RawBytes, at offset: Int) -> Int32? {
+        bytes.withSpan { LibC.writeAll(fd, $0, at: offset) }
     }
 
     /// Notes that bytes up to `offset` were written concurrently.
@@ -132,13 +109,13 @@ final class FileSink: @unchecked Sendable {
     /// Removes the file (after a failed write: a partial file is never left behind).
     func discard() {
         buffered = 0
-        _ = unsafe unlink(path)
+        _ = LibC.removeFileIfPresent(path)
     }
 
     /// Flushes and gives the file its final size (a trailing hole is made real).
     func finish() throws(TraceWriteError) {
         try flush()
         let size = max(end, position)
-        guard ftruncate(fd, off_t(size)) == 0 else { throw fail("truncate") }
+        if let error = LibC.truncateFile(fd, size: size) { throw fail("truncate", error) }
     }
 }

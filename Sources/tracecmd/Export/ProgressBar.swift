@@ -1,4 +1,5 @@
 import Synchronization
+import TraceEvent
 import TraceExport
 
 /// A one-line progress bar on standard error, drawn only when standard error is a terminal,
@@ -24,7 +25,7 @@ final class ProgressBar: Sendable {
     }
 
     private func update(_ p: ExportProgress) {
-        let now = LibC.monotonicSeconds()
+        let now = CLI.monotonicSeconds()
         let draw = state.withLock { s in
             guard p.fraction >= 1 || now - s.lastDraw >= 0.1 else { return false }
             s.lastDraw = now
