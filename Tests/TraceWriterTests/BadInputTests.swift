@@ -110,6 +110,44 @@ import TraceWriter
         #expect(!FileManager.default.fileExists(atPath: dir + "/out.dat"))
     }
 
+    /// The kind of the file at `path` (`lstat`: a link is not followed).
+    static func kind(_ path: String) -> FileAttributeType? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+    }
+
+    /// An output that is a device is written, never truncated or removed: `/dev/null` takes the
+    /// whole file, and a failed write to `/dev/full` is a typed error that leaves the device in
+    /// place (run as root, removing the output after a failed write once removed the node).
+    @Test func deviceOutputIsNeitherTruncatedNorRemoved() throws {
+        let source = try TraceFile.open(Fixtures.path("v7-zstd.dat"))
+        #expect(Self.kind("/dev/null") == .typeCharacterSpecial)
+        _ = try TraceWriter.convert(source, to: "/dev/null", format: OutputFormat(version: 6))
+        #expect(Self.kind("/dev/null") == .typeCharacterSpecial)
+        try #require(Self.kind("/dev/full") == .typeCharacterSpecial)
+        do {
+            _ = try TraceWriter.convert(source, to: "/dev/full", format: OutputFormat(version: 6))
+            Issue.record("a write to /dev/full succeeded")
+        } catch {
+            #expect(error.file == "/dev/full")
+            #expect(error.description.contains("No space left on device"))
+        }
+        #expect(Self.kind("/dev/full") == .typeCharacterSpecial)
+    }
+
+    /// After a failed write, only a regular file is removed: a symbolic link named as the
+    /// output (here to a file that cannot be written) and what it points to stay.
+    @Test func failedWriteThroughALinkKeepsTheLink() throws {
+        try #require(Self.kind("/dev/full") == .typeCharacterSpecial)
+        let dir = try Fixtures.scratch("link-out")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/out.dat", withDestinationPath: "/dev/full")
+        #expect(throws: TraceWriteError.self) {
+            _ = try TraceWriter.convert(path: Fixtures.path("v6.dat"), to: dir + "/out.dat")
+        }
+        #expect(Self.kind(dir + "/out.dat") == .typeSymbolicLink)
+        #expect(Self.kind("/dev/full") == .typeCharacterSpecial)
+    }
+
     /// A file cut inside its header (the reference's convert fails on it too): a typed error
     /// naming the file, and no output.
     @Test(arguments: Array(Fixtures.unreadable))

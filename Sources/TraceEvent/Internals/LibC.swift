@@ -121,9 +121,13 @@ package enum LibC {
         return e == EEXIST ? nil : e
     }
 
-    /// `unlink(path)`: the `errno` of `unlink`, or `nil` when the file was removed or did not
-    /// exist (`ENOENT`).
+    /// Removes `path` when it is a regular file (`lstat`, then `unlink`): the `errno` of
+    /// `unlink`, or `nil` when the file was removed, did not exist, or is not a regular file.
+    /// A device, directory, symbolic link or pipe named as an output is never removed (run as
+    /// root, removing `/dev/null` after a failed write would remove the device node).
     package static func removeFileIfPresent(_ path: String) -> Int32? {
+        var st = stat()
+        guard unsafe lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
         guard unsafe unlink(path) != 0 else { return nil }
         let e = errno
         return e == ENOENT ? nil : e

@@ -20,6 +20,9 @@ final class FileSink: @unchecked Sendable {
     let order: ByteOrder
 
     static let bufferSize = 1 << 20
+    /// Whether the output is a regular file (not a device or pipe such as `/dev/null`): only
+    /// then is it truncated to its final size, or removed after a failed write.
+    private let isRegularFile: Bool
 
     init(path: String, order: ByteOrder) throws(TraceWriteError) {
         self.path = path
@@ -27,6 +30,7 @@ final class FileSink: @unchecked Sendable {
         let (fd, error) = LibC.createFile(path)
         if let error { throw TraceWriteError(file: path, context: "open", kind: .io(LibC.errorText(error))) }
         self.fd = fd
+        isRegularFile = LibC.fileKind(fd) == .regular
         unsafe buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
@@ -116,6 +120,8 @@ final class FileSink: @unchecked Sendable {
     func finish() throws(TraceWriteError) {
         try flush()
         let size = max(end, position)
+        // A device or pipe (`-o /dev/null`) has no size to give.
+        guard isRegularFile else { return }
         if let error = LibC.truncateFile(fd, size: size) { throw fail("truncate", error) }
     }
 }
