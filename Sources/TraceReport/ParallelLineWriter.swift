@@ -67,7 +67,11 @@ struct ParallelLineWriter {
         private let state = UncheckedCell(State())
         let done = DispatchSemaphore(value: 0)
 
-        init(records: Int) {
+        /// Its slot in the writer's table of batches.
+        let slot: Int
+
+        init(records: Int, slot: Int) {
+            self.slot = slot
             arena = ByteArena(capacity: ParallelLineWriter.batchArenaBytes + (1 << 16))
             lines = ByteArena(capacity: max(records, 16) * Self.entryStride)
         }
@@ -205,7 +209,8 @@ struct ParallelLineWriter {
                     let hi = Int(e.handle)
                     let payload = arena.bytes(at: e.start, count: e.count)
                     let comm = arena.bytes(at: e.commStart, count: e.commCount)
-                    handles.withPresent(hi) { h in
+                    // Every slot is set (the table is made from the handles themselves).
+                    _ = handles.with(hi) { h in
                         if showLabels {
                             labelText.withRawSpan { out.append(contentsOf: $0.extracting(h.label)) }
                         }
@@ -226,11 +231,9 @@ struct ParallelLineWriter {
     /// Tasks in flight (``finish(sink:)`` waits for all of them).
     private let tasks = DispatchGroup()
     private var current: Batch
-    /// Every batch made, read per line without reference counting; ``current`` is in slot
-    /// ``currentSlot``.
+    /// Every batch made (in the slot it holds), read per line without reference counting.
     private let batches: ObjectTable<Batch>
-    private var currentSlot = 0
-    private var batchSlots: [ObjectIdentifier: Int] = [:]
+    private var batchCount = 1
     private var free: [Batch] = []
     /// Submitted batches, oldest first.
     private var inflight: [Batch] = []
@@ -256,11 +259,10 @@ struct ParallelLineWriter {
         }
         workers = ws
         pool = ContextPool(ws)
-        current = Batch(records: self.batchRecords)
+        current = Batch(records: self.batchRecords, slot: 0)
         // At most 2 × contexts batches in flight and the current one.
         batches = ObjectTable(count: 2 * ws.count + 2)
         batches.set(0, current)
-        batchSlots[ObjectIdentifier(current)] = 0
     }
 
     /// Adds a line for a worker to format.
@@ -268,7 +270,7 @@ struct ParallelLineWriter {
     mutating func append(handle: Int, payload: RawBytes, comm: [UInt8], cpu: Int, timestamp: UInt64,
                          missed: Int64, eventIndex: Int, sink: (RawSpan) -> Void) {
         let records = batchRecords
-        let full = batches.with(currentSlot) { b in
+        let full = batches.with(current.slot) { b in
             b.appendLine(handle: handle, payload: payload, comm: comm, cpu: cpu, timestamp: timestamp, missed: missed,
                          eventIndex: eventIndex, records: records)
         } ?? false
@@ -306,12 +308,10 @@ struct ParallelLineWriter {
         if let b = free.popLast() {
             current = b
         } else {
-            current = Batch(records: batchRecords)
-            let slot = batchSlots.count
-            batches.set(slot, current)
-            batchSlots[ObjectIdentifier(current)] = slot
+            current = Batch(records: batchRecords, slot: batchCount)
+            batches.set(batchCount, current)
+            batchCount += 1
         }
-        currentSlot = batchSlots[ObjectIdentifier(current)] ?? 0
     }
 
     private mutating func writeOldest(sink: (RawSpan) -> Void) {

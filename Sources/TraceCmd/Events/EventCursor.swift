@@ -162,14 +162,13 @@ final class EventCursor {
         /// Calls `body` with the type of the event at `index`, made on first use.
         @inline(__always)
         func withType<R>(at index: Int, _ body: (EventType) -> R) -> R {
-            if !types.contains(index) { makeType(at: index) }
-            return types.withPresent(index, body)
+            types.with(index, orMake: { makeType(at: index) }, body)
         }
 
         @inline(never)
-        private func makeType(at index: Int) {
-            types.set(index, EventType(peer: self.index, format: printer.registry.formats[index],
-                                       byteOrder: printer.file.byteOrder, longSize: longSize))
+        private func makeType(at index: Int) -> EventType {
+            EventType(peer: self.index, format: printer.registry.formats[index],
+                      byteOrder: printer.file.byteOrder, longSize: longSize)
         }
     }
 

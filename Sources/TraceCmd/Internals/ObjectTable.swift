@@ -40,26 +40,17 @@ package final class ObjectTable<Object: AnyObject> {
         return try unsafe ref._withUnsafeGuaranteedRef(body)
     }
 
-    /// Whether slot `k` holds an object.
-    /// Calls `body` with object `k`, which must be set (traps otherwise, like an array's
-    /// index), without reference counting.
-    @inlinable @inline(__always)
-    package func withPresent<R>(_ k: Int, _ body: (Object) -> R) -> R {
-        precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "object table index out of range")
-        guard let ref = unsafe refs[k] else { preconditionFailure("object table slot not set") }
-        return unsafe ref._withUnsafeGuaranteedRef(body)
-    }
-
     /// Calls `body` with the object in slot `k` without reference counting, first putting
     /// `make()` in the slot when it is empty (`make` must not use the table).
     @inlinable @inline(__always)
     package func with<R>(_ k: Int, orMake make: () -> Object, _ body: (Object) -> R) -> R {
         precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "object table index out of range")
         if _slowPath(unsafe refs[k] == nil) { set(k, make()) }
-        guard let ref = unsafe refs[k] else { preconditionFailure("object table slot not set") }
-        return unsafe ref._withUnsafeGuaranteedRef(body)
+        // Set now: either it was, or `set` just filled it (and never empties a slot).
+        return unsafe refs[k].unsafelyUnwrapped._withUnsafeGuaranteedRef(body)
     }
 
+    /// Whether slot `k` holds an object.
     @inlinable @inline(__always)
     package func contains(_ k: Int) -> Bool {
         precondition(UInt(bitPattern: k) < UInt(bitPattern: count), "object table index out of range")
