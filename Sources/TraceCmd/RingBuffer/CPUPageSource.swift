@@ -98,8 +98,8 @@
         if buffer.isCompressed && loc.size > 0 {
             // The recorded size leaves out the 4-byte chunk count that precedes the chunks.
             let end = min(bytes.count, loc.offset + loc.size + 4)
-            var c = ChunkTableReader(bytes: bytes.clampedSlice(loc.offset..<end), order: file.byteOrder,
-                                     baseOffset: loc.offset, file: file.path, context: "\(context): chunk table")
+            var c = ByteCursor(bytes: bytes.clampedSlice(loc.offset..<end), order: file.byteOrder,
+                               baseOffset: loc.offset, file: file.path, context: "\(context): chunk table")
             let n = Int(try c.readU32())
             guard n <= c.remaining / 8 else {
                 throw c.error(.invalidValue("\(n) chunks do not fit in \(c.remaining) bytes"))
@@ -281,44 +281,5 @@
                                            size: ch.uncompressedSize) else { throw failure() }
         loadedBytes = bytes
         loadedChunk = ci
-    }
-}
-
-/// The chunk table of a CPU's compressed data read through a bounds-checked view (what
-/// `ByteCursor` does for the file's sections), with the same errors.
-private struct ChunkTableReader {
-    let bytes: RawBytes
-    let order: ByteOrder
-    let baseOffset: Int
-    let file: String
-    let context: String
-    var position = 0
-
-    init(bytes: RawBytes, order: ByteOrder, baseOffset: Int, file: String, context: String) {
-        self.bytes = bytes
-        self.order = order
-        self.baseOffset = baseOffset
-        self.file = file
-        self.context = context
-    }
-
-    var remaining: Int { max(0, bytes.count - position) }
-    var absoluteOffset: Int { baseOffset + position }
-
-    func error(_ kind: TraceFileError.Kind) -> TraceFileError {
-        TraceFileError(file: file, context: context, offset: absoluteOffset, kind: kind)
-    }
-
-    mutating func readU32() throws(TraceFileError) -> UInt32 {
-        guard let v = bytes.loadUnsigned(at: position, size: 4, order: order) else {
-            throw error(.truncated(needed: 4, available: remaining))
-        }
-        position += 4
-        return UInt32(truncatingIfNeeded: v)
-    }
-
-    mutating func skip(_ n: Int) throws(TraceFileError) {
-        guard n >= 0, n <= remaining else { throw error(.truncated(needed: n, available: remaining)) }
-        position += n
     }
 }
